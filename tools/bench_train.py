@@ -1,0 +1,128 @@
+"""Side-by-side training benchmark: codenas against nanoGPT on the same model, batch, corpus and machine.
+
+    python tools/bench_train.py --nanogpt DIR [--preset cpu|gpu|dry] [--out DIR] [--rounds 2]
+
+DIR is a checkout of nanoGPT (for example brought in with the search tool's fetch and unpacked outside this
+repository: `git --git-dir=.../repo archive HEAD | tar -x -C /tmp/nanogpt`). Nothing of nanoGPT is copied into
+codenas: the script only runs its `train.py` and imports its `model.py` to score its checkpoint.
+
+Both trainers get the standard-library char corpus with the same ids (nanoGPT's uint16 `train.bin`/`val.bin` and
+`meta.pkl` are written from codenas's tokenizer), the same architecture (GPT-2 style: learned positions, LayerNorm,
+GELU, no biases, tied embeddings) and the same batch. Presets:
+
+- `cpu`: nanoGPT's CPU recipe (4 layers, 4 heads, 128 wide, context 64, batch 12), `--rounds` alternating runs of
+  `--steps` steps each; reports median chars/s. This is the issue's CPU comparison.
+- `gpu`: the REFERENCE.md model (6 layers, 6 heads, 384 wide, context 256, batch 64, bf16, compiled). nanoGPT runs
+  5,000 steps; codenas runs for half of nanoGPT's training wall time. Both final models are scored by the same
+  codenas evaluator on the whole val split (bits per byte), so "nanoGPT's 5,000-step val bpb in at most half its
+  time" is checked on one yardstick.
+- `dry`: the gpu preset's code path at toy size on CPU, to check the script before a GPU session.
+
+Prints one JSON line per run and a summary table; writes `OUT/bench.json`.
+"""
+import argparse, json, os, pickle, re, statistics, subprocess, sys, time
+from pathlib import Path
+import numpy as np
+
+PRESETS = dict(
+    cpu=dict(n_layer=4, n_head=4, n_embd=128, block_size=64, batch_size=12, steps=300, device='cpu', dtype='float32', compile=False, lr=1e-3),
+    gpu=dict(n_layer=6, n_head=6, n_embd=384, block_size=256, batch_size=64, steps=5000, device='cuda', dtype='bfloat16', compile=True, lr=1e-3),
+    dry=dict(n_layer=2, n_head=2, n_embd=64, block_size=32, batch_size=8, steps=40, device='cpu', dtype='float32', compile=False, lr=1e-3),
+)
+
+def prepare(out:Path, nanogpt:Path):
+    "Corpus, char tokenizer, codenas token files, and nanoGPT's copy of the same ids"
+    from codenas.corpus import build_corpus, load_manifest
+    from codenas.dataset import encode_file, make_tokenizer
+    corpus = out/'corpus'
+    try: m = load_manifest(corpus)
+    except Exception: build_corpus(out_dir=corpus, progress=False); m = load_manifest(corpus)
+    tok = make_tokenizer('char', m['train_path'])
+    d = nanogpt/'data'/'codenas_bench'; d.mkdir(parents=True, exist_ok=True)
+    for split in ('train', 'val'):
+        tf = encode_file(tok, m[f'{split}_path'])
+        np.asarray(tf.tokens, dtype=np.uint16).tofile(d/f'{split}.bin')
+    with open(d/'meta.pkl', 'wb') as f: pickle.dump(dict(vocab_size=tok.vocab_size, itos=dict(enumerate(tok.itos)), stoi={c: i for i, c in enumerate(tok.itos)}), f)
+    return m, tok
+
+def run_nanogpt(nanogpt:Path, p:dict, out:Path, tag:str)->dict:
+    od = out/f'nanogpt_{tag}'
+    args = dict(dataset='codenas_bench', out_dir=od, device=p['device'], dtype=p['dtype'], compile=p['compile'],
+                n_layer=p['n_layer'], n_head=p['n_head'], n_embd=p['n_embd'], block_size=p['block_size'], batch_size=p['batch_size'],
+                gradient_accumulation_steps=1, max_iters=p['steps'], lr_decay_iters=p['steps'], learning_rate=p['lr'], min_lr=p['lr']/10,
+                warmup_iters=min(100, p['steps']//10), dropout=0.0, bias=False, eval_interval=p['steps'], eval_iters=20, log_interval=1,
+                always_save_checkpoint=True, wandb_log=False)
+    cmd = [sys.executable, 'train.py', *[f'--{k}={v}' for k, v in args.items()]]
+    t0 = time.time()
+    r = subprocess.run(cmd, cwd=nanogpt, capture_output=True, text=True)
+    wall = time.time() - t0
+    if r.returncode: sys.exit(f'nanoGPT failed:\n{r.stderr[-3000:]}')
+    ms = [float(x) for x in re.findall(r'iter \d+: loss [\d.]+, time ([\d.]+)ms', r.stdout)]
+    steady = ms[10:] or ms
+    return dict(trainer='nanoGPT', tag=tag, steps=len(ms), ms_per_step=statistics.median(steady),
+                chars_per_s=p['batch_size']*p['block_size']/(statistics.median(steady)/1e3), train_seconds=sum(ms)/1e3, wall=wall, ckpt=str(od/'ckpt.pt'))
+
+def run_codenas(m:dict, p:dict, out:Path, tag:str, time_budget:float=None)->dict:
+    from codenas.model import ArchConfig
+    arch = out/'arch.json'
+    ArchConfig(n_layer=p['n_layer'], n_head=p['n_head'], n_embd=p['n_embd'], block_size=p['block_size'], vocab_size=1).to_json(arch)
+    args = dict(arch_json=arch, experiment_name=f'codenas_{tag}', train_path=m['train_path'], val_path=m['val_path'], log_dir=out,
+                max_steps=p['steps'], batch_size=p['batch_size'], lr=p['lr'], min_lr=p['lr']/10, warmup_steps=min(100, p['steps']//10),
+                eval_interval=p['steps'], eval_tokens=0, log_interval=10, device=p['device'], dtype=p['dtype'], compile=p['compile'])
+    if time_budget: args['time_budget'] = time_budget
+    cmd = [sys.executable, '-m', 'codenas.train', *[f'--{k}={v}' for k, v in args.items()], '--overwrite', '--no-progress']
+    t0 = time.time()
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.time() - t0
+    if r.returncode: sys.exit(f'codenas failed:\n{r.stderr[-3000:]}')
+    s = json.loads((out/f'codenas_{tag}'/'summary.json').read_text())
+    return dict(trainer='codenas', tag=tag, steps=s['steps'], ms_per_step=p['batch_size']*p['block_size']/s['tokens_per_s']*1e3,
+                chars_per_s=s['tokens_per_s'], train_seconds=s['train_seconds'], wall=wall, val_bpb=s['final']['val_bpb'], mfu=s['mfu'])
+
+def score_nanogpt(nanogpt:Path, ckpt:str, m:dict, tok, p:dict)->float:
+    "Val bits per byte of nanoGPT's checkpoint under codenas's evaluator (whole val split)"
+    import torch
+    from codenas.dataset import ValWindows, byte_lengths, encode_file
+    from codenas.train import evaluate
+    sys.path.insert(0, str(nanogpt))
+    from model import GPT, GPTConfig  # nanoGPT's own model file, imported from its checkout
+    ck = torch.load(ckpt, map_location=p['device'], weights_only=False)  # nanoGPT's own pickle, written by this script's run
+    model = GPT(GPTConfig(**ck['model_args']))
+    model.load_state_dict({k.removeprefix('_orig_mod.'): v for k, v in ck['model'].items()})
+    model.to(p['device'])
+    class Logits(torch.nn.Module):  # nanoGPT returns only the last position's logits without targets
+        def __init__(self, g): super().__init__(); self.g = g
+        def forward(self, x): return self.g(x, x)[0]
+    tf = encode_file(tok, m['val_path'])
+    vw = ValWindows(tf, p['block_size'], p['batch_size'], byte_lengths(tok, tf), device=p['device'])
+    return evaluate(Logits(model), vw)['val_bpb']
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--nanogpt', required=True, type=Path)
+    ap.add_argument('--preset', default='cpu', choices=list(PRESETS))
+    ap.add_argument('--out', default='/tmp/codenas_bench', type=Path)
+    ap.add_argument('--rounds', default=2, type=int)
+    ap.add_argument('--steps', type=int)
+    a = ap.parse_args()
+    p = dict(PRESETS[a.preset], **({'steps': a.steps} if a.steps else {}))
+    a.out.mkdir(parents=True, exist_ok=True)
+    m, tok = prepare(a.out, a.nanogpt.resolve())
+    rows = []
+    if a.preset == 'cpu':
+        for i in range(a.rounds):
+            for f in (run_nanogpt, run_codenas):
+                row = f(a.nanogpt.resolve(), p, a.out, f'r{i}') if f is run_nanogpt else f(m, p, a.out, f'r{i}')
+                rows.append(row); print(json.dumps(row), flush=True)
+        med = {t: statistics.median(r['chars_per_s'] for r in rows if r['trainer'] == t) for t in ('nanoGPT', 'codenas')}
+        print(f"\nmedian chars/s: nanoGPT {med['nanoGPT']:,.0f}, codenas {med['codenas']:,.0f}, ratio codenas/nanoGPT {med['codenas']/med['nanoGPT']:.2f}")
+    else:
+        ng = run_nanogpt(a.nanogpt.resolve(), p, a.out, 'full')
+        ng['val_bpb'] = score_nanogpt(a.nanogpt.resolve(), ng['ckpt'], m, tok, p)
+        rows.append(ng); print(json.dumps(ng), flush=True)
+        cn = run_codenas(m, p, a.out, 'half', time_budget=ng['train_seconds']/2)
+        rows.append(cn); print(json.dumps(cn), flush=True)
+        print(f"\nnanoGPT: {ng['steps']} steps in {ng['train_seconds']:.1f} s, val {ng['val_bpb']:.3f} bpb; "
+              f"codenas in half that time: {cn['steps']} steps, val {cn['val_bpb']:.3f} bpb; "
+              f"chars/s {ng['chars_per_s']:,.0f} vs {cn['chars_per_s']:,.0f}; codenas MFU {cn['mfu']}")
+    (a.out/'bench.json').write_text(json.dumps(dict(preset=a.preset, params=p, rows=rows), indent=1))
