@@ -23,7 +23,7 @@ $(VENV)/.dev: pyproject.toml $(VENV)/.torch
 	touch $@ $(VENV)/.core
 
 run: $(VENV)/.core
-	$(BIN)/codenas corpus
+	$(BIN)/codenas experiment --preset quick
 
 dev: $(VENV)/.dev
 

@@ -19,7 +19,7 @@ from .dataset import IGNORE_INDEX
 __all__ = ['NORMS', 'ACTIVATIONS', 'GLU_ACTIVATIONS', 'POSITIONS', 'QUANTIZATIONS', 'JSON_NAMES', 'ORIGINAL_FIELDS', 'ACT_FNS',
            'check_arch', 'ArchConfig', 'param_count', 'flops_per_token', 'RMSNorm', 'make_norm', 'relu2', 'MLP',
            'rope_cos_sin', 'apply_rope', 'alibi_slopes', 'attn_kwargs', 'KVCache', 'CausalSelfAttention', 'Block',
-           'CodeLM', 'process_logits', 'sample_next']
+           'CodeLM', 'process_logits', 'sample_next', 'diagnostic_attn_kwargs']
 
 # %% ../nbs/02_model.ipynb #808819c4
 NORMS = ('layernorm', 'rmsnorm')
@@ -312,9 +312,12 @@ class Block(nn.Module):
 # %% ../nbs/02_model.ipynb #2f6cdb03
 class CodeLM(nn.Module):
     "A decoder-only transformer language model: `model(idx)` -> logits, `model(idx, targets)` -> (logits, loss)"
-    def __init__(self, cfg:ArchConfig):
+    def __init__(self, cfg:ArchConfig, # The architecture
+                 *, diagnostic_no_causal_mask:bool=False, # DIAGNOSTIC ONLY: attention without the causal mask, the original system's bug
+                ):
         super().__init__()
-        self.cfg = cfg
+        if not isinstance(diagnostic_no_causal_mask, bool): raise TypeError(f'diagnostic_no_causal_mask={diagnostic_no_causal_mask!r} must be True or False')
+        self.cfg, self.diagnostic_no_causal_mask = cfg, diagnostic_no_causal_mask
         self.transformer = nn.ModuleDict(dict(
             wte=nn.Embedding(cfg.vocab_size, cfg.n_embd),
             **(dict(wpe=nn.Embedding(cfg.block_size, cfg.n_embd)) if cfg.pos == 'absolute' else {}),
@@ -327,6 +330,8 @@ class CodeLM(nn.Module):
         self.apply(self._init_weights)
         for n, p in self.named_parameters():
             if n.endswith('c_proj.weight'): nn.init.normal_(p, mean=0.0, std=0.02/math.sqrt(2*cfg.n_layer))
+
+    def extra_repr(self): return 'DIAGNOSTIC: no causal mask, every position sees its target' if self.diagnostic_no_causal_mask else ''
 
     def _init_weights(self, m):
         if isinstance(m, (nn.Linear, nn.Embedding)): nn.init.normal_(m.weight, mean=0.0, std=0.02)
@@ -347,6 +352,7 @@ class CodeLM(nn.Module):
         rope = rope_cos_sin(pos0, T, self.cfg.head_dim, idx.device) if self.cfg.pos == 'rope' else None
         Tk = T + (len(kv_cache) if kv_cache is not None else 0)
         mask = attn_kwargs(T, Tk, pos0, self.slopes, x.dtype, idx.device)
+        if self.diagnostic_no_causal_mask: mask = diagnostic_attn_kwargs(T, Tk, pos0, self.slopes, x.dtype, idx.device)  # the bug, on purpose
         for block in self.transformer.h: x = block(x, mask, rope, kv_cache)  # (B, T, C)
         if kv_cache is not None: kv_cache.pos += T
         return self.transformer.ln_f(x)  # (B, T, C)
@@ -452,3 +458,18 @@ def generate(self:CodeLM, idx, # Prompt token ids `(B, T)`, T >= 1
                 if stop_ids is not None and bool(done.all()): break
     finally: self.train(was_training)
     return idx
+
+# %% ../nbs/02_model.ipynb #5b7456fa
+def diagnostic_attn_kwargs(T:int, # Queries, at positions pos0 .. pos0+T-1
+                           Tk:int, # Keys, at positions pos0+T-Tk .. pos0+T-1
+                           pos0:int, # Position of the first query
+                           slopes:torch.Tensor=None, # ALiBi slopes `(nh,)`, or None for no distance bias
+                           dtype=torch.float32, # Dtype of the queries (an additive mask must match it)
+                           device=None,
+                          )->dict:
+    "DIAGNOSTIC ONLY: `attn_kwargs` without causality, so every query sees every key (the original system's bug)"
+    if slopes is None: return dict(attn_mask=None, is_causal=False)
+    qpos = torch.arange(pos0, pos0 + T, device=device)  # (T,)
+    kpos = torch.arange(pos0 + T - Tk, pos0 + T, device=device)  # (Tk,)
+    dist = (qpos[:, None] - kpos[None, :]).abs()  # (T, Tk) how far away each key is, either way
+    return dict(attn_mask=(-slopes.to(device)[:, None, None] * dist).to(dtype))  # (nh, T, Tk), no -inf anywhere

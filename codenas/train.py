@@ -168,7 +168,7 @@ def load_run(path, # A run folder (its best checkpoint is used, else last) or a 
     "Load a trained model with its tokenizer and metadata, with no corpus needed"
     ck = _find_checkpoint(path)
     config = json.loads((ck/'config.json').read_text())
-    model = CodeLM(ArchConfig.from_json(config['arch']))
+    model = CodeLM(ArchConfig.from_json(config['arch']), diagnostic_no_causal_mask=config.get('diagnostic_no_causal_mask', False))
     load_model(model, str(ck/'model.safetensors'), device=str(device))
     config['checkpoint'] = str(ck)
     return model.to(device).eval(), load_tokenizer(ck/'tokenizer.json'), config
@@ -184,6 +184,7 @@ def _check_args(a:dict):
     if a['warmup_steps'] < 0: raise CodenasError(f"warmup_steps={a['warmup_steps']} must not be negative")
     if a['dtype'] not in ('auto', 'float32', 'bfloat16', 'float16'): raise CodenasError(f"dtype={a['dtype']!r} is not one of auto, float32, bfloat16, float16")
     if a['tokenizer'] not in ('char', 'bpe'): raise CodenasError(f"tokenizer={a['tokenizer']!r} is not one of char, bpe")
+    if not isinstance(a['diagnostic_no_causal_mask'], bool): raise CodenasError(f"diagnostic_no_causal_mask={a['diagnostic_no_causal_mask']!r} must be True or False")
 
 def _device(device:str)->torch.device:
     if device in (None, 'auto'): return torch.device(f"cuda:{os.environ.get('LOCAL_RANK', 0)}" if torch.cuda.is_available() else 'cpu')
@@ -293,6 +294,7 @@ def train(arch_json:str='tiny', # Architecture JSON (original format) or a name 
           stop_at:int=None, # Stop after this step as if interrupted (the schedule still runs to max_steps)
           leak_floor_bpb:float=0.3, # Stop if val bits per byte falls below this (see the leak guard)
           leak_max_acc:float=0.95, # Stop if teacher-forced val accuracy rises above this
+          diagnostic_no_causal_mask:bool=False, # DIAGNOSTIC ONLY: train without the causal mask, reproducing the original system's bug (the leak guard is off)
           progress:bool=None, # Progress bar; default: on unless in quick mode (tests)
          )->dict: # The run's summary
     "Train a causal LM on a corpus, with evaluation, a leak guard, checkpoints and exact resume"
@@ -334,10 +336,12 @@ def train(arch_json:str='tiny', # Architecture JSON (original format) or a name 
     T = args['seq_len'] or arch.block_size
     if T > arch.block_size: raise CodenasError(f'seq_len={T} exceeds the architecture\'s max_seq_length={arch.block_size}')
     if args['grad_accum'] % dist.world: raise CodenasError(f"grad_accum={args['grad_accum']} is not divisible by the {dist.world} processes")
+    diag = args.setdefault('diagnostic_no_causal_mask', False)     # runs from before the option have no such key
+    if diag and dist.main: print(f'codenas train: DIAGNOSTIC run {run}: no causal mask, so its losses are a leak; the leak guard is off', file=sys.stderr)
     torch.manual_seed(args['seed'])
-    model = CodeLM(arch).to(dev)
+    model = CodeLM(arch, diagnostic_no_causal_mask=diag).to(dev)
     if dist.rank: torch.manual_seed(args['seed'] + dist.rank)       # its own dropout masks; rank 0 keeps the 1-process stream
-    check_causal(model, arch.vocab_size, min(T, 64), dev)
+    if not diag: check_causal(model, arch.vocab_size, min(T, 64), dev)
     opt = make_optimizer(model, args['lr'], args['weight_decay'])
     sampler = RandomWindows(tf_train, T, args['batch_size'] * args['grad_accum'], seed=args['seed'])
     val_ids = tf_val.tokens if not args['eval_tokens'] else tf_val.tokens[:args['eval_tokens'] + 1]
@@ -356,7 +360,8 @@ def train(arch_json:str='tiny', # Architecture JSON (original format) or a name 
     if dist.on: fwd = torch.nn.parallel.DistributedDataParallel(fwd, device_ids=[dev.index] if dev.type == 'cuda' else None)
     config = dict(format='codenas-run/1', codenas_version=codenas.__version__, seed=args['seed'], arch=arch.to_json(),
                   tokenizer=dict(kind=tok.kind, vocab_size=tok.vocab_size, fingerprint=tok.fingerprint),
-                  corpus=_corpus_info(tp, vp), train={**args, 'seq_len': T}, dtype=dtype_used, world_size=dist.world)
+                  corpus=_corpus_info(tp, vp), train={**args, 'seq_len': T}, dtype=dtype_used, world_size=dist.world,
+                  diagnostic_no_causal_mask=diag)
     log = RunLog(run/'metrics.jsonl', st['step'] if ck else None) if dist.main else None
     return _loop(model, fwd, opt, sampler, windows, tok, config, st, log, run, dist, dev, autocast, args, T)
 
@@ -381,7 +386,7 @@ def _loop(model, fwd, opt, sampler, windows, tok, config, st, log, run, dist, de
             if improved: save_checkpoint(run/'best', model, cfg, tok)
             save_checkpoint(run/'last', model, cfg, tok, opt, dict(st, sampler=sampler.state_dict(), train_seconds=time.time() - t_start))
         dist.barrier()
-        check_val(r['val_bpb'], r['val_acc'], a['leak_floor_bpb'], a['leak_max_acc'])
+        if not a['diagnostic_no_causal_mask']: check_val(r['val_bpb'], r['val_acc'], a['leak_floor_bpb'], a['leak_max_acc'])
         return r
 
     r = None
@@ -429,7 +434,9 @@ def _loop(model, fwd, opt, sampler, windows, tok, config, st, log, run, dist, de
     summary = dict(run=str(run), device=device_name(dev), world_size=world, params=model.num_params(), steps=st['step'],
                    tokens=st['tokens'], stop_reason=stop_reason, train_seconds=round(time.time() - t_start, 2),
                    best_val_loss=st['best_val'], final=r, tokens_per_s=float(np.median(tps)) if tps[0] else None,
-                   mfu=(float(np.median([row['mfu'] for row in rows if row.get('mfu')])) if peak and rows else None))
+                   mfu=(float(np.median([row['mfu'] for row in rows if row.get('mfu')])) if peak and rows else None),
+                   diagnostic_no_causal_mask=a['diagnostic_no_causal_mask'],
+                   leak_guard='off: diagnostic run without the causal mask' if a['diagnostic_no_causal_mask'] else 'on')
     if dist.main:
         with atomic_write(run/'summary.json') as f: json.dump(summary, f, indent=1)
     return summary
