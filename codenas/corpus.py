@@ -6,7 +6,7 @@ Docs: https://codenas.github.io/codenas/corpus.html.md"""
 
 # %% ../nbs/00_corpus.ipynb #8186d920
 from __future__ import annotations
-import hashlib, json, os, re, subprocess, sys, sysconfig, tarfile, tempfile, time, zipfile
+import hashlib, json, os, random, re, subprocess, sys, sysconfig, tarfile, tempfile, time, zipfile
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +19,7 @@ __all__ = ['EOD', 'SKIP_DIRS', 'BUILD_DIRS', 'TEST_DIRS', 'PACKAGE_LISTS', 'is_q
            'decode_source', 'skip_dir', 'Candidate', 'walk_dir', 'walk_archive', 'Source', 'stdlib_source',
            'site_packages_sources', 'cache_dir', 'fetch_package', 'resolve_sources', 'Doc', 'count_lines', 'scan',
            'hash_unit', 'split_docs', 'take_tier', 'CorpusStats', 'sha256_file', 'default_out_dir', 'load_manifest',
-           'build_corpus']
+           'build_corpus', 'synthetic_project']
 
 # %% ../nbs/00_corpus.ipynb #dda68764
 def is_quick()->bool:
@@ -411,3 +411,21 @@ def build_corpus(src_dir:list[str]=None, # Source directories or archives (repea
                            for k, ds in (('train', train), ('val', val)) for d in ds])
     with atomic_write(paths['manifest']) as f: json.dump(manifest, f, indent=1, ensure_ascii=False)
     return stats
+
+# %% ../nbs/00_corpus.ipynb #81676801
+def synthetic_project(root, # Folder to create the modules in
+                      n:int=80, # Number of modules
+                      seed:int=0, # Seed of the names and numbers
+                     )->Path: # `root`
+    "`n` random but real-looking Python modules: the small corpus the later lessons train and evaluate on"
+    rng, root = random.Random(seed), Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    words = ['value', 'count', 'total', 'item', 'name', 'data', 'index', 'size', 'node', 'key']
+    for i in range(n):
+        lines = [f'"""Module {i}."""', 'import os', '']
+        for j in range(rng.randint(3, 7)):
+            a, b = rng.sample(words, 2)
+            lines += [f'def {a}_{b}_{rng.randint(0, 999)}({a}, {b}={rng.randint(0, 99)}):', f'    """Return the {a} plus {b}."""',
+                      f'    if {a} > {rng.randint(0, 50)}:', f'        return {a} + {b} * {rng.randint(2, 9)}', f'    return {a} - {b}', '']
+        (root/f'mod_{i}.py').write_text('\n'.join(lines))
+    return root

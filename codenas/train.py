@@ -327,10 +327,12 @@ def train(arch_json:str='tiny', # Architecture JSON (original format) or a name 
         if dist.main: make_tokenizer(args['tokenizer'], tp, args['vocab_size']).save(run/'tokenizer.json')
         dist.barrier()
         tok = load_tokenizer(run/'tokenizer.json')
+    corpus = _corpus_info(tp, vp)                                    # hashes each text once; encode_file reuses them
     cache = Path(tp).parent/'tokens'
-    if dist.main: encode_file(tok, tp, cache), encode_file(tok, vp, cache)
+    encode = lambda: (encode_file(tok, tp, cache, corpus['train_sha256']), encode_file(tok, vp, cache, corpus['val_sha256']))
+    if dist.main: tf_train, tf_val = encode()
     dist.barrier()
-    tf_train, tf_val = encode_file(tok, tp, cache), encode_file(tok, vp, cache)
+    if not dist.main: tf_train, tf_val = encode()                    # cached by rank 0
     arch = ArchConfig.from_json(ck['arch'] if ck else resolve_arch(args['arch_json']))
     if not ck: arch.vocab_size = tok.vocab_size
     T = args['seq_len'] or arch.block_size
@@ -360,7 +362,7 @@ def train(arch_json:str='tiny', # Architecture JSON (original format) or a name 
     if dist.on: fwd = torch.nn.parallel.DistributedDataParallel(fwd, device_ids=[dev.index] if dev.type == 'cuda' else None)
     config = dict(format='codenas-run/1', codenas_version=codenas.__version__, seed=args['seed'], arch=arch.to_json(),
                   tokenizer=dict(kind=tok.kind, vocab_size=tok.vocab_size, fingerprint=tok.fingerprint),
-                  corpus=_corpus_info(tp, vp), train={**args, 'seq_len': T}, dtype=dtype_used, world_size=dist.world,
+                  corpus=corpus, train={**args, 'seq_len': T}, dtype=dtype_used, world_size=dist.world,
                   diagnostic_no_causal_mask=diag)
     log = RunLog(run/'metrics.jsonl', st['step'] if ck else None) if dist.main else None
     return _loop(model, fwd, opt, sampler, windows, tok, config, st, log, run, dist, dev, autocast, args, T)
