@@ -25,18 +25,18 @@ __all__ = ['PRESETS', 'METRICS', 'GEN_METRICS', 'SUCCESS_CRITERIA', 'REPORT_METR
 # %% ../nbs/05_report.ipynb #8814332f
 PRESETS = dict(
     quick=dict(src_dir=None, packages=None, tiers=(0.1, 0.4, 1.6), tokenizers=('char', 'bpe'), seeds=(0,), bpe_vocab=1024,
-               arch=dict(n_layer=2, n_head=4, n_embd=64, block_size=64), batch_size=16, tokens_per_run=16*64*400,
-               lr=3e-3, eval_file='oneline', samples=1, max_new_tokens=64, ablation_tier=0.4, device='cpu'),
+               arch=dict(n_layer=2, n_head=4, n_embd=64, block_size=64, pos='rope'), batch_size=16, tokens_per_run=16*64*1200,
+               lr=3e-3, evals=4, patience=2, eval_file='oneline', samples=1, max_new_tokens=64, ablation_tier=0.4, device='cpu'),
     full=dict(src_dir=None, packages=['pypi100'], tiers=(1.3, 7.92, 32.0, 100.0), tokenizers=('char', 'bpe'), seeds=(0, 1),
-              bpe_vocab=8192, arch=dict(n_layer=6, n_head=6, n_embd=384, block_size=256), batch_size=64,
-              tokens_per_run=64*256*2500, lr=1e-3, eval_file='oneline', samples=3, max_new_tokens=64, ablation_tier=7.92, device='auto'),
+              bpe_vocab=8192, arch=dict(n_layer=6, n_head=6, n_embd=384, block_size=256, pos='rope'), batch_size=64,
+              tokens_per_run=64*256*2500, lr=1e-3, evals=10, patience=3, eval_file='oneline', samples=3, max_new_tokens=64, ablation_tier=7.92, device='auto'),
 )
 
 # %% ../nbs/05_report.ipynb #ced3f5cb
 def _settings(preset:str, overrides:dict, dry:bool)->dict:
     if preset not in PRESETS: raise CodenasError(f"preset={preset!r} is not one of {', '.join(PRESETS)}")
     p = {**PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None}}
-    if dry: p.update(tiers=tuple(p['tiers'])[:2], seeds=tuple(p['seeds'])[:1], arch=dict(n_layer=1, n_head=2, n_embd=32, block_size=32),
+    if dry: p.update(tiers=tuple(p['tiers'])[:2], seeds=tuple(p['seeds'])[:1], arch={**p['arch'], 'n_layer': 1, 'n_head': 2, 'n_embd': 32, 'block_size': 32},
                      batch_size=4, tokens_per_run=4*32*10, samples=1, max_new_tokens=8, eval_file='oneline', eval_limit=8, bpe_vocab=300, dry=True,
                      ablation_tier=tuple(p['tiers'])[0])
     for k in ('tiers', 'seeds', 'tokenizers'):
@@ -45,6 +45,16 @@ def _settings(preset:str, overrides:dict, dry:bool)->dict:
     bad = set(p['tokenizers']) - {'char', 'bpe'}
     if bad: raise CodenasError(f"tokenizers={','.join(p['tokenizers'])}: unknown {', '.join(sorted(bad))} (use char, bpe)")
     return p
+
+_FREE = ('tiers', 'seeds', 'tokenizers', 'device', 'ablation_tier')  # settings that add or pick runs without changing any run
+
+def _check_same_runs(f:Path, new:dict):
+    "Refuse to mix runs: an experiment folder's finished runs must have been made with the same per-run settings"
+    if not f.exists(): return
+    old, new = json.loads(f.read_text()), json.loads(json.dumps(new, default=str))
+    diff = [k for k in sorted(set(old) | set(new)) if k not in _FREE and old.get(k) != new.get(k)]
+    if diff: raise CodenasError(f"{f.parent} holds runs made with other settings ({'; '.join(f'{k}: {old.get(k)} -> {new.get(k)}' for k in diff)}): "
+                                "use another --out or remove it")
 
 # %% ../nbs/05_report.ipynb #c0720cdc
 def xz_bpb(train_path, # Train text
@@ -71,7 +81,7 @@ def tier_xz(corpus, # A tier's corpus folder
 def _row_from(summary:dict, table:pd.DataFrame)->dict:
     "Flatten a training summary and an evaluation table into one results.csv row"
     row = dict(params=summary['params'], steps=summary['steps'], tokens_seen=summary['tokens'], train_seconds=summary['train_seconds'],
-               val_loss=summary['final']['val_loss'], val_bpb=summary['final']['val_bpb'])
+               best_step=summary['best']['step'], val_loss=summary['best']['val_loss'], val_bpb=summary['best']['val_bpb'])  # the checkpoint evaluated
     names = {name: key for name, key, _ in SUMMARY_ROWS}
     for name, r in table.iterrows():
         k = names[name]
@@ -93,17 +103,18 @@ def run_one(out:Path, # The experiment folder
     arch = out/'arch.json'
     m = load_manifest(corpus)
     T, B = p['arch']['block_size'], p['batch_size']
+    steps = max(1, p['tokens_per_run'] // (B * T))
     kw = dict(arch_json=str(arch), experiment_name=name, train_path=m['train_path'], val_path=m['val_path'], log_dir=str(out/'runs'),
-              max_steps=max(1, p['tokens_per_run'] // (B * T)), tokenizer=tok_kind, vocab_size=p['bpe_vocab'], batch_size=B,
-              lr=p['lr'], min_lr=p['lr'] / 10, warmup_steps=min(100, max(1, p['tokens_per_run'] // (B * T) // 10)),
-              eval_interval=10**9, eval_tokens=0, seed=seed, device=p['device'], progress=False)
+              max_steps=steps, tokenizer=tok_kind, vocab_size=p['bpe_vocab'], batch_size=B, lr=p['lr'], min_lr=p['lr'] / 10,
+              warmup_steps=min(100, max(1, steps // 10)), eval_interval=max(1, steps // p['evals']), eval_tokens=0,
+              patience=p['patience'], seed=seed, device=p['device'], progress=False)
     if ablation: kw['diagnostic_no_causal_mask'] = True
     resume = (rd/'last'/'state.json').exists()
     s = train(**kw, resume=resume, overwrite=not resume)
     table = evaluate_prompts(str(rd), p['eval_file'], str(rd/'results.jsonl'), samples=p['samples'], max_new_tokens=p['max_new_tokens'],
                              seed=seed, device=p['device'], progress=False, limit=p.get('eval_limit'))
     row = dict(run=name, ablation=ablation, tier_mb=m['train']['bytes'] / 1e6, tier_target_mb=m['params']['target_size_mb'],
-               tokenizer=tok_kind, seed=seed, **_row_from(s, table), xz_bpb=tier_xz(corpus))
+               tokenizer=tok_kind, seed=seed, budget_tokens=steps * B * T, **_row_from(s, table), xz_bpb=tier_xz(corpus))
     with atomic_write(rd/'done.json') as f: json.dump(row, f)
     return row
 
@@ -126,6 +137,7 @@ def data_size_experiment(preset:str='quick', # quick (CPU, minutes) or full (one
     if p['device'] == 'auto': p['device'] = 'cuda' if torch.cuda.is_available() else 'cpu'
     out = Path(out or Path('results')/(preset + ('-dry' if dry else '')))
     out.mkdir(parents=True, exist_ok=True)
+    _check_same_runs(out/'settings.json', dict(preset=preset, **p))
     with atomic_write(out/'settings.json') as f: json.dump(dict(preset=preset, **p), f, indent=1, default=str)
     ArchConfig(vocab_size=1, **p['arch']).to_json(out/'arch.json')
     corpora = {}

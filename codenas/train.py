@@ -177,7 +177,7 @@ def load_run(path, # A run folder (its best checkpoint is used, else last) or a 
 def _check_args(a:dict):
     for k in ('max_steps', 'batch_size', 'grad_accum', 'eval_interval', 'log_interval'):
         if not isinstance(a[k], int) or a[k] < 1: raise CodenasError(f'{k}={a[k]!r} must be a positive integer')
-    for k in ('lr', 'min_lr', 'weight_decay', 'grad_clip', 'eval_tokens'):
+    for k in ('lr', 'min_lr', 'weight_decay', 'grad_clip', 'eval_tokens', 'patience'):
         if a[k] is not None and a[k] < 0: raise CodenasError(f'{k}={a[k]} must not be negative')
     if a['min_lr'] > a['lr']: raise CodenasError(f"min_lr={a['min_lr']} exceeds lr={a['lr']}")
     if not 0 <= a['label_smoothing'] < 1: raise CodenasError(f"label_smoothing={a['label_smoothing']} must be in [0, 1)")
@@ -392,7 +392,8 @@ def _loop(model, fwd, opt, sampler, windows, tok, config, st, log, run, dist, de
         return r
 
     r = None
-    while st['step'] < a['max_steps']:
+    if a['patience'] is not None and st['best_val'] is not None and st['bad_evals'] >= a['patience']: stop_reason = 'patience'  # resumed after early stopping
+    while st['step'] < a['max_steps'] and stop_reason != 'patience':
         step = st['step']
         lr = lr_at(step, a['lr'], a['warmup_steps'], a['max_steps'], a['min_lr'])
         for g in opt.param_groups: g['lr'] = lr
@@ -433,9 +434,10 @@ def _loop(model, fwd, opt, sampler, windows, tok, config, st, log, run, dist, de
     if r is None: r = evaluate_and_save()
     rows = read_metrics(run) if dist.main else []
     tps = [row['tokens_per_s'] for row in rows if 'tokens_per_s' in row][1:] or [None]
+    best = json.loads((run/'best'/'config.json').read_text()) if dist.main else {}
     summary = dict(run=str(run), device=device_name(dev), world_size=world, params=model.num_params(), steps=st['step'],
                    tokens=st['tokens'], stop_reason=stop_reason, train_seconds=round(time.time() - t_start, 2),
-                   best_val_loss=st['best_val'], final=r, tokens_per_s=float(np.median(tps)) if tps[0] else None,
+                   best_val_loss=st['best_val'], best=dict(step=best.get('step'), **best.get('val', {})), final=r, tokens_per_s=float(np.median(tps)) if tps[0] else None,
                    mfu=(float(np.median([row['mfu'] for row in rows if row.get('mfu')])) if peak and rows else None),
                    diagnostic_no_causal_mask=a['diagnostic_no_causal_mask'],
                    leak_guard='off: diagnostic run without the causal mask' if a['diagnostic_no_causal_mask'] else 'on')
