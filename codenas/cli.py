@@ -23,6 +23,8 @@ COMMANDS = dict(
     sample=('codenas.eval:sample', 'complete one prompt, or an interactive playground'),
     experiment=('codenas.report:data_size_experiment', 'the data-size experiment: nested tiers, char against BPE, trained, evaluated, reported'),
     report=('codenas.report:write_report', 'write the self-contained HTML report of an experiment folder'),
+    search=('codenas.search:search', 'multi-objective, multi-fidelity architecture search: Pareto front, best.json, honesty checks'),
+    docs=('codenas.docs:build_docs', 'build the docs site offline: notebooks executed in quick mode, rendered to HTML with widgets'),
 )
 
 # %% ../nbs/10_cli.ipynb #e242ef5e

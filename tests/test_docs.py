@@ -1,0 +1,159 @@
+"""The docs site in a real browser. `codenas docs` builds it once per pytest session into `artifacts/docs/site`, a local
+HTTP server serves it, and headless Debian chromium (Playwright) opens every page with the network cut off: each page
+must load without a console error or a request leaving the machine, its plots must be drawn images, the sampler and
+results widgets must draw from their saved state, and every link between pages must reach a page and anchor that
+exist. A full-page screenshot of each page, and one of each widget, go to `artifacts/docs/` (gitignored).
+
+`CODENAS_DOCS_SITE=DIR` reuses a site built earlier (`codenas docs --out DIR`). Like `test_browser.py`, it skips when
+Playwright, chromium or npm is missing, except under `CI=true`, where that is a failure."""
+import functools, http.server, os, re, shutil, subprocess, sys, threading, time
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ART = ROOT/'artifacts'/'docs'          # gitignored: the site built here and the screenshots
+BUILD_TIMEOUT = 900                    # seconds for `codenas docs` (about 2-4 minutes on 2 busy cores)
+CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+                  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage']  # as in test_browser.py
+WIDGET_VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
+
+def _missing(why):
+    "Skip, or fail where CI must run the browser test"
+    if os.environ.get('CI', '').lower() == 'true': pytest.fail(f'{why} (CI=true: the docs test must run)')
+    pytest.skip(why)
+
+@pytest.fixture(scope='session')
+def site():
+    "The built site: CODENAS_DOCS_SITE, or `codenas docs` run once into artifacts/docs/site"
+    if os.environ.get('CODENAS_DOCS_SITE'): return Path(os.environ['CODENAS_DOCS_SITE']).resolve()
+    if not shutil.which('npm') and not (Path.home()/'.cache/codenas/npm/node_modules').exists():
+        _missing('npm is not installed (apt-get install npm): the docs build fetches the widget manager with it')
+    out, t0 = ART/'site', time.time()
+    r = subprocess.run([str(Path(sys.executable).parent/'codenas'), 'docs', '--out', str(out)], cwd=ROOT,
+                       capture_output=True, text=True, timeout=BUILD_TIMEOUT)
+    if r.returncode: pytest.fail(f'codenas docs failed ({r.returncode}):\n{r.stderr[-3000:]}')
+    print(f'\ncodenas docs: {time.time() - t0:.0f} s\n{r.stderr.strip()}\n{r.stdout.strip()}')
+    return out
+
+@pytest.fixture(scope='module')
+def server(site):
+    "The site over HTTP on 127.0.0.1; yields its base URL"
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *a): pass
+    srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try: yield f'http://127.0.0.1:{srv.server_address[1]}/'
+    finally: srv.shutdown()
+
+@pytest.fixture(scope='module')
+def browser():
+    "A headless chromium through Playwright, or a skip (a failure under CI=true)"
+    try: from playwright.sync_api import sync_playwright
+    except ImportError: _missing('playwright is not installed (pip install playwright)')
+    exe = shutil.which('chromium') or shutil.which('chromium-browser')
+    if not exe: _missing("Debian's chromium is not installed (apt-get install chromium)")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_FLAGS)
+        try: yield b
+        finally: b.close()
+
+# What each page shows once its scripts have run, read from the DOM
+PAGE_JS = """() => {
+  const vis = e => { const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+                     return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'; };
+  const imgs = [...document.querySelectorAll('main img')];
+  return {title: (document.querySelector('main h1') || {}).textContent,
+          nav: [...document.querySelectorAll('nav.site-nav a.page')].map(a => a.getAttribute('href')),
+          links: [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href')),
+          ids: [...document.querySelectorAll('[id]')].map(e => e.id),
+          images: imgs.length, drawn: imgs.filter(i => i.complete && i.naturalWidth > 0 && vis(i)).length,
+          views: document.querySelectorAll('%s').length,
+          widgets: [...document.querySelectorAll('%s')].filter(s => s.parentElement.querySelector('.widget-subarea')).length};
+}""" % (WIDGET_VIEW, WIDGET_VIEW)
+
+@pytest.fixture(scope='module')
+def visits(site, server, browser):
+    "Every page in the sidebar, opened once offline: {page: DOM facts, console errors, blocked requests}; screenshots saved"
+    ART.mkdir(parents=True, exist_ok=True)
+    for f in ART.glob('*.png'): f.unlink()
+    ctx = browser.new_context(viewport={'width': 1280, 'height': 900})
+    blocked = []
+    ctx.route('**/*', lambda r: r.continue_() if r.request.url.startswith(server) else (blocked.append(r.request.url), r.abort()))
+    res, todo, t0 = {}, ['index.html'], time.time()
+    try:
+        while todo:
+            name = todo.pop(0)
+            if name in res: continue
+            page, errors, n_blocked = ctx.new_page(), [], len(blocked)
+            page.on('console', lambda m: errors.append(m.text) if m.type == 'error' else None)
+            page.on('pageerror', lambda e: errors.append(str(e)))
+            page.goto(server + name, wait_until='networkidle', timeout=60_000)
+            if page.locator(WIDGET_VIEW).count():   # the widget manager draws each view next to its script tag
+                page.wait_for_function(f"() => [...document.querySelectorAll('{WIDGET_VIEW}')].every(s => s.parentElement.querySelector('.widget-subarea'))", timeout=30_000)
+            page.wait_for_timeout(300)
+            res[name] = dict(page.evaluate(PAGE_JS), errors=errors, blocked=blocked[n_blocked:])
+            page.screenshot(path=str(ART/name.replace('.html', '.png')), full_page=True)
+            for sel, shot in (('textarea[placeholder="a prompt to continue"]', 'sampler'), ('.widget-output img', 'results-widget')):
+                w = page.locator(f'.jupyter-widgets.jp-OutputArea-output:has({sel})').last
+                if w.count(): w.screenshot(path=str(ART/f'{name[:-5]}-{shot}.png'))
+            page.close()
+            todo += res[name]['nav']
+    finally: ctx.close()
+    print(f'\n{len(res)} pages opened in {time.time() - t0:.1f} s')
+    return res
+
+def test_every_page_loads_offline_without_errors(site, visits):
+    assert set(visits) == {p.name for p in site.glob('*.html')}, 'the sidebar must list every page'
+    assert visits['index.html']['nav'][0] == 'index.html'
+    bad = {p: v['errors'] + v['blocked'] for p, v in visits.items() if v['errors'] or v['blocked']}
+    assert not bad, f'console errors or requests leaving the machine: {bad}'
+
+def test_plots_are_drawn_images(visits):
+    assert {p: (v['drawn'], v['images']) for p, v in visits.items() if v['drawn'] < v['images']} == {}
+    assert visits['index.html']['images'] >= 1 and visits['report.html']['images'] >= 2, {p: v['images'] for p, v in visits.items()}
+
+def test_widgets_draw_from_saved_state(visits, site):
+    views = {p: (v['widgets'], v['views']) for p, v in visits.items() if v['views']}
+    assert all(w == n for w, n in views.values()), f'widgets not drawn (drawn, views): {views}'
+    assert visits['eval.html']['views'] >= 1 and visits['report.html']['views'] >= 1, views
+    assert (ART/'eval-sampler.png').exists() and (ART/'report-results-widget.png').exists()
+
+def test_sampler_shows_its_saved_completion(server, browser, visits):
+    page = browser.new_page()
+    try:
+        page.goto(server + 'eval.html', wait_until='networkidle')
+        box = page.locator('textarea[placeholder="a prompt to continue"]').last
+        box.wait_for(timeout=30_000)
+        prompt = box.input_value()
+        out = page.locator('.jupyter-widgets.jp-OutputArea-output', has=box)
+        done = out.locator('pre.codenas-completion').last.text_content()
+        assert prompt and done.startswith(prompt) and len(done) > len(prompt), (prompt, done)
+        assert out.locator('button', has_text='Generate').is_visible()
+    finally: page.close()
+
+def test_links_between_pages_work(server, browser, visits):
+    "Every link within the site reaches a page, and its anchor exists, except nbdev's links to names no page documents"
+    documented, broken, undocumented = {i for v in visits.values() for i in v['ids']}, [], set()
+    for name, v in visits.items():
+        for href in v['links']:
+            url = urljoin(server + name, href)
+            if not url.startswith(server): continue   # another site: not followed offline
+            u = urlsplit(url)
+            target = u.path.lstrip('/') or 'index.html'
+            if target not in visits: broken.append(f'{name}: {href} (no such page)')
+            elif u.fragment and u.fragment not in visits[target]['ids']:
+                # nbdev links every backticked name it knows, private helpers and methods without a show_doc too:
+                # such a link opens its page at the top, on the Quarto site as here
+                if re.fullmatch(r'[\w.]+', u.fragment) and u.fragment not in documented: undocumented.add(href)
+                else: broken.append(f'{name}: {href} (no such anchor)')
+    assert not broken, '\n'.join(broken)
+    if undocumented: print(f'\nlinks to names no page documents (they open the page at the top): {sorted(undocumented)}')
+    page = browser.new_page()
+    try:   # and clicking through the sidebar lands on each page
+        page.goto(server + 'index.html')
+        for href in visits['index.html']['nav'][1:]:
+            page.locator(f'nav.site-nav a[href="{href}"]').click()
+            page.wait_for_url(server + href)
+            assert page.locator('main h1').first.text_content() == visits[href]['title']
+    finally: page.close()
