@@ -43,7 +43,7 @@ def execute_notebook(src, # A notebook
     "Run `src` in quick mode, without the cells `nbdev-test` skips, and save it with outputs and widget state to `dst`"
     import nbformat
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
     src, t0 = Path(src), time.time()
     nb, skip = _prepare(src)
     for i in skip: nb.cells[i].metadata['tags'] = nb.cells[i].metadata.get('tags', []) + ['skip-execution']
@@ -54,6 +54,8 @@ def execute_notebook(src, # A notebook
         cell = next((c for c in nb.cells if any(o.output_type == 'error' for o in c.get('outputs', []))), None)
         where = f' in the cell starting {cell.source.splitlines()[0]!r}' if cell and cell.source else ''
         raise CodenasError(f'{src.name}: {e.ename}' + (f': {e.evalue}' if e.evalue else '') + where) from None
+    except CellTimeoutError: raise CodenasError(f'{src.name}: a cell ran longer than timeout={timeout} s') from None
+    except DeadKernelError: raise CodenasError(f'{src.name}: its kernel died (out of memory?)') from None
     for i in skip:
         tags = [t for t in nb.cells[i].metadata.pop('tags') if t != 'skip-execution']
         if tags: nb.cells[i].metadata['tags'] = tags

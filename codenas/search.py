@@ -16,12 +16,12 @@ import torch
 import optuna
 from optuna.trial import TrialState
 import codenas
-from .corpus import CodenasError, atomic_write, is_quick
+from .corpus import CodenasError, atomic_write, is_quick, sha256_file
 from .model import JSON_NAMES, ORIGINAL_FIELDS, ArchConfig, CodeLM
-from .train import device_name, load_run, train
+from .train import _default_corpus, _device, _swap_in, device_name, load_run, train
 
 # %% auto #0
-__all__ = ['SPACE_DIR', 'GENES', 'NOT_SEARCHABLE', 'PRESETS', 'OBJECTIVES', 'BEST_TOL', 'arch_from', 'load_space',
+__all__ = ['SPACE_DIR', 'GENES', 'NOT_SEARCHABLE', 'PRESETS', 'OBJECTIVES', 'MAX_FAILS', 'BEST_TOL', 'arch_from', 'load_space',
            'measure_latency', 'pareto_ranks', 'crowding_distance', 'select_best', 'spearman', 'train_candidate',
            'search_table', 'honesty_checks', 'pick_best', 'arch_record', 'plot_front', 'plot_search', 'write_outputs',
            'search']
@@ -152,9 +152,10 @@ OBJECTIVES = dict(bpb='val_bpb', params='params', latency='latency_ms')  # objec
 # %% ../nbs/06_search.ipynb #e246fbd5
 def _settings(preset:str, overrides:dict, dry:bool)->dict:
     if preset not in PRESETS: raise CodenasError(f"preset={preset!r} is not one of {', '.join(PRESETS)}")
-    p = {**PRESETS[preset], 'objectives': list(OBJECTIVES), **{k: v for k, v in overrides.items() if v is not None}}
+    p = {**PRESETS[preset], 'objectives': list(OBJECTIVES)}
     if dry: p.update({k: PRESETS['tiny'][k] for k in ('trials', 'population', 'steps', 'batch_size', 'eval_tokens', 'latency_tokens',
                                                       'latency_repeats', 'heartbeat')}, seq_len=32, time_budget=None, dry=True)
+    p.update({k: v for k, v in overrides.items() if v is not None})            # explicit values win, over dry's too
     obj = p['objectives'] = list(p['objectives'])
     bad = [o for o in obj if o not in OBJECTIVES]
     if bad: raise CodenasError(f"objectives: unknown {', '.join(bad)} (choose from {', '.join(OBJECTIVES)})")
@@ -203,9 +204,17 @@ def _storage(url:str, heartbeat:int):
     if url.startswith('sqlite'): sqlalchemy.event.listen(st.engine, 'connect', _wal); st.engine.dispose()  # new connections only
     return st
 
+def _corpus_id(train_path:str|None, val_path:str|None)->dict:
+    "The texts scores are measured on, by content: the SHA-256 of train and val, as a corpus manifest records them"
+    tp, vp = _default_corpus() if train_path is None else (Path(train_path), Path(val_path or Path(train_path).parent/'val.txt'))
+    for f in (tp, vp):
+        if not f.is_file(): raise CodenasError(f'{f} not found (build a corpus with `codenas corpus`)')
+    return dict(train=sha256_file(tp), val=sha256_file(vp))
+
 def _check_same(study, p:dict):
     "Record the settings that make scores comparable on a new study; refuse to continue a study made with others"
-    want = json.loads(json.dumps({k: p[k] for k in ('space', 'steps', 'eta', 'rungs', 'batch_size', 'seq_len', 'lr', 'eval_tokens', 'objectives', 'seed')}))
+    want = json.loads(json.dumps({k: p[k] for k in ('space', 'steps', 'eta', 'rungs', 'batch_size', 'seq_len', 'lr', 'eval_tokens', 'latency_tokens',
+                                                    'latency_repeats', 'objectives', 'seed', 'corpus', 'device_name')}))
     have = study.user_attrs.get('settings')
     if have is None: study.set_user_attr('settings', want); return
     diff = [k for k in want if have.get(k) != want[k]]
@@ -215,14 +224,16 @@ def _check_same(study, p:dict):
 def _objective(trial, rung:int, ctx:dict)->list:
     "Train (or look up) the candidate `trial` proposes at rung `rung`; its objective values"
     p, t0 = ctx['p'], time.time()
-    trial.set_user_attr('worker', f'{socket.gethostname()}:{os.getpid()}')  # also proves the objective (and its heartbeat) started
+    trial.set_user_attr('worker', f'{socket.gethostname()}:{os.getpid()}')
+    trial.set_user_attr('started', trial.number)  # proves this trial's objective (and its heartbeat) started: see `_started`
     if rung and 'candidate' not in trial.user_attrs:  # another worker emptied the queue first: nothing was promoted to this trial
         raise optuna.TrialPruned('no queued candidate')
     arch = arch_from({k: trial.suggest_categorical(k, v) if len(v) > 1 else v[0] for k, v in p['space'].items()})
     key = arch.to_json()['architecture']
     trial.set_user_attr('candidate', trial.user_attrs.get('candidate', trial.number))
     twin = next((t for t in trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)) if t.user_attrs.get('arch') == key), None)
-    if twin is not None: res = twin.user_attrs['result']; trial.set_user_attr('duplicate_of', twin.number)
+    trial.set_user_attr('duplicate_of', None if twin is None else twin.number)  # set either way: a retry inherits its original's
+    if twin is not None: res = twin.user_attrs['result']
     else: res = train_candidate(arch, ctx['out']/'runs'/f'r{rung}-t{trial.number:04d}', p['steps']*p['eta']**rung, p,
                                 ctx['train_path'], ctx['val_path'], p['seed'])
     trial.set_user_attr('arch', key); trial.set_user_attr('result', res)
@@ -238,12 +249,18 @@ def _distinct(study)->list:
     return list(seen.values())
 
 # %% ../nbs/06_search.ipynb #0bca3ba8
+MAX_FAILS = 2  # a promoted candidate whose trials failed this often is not queued again
+
+def _started(t)->bool:
+    "Did this trial's own objective start? A retry inherits its original's `started`, which names the original"
+    return t.user_attrs.get('started') == t.number
+
 def _reap(study, heartbeat:int):
     "Fail the running trials of dead workers: a stale heartbeat (re-queued by the storage's callback), or none after the objective should have started"
     with warnings.catch_warnings():
         warnings.simplefilter('ignore'); optuna.storages.fail_stale_trials(study)
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        if 'worker' not in t.user_attrs and (datetime.now() - t.datetime_start).total_seconds() > max(10, 3*heartbeat):
+        if not _started(t) and (datetime.now() - t.datetime_start).total_seconds() > max(10, 3*heartbeat):
             study.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)
 
 def _run_rung(study, objective, n:int|None, deadline:float|None, heartbeat:int, refill=None):
@@ -255,19 +272,29 @@ def _run_rung(study, objective, n:int|None, deadline:float|None, heartbeat:int, 
         c = Counter(t.state for t in study.get_trials(deepcopy=False))
         if n is not None and c[TrialState.FAIL] > max(n, 3): raise CodenasError(f'{study.study_name}: {c[TrialState.FAIL]} trials failed (see the messages above)')
         if (c[TrialState.WAITING] or (n is not None and c[TrialState.COMPLETE] + c[TrialState.RUNNING] < n)) and (deadline is None or time.time() < deadline):
-            study.optimize(objective, n_trials=1, catch=(torch.cuda.OutOfMemoryError,))
+            study.optimize(objective, n_trials=1, catch=(torch.cuda.OutOfMemoryError,)); waited = 0
         elif not c[TrialState.RUNNING] or waited >= 30*heartbeat: return
         else: time.sleep(heartbeat); waited += heartbeat
 
+def _given_up(study)->list:
+    "Promoted candidates of `study` whose trials failed `MAX_FAILS` times, none finished"
+    trials = study.get_trials(deepcopy=False)
+    done = {t.user_attrs.get('candidate') for t in trials if t.state == TrialState.COMPLETE}
+    fails = Counter(t.user_attrs.get('candidate') for t in trials if t.state == TrialState.FAIL)
+    return sorted(c for c, k in fails.items() if k >= MAX_FAILS and c not in done)
+
 def _promote(prev, study, eta:int)->list:
-    "Queue in `study` the best ceil(n/eta) distinct candidates of the rung before, unless already there; their candidate ids"
-    cands = _distinct(prev)
-    chosen = [cands[i].user_attrs['candidate'] for i in select_best([t.values for t in cands], math.ceil(len(cands)/eta))] if cands else []
+    "Add the best ceil(n/eta) distinct candidates of the rung before to `study`'s promotions; queue those not there yet, best first; all promoted ids"
+    cands = {t.user_attrs['candidate']: t for t in _distinct(prev)}
+    best = [list(cands)[i] for i in select_best([t.values for t in cands.values()], math.ceil(len(cands)/eta))] if cands else []
+    old = study.user_attrs.get('promoted', [])
+    if any(c not in old for c in best): study.set_user_attr('promoted', old + [c for c in best if c not in old])
     have = {t.user_attrs.get('candidate') for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING))}
-    for t in cands:
-        if t.user_attrs['candidate'] in chosen and t.user_attrs['candidate'] not in have: study.enqueue_trial(t.params, user_attrs=dict(candidate=t.user_attrs['candidate']))
-    if study.user_attrs.get('promoted') != chosen: study.set_user_attr('promoted', chosen)
-    return chosen
+    skip = have | set(_given_up(study))
+    order = best + [c for c in old if c not in best]
+    for c in order:
+        if c in cands and c not in skip: study.enqueue_trial(cands[c].params, user_attrs=dict(candidate=c))
+    return order
 
 # %% ../nbs/06_search.ipynb #89341b96
 def _genes(cfg:ArchConfig)->dict: return {j: getattr(cfg, g) for g, j in JSON_NAMES.items() if j in GENES}
@@ -372,7 +399,7 @@ def plot_search(df:pd.DataFrame, # `search_table`, or a search's trials.csv
 def write_outputs(studies:list, # The rung studies, rung 0 first
                   out, # Output folder
                   p:dict, # Settings (objectives, device, ...)
-                 )->dict: # Trials per rung, the front's size, the best candidate, the honesty verdicts
+                 )->dict: # Trials per rung, the front's size, the best candidate, the honesty verdicts, the candidates given up
     "Write trials.csv, pareto.csv, pareto.png, front/*.json, best.json and checks.json from the studies"
     import matplotlib.pyplot as plt
     out, dev = Path(out), device_name(torch.device(p['device']))
@@ -385,12 +412,13 @@ def write_outputs(studies:list, # The rung studies, rung 0 first
     checks = honesty_checks(df)
     for name, table in (('trials.csv', df), ('pareto.csv', df.loc[front.index])):
         with atomic_write(out/name) as f: table.to_csv(f, index=False)
-    (out/'front').mkdir(exist_ok=True)
-    for f in (out/'front').glob('*.json'): f.unlink()                          # a resumed search's front may have changed
-    for path, row in [(out/'front'/f'candidate{int(r.candidate):04d}.json', r) for _, r in front.iterrows()] + [(out/'best.json', df.loc[best.name])]:
+    new = out/'front.new'
+    shutil.rmtree(new, ignore_errors=True); new.mkdir()
+    for path, row in [(new/f'candidate{int(r.candidate):04d}.json', r) for _, r in front.iterrows()] + [(out/'best.json', df.loc[best.name])]:
         rec = arch_record(row, dev)
         if path.name == 'best.json': rec['search']['rule'] = f'fewest parameters, then lowest latency, among last-rung front members within {BEST_TOL:.0%} of its lowest val_bpb'
         with atomic_write(path) as f: f.write(json.dumps(rec, indent=2) + '\n')
+    _swap_in(new, out/'front')                                                 # a resumed search's front may have changed
     with atomic_write(out/'checks.json') as f: f.write(json.dumps(checks, indent=1) + '\n')
     fig = plot_search(df)
     with atomic_write(out/'pareto.png', 'wb') as f: fig.savefig(f, format='png', dpi=80)
@@ -398,7 +426,7 @@ def write_outputs(studies:list, # The rung studies, rung 0 first
     return dict(out=str(out), device=dev, trials={f'rung{r}': len(st.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))) for r, st in enumerate(studies)},
                 distinct={f'rung{r}': int((df.rung == r).sum()) for r in range(top + 1)}, front=len(front),
                 best={k: (v.item() if hasattr(v, 'item') else v) for k, v in best[['candidate', 'val_bpb', 'params', 'latency_ms']].items()},
-                checks=checks['verdicts'])
+                checks=checks['verdicts'], gave_up={f'rung{r}': _given_up(st) for r, st in enumerate(studies) if r})
 
 # %% ../nbs/06_search.ipynb #bc94a474
 def search(preset:str='quick', # tiny (the docs' lesson, seconds), quick (2-core CPU, under 10 minutes) or full (one GPU, 8 minutes)
@@ -411,25 +439,27 @@ def search(preset:str='quick', # tiny (the docs' lesson, seconds), quick (2-core
            study_name:str='codenas', # Name of the study in the storage; rung r is the study NAME-rungR
            train_path:str=None, # Train text (a corpus's train.txt); default: the standard-library corpus
            val_path:str=None, # Val text; default: val.txt next to TRAIN_PATH
-           device:str=None, # cpu, cuda, auto (default: the preset's)
+           device:str=None, # cpu, cuda, cuda:1, auto (default: the preset's)
            seed:int=0, # Seed of the sampler and of every training run
-           dry:bool=False, # Check the code path: the preset's space at its two smallest depths and widths, tiny budgets
+           dry:bool=False, # Check the code path: the preset's space at its two smallest depths and widths, tiny's budgets (TRIALS and TIME_BUDGET, if given, still apply)
            progress:bool=None, # One line per trial on stderr; default: on unless in quick mode (tests)
-          )->dict: # Trials per rung, the front's size, the best candidate and the honesty verdicts
+          )->dict: # Trials per rung, the front's size, the best candidate, the honesty verdicts and the candidates given up
     "Multi-objective, multi-fidelity architecture search: NSGA-II at a short budget, successive halving to longer ones"
     p = _settings(preset, dict(trials=trials, time_budget=time_budget, objectives=objectives, space=space, device=device), dry)
     sp = load_space(p['space'])
     if dry: sp = {k: sorted(v)[:2] if k in ('num_layers', 'hidden_dim') else v for k, v in sp.items()}
-    auto = 'cuda' if torch.cuda.is_available() else 'cpu'
-    p.update(space=sp, seed=seed, progress=(not is_quick()) if progress is None else progress, device=auto if p['device'] == 'auto' else p['device'])
+    dev = _device(p['device'])
+    p.update(space=sp, seed=seed, progress=(not is_quick()) if progress is None else progress, device=str(dev), device_name=device_name(dev))
     out = Path(out or Path('results')/f"search_{preset}{'-dry' if dry else ''}")
-    out.mkdir(parents=True, exist_ok=True)
+    try: out.mkdir(parents=True, exist_ok=True)
+    except OSError as e: raise CodenasError(f'out={str(out)!r}: cannot make the output folder ({e.strerror})') from None
     stor = _storage(storage or f"sqlite:///{(out/'search.db').resolve()}", p['heartbeat'])
     verbosity = optuna.logging.get_verbosity(); optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
         studies = [optuna.create_study(storage=stor, study_name=f'{study_name}-rung{r}', directions=['minimize']*len(p['objectives']), load_if_exists=True,
                                        sampler=optuna.samplers.NSGAIISampler(population_size=p['population'], seed=seed) if r == 0 else optuna.samplers.RandomSampler(seed))
                    for r in range(p['rungs'])]
+        p['corpus'] = _corpus_id(train_path, val_path)
         _check_same(studies[0], p)
         with atomic_write(out/'settings.json') as f: f.write(json.dumps(dict(preset=preset, study_name=study_name, train_path=train_path, **p), indent=1) + '\n')
         ctx, t0 = dict(p=p, out=out, train_path=train_path, val_path=val_path), time.time()

@@ -13,13 +13,6 @@ NOTEBOOK = os.environ.get('CODENAS_BROWSER_NB', 'nbs/04_eval.ipynb')  # relative
 ART = ROOT/'artifacts'/'browser'       # gitignored: the notebook's copy, the server log, the screenshot
 PROMPT = 'def total_'
 RUN_TIMEOUT = 600                      # seconds for Run All Cells: it trains a tiny model on CPU (100-225 s seen on 2 cores)
-CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-                  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage']
-
-def _missing(why):
-    "Skip, or fail where CI must run the browser test"
-    if os.environ.get('CI', '').lower() == 'true': pytest.fail(f'{why} (CI=true: the browser test must run)')
-    pytest.skip(why)
 
 def _free_port():
     with socket.socket() as s:
@@ -70,18 +63,6 @@ def _stop(proc, base, token):
         except ProcessLookupError: break
         try: proc.wait(wait)
         except subprocess.TimeoutExpired: pass
-
-@pytest.fixture(scope='module')
-def browser():
-    "A headless chromium through Playwright, or a skip (a failure under CI=true)"
-    try: from playwright.sync_api import sync_playwright
-    except ImportError: _missing('playwright is not installed (pip install playwright)')
-    exe = shutil.which('chromium') or shutil.which('chromium-browser')
-    if not exe: _missing("Debian's chromium is not installed (apt-get install chromium)")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_FLAGS)
-        try: yield b
-        finally: b.close()
 
 @pytest.fixture(scope='module')
 def lab(browser):

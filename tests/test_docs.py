@@ -10,25 +10,19 @@ import functools, http.server, os, re, shutil, subprocess, sys, threading, time
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 import pytest
+from conftest import missing
 
 ROOT = Path(__file__).resolve().parent.parent
 ART = ROOT/'artifacts'/'docs'          # gitignored: the site built here and the screenshots
 BUILD_TIMEOUT = 900                    # seconds for `codenas docs` (about 2-4 minutes on 2 busy cores)
-CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-                  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage']  # as in test_browser.py
 WIDGET_VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
-
-def _missing(why):
-    "Skip, or fail where CI must run the browser test"
-    if os.environ.get('CI', '').lower() == 'true': pytest.fail(f'{why} (CI=true: the docs test must run)')
-    pytest.skip(why)
 
 @pytest.fixture(scope='session')
 def site():
     "The built site: CODENAS_DOCS_SITE, or `codenas docs` run once into artifacts/docs/site"
     if os.environ.get('CODENAS_DOCS_SITE'): return Path(os.environ['CODENAS_DOCS_SITE']).resolve()
-    if not shutil.which('npm') and not (Path.home()/'.cache/codenas/npm/node_modules').exists():
-        _missing('npm is not installed (apt-get install npm): the docs build fetches the widget manager with it')
+    if not shutil.which('npm') and not (Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'codenas/npm/node_modules').exists():
+        missing('npm is not installed (apt-get install npm): the docs build fetches the widget manager with it')
     out, t0 = ART/'site', time.time()
     r = subprocess.run([str(Path(sys.executable).parent/'codenas'), 'docs', '--out', str(out)], cwd=ROOT,
                        capture_output=True, text=True, timeout=BUILD_TIMEOUT)
@@ -45,18 +39,6 @@ def server(site):
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     try: yield f'http://127.0.0.1:{srv.server_address[1]}/'
     finally: srv.shutdown()
-
-@pytest.fixture(scope='module')
-def browser():
-    "A headless chromium through Playwright, or a skip (a failure under CI=true)"
-    try: from playwright.sync_api import sync_playwright
-    except ImportError: _missing('playwright is not installed (pip install playwright)')
-    exe = shutil.which('chromium') or shutil.which('chromium-browser')
-    if not exe: _missing("Debian's chromium is not installed (apt-get install chromium)")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_FLAGS)
-        try: yield b
-        finally: b.close()
 
 # What each page shows once its scripts have run, read from the DOM
 PAGE_JS = """() => {
