@@ -37,7 +37,7 @@ def _settings(preset:str, overrides:dict, dry:bool)->dict:
     if preset not in PRESETS: raise CodenasError(f"preset={preset!r} is not one of {', '.join(PRESETS)}")
     p = {**PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None}}
     if dry: p.update(tiers=tuple(p['tiers'])[:2], seeds=tuple(p['seeds'])[:1], arch={**p['arch'], 'n_layer': 1, 'n_head': 2, 'n_embd': 32, 'block_size': 32},
-                     batch_size=4, tokens_per_run=4*32*10, samples=1, max_new_tokens=8, eval_file='oneline', eval_limit=8, bpe_vocab=300, dry=True,
+                     batch_size=4, tokens_per_run=4*32*10, samples=1, max_new_tokens=8, eval_file='oneline', eval_limit=8, bpe_vocab=300, evals=2, dry=True,
                      ablation_tier=tuple(p['tiers'])[0])
     for k in ('tiers', 'seeds', 'tokenizers'):
         if not p[k]: raise CodenasError(f'{k} is empty')
