@@ -12,8 +12,8 @@ from pathlib import Path
 from .corpus import CodenasError
 
 # %% auto #0
-__all__ = ['TEMPLATE', 'CSS', 'NPM_PACKAGES', 'execute_notebook', 'process_notebook', 'render_pages', 'widget_scripts',
-           'build_docs']
+__all__ = ['TEMPLATE', 'CSS', 'NPM_PACKAGES', 'execute_notebook', 'process_notebook', 'render_pages', 'npm_cache',
+           'widget_scripts', 'build_docs']
 
 # %% ../nbs/11_docs.ipynb #d8054d75
 def _prepare(src:Path):
@@ -194,11 +194,15 @@ def render_pages(nbs:list, # Processed notebooks, in sidebar order
 # %% ../nbs/11_docs.ipynb #dd2f6818
 NPM_PACKAGES = ('@jupyter-widgets/html-manager@^1.0.0', 'requirejs@^2.3.0')  # html-manager 1.x draws ipywidgets 8 state
 
+def npm_cache()->Path:
+    "Where npm installs the widget manager once: `$XDG_CACHE_HOME/codenas/npm` (default `~/.cache/codenas/npm`)"
+    return Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'codenas'/'npm'
+
 def widget_scripts(out, # The site's folder
                    cache=None, # Where npm installs them once (default: ~/.cache/codenas/npm)
                   )->list: # Names of the files copied
     "Copy the widget manager (`embed-amd.js` and its fonts) and `require.js` into `out`, installed with npm once"
-    cache = Path(cache or Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'codenas'/'npm')
+    cache = Path(cache or npm_cache())
     dist, req = cache/'node_modules/@jupyter-widgets/html-manager/dist', cache/'node_modules/requirejs/require.js'
     if not ((dist/'embed-amd.js').exists() and req.exists()):
         npm = shutil.which('npm')

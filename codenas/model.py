@@ -231,6 +231,12 @@ def alibi_slopes(n_head:int, # Number of attention heads
     return torch.tensor(pow2(c) + pow2(2*c)[0::2][:n_head - c])
 
 # %% ../nbs/02_model.ipynb #b8bac6f8
+def _key_offsets(T:int, Tk:int, pos0:int, device=None)->torch.Tensor:
+    "`(T, Tk)`: how far back each key is from each query (negative: in the future); queries at pos0.., keys end with the last query"
+    qpos = torch.arange(pos0, pos0 + T, device=device)
+    kpos = torch.arange(pos0 + T - Tk, pos0 + T, device=device)
+    return qpos[:, None] - kpos[None, :]
+
 def attn_kwargs(T:int, # Queries, at positions pos0 .. pos0+T-1
                 Tk:int, # Keys, at positions pos0+T-Tk .. pos0+T-1
                 pos0:int, # Position of the first query
@@ -240,9 +246,7 @@ def attn_kwargs(T:int, # Queries, at positions pos0 .. pos0+T-1
                )->dict:
     "Keyword arguments for `F.scaled_dot_product_attention` that hide every key after its query"
     if slopes is None and Tk == T: return dict(is_causal=True)
-    qpos = torch.arange(pos0, pos0 + T, device=device)  # (T,)
-    kpos = torch.arange(pos0 + T - Tk, pos0 + T, device=device)  # (Tk,)
-    dist = qpos[:, None] - kpos[None, :]  # (T, Tk) how far back each key is; negative: in the future
+    dist = _key_offsets(T, Tk, pos0, device)  # (T, Tk)
     if slopes is None: return dict(attn_mask=dist >= 0)  # (T, Tk) True = may attend
     bias = -slopes.to(device)[:, None, None] * dist  # (nh, T, Tk)
     return dict(attn_mask=bias.masked_fill(dist < 0, float('-inf')).to(dtype))
@@ -469,7 +473,5 @@ def diagnostic_attn_kwargs(T:int, # Queries, at positions pos0 .. pos0+T-1
                           )->dict:
     "DIAGNOSTIC ONLY: `attn_kwargs` without causality, so every query sees every key (the original system's bug)"
     if slopes is None: return dict(attn_mask=None, is_causal=False)
-    qpos = torch.arange(pos0, pos0 + T, device=device)  # (T,)
-    kpos = torch.arange(pos0 + T - Tk, pos0 + T, device=device)  # (Tk,)
-    dist = (qpos[:, None] - kpos[None, :]).abs()  # (T, Tk) how far away each key is, either way
+    dist = _key_offsets(T, Tk, pos0, device).abs()  # (T, Tk) how far away each key is, either way
     return dict(attn_mask=(-slopes.to(device)[:, None, None] * dist).to(dtype))  # (nh, T, Tk), no -inf anywhere

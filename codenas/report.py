@@ -137,8 +137,9 @@ def data_size_experiment(preset:str='quick', # quick (CPU, minutes) or full (one
     if p['device'] == 'auto': p['device'] = 'cuda' if torch.cuda.is_available() else 'cpu'
     out = Path(out or Path('results')/(preset + ('-dry' if dry else '')))
     out.mkdir(parents=True, exist_ok=True)
-    _check_same_runs(out/'settings.json', dict(preset=preset, **p))
-    with atomic_write(out/'settings.json') as f: json.dump(dict(preset=preset, **p), f, indent=1, default=str)
+    settings = dict(preset=preset, **p)
+    _check_same_runs(out/'settings.json', settings)
+    with atomic_write(out/'settings.json') as f: json.dump(settings, f, indent=1, default=str)
     ArchConfig(vocab_size=1, **p['arch']).to_json(out/'arch.json')
     corpora = {}
     for mb in sorted(p['tiers']):

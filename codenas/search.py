@@ -242,10 +242,12 @@ def _objective(trial, rung:int, ctx:dict)->list:
         print(f"rung {rung} trial {trial.number}: bpb {res['val_bpb']:.3f}, {res['params']:,} params, {res['latency_ms']:.2f} ms/token ({note})", file=sys.stderr)
     return [res[OBJECTIVES[o]] for o in p['objectives']]
 
-def _distinct(study)->list:
-    "The finished trials of a study, one per architecture (the first)"
+def _distinct(study, counts:Counter=None)->list:
+    "The finished trials of a study, one per architecture (the first); `counts`, if given, gains each architecture's number of finished trials"
     seen = {}
-    for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)): seen.setdefault(json.dumps(t.user_attrs['arch'], sort_keys=True), t)
+    for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        k = json.dumps(t.user_attrs['arch'], sort_keys=True); seen.setdefault(k, t)
+        if counts is not None: counts[k] += 1
     return list(seen.values())
 
 # %% ../nbs/06_search.ipynb #0bca3ba8
@@ -276,9 +278,9 @@ def _run_rung(study, objective, n:int|None, deadline:float|None, heartbeat:int, 
         elif not c[TrialState.RUNNING] or waited >= 30*heartbeat: return
         else: time.sleep(heartbeat); waited += heartbeat
 
-def _given_up(study)->list:
-    "Promoted candidates of `study` whose trials failed `MAX_FAILS` times, none finished"
-    trials = study.get_trials(deepcopy=False)
+def _given_up(study, trials:list=None)->list:
+    "Promoted candidates of `study` whose trials failed `MAX_FAILS` times, none finished; `trials`: its trials, if already fetched"
+    if trials is None: trials = study.get_trials(deepcopy=False)
     done = {t.user_attrs.get('candidate') for t in trials if t.state == TrialState.COMPLETE}
     fails = Counter(t.user_attrs.get('candidate') for t in trials if t.state == TrialState.FAIL)
     return sorted(c for c, k in fails.items() if k >= MAX_FAILS and c not in done)
@@ -289,8 +291,9 @@ def _promote(prev, study, eta:int)->list:
     best = [list(cands)[i] for i in select_best([t.values for t in cands.values()], math.ceil(len(cands)/eta))] if cands else []
     old = study.user_attrs.get('promoted', [])
     if any(c not in old for c in best): study.set_user_attr('promoted', old + [c for c in best if c not in old])
-    have = {t.user_attrs.get('candidate') for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING))}
-    skip = have | set(_given_up(study))
+    trials = study.get_trials(deepcopy=False)
+    have = {t.user_attrs.get('candidate') for t in trials if t.state in (TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING)}
+    skip = have | set(_given_up(study, trials))
     order = best + [c for c in old if c not in best]
     for c in order:
         if c in cands and c not in skip: study.enqueue_trial(cands[c].params, user_attrs=dict(candidate=c))
@@ -306,11 +309,11 @@ def search_table(studies:list, # The rung studies, rung 0 first
     rows = []
     for r, st in enumerate(studies):
         promoted = set(studies[r+1].user_attrs.get('promoted', [])) if r + 1 < len(studies) else set()
-        done = st.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        for t in _distinct(st):
+        n = Counter()
+        for t in _distinct(st, n):
             cfg = ArchConfig.from_json({**t.user_attrs['arch'], 'vocab_size': t.user_attrs['result']['vocab_size']})
             rows.append(dict(rung=r, candidate=t.user_attrs['candidate'], trial=t.number, **t.user_attrs['result'],
-                             proposals=sum(x.user_attrs['arch'] == t.user_attrs['arch'] for x in done),
+                             proposals=n[json.dumps(t.user_attrs['arch'], sort_keys=True)],
                              promoted=t.user_attrs['candidate'] in promoted, **_genes(cfg)))
     df = pd.DataFrame(rows)
     if len(df): df['front'] = np.concatenate([pareto_ranks(g[[OBJECTIVES[o] for o in objectives]].to_numpy()) == 0 for _, g in df.groupby('rung')])
@@ -356,11 +359,13 @@ def pick_best(front:pd.DataFrame, # The last rung's Pareto front (rows of `searc
     return ok.sort_values(['params', 'latency_ms', 'val_bpb', 'candidate']).iloc[0]
 
 # %% ../nbs/06_search.ipynb #cee55846
+def _py(x): return x.item() if hasattr(x, 'item') else x  # a numpy scalar as a plain Python value
+
 def arch_record(row:pd.Series, # A row of `search_table`
                 device:str=None, # Where latency was measured, as `device_name` gives it
                )->dict: # `{"raw_metrics": ..., "architecture": ..., "search": ...}`
     "A candidate as an architecture file in the original format, with its measured metrics in `raw_metrics`"
-    v = {k: (x.item() if hasattr(x, 'item') else x) for k, x in row.items()}
+    v = {k: _py(x) for k, x in row.items()}
     cfg = ArchConfig.from_json({**{g: v[g] for g in GENES if g in v}, 'vocab_size': v['vocab_size']})
     raw = dict(val_loss=v['val_loss'], num_params=v['params'], latency_ms=v['latency_ms'], val_bpb=v['val_bpb'],
                train_steps=v['steps'], train_tokens=v['tokens'])
@@ -402,7 +407,7 @@ def write_outputs(studies:list, # The rung studies, rung 0 first
                  )->dict: # Trials per rung, the front's size, the best candidate, the honesty verdicts, the candidates given up
     "Write trials.csv, pareto.csv, pareto.png, front/*.json, best.json and checks.json from the studies"
     import matplotlib.pyplot as plt
-    out, dev = Path(out), device_name(torch.device(p['device']))
+    out, dev = Path(out), p.get('device_name') or device_name(torch.device(p['device']))
     df = search_table(studies, p['objectives'])
     if df.empty: raise CodenasError(f'{out}: no candidate has finished yet (is time_budget too small?)')
     top = int(df.rung.max())
@@ -425,7 +430,7 @@ def write_outputs(studies:list, # The rung studies, rung 0 first
     plt.close(fig)
     return dict(out=str(out), device=dev, trials={f'rung{r}': len(st.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))) for r, st in enumerate(studies)},
                 distinct={f'rung{r}': int((df.rung == r).sum()) for r in range(top + 1)}, front=len(front),
-                best={k: (v.item() if hasattr(v, 'item') else v) for k, v in best[['candidate', 'val_bpb', 'params', 'latency_ms']].items()},
+                best={k: _py(v) for k, v in best[['candidate', 'val_bpb', 'params', 'latency_ms']].items()},
                 checks=checks['verdicts'], gave_up={f'rung{r}': _given_up(st) for r, st in enumerate(studies) if r})
 
 # %% ../nbs/06_search.ipynb #bc94a474
@@ -459,10 +464,11 @@ def search(preset:str='quick', # tiny (the docs' lesson, seconds), quick (2-core
         studies = [optuna.create_study(storage=stor, study_name=f'{study_name}-rung{r}', directions=['minimize']*len(p['objectives']), load_if_exists=True,
                                        sampler=optuna.samplers.NSGAIISampler(population_size=p['population'], seed=seed) if r == 0 else optuna.samplers.RandomSampler(seed))
                    for r in range(p['rungs'])]
-        p['corpus'] = _corpus_id(train_path, val_path)
+        tp, vp = (train_path, val_path) if train_path is not None else map(str, _default_corpus())  # once, not in every trial
+        p['corpus'] = _corpus_id(tp, vp)
         _check_same(studies[0], p)
         with atomic_write(out/'settings.json') as f: f.write(json.dumps(dict(preset=preset, study_name=study_name, train_path=train_path, **p), indent=1) + '\n')
-        ctx, t0 = dict(p=p, out=out, train_path=train_path, val_path=val_path), time.time()
+        ctx, t0 = dict(p=p, out=out, train_path=tp, val_path=vp), time.time()
         for r, st in enumerate(studies):
             if r:
                 chosen = _promote(studies[r-1], st, p['eta'])

@@ -392,7 +392,8 @@ def _loop(model, fwd, opt, sampler, windows, tok, config, st, log, run, dist, de
         return r
 
     r = None
-    if a['patience'] is not None and st['best_val'] is not None and st['bad_evals'] >= a['patience']: stop_reason = 'patience'  # resumed after early stopping
+    out_of_patience = lambda: a['patience'] is not None and st['best_val'] is not None and st['bad_evals'] >= a['patience']
+    if out_of_patience(): stop_reason = 'patience'  # a resumed run that early stopping had ended
     while st['step'] < a['max_steps'] and stop_reason != 'patience':
         step = st['step']
         lr = lr_at(step, a['lr'], a['warmup_steps'], a['max_steps'], a['min_lr'])
@@ -427,7 +428,7 @@ def _loop(model, fwd, opt, sampler, windows, tok, config, st, log, run, dist, de
         stopping = st['step'] == a['max_steps'] or out_of_time or st['step'] == a['stop_at']
         if st['step'] % a['eval_interval'] == 0 or stopping:
             t_eval = time.time(); r = evaluate_and_save(); t_log += time.time() - t_eval   # eval time is not training time
-            if a['patience'] is not None and st['bad_evals'] >= a['patience']: stop_reason = 'patience'; break
+            if out_of_patience(): stop_reason = 'patience'; break
         if out_of_time and st['step'] < a['max_steps']: stop_reason = 'time_budget'; break
         if st['step'] == a['stop_at']: stop_reason = 'stop_at'; break
     bar.close()
@@ -437,7 +438,7 @@ def _loop(model, fwd, opt, sampler, windows, tok, config, st, log, run, dist, de
     best = json.loads((run/'best'/'config.json').read_text()) if dist.main else {}
     summary = dict(run=str(run), device=device_name(dev), world_size=world, params=model.num_params(), steps=st['step'],
                    tokens=st['tokens'], stop_reason=stop_reason, train_seconds=round(time.time() - t_start, 2),
-                   best_val_loss=st['best_val'], best=dict(step=best.get('step'), **best.get('val', {})), final=r, tokens_per_s=float(np.median(tps)) if tps[0] else None,
+                   best=dict(step=best.get('step'), **best.get('val', {})), final=r, tokens_per_s=float(np.median(tps)) if tps[0] else None,
                    mfu=(float(np.median([row['mfu'] for row in rows if row.get('mfu')])) if peak and rows else None),
                    diagnostic_no_causal_mask=a['diagnostic_no_causal_mask'],
                    leak_guard='off: diagnostic run without the causal mask' if a['diagnostic_no_causal_mask'] else 'on')

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 import pytest
 from conftest import missing
+from codenas.docs import npm_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 ART = ROOT/'artifacts'/'docs'          # gitignored: the site built here and the screenshots
@@ -21,7 +22,7 @@ WIDGET_VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
 def site():
     "The built site: CODENAS_DOCS_SITE, or `codenas docs` run once into artifacts/docs/site"
     if os.environ.get('CODENAS_DOCS_SITE'): return Path(os.environ['CODENAS_DOCS_SITE']).resolve()
-    if not shutil.which('npm') and not (Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'codenas/npm/node_modules').exists():
+    if not shutil.which('npm') and not (npm_cache()/'node_modules').exists():
         missing('npm is not installed (apt-get install npm): the docs build fetches the widget manager with it')
     out, t0 = ART/'site', time.time()
     r = subprocess.run([str(Path(sys.executable).parent/'codenas'), 'docs', '--out', str(out)], cwd=ROOT,
