@@ -6,7 +6,7 @@ Docs: https://codenas.github.io/codenas/corpus.html.md"""
 
 # %% ../nbs/00_corpus.ipynb #8186d920
 from __future__ import annotations
-import hashlib, json, os, random, re, subprocess, sys, sysconfig, tarfile, tempfile, time, zipfile
+import hashlib, json, os, platform, random, re, subprocess, sys, sysconfig, tarfile, tempfile, time, zipfile
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
@@ -200,7 +200,10 @@ def fetch_package(req:str, # A requirement such as `requests` or `flask==3.1.0`
 PACKAGE_LISTS = dict(
     pypi8=['requests', 'flask', 'pytest', 'boto3', 'fastapi'],
     pypi100=['requests', 'flask', 'pytest', 'boto3', 'fastapi', 'scikit-learn', 'pandas', 'numpy', 'django', 'tornado',
-             'aiohttp', 'pip', 'poetry', 'celery', 'robotframework', 'tox'])
+             'aiohttp', 'pip', 'poetry', 'celery', 'robotframework', 'tox'],
+    pinned100=['requests==2.34.2', 'flask==3.1.3', 'pytest==9.2.0', 'boto3==1.44.8', 'fastapi==0.165.0', 'scikit-learn==1.9.1',
+               'pandas==3.1.1', 'numpy==2.4.6', 'django==5.2.19', 'tornado==6.6.1', 'aiohttp==3.14.5', 'pip==26.3',
+               'poetry==2.5.1', 'celery==5.7.0', 'robotframework==7.5', 'tox==4.67.15'])  # pypi100 as of 2026-12-01: the study's sources
 
 def resolve_sources(src_dir:list=None, # Directories or archives
                     packages:list=None, # PyPI requirements, or a name from `PACKAGE_LISTS`
@@ -368,6 +371,7 @@ def load_manifest(path, # A corpus folder or its manifest.json
 def build_corpus(src_dir:list[str]=None, # Source directories or archives (repeatable); default: the standard library
                  packages:list[str]=None, # PyPI packages, or a list name: pypi8, pypi100
                  site_packages:bool=False, # Also read this interpreter's site-packages
+                 stdlib:bool=None, # Read the standard library too (default: only when no directories or packages are given)
                  out_dir:str=None, # Output folder for train.txt, val.txt, manifest.json (default: corpora/NAME)
                  train_out:str=None, # Train text file (original flag; default: OUT_DIR/train.txt)
                  val_out:str=None, # Val text file (original flag; default: OUT_DIR/val.txt)
@@ -383,7 +387,7 @@ def build_corpus(src_dir:list[str]=None, # Source directories or archives (repea
     if not 0 < val_ratio < 1: raise CodenasError(f'val_ratio={val_ratio} must be between 0 and 1')
     if min_file_size > max_file_size: raise CodenasError(f'min_file_size={min_file_size} exceeds max_file_size={max_file_size}')
     if target_size_mb is not None and target_size_mb <= 0: raise CodenasError(f'target_size_mb={target_size_mb} must be positive')
-    sources = resolve_sources(src_dir, packages, site_packages)
+    sources = resolve_sources(src_dir, packages, site_packages, stdlib)
     out = Path(out_dir) if out_dir else default_out_dir(sources, target_size_mb)
     paths = dict(train=Path(train_out or out/'train.txt'), val=Path(val_out or out/'val.txt'))
     paths['manifest'] = paths['train'].parent/'manifest.json'
@@ -404,7 +408,7 @@ def build_corpus(src_dir:list[str]=None, # Source directories or archives (repea
                         dict(sorted(skipped.items())), time.time()-t0, t_scan, {k: str(v) for k, v in paths.items()})
     manifest = dict(format='codenas-corpus/1', eod=EOD, sha256=sha,
                     paths={k: os.path.relpath(paths[k], paths['manifest'].parent) for k in ('train', 'val')},
-                    params=dict(sources=[s.label for s in sources], val_ratio=val_ratio, min_file_size=min_file_size,
+                    params=dict(sources=[s.label for s in sources], python=platform.python_version(), val_ratio=val_ratio, min_file_size=min_file_size,
                                 max_file_size=max_file_size, target_size_mb=target_size_mb, seed=seed),
                     train=stats.train, val=stats.val, pool=stats.pool, skipped=stats.skipped,
                     files=[dict(source=d.source, path=d.path, sha256=d.sha256, bytes=d.nbytes, lines=d.lines, split=k)

@@ -6,25 +6,28 @@ Docs: https://codenas.github.io/codenas/eval.html.md"""
 
 # %% ../nbs/04_eval.ipynb #700d693f
 from __future__ import annotations
-import ast, html, io, json, keyword, math, os, re, subprocess, sys, tempfile, time, tokenize, warnings, zlib
+import ast, builtins, html, io, json, keyword, math, os, re, subprocess, sys, tempfile, time, tokenize, warnings, zlib
 from collections import Counter
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
 import codenas
-from .corpus import EOD, CodenasError, atomic_write
+from .corpus import EOD, CodenasError, atomic_write, sha256_file
+from .dataset import read_chunks
 from .train import load_run
 
 # %% auto #0
-__all__ = ['ORIGINAL_KEYWORDS', 'ORIGINAL_OPERATORS', 'CATEGORIES', 'PY_KEYWORDS', 'PROMPT_DIR', 'SUMMARY_ROWS', 'BAND_METRICS',
-           'unique_chars', 'repetition_ratio', 'has_keywords', 'has_operators', 'has_parens', 'category',
-           'is_whitespace_run', 'python_tokens', 'has_keywords_tokens', 'seq_rep_n', 'distinct_n',
-           'final_ngram_repeats', 'has_repetition_loop', 'longest_repeated_substring',
-           'longest_repeated_substring_share', 'compression_ratio', 'cut_at_last_statement', 'cut_at_function_end',
-           'parses', 'wilson_interval', 'bootstrap_interval', 'completion_metrics', 'load_prompts', 'complete',
-           'human_samples', 'score', 'summarize', 'read_results', 'evaluate_prompts', 'run_functional',
-           'inspect_results', 'sample', 'highlight_repeats', 'Sampler', 'render_sample', 'examples_table']
+__all__ = ['ORIGINAL_KEYWORDS', 'ORIGINAL_OPERATORS', 'CATEGORIES', 'PY_KEYWORDS', 'IDENTIFIER', 'ALWAYS_GROUNDED', 'PROMPT_DIR',
+           'PROMPT_KINDS', 'SUMMARY_ROWS', 'RATIO_PARTS', 'BAND_METRICS', 'unique_chars', 'repetition_ratio',
+           'has_keywords', 'has_operators', 'has_parens', 'category', 'is_whitespace_run', 'python_tokens',
+           'has_keywords_tokens', 'seq_rep_n', 'distinct_n', 'final_ngram_repeats', 'has_repetition_loop',
+           'longest_repeated_substring', 'longest_repeated_substring_share', 'compression_ratio',
+           'cut_at_last_statement', 'cut_at_function_end', 'parses', 'strict_parse', 'identifiers', 'name_counts',
+           'train_names', 'wilson_interval', 'bootstrap_interval', 'completion_metrics', 'load_prompts', 'complete',
+           'continuation_bits', 'human_windows', 'human_samples', 'pass_at_k', 'score', 'summarize', 'read_results',
+           'evaluate_prompts', 'run_functional', 'inspect_results', 'sample', 'highlight_repeats', 'Sampler',
+           'render_sample', 'examples_table']
 
 # %% ../nbs/04_eval.ipynb #75e27b0a
 def unique_chars(c:str, # A completion
@@ -207,14 +210,23 @@ def compression_ratio(c:str, # A completion
     return len(zlib.compress(b, 9))/len(b) if b else 0.0
 
 # %% ../nbs/04_eval.ipynb #f8ec2f32
-def _parses(src:str)->bool:
-    "Does `ast.parse` accept `src` (inside a block if its first code line is indented)? Never raises, never warns"
+def _tree(src:str, # Source text
+          compiles:bool=False, # Also require `compile` to accept it (`break` outside a loop, `await` outside `async def`)
+         ):
+    "(module, lines added in front) if `src` parses, inside an `if True:` block if its first code line is indented; else None. Never raises, never warns"
     first = next((l for l in src.split('\n') if l.strip() and not l.lstrip().startswith('#')), '')
-    if first[:1] in (' ', '\t'): src = 'if True:\n' + src  # a method's prompt: its class is not in the prompt
+    shift = int(first[:1] in (' ', '\t'))  # a method's prompt: its class is not in the prompt
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')  # invalid escapes and `is` with a literal warn, but parse
-        try: ast.parse(src); return True
-        except (SyntaxError, ValueError, RecursionError, MemoryError): return False  # MemoryError: very deep nesting
+        try:
+            tree = ast.parse('if True:\n' * shift + src)
+            if compiles: compile(tree, '<completion>', 'exec', dont_inherit=True)
+            return tree, shift
+        except (SyntaxError, ValueError, RecursionError, MemoryError): return None  # MemoryError: very deep nesting
+
+def _parses(src:str)->bool:
+    "Does `ast.parse` accept `src` (inside a block if its first code line is indented)?"
+    return _tree(src) is not None
 
 def cut_at_last_statement(prompt:str, # The prompt the completion continues (need not end with a newline)
                           completion:str, # The generated text
@@ -253,6 +265,67 @@ def parses(prompt:str, # The prompt
     if whole_function: completion = cut_at_function_end(prompt, completion)
     return any(t != '\n' and not t.startswith('#') for t in python_tokens(cut_at_last_statement(prompt, completion)))
 
+# %% ../nbs/04_eval.ipynb #a7d035e9
+def _says_something(s:ast.stmt)->bool:
+    "Not `pass`, and not a bare name or constant (`x`, `1`, `...`, a string such as a docstring)"
+    return not isinstance(s, ast.Pass) and not (isinstance(s, ast.Expr) and isinstance(s.value, (ast.Name, ast.Constant)))
+
+def strict_parse(prompt:str, # The prompt
+                 completion:str, # The generated text
+                 whole_function:bool=False, # Cut at the end of the prompt's function first, and require the result to compile
+                )->bool: # The cut completion parses and writes at least one statement that says something
+    "A parse check that letter soup cannot pass: the cut must parse and add a real statement"
+    if whole_function: completion = cut_at_function_end(prompt, completion)
+    cut = cut_at_last_statement(prompt, completion)
+    parsed = _tree(prompt + cut, compiles=whole_function) if cut else None
+    if parsed is None: return False
+    tree, shift = parsed
+    start = (prompt.count('\n') + 1 + shift, len(prompt.rsplit('\n', 1)[-1].encode()))  # where the completion begins, as ast counts (UTF-8 columns)
+    for s in ast.walk(tree):
+        if not isinstance(s, ast.stmt) or (s.end_lineno, s.end_col_offset) <= start: continue  # wholly in the prompt
+        compound = 'body' in s._fields or isinstance(s, ast.Match)
+        if _says_something(s) and ((s.lineno, s.col_offset) >= start or not compound): return True
+    return False
+
+# %% ../nbs/04_eval.ipynb #23ce09c9
+IDENTIFIER = re.compile(r'[^\W\d]\w*')  # an identifier-shaped word, Unicode letters included
+ALWAYS_GROUNDED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins))  # need no source
+
+def identifiers(text:str, # Any text: code, strings and comments alike
+               )->set[str]: # Its identifier-shaped words
+    "The words of `text` that could be Python names"
+    return set(IDENTIFIER.findall(text))
+
+def name_counts(prompt:str, # The prompt
+                completion:str, # The generated text
+                known:frozenset, # Names of the training split (`train_names`)
+               )->tuple[int, int]: # (grounded, all) NAME tokens of the completion
+    "How many of the completion's names are keywords or builtins, occur in the prompt, or occur in the training split"
+    toks = python_tokens(completion)
+    names = [t for t in toks if t.isidentifier()]
+    if names and toks[-1] == names[-1] and re.search(r'\w\Z', completion): names.pop()  # the budget may have cut it mid-word
+    seen = identifiers(prompt)
+    return sum(n in ALWAYS_GROUNDED or n in seen or n in known for n in names), len(names)
+
+# %% ../nbs/04_eval.ipynb #20a94265
+def train_names(train_path, # The train split (a corpus's train.txt)
+                cache:bool=True, # Keep the set beside the split (`train.names.txt`, keyed by the split's SHA-256)
+               )->frozenset: # Every identifier-shaped word of the split
+    "The names a model could have learned: computed once per corpus, then read back"
+    p = Path(train_path)
+    if not p.exists(): raise CodenasError(f'{p} not found: name grounding needs the train split (give train_path, or name_grounding=False)')
+    sha, f = sha256_file(p), p.with_name(f'{p.stem}.names.txt')
+    if f.exists():
+        head, _, body = f.read_text(encoding='utf-8').partition('\n')
+        if head == f'# sha256 {sha}': return frozenset(body.split())
+    names = set()
+    for chunk in read_chunks(p): names |= identifiers(chunk)
+    if cache:
+        try:
+            with atomic_write(f) as fh: fh.write(f'# sha256 {sha}\n' + '\n'.join(sorted(names)) + '\n')
+        except OSError: pass  # a read-only corpus: the set is recomputed next time, never wrong
+    return frozenset(names)
+
 # %% ../nbs/04_eval.ipynb #82fd82df
 def wilson_interval(k:int, # Successes (e.g. collapsed samples)
                     n:int, # Trials (samples)
@@ -283,7 +356,8 @@ def bootstrap_interval(values, # Per-sample values (e.g. repetition ratios)
 # %% ../nbs/04_eval.ipynb #4d7983eb
 def completion_metrics(prompt:str, # The prompt
                        completion:str, # The generated text (or a human window of the same length)
-                       whole_function:bool=False, # The prompt is a whole function header: cut the parse check at its end
+                       whole_function:bool=False, # The prompt is a whole function header: cut the parse checks at its end
+                       known:frozenset=None, # Names of the training split (`train_names`); None: no name grounding
                       )->dict: # Metric name -> value
     "Every per-completion metric of this module"
     toks = python_tokens(completion)
@@ -295,38 +369,96 @@ def completion_metrics(prompt:str, # The prompt
     m.update({f'seq_rep_tok_{n}': seq_rep_n(toks, n) for n in range(1, 5)})
     m.update(repetition_loop=has_repetition_loop(completion), repetition_loop_tok=has_repetition_loop(toks),
              lrs_share=longest_repeated_substring_share(completion), compression_ratio=compression_ratio(completion),
-             parses=parses(prompt, completion, whole_function), n_chars=len(completion))
+             parses=parses(prompt, completion, whole_function), strict_parse=strict_parse(prompt, completion, whole_function),
+             n_chars=len(completion))
+    if known is not None:
+        g, n = name_counts(prompt, completion, known)
+        m.update(names=n, names_grounded=g, name_grounding=g / n if n else None)
     return m
 
-# %% ../nbs/04_eval.ipynb #a158aaa1
+# %% ../nbs/04_eval.ipynb #3c43419f
 PROMPT_DIR = Path(codenas.__file__).resolve().parent.parent/'data'/'prompts'  # in a source checkout
+PROMPT_KINDS = dict(line='a one-line block header (a line of code ending in `:`)',
+                    function='a documented function (signature and docstring)')  # the prompt sets, and the human code each stands beside
+_DEF_NAME = re.compile(r'^[ \t]*(?:async[ \t]+)?def[ \t]+([^\W\d]\w*)', re.M)
+
+def _function_prompt(d:dict, where:str)->dict:
+    "Check a whole-function prompt: a `def` line, and an `entry_point` the prompt defines (derived from the last `def` if absent)"
+    defs = _DEF_NAME.findall(d['prompt'])
+    if not defs: raise CodenasError(f'{where}: a function prompt needs a `def` line in its "prompt"')
+    ep = d.setdefault('entry_point', defs[-1])
+    if not isinstance(ep, str) or not re.search(rf'^[ \t]*(?:(?:async[ \t]+)?def|class)[ \t]+{re.escape(ep)}\b', d['prompt'], re.M):
+        raise CodenasError(f'{where}: entry_point {ep!r} is not a function or class the prompt defines')
+    if not isinstance(d.get('test', ''), str): raise CodenasError(f'{where}: "test" must be a string of Python code')
+    return d
+
+def _prompt_record(d, where:str, default_id:str)->dict:
+    "One JSONL prompt, checked: a non-empty \"prompt\", a kind that agrees with its fields, a function's entry point"
+    if not isinstance(d, dict) or not isinstance(d.get('prompt'), str) or not d['prompt']:
+        raise CodenasError(f'{where}: each line must be an object with a non-empty "prompt"')
+    fn = sorted(k for k in ('entry_point', 'test') if k in d)
+    implied = 'function' if fn or (_DEF_NAME.search(d['prompt']) and re.search(r'\n[ \t]*\Z', d['prompt'])) else 'line'
+    kind = d.get('kind', implied)
+    if kind not in PROMPT_KINDS: raise CodenasError(f'{where}: kind {kind!r} is not one of {tuple(PROMPT_KINDS)}')
+    if kind == 'line' and fn: raise CodenasError(f'{where}: kind "line" conflicts with {" and ".join(fn)} (fields of a function prompt)')
+    d = dict(d, id=str(d.get('id', default_id)), kind=kind)
+    return _function_prompt(d, where) if kind == 'function' else d
+
+# %% ../nbs/04_eval.ipynb #a158aaa1
+def _read_text(p:Path)->str:
+    "The UTF-8 text of `p`, or an error naming the line of the first bad byte"
+    data = p.read_bytes()
+    try: return data.decode('utf-8')
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b'\n') + 1
+        raise CodenasError(f'{p}:{line}: not UTF-8 (byte {data[e.start]:#04x})') from None
 
 def load_prompts(path, # A .txt file (one prompt per non-blank line), a .jsonl file, or a suite name: oneline, functions
                 )->list[dict]: # One dict per prompt: id, prompt, kind ('line' or 'function'), and any extra fields
-    "Read a prompt suite"
+    "Read a prompt suite, and refuse anything malformed with the file and line"
     p = Path(path)
     if not p.exists() and (PROMPT_DIR/f'{path}.txt').exists(): p = PROMPT_DIR/f'{path}.txt'
     elif not p.exists() and (PROMPT_DIR/f'{path}.jsonl').exists(): p = PROMPT_DIR/f'{path}.jsonl'
     if not p.exists(): raise CodenasError(f'{path}: no prompt file there (give a .txt or .jsonl file, or a suite name: oneline, functions)')
-    text = p.read_text(encoding='utf-8')
+    lines = _read_text(p).split('\n')
     if p.suffix != '.jsonl':
-        return [dict(id=f'{p.stem}-{i}', prompt=l, kind='line') for i, l in enumerate(l.rstrip('\r') for l in text.split('\n') if l.strip())]
-    out = []
-    for i, line in enumerate(text.splitlines()):
-        if not line.strip(): continue
-        try: d = json.loads(line)
-        except json.JSONDecodeError as e: raise CodenasError(f'{p}:{i+1}: not valid JSON ({e})') from None
-        if not isinstance(d, dict) or not isinstance(d.get('prompt'), str) or not d['prompt']:
-            raise CodenasError(f'{p}:{i+1}: each line must be an object with a non-empty "prompt"')
-        out.append(dict(id=d.get('id', f'{p.stem}-{i}'), kind='function' if 'entry_point' in d else 'line', **{k: v for k, v in d.items() if k != 'id'}))
+        out = [dict(id=f'{p.stem}-{i}', prompt=l, kind='line') for i, l in enumerate(l.rstrip('\r') for l in lines if l.strip())]
+    else:
+        out, ids = [], set()
+        for i, line in enumerate(lines):
+            if not line.strip(): continue
+            try: d = json.loads(line)
+            except json.JSONDecodeError as e: raise CodenasError(f'{p}:{i+1}: not valid JSON ({e})') from None
+            out.append(_prompt_record(d, f'{p}:{i+1}', f'{p.stem}-{i}'))
+            if out[-1]['id'] in ids: raise CodenasError(f"{p}:{i+1}: id {out[-1]['id']!r} is used twice")
+            ids.add(out[-1]['id'])
     if not out: raise CodenasError(f'{p}: no prompts in it')
     return out
+
+# %% ../nbs/04_eval.ipynb #f716a2e1
+def _new_text(tok, prompt_ids:list, new:list)->str:
+    "Text of `new` after the prompt: decode(prompt + new) - decode(prompt), so a character split between tokens stays whole"
+    return tok.decode(prompt_ids + new)[len(tok.decode(prompt_ids)):]
+
+def _finish(model, tok, ids:list, new:list, max_chars, cap:int, seed:int, device, **kw)->tuple[str, list, str]:
+    "Cut one row at its end of document or `max_chars`, sampling on while it falls short; (text, its ids, why it stopped)"
+    for more in range(1, cap + 2):
+        eod = tok.eod_id in new
+        if eod: new = new[:new.index(tok.eod_id)]
+        text = _new_text(tok, ids[1:], new)
+        if max_chars is not None and len(text) >= max_chars:
+            n = next(m for m in range(len(new) + 1) if len(_new_text(tok, ids[1:], new[:m])) >= max_chars)  # tokens the cut text needs
+            return text[:max_chars], new[:n], 'chars'
+        if eod or max_chars is None or len(new) >= cap: return text, new, 'eod' if eod else 'tokens'
+        n = min(cap - len(new), max_chars - len(text))  # a token is at least one byte, sometimes less than a character
+        gen = model.generate(torch.tensor([ids + new], device=device), n, stop=tok.eod_id, seed=seed + 7919 * more, **kw)
+        new = new + gen[0, len(ids) + len(new):].tolist()
 
 # %% ../nbs/04_eval.ipynb #2aa46fe8
 def complete(model, # A `CodeLM` (see `codenas.train.load_run`)
              tok, # Its tokenizer
              prompts:list, # Prompt strings, or dicts with a 'prompt' key
-             max_new_tokens:int=64, # Tokens to generate per sample
+             max_new_tokens:int=None, # Safety cap on tokens per sample; default: 4 * max_chars (64 without a character budget)
              temperature:float=0.8, # Sampling temperature (the original's 0.8); 0 or greedy=True: argmax
              top_k:int=40, # Sample among the k most likely tokens (the original's 40)
              top_p:float=0.9, # Nucleus sampling threshold (the original's 0.9)
@@ -337,12 +469,16 @@ def complete(model, # A `CodeLM` (see `codenas.train.load_run`)
              batch_size:int=32, # Rows per generation batch
              device='cpu', # Where the model is
              progress:bool=False, # Show a progress bar
+             max_chars:int=64, # Characters per completion, whatever the tokenizer (the original's 64); None: only the token cap
             )->list[dict]: # One record per sample, in prompt order
-    "Sample completions of each prompt with the KV cache, batching equal-length prompts"
+    "Sample completions of each prompt with the KV cache, batching equal-length prompts, each cut at `max_chars` characters"
     from tqdm.auto import tqdm
     ps = [p if isinstance(p, dict) else dict(id=str(i), prompt=p, kind='line') for i, p in enumerate(prompts)]
     if any(not p['prompt'] for p in ps): raise CodenasError('empty prompt: give some text to continue')
-    temp = 0.0 if greedy else temperature
+    if max_chars is not None and max_chars < 1: raise CodenasError(f'max_chars={max_chars} must be >= 1 (or None: no character budget)')
+    cap = max_new_tokens if max_new_tokens is not None else 4 * max_chars if max_chars else 64
+    temp, first = (0.0 if greedy else temperature), (cap if max_chars is None else min(cap, max_chars))
+    kw = dict(temperature=temp, top_k=top_k, top_p=top_p, repetition_penalty=repetition_penalty)
     enc = [[tok.eod_id] + tok.encode(p['prompt']) for p in ps]
     rows = [(i, s) for i in range(len(ps)) for s in range(samples)]
     pos, groups = {rs: k for k, rs in enumerate(rows)}, {}
@@ -354,45 +490,118 @@ def complete(model, # A `CodeLM` (see `codenas.train.load_run`)
             for b in range(0, len(members), batch_size):
                 chunk = members[b:b+batch_size]
                 bseed = seed * 1_000_003 + chunk[0][0] * 1009 + chunk[0][1]
-                idx = torch.tensor([enc[i] for i, _ in chunk], device=device)
                 t0 = time.time()
-                gen = model.generate(idx, max_new_tokens, temperature=temp, top_k=top_k, top_p=top_p,
-                                     repetition_penalty=repetition_penalty, stop=tok.eod_id, seed=bseed)
+                gen = model.generate(torch.tensor([enc[i] for i, _ in chunk], device=device), first, stop=tok.eod_id, seed=bseed, **kw)
+                done = [_finish(model, tok, enc[i], gen[r, L:].tolist(), max_chars, cap, bseed + r, device, **kw) for r, (i, _) in enumerate(chunk)]
                 dt = (time.time() - t0) / len(chunk)
-                for r, (i, s) in enumerate(chunk):
-                    new = gen[r, L:].tolist()
-                    if tok.eod_id in new: new = new[:new.index(tok.eod_id)]
-                    head = tok.decode(enc[i][1:])
-                    text = tok.decode(enc[i][1:] + new)[len(head):]
+                for (i, s), (text, new, stop) in zip(chunk, done):
                     p = ps[i]
                     out[pos[i, s]] = dict(source='model', prompt_id=p['id'], kind=p.get('kind', 'line'), prompt=p['prompt'],
-                        completion=text, sample=s, seed=bseed, n_tokens=len(new), elapsed_s=round(dt, 4),
-                        temperature=temp, top_k=top_k, top_p=top_p, repetition_penalty=repetition_penalty, max_new_tokens=max_new_tokens)
+                        completion=text, sample=s, seed=bseed, n_chars=len(text), n_tokens=len(new), stop=stop, elapsed_s=round(dt, 4),
+                        temperature=temp, top_k=top_k, top_p=top_p, repetition_penalty=repetition_penalty, max_chars=max_chars, max_new_tokens=cap)
                 bar.update(len(chunk))
     return out
 
+# %% ../nbs/04_eval.ipynb #bba7ff5f
+def _context_len(tok, ids:list, context:str)->int:
+    "How many of `ids` (the encoding of context + target) lie wholly inside `context`"
+    if tok.kind == 'char': return len(context)  # one id per character
+    ends = np.cumsum(tok.token_bytes[np.asarray(ids, dtype=np.int64)])  # UTF-8 end of each token
+    return int(np.searchsorted(ends, len(context.encode('utf-8')), side='right'))
+
+def continuation_bits(model, # A `CodeLM`
+                      tok, # Its tokenizer
+                      context:str, # What the model is given (a new document: the end-of-document id goes first)
+                      target:str, # The text it is scored on
+                      device='cpu', # Where the model is
+                      prefix_only:bool=None, # Score each token from its prefix alone; default: for a model without the causal mask
+                     )->tuple[float, int, int]: # (bits, UTF-8 bytes of `target`, tokens scored)
+    "Negative log-likelihood of `target` after `context`, in bits, teacher-forced in windows of the model's context"
+    ids = [tok.eod_id] + tok.encode(context + target)
+    first, bs = 1 + _context_len(tok, ids[1:], context), model.cfg.block_size
+    if prefix_only is None: prefix_only = getattr(model, 'diagnostic_no_causal_mask', False)
+    step, nll = (1 if prefix_only else max(1, bs // 2)), 0.0
+    model.eval()
+    with torch.no_grad():
+        for pos in range(first, len(ids), step):
+            end = min(len(ids), pos + step)
+            s = max(0, end - 1 - bs)  # the window ids[s:end-1] predicts ids[s+1:end]
+            logp = model(torch.tensor([ids[s:end-1]], device=device))[0].float().log_softmax(-1)  # (T, V)
+            y = torch.tensor(ids[pos:end], device=device)
+            nll -= logp[pos-1-s:end-1-s].gather(1, y[:, None]).sum().item()
+    return nll / math.log(2), len(target.encode('utf-8')), len(ids) - first
+
+# %% ../nbs/04_eval.ipynb #600cf582
+def _line_starts(doc:str)->np.ndarray: return np.cumsum([0] + [len(l) + 1 for l in doc.split('\n')])
+
+def _header_lines(doc:str)->list[tuple[int, int]]:
+    "(start, end) of each line of `doc` that is a whole block header: one physical line of code ending in `:`"
+    starts, out, code = _line_starts(doc), [], []
+    try:
+        for t in tokenize.generate_tokens(io.StringIO(doc).readline):
+            if t.type == tokenize.NEWLINE:
+                row = t.start[0]
+                if code and code[-1].string == ':' and code[0].start[0] == row: out.append((int(starts[row-1]), int(starts[row-1]) + t.start[1]))
+                code = []
+            elif t.type not in (tokenize.COMMENT, tokenize.NL, tokenize.INDENT, tokenize.DEDENT): code.append(t)
+    except (SyntaxError, tokenize.TokenError): pass  # a file the tokenizer cannot read to its end: keep the headers before it
+    return out
+
+def _function_windows(doc:str)->list[tuple[int, int]]:
+    "(start of the `def` line, start of the first statement after the docstring) of each documented function of `doc` with a body"
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        try: tree = ast.parse(doc)
+        except (SyntaxError, ValueError, RecursionError, MemoryError): return []
+    lines, starts = doc.split('\n'), _line_starts(doc)
+    at = lambda row, col: int(starts[row-1]) + len(lines[row-1].encode('utf-8')[:col].decode('utf-8', 'replace'))  # ast counts UTF-8 bytes
+    return [(at(f.lineno, 0), at(f.body[1].lineno, f.body[1].col_offset)) for f in ast.walk(tree)
+            if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and ast.get_docstring(f, clean=False) is not None
+            and len(f.body) > 1 and f.body[1].lineno > f.body[0].end_lineno]
+
 # %% ../nbs/04_eval.ipynb #aa8b1ca4
+def human_windows(text:str, # A split: documents separated by the end-of-document character
+                  kind:str='line', # The prompt set: 'line' or 'function'
+                 )->list[tuple[str, int, int]]: # (prompt, start, end): the human continuation is text[start:end], or a prefix of it
+    "Every place in a split where human code continues a prompt of `kind`"
+    if kind not in PROMPT_KINDS: raise CodenasError(f'kind={kind!r} is not one of {tuple(PROMPT_KINDS)}')
+    out, at = [], 0
+    for doc in text.split(EOD):
+        if kind == 'line': out += [(doc[s:e], at + e, at + len(doc)) for s, e in _header_lines(doc)]  # the continuation starts with the newline
+        else: out += [(doc[s:b], at + b, at + len(doc)) for s, b in _function_windows(doc)]     # the prompt ends with the body's indentation
+        at += len(doc) + 1
+    return out
+
 def human_samples(val_path, # The val split the model never trained on
                   lengths:list, # Character length of each sample (the model completions' lengths)
                   seed:int=0, # Seed of the positions
+                  kind:str='line', # The prompt set the samples stand beside: 'line' or 'function'
                  )->list[dict]:
-    "Records of human code in the shape `complete` returns: a val line as prompt, the text after it as completion"
+    "Records of human code in the shape `complete` returns: a prompt of `kind` from the val split and the text right after it"
     text = Path(val_path).read_text(encoding='utf-8')
-    starts = np.array([0] + [m.end() for m in re.finditer('\n', text)])
-    rng, out = np.random.default_rng(seed), []
+    wins = human_windows(text, kind)
+    room, rng, out = np.array([e - s for _, s, e in wins]), np.random.default_rng(seed), []
     for n in lengths:
-        for _ in range(100):
-            s = int(rng.choice(starts))
-            e = text.find('\n', s)
-            if e < 0 or not text[s:e].strip(): continue
-            comp = text[e+1:e+1+max(n, 1)]
-            if EOD in text[s:e] or EOD in comp: continue
-            out.append(dict(source='human', prompt_id=f'val@{s}', kind='line', prompt=text[s:e], completion=comp, sample=0, seed=seed))
-            break
+        ok = np.flatnonzero(room >= max(n, 1))
+        if not len(ok): raise CodenasError(f'{val_path}: no {PROMPT_KINDS[kind]} with {max(n, 1)} characters after it in its file')
+        p, s, _ = wins[int(rng.choice(ok))]
+        comp = text[s:s+max(n, 1)]
+        out.append(dict(source='human', prompt_id=f'val@{s}', kind=kind, prompt=p, completion=comp, n_chars=len(comp), sample=0, seed=seed))
     return out
 
+# %% ../nbs/04_eval.ipynb #2e633ad6
+def pass_at_k(n:int, # Samples of one prompt
+              c:int, # Samples that passed the test
+              k:int, # Budget of attempts
+             )->float: # 1 - C(n-c, k) / C(n, k); NaN when n < k
+    "Chen et al. (2021)'s unbiased estimate of the chance that at least one of k samples passes"
+    if not 0 <= c <= n: raise ValueError(f'c={c} passing samples out of n={n} is not a count')
+    if n < k: return math.nan
+    if n - c < k: return 1.0
+    return 1.0 - float(np.prod(1.0 - k / np.arange(n - c + 1, n + 1)))  # their numerically stable product form
+
 # %% ../nbs/04_eval.ipynb #d3424c5b
-SUMMARY_ROWS = [  # (row name, metric key, kind): 'rate' for booleans, 'mean' for numbers
+SUMMARY_ROWS = [  # (row name, metric key, kind): see `_values` for the kinds
     ('mode-collapse rate', 'mode_collapse', 'rate'), ('  of which whitespace runs', 'whitespace_run', 'rate'),
     ('keyword rate (substring rule)', 'has_keywords', 'rate'), ('repetition ratio', 'repetition_ratio', 'mean'),
     ('unique chars per completion', 'unique_chars', 'mean'), ('category: good', 'cat_good', 'rate'),
@@ -400,41 +609,83 @@ SUMMARY_ROWS = [  # (row name, metric key, kind): 'rate' for booleans, 'mean' fo
     ('keyword rate (tokens)', 'has_keywords_tokens', 'rate'), ('seq-rep-4 (chars)', 'seq_rep_4', 'mean'),
     ('seq-rep-4 (tokens)', 'seq_rep_tok_4', 'mean'), ('repetition-loop rate', 'repetition_loop', 'rate'),
     ('longest repeat share', 'lrs_share', 'mean'), ('zlib compression ratio', 'compression_ratio', 'mean'),
-    ('parse rate', 'parses', 'rate'), ('functional pass rate', 'passed', 'rate'), ('completion length (chars)', 'n_chars', 'mean')]
+    ('parse rate', 'parses', 'rate'), ('strict parse rate', 'strict_parse', 'rate'), ('name grounding', 'name_grounding', 'ratio'),
+    ('continuation bits per byte', 'cont_bpb', 'bpb'), ('functional pass rate', 'passed', 'rate'),
+    ('pass@1', 'pass_at_1', 'pass@1'), ('pass@10', 'pass_at_10', 'pass@10'),
+    ('completion length (chars)', 'n_chars', 'mean'), ('completion length (tokens)', 'n_tokens', 'mean')]
+RATIO_PARTS = dict(name_grounding=('names_grounded', 'names'), cont_bpb=('cont_bits', 'cont_bytes'))  # numerator, denominator fields
 
 def score(records:list, # Records from `complete` or `human_samples`
+          known:frozenset=None, # Names of the training split (`train_names`); None: no name grounding
          )->list[dict]: # The records with their metrics added
     "Add every per-completion metric to each record"
     out = []
     for r in records:
-        m = completion_metrics(r['prompt'], r['completion'], whole_function=r.get('kind') == 'function')
+        m = completion_metrics(r['prompt'], r['completion'], whole_function=r.get('kind') == 'function', known=known)
         m['mode_collapse'] = m['category'] == 'mode_collapse'
         m.update({f'cat_{c}': m['category'] == c for c in ('good', 'partial', 'repetitive', 'noise')})
         out.append({**r, **m})
     return out
 
-def _cell(vals, kind):
-    vals = np.asarray(vals, dtype=float)
-    if not len(vals): return float('nan'), float('nan'), float('nan')
-    if kind == 'rate': return (vals.mean(), *wilson_interval(int(vals.sum()), len(vals)))
-    return (vals.mean(), *bootstrap_interval(vals))
+# %% ../nbs/04_eval.ipynb #749899ea
+def _values(recs:list, key:str, kind:str, src:str)->list:
+    "What the summary of `key` is computed from, for the model's records or human code's"
+    if kind == 'bpb' and src == 'human': return []  # the model's bits on human text: a model number, with no human counterpart
+    mine = [r for r in recs if r['source'] == ('human' if kind == 'bpb' else src)]
+    if kind in ('ratio', 'bpb'):
+        num, den = RATIO_PARTS[key]
+        return [[r[num], r[den]] for r in mine if r.get(den)]  # records with nothing to count add nothing
+    if kind.startswith('pass@'):  # one value per prompt, from its n samples
+        runs = {}
+        for r in mine:
+            if 'passed' in r: runs.setdefault(r['prompt_id'], []).append(r['passed'])
+        return [v for p in runs.values() if (v := pass_at_k(len(p), sum(p), int(kind[5:]))) == v]
+    return [r[key] for r in mine if key in r and r[key] is not None]
 
+def _cell(vals, kind:str)->tuple[float, float, float]:
+    "(value, low, high): Wilson for rates, bootstrap for means and for sums over sums (ratios, bits per byte)"
+    v = np.asarray(vals, dtype=float)
+    if not len(v): return math.nan, math.nan, math.nan
+    if kind == 'rate': return (v.mean(), *wilson_interval(int(v.sum()), len(v)))
+    if kind in ('ratio', 'bpb'):
+        ratio = lambda a: a[:, 0].sum() / a[:, 1].sum()
+        return (ratio(v), *bootstrap_interval(v, stat=ratio))
+    return (v.mean(), *bootstrap_interval(v))
+
+# %% ../nbs/04_eval.ipynb #b17d0e66
 def summarize(results, # Records (scored or not), or a results.jsonl path
-             )->pd.DataFrame: # One row per metric; value and 95% interval for the model and for human code
-    "The summary table of a generation run: the original's metrics first, then the literature's, then syntax"
+             )->pd.DataFrame: # One row per metric that has values; value and 95% interval for the model and for human code
+    "The summary table of a generation run: the original's metrics first, then the literature's, then syntax, names, likelihood and tests"
     recs = read_results(results) if isinstance(results, (str, Path)) else list(results)
     recs = [r if 'category' in r else score([r])[0] for r in recs]
     rows = []
     for name, key, kind in SUMMARY_ROWS:
-        if key == 'passed' and not any('passed' in r for r in recs): continue
-        row = dict(metric=name)
-        for src in ('model', 'human'):
-            v, lo, hi = _cell([r[key] for r in recs if r['source'] == src and key in r], kind)
-            row.update({src: v, f'{src}_lo': lo, f'{src}_hi': hi})
-        rows.append(row)
-    df = pd.DataFrame(rows).set_index('metric')
+        cells = {src: _cell(_values(recs, key, kind, src), kind) for src in ('model', 'human')}
+        if all(math.isnan(c[0]) for c in cells.values()): continue  # not measured in this run (no tests, no train split...)
+        rows.append(dict(metric=name, **{k: v for src, c in cells.items() for k, v in zip((src, f'{src}_lo', f'{src}_hi'), c)}))
+    df = pd.DataFrame(rows, columns=['metric', 'model', 'model_lo', 'model_hi', 'human', 'human_lo', 'human_hi']).set_index('metric')
     df.attrs['n'] = {s: sum(r['source'] == s for r in recs) for s in ('model', 'human')}
     return df
+
+# %% ../nbs/04_eval.ipynb #980f2c44
+def _human_band(model, tok, recs:list, val_path:str, seed:int, device)->list[dict]:
+    "Human samples matched to the model records' prompt sets and lengths, each with the model's bits on its continuation"
+    if not Path(val_path).exists(): raise CodenasError(f'{val_path} not found: the human band needs the run\'s val split (or give human=False)')
+    out = []
+    for kind in PROMPT_KINDS:
+        if lengths := [r['n_chars'] for r in recs if r['kind'] == kind]: out += human_samples(val_path, lengths, seed, kind)
+    for h in out:
+        nl = '\n' if h['completion'].startswith('\n') else ''  # a one-line prompt's newline is context: the line is scored, not its end
+        bits, nbytes, _ = continuation_bits(model, tok, h['prompt'] + nl, h['completion'][len(nl):], device)
+        h.update(cont_bits=bits, cont_bytes=nbytes, cont_bpb=bits / nbytes if nbytes else None, n_tokens=len(tok.encode(h['completion'])))
+    return out
+
+def _known_names(meta:dict, train_path:str, name_grounding:bool)->frozenset|None:
+    "The training split's names for name grounding, or None when it is switched off"
+    if not name_grounding: return None
+    p = train_path or meta['corpus'].get('train_path')
+    if not p or not Path(p).exists(): raise CodenasError(f'{p}: train split not found: name grounding needs it (give train_path, or name_grounding=False to leave the metric out)')
+    return train_names(p)
 
 # %% ../nbs/04_eval.ipynb #6631b5c9
 def read_results(path)->list[dict]:
@@ -447,8 +698,9 @@ def read_results(path)->list[dict]:
 def evaluate_prompts(checkpoint:str, # A run folder (its best checkpoint) or a checkpoint folder
                      eval_file:str='oneline', # Prompt file (.txt one per line, or .jsonl), or a suite name: oneline, functions
                      output:str='results.jsonl', # Where to write one JSON record per sample
-                     samples:int=1, # Completions per prompt
-                     max_new_tokens:int=64, # Tokens per completion
+                     samples:int=1, # Completions per prompt (pass@10 needs 10)
+                     max_chars:int=64, # Characters per completion, whatever the tokenizer (the original's 64)
+                     max_new_tokens:int=None, # Safety cap on tokens per completion (default: 4 * max_chars)
                      temperature:float=0.8, # Sampling temperature
                      top_k:int=40, # Top-k
                      top_p:float=0.9, # Top-p
@@ -456,25 +708,25 @@ def evaluate_prompts(checkpoint:str, # A run folder (its best checkpoint) or a c
                      greedy:bool=False, # Greedy decoding
                      seed:int=0, # Seed of the samples and of the human windows
                      device:str='cpu', # Device for generation
-                     human:bool=True, # Add human samples from the run's val split
+                     human:bool=True, # Add human samples from the run's val split, and the model's bits per byte on them
+                     name_grounding:bool=True, # Score the completions' names against the train split
+                     train_path:str=None, # Train split for name grounding (default: the run's own, from its config)
                      progress:bool=None, # Progress bar (default: when stderr is a terminal)
                      allow_code_execution:bool=False, # Run whole-function completions against their tests, in a separate limited process
                      limit:int=None, # Use only the first LIMIT prompts (quick checks)
                     )->pd.DataFrame: # The summary table
     "Generate completions for a prompt suite with a trained run, score them beside human code, and save the records"
     model, tok, meta = load_run(checkpoint, device)
-    prompts = load_prompts(eval_file)[:limit]
+    prompts, known = load_prompts(eval_file)[:limit], _known_names(meta, train_path, name_grounding)
     recs = complete(model, tok, prompts, max_new_tokens, temperature, top_k, top_p, repetition_penalty, samples, seed, greedy,
-                    device=device, progress=sys.stderr.isatty() if progress is None else progress)
+                    device=device, progress=sys.stderr.isatty() if progress is None else progress, max_chars=max_chars)
+    if human: recs += _human_band(model, tok, recs, meta['corpus']['val_path'], seed, device)
     run_id = f"{Path(meta['checkpoint']).parent.name}@{meta.get('step', 0)}"
-    for r in recs: r['run_id'] = run_id
-    val = meta['corpus']['val_path']
-    if human and Path(val).exists(): recs += [dict(r, run_id=run_id) for r in human_samples(val, [len(r['completion']) for r in recs], seed)]
-    recs = score(recs)
+    recs = [dict(r, run_id=run_id) for r in score(recs, known)]
     if allow_code_execution:
+        tests = {p['id']: p['test'] for p in prompts if p.get('test')}
         for r in recs:
-            if r['source'] == 'model' and r.get('kind') == 'function' and (t := next((p.get('test') for p in prompts if p['id'] == r['prompt_id']), None)):
-                r['passed'] = run_functional(r['prompt'], r['completion'], t)
+            if r['source'] == 'model' and r['kind'] == 'function' and r['prompt_id'] in tests: r['passed'] = run_functional(r['prompt'], r['completion'], tests[r['prompt_id']])
     Path(output).parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(output) as f: f.write(''.join(json.dumps(r, ensure_ascii=False) + '\n' for r in recs))
     return summarize(recs)
@@ -517,8 +769,9 @@ def inspect_results(results:str, # A results.jsonl written by `codenas eval`
     lines = [f"{Path(results).name}: {df.attrs['n']['model']} model completions, {df.attrs['n']['human']} human samples",
              f"{'metric':<32}{'model [95% CI]':>26}{'human [95% CI]':>26}"]
     lines += [f"{k:<32}{fmt(r.model, r.model_lo, r.model_hi):>26}{fmt(r.human, r.human_lo, r.human_hi):>26}" for k, r in df.iterrows()]
+    if 'continuation bits per byte' in df.index: lines.append('(continuation bits per byte: the model scoring the human continuations, so no human value)')
     model = [r for r in recs if r['source'] == 'model']
-    show = lambda r: f"--- [{r['category']}] {r['prompt']!r}\n{r['prompt']}{r['completion']}"
+    show = lambda r: f"--- [{r['category']}, strict parse {r.get('strict_parse')}] {r['prompt']!r}\n{r['prompt']}{r['completion']}"
     if show_examples: lines += ['', f'first {min(show_examples, len(model))} completions:'] + [show(r) for r in model[:show_examples]]
     if show_quality_examples:
         lines += ['', 'one completion per category:']
@@ -531,7 +784,8 @@ def inspect_results(results:str, # A results.jsonl written by `codenas eval`
 def sample(checkpoint:str, # A run folder or a checkpoint folder
            prompt:str=None, # Text to continue (required unless interactive)
            samples:int=1, # Completions to print
-           max_new_tokens:int=64, # Tokens per completion
+           max_chars:int=64, # Characters per completion
+           max_new_tokens:int=None, # Safety cap on tokens per completion (default: 4 * max_chars)
            temperature:float=0.8, # Sampling temperature
            top_k:int=40, # Top-k
            top_p:float=0.9, # Top-p
@@ -543,12 +797,12 @@ def sample(checkpoint:str, # A run folder or a checkpoint folder
           )->str|None: # The completions (None in interactive mode, which prints as it goes)
     "Complete one prompt, or run an interactive loop over prompts typed in"
     model, tok, _ = load_run(checkpoint, device)
-    kw = dict(max_new_tokens=max_new_tokens, temperature=temperature, top_k=top_k, top_p=top_p,
+    kw = dict(max_chars=max_chars, max_new_tokens=max_new_tokens, temperature=temperature, top_k=top_k, top_p=top_p,
               repetition_penalty=repetition_penalty, samples=samples, greedy=greedy, device=device)
     def show(p, s):
         recs = score(complete(model, tok, [p], seed=s, **kw))
         return '\n'.join(f"{p}{r['completion']}\n--- {r['category']}, {r['unique_chars']} unique chars, repetition {r['repetition_ratio']:.2f}, "
-                         f"seq-rep-4 {r['seq_rep_4']:.2f}, parses: {r['parses']}" for r in recs)
+                         f"seq-rep-4 {r['seq_rep_4']:.2f}, parses: {r['parses']}, strict: {r['strict_parse']}, {r['n_chars']} chars in {r['n_tokens']} tokens" for r in recs)
     if not interactive:
         if not prompt: raise CodenasError('empty prompt: pass --prompt "def add(a, b):" (or --interactive)')
         return show(prompt, seed)
@@ -591,7 +845,7 @@ class Sampler:
         self.temperature = W.FloatSlider(value=0.8, min=0.0, max=2.0, step=0.05, description='temperature')
         self.top_k = W.IntSlider(value=40, min=1, max=max(2, tok.vocab_size), description='top-k')
         self.top_p = W.FloatSlider(value=0.9, min=0.05, max=1.0, step=0.05, description='top-p')
-        self.length = W.IntSlider(value=64, min=8, max=512, step=8, description='length')
+        self.length = W.IntSlider(value=64, min=8, max=512, step=8, description='chars')
         self.seed = W.IntText(value=0, description='seed')
         self.button = W.Button(description='Generate', button_style='primary')
         self.output = W.HTML(value='')
@@ -601,7 +855,7 @@ class Sampler:
 
     def generate(self)->dict:
         "Sample one completion with the current settings, show it, and return its scored record"
-        rec = score(complete(self.model, self.tok, [self.prompt.value], max_new_tokens=self.length.value, temperature=self.temperature.value,
+        rec = score(complete(self.model, self.tok, [self.prompt.value], max_chars=self.length.value, temperature=self.temperature.value,
                              top_k=self.top_k.value, top_p=self.top_p.value, seed=self.seed.value))[0]
         self.output.value = render_sample(rec, self.human)
         return rec
@@ -617,7 +871,7 @@ def render_sample(rec:dict, # A scored record
     band = lambda k: (f"{np.percentile([h[k] for h in human], 10):.2f} to {np.percentile([h[k] for h in human], 90):.2f}" if human else '-')
     rows = ''.join(f'<tr><td>{k}</td><td>{rec[k]:.3g}</td><td>{band(k)}</td></tr>' for k in BAND_METRICS)
     return (f'<pre class="codenas-completion"><span style="color:gray">{html.escape(rec["prompt"])}</span>{highlight_repeats(rec["completion"])}</pre>'
-            f'<p>category: <b>{rec["category"]}</b>, parses: <b>{rec["parses"]}</b></p>'
+            f'<p>category: <b>{rec["category"]}</b>, parses: <b>{rec["parses"]}</b>, strict parse: <b>{rec["strict_parse"]}</b></p>'
             f'<table class="codenas-metrics"><tr><th>metric</th><th>this completion</th><th>human 10-90%</th></tr>{rows}</table>')
 
 # %% ../nbs/04_eval.ipynb #bd519a8f

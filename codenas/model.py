@@ -31,7 +31,8 @@ JSON_NAMES = dict(n_layer='num_layers', n_embd='hidden_dim', n_head='num_heads',
                   norm='normalization', activation='activation', pos='position_encoding',
                   attn_dropout='attention_dropout', resid_dropout='residual_dropout', vocab_size='vocab_size',
                   block_size='max_seq_length', quantization='quantization', pruning_ratio='pruning_ratio',
-                  n_kv_head='num_kv_heads', tie_embeddings='tie_embeddings', bias='bias')  # GPT name -> JSON name
+                  n_kv_head='num_kv_heads', tie_embeddings='tie_embeddings', bias='bias', qk_norm='qk_norm',
+                  logit_softcap='logit_softcap', zero_init_proj='zero_init_proj')  # GPT name -> JSON name
 ORIGINAL_FIELDS = tuple(JSON_NAMES.values())[:11]  # every original architecture file has these
 
 # %% ../nbs/02_model.ipynb #7f568bee
@@ -50,8 +51,9 @@ def check_arch(a:dict, # Every `ArchConfig` field under its GPT name
     for k in ('attn_dropout', 'resid_dropout'):
         if not _is_num(a[k]) or not 0 <= a[k] < 1: raise CodenasError(f'{n(k)} must be a number in [0, 1)')
     if not _is_num(a['ffn_mult']) or a['ffn_mult'] <= 0: raise CodenasError(f"{n('ffn_mult')} must be a positive number")
-    for k in ('tie_embeddings', 'bias'):
+    for k in ('tie_embeddings', 'bias', 'qk_norm', 'zero_init_proj'):
         if not isinstance(a[k], bool): raise CodenasError(f'{n(k)} must be true or false')
+    if not _is_num(a['logit_softcap']) or not 0 <= a['logit_softcap'] < math.inf: raise CodenasError(f"{n('logit_softcap')} must be a number >= 0 (0: off)")
     if a['quantization'] not in QUANTIZATIONS:
         raise CodenasError(f"{n('quantization')} is not supported: codenas runs float models, so only 'none' or 'fp16' (mixed precision, the trainer's choice)")
     if not _is_num(a['pruning_ratio']) or a['pruning_ratio'] != 0:
@@ -79,6 +81,9 @@ class ArchConfig:
                  resid_dropout:float=0.0, # Dropout on the embeddings and on each residual branch (`residual_dropout`)
                  tie_embeddings:bool=True, # `lm_head` shares `wte`'s weight (`tie_embeddings`)
                  bias:bool=False, # Biases in Linear and LayerNorm layers, as in GPT-2 (`bias`)
+                 qk_norm:bool=False, # RMS-normalise each head's queries and keys before RoPE (`qk_norm`)
+                 logit_softcap:float=0.0, # Squash logits to `cap * tanh(logits / cap)`; 0: off (`logit_softcap`)
+                 zero_init_proj:bool=False, # Start every residual projection (`c_proj`) at zero, so each block starts as the identity (`zero_init_proj`)
                  quantization:str='none', # 'none' or 'fp16': recorded for the trainer, weights stay float (`quantization`)
                  pruning_ratio:float=0.0, # Only 0.0: codenas does not prune (`pruning_ratio`)
                 ):
@@ -135,6 +140,8 @@ def to_json(self:ArchConfig, path=None, # Where to write the file (atomically); 
     if self.n_kv_head != self.n_head: a['num_kv_heads'] = self.n_kv_head
     if not self.tie_embeddings: a['tie_embeddings'] = False
     if self.bias: a['bias'] = True
+    for k in ('qk_norm', 'logit_softcap', 'zero_init_proj'):
+        if getattr(self, k): a[k] = getattr(self, k)
     out = {'architecture': a}
     if path is not None:
         with atomic_write(path) as f: f.write(json.dumps(out, indent=2) + '\n')
@@ -281,7 +288,7 @@ class CausalSelfAttention(nn.Module):
     "Multi-head (or grouped-query) causal self-attention through `F.scaled_dot_product_attention`"
     def __init__(self, cfg:ArchConfig, i:int):
         super().__init__()
-        self.i, self.n_head, self.n_kv_head, self.hd, self.pos = i, cfg.n_head, cfg.n_kv_head, cfg.head_dim, cfg.pos
+        self.i, self.n_head, self.n_kv_head, self.hd, self.pos, self.qk_norm = i, cfg.n_head, cfg.n_kv_head, cfg.head_dim, cfg.pos, cfg.qk_norm
         self.c_attn = nn.Linear(cfg.n_embd, cfg.n_embd + 2*cfg.n_kv_head*cfg.head_dim, bias=cfg.bias)
         self.c_proj = nn.Linear(cfg.n_embd, cfg.n_embd, bias=cfg.bias)
         self.attn_dropout, self.resid_dropout = cfg.attn_dropout, nn.Dropout(cfg.resid_dropout)
@@ -295,6 +302,7 @@ class CausalSelfAttention(nn.Module):
         nh, nkv, hd = self.n_head, self.n_kv_head, self.hd
         qkv = self.c_attn(x)  # (B, T, C + 2*nkv*hd)
         qk, v = qkv[..., :C + nkv*hd].view(B, T, nh + nkv, hd), qkv[..., C + nkv*hd:].view(B, T, nkv, hd)
+        if self.qk_norm: qk = F.rms_norm(qk, (hd,), eps=1e-6)  # (B, T, nh+nkv, hd), each head's q and k at unit RMS
         if self.pos == 'rope': qk = apply_rope(qk, rope[0][:, None], rope[1][:, None])  # (B, T, nh+nkv, hd)
         q, k = qk.transpose(1, 2).split([nh, nkv], dim=1)  # (B, nh, T, hd), (B, nkv, T, hd)
         v = v.transpose(1, 2)  # (B, nkv, T, hd)
@@ -333,7 +341,9 @@ class CodeLM(nn.Module):
         self.register_buffer('slopes', alibi_slopes(cfg.n_head) if cfg.pos == 'alibi' else None, persistent=False)
         self.apply(self._init_weights)
         for n, p in self.named_parameters():
-            if n.endswith('c_proj.weight'): nn.init.normal_(p, mean=0.0, std=0.02/math.sqrt(2*cfg.n_layer))
+            if n.endswith('c_proj.weight'):
+                if cfg.zero_init_proj: nn.init.zeros_(p)
+                else: nn.init.normal_(p, mean=0.0, std=0.02/math.sqrt(2*cfg.n_layer))
 
     def extra_repr(self): return 'DIAGNOSTIC: no causal mask, every position sees its target' if self.diagnostic_no_causal_mask else ''
 
@@ -366,9 +376,16 @@ class CodeLM(nn.Module):
                 kv_cache:KVCache=None, # Continue after the tokens already in this cache (and add these)
                ):
         "Logits `(B, T, vocab_size)`; with `targets`, `(logits, mean cross-entropy in nats)`"
-        logits = self.lm_head(self.hidden(idx, kv_cache))  # (B, T, V)
+        logits = self.head(self.hidden(idx, kv_cache))  # (B, T, V)
         if targets is None: return logits
         return logits, F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1), ignore_index=IGNORE_INDEX)
+
+    def head(self, h, # Hidden states `(..., n_embd)`
+            ): # Logits `(..., vocab_size)`, soft-capped if the architecture says so
+        "`lm_head`, then the logit soft-cap"
+        logits = self.lm_head(h)  # (..., V)
+        c = self.cfg.logit_softcap
+        return c * torch.tanh(logits / c) if c else logits
 
     def num_params(self, non_embedding:bool=False)->int:
         "Parameters counted from the module (shared weights once); `param_count(cfg)` gives the same by formula"
@@ -453,7 +470,7 @@ def generate(self:CodeLM, idx, # Prompt token ids `(B, T)`, T >= 1
                     cache = KVCache(self.cfg) if use_cache else None
                     h = self.hidden(idx[:, -bs:], cache)  # (B, <= bs, C)
                 else: h = self.hidden(idx[:, -1:], cache)  # (B, 1, C)
-                nxt = sample_next(self.lm_head(h[:, -1]), idx, temperature, top_k, top_p, repetition_penalty, g)  # (B, 1)
+                nxt = sample_next(self.head(h[:, -1]), idx, temperature, top_k, top_p, repetition_penalty, g)  # (B, 1)
                 if stop_ids is not None:
                     nxt = torch.where(done[:, None], fill[:, None], nxt)  # (B, 1)
                     hit = torch.isin(nxt[:, 0], stop_ids) & ~done

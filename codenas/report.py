@@ -6,7 +6,7 @@ Docs: https://codenas.github.io/codenas/report.html.md"""
 
 # %% ../nbs/05_report.ipynb #db0e1e9a
 from __future__ import annotations
-import base64, html, io, json, lzma, math
+import base64, html, io, json, lzma, math, os
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -17,28 +17,35 @@ from .train import train
 import torch
 
 # %% auto #0
-__all__ = ['PRESETS', 'METRICS', 'GEN_METRICS', 'SUCCESS_CRITERIA', 'REPORT_METRICS', 'TABLE_COLUMNS', 'xz_bpb', 'tier_xz',
-           'run_one', 'data_size_experiment', 'read_results_table', 'honest_runs', 'tokenizers', 'tier_label',
-           'tier_summary', 'plot_metric', 'plot_all', 'fit_power_law', 'predict_size_for', 'success_table',
-           'examples_side_by_side', 'select', 'results_widget', 'write_report']
+__all__ = ['PRESETS', 'PRESET_DEFAULTS', 'METRICS', 'GEN_METRICS', 'SUCCESS_CRITERIA', 'REPORT_METRICS', 'TABLE_COLUMNS',
+           'xz_bpb', 'tier_xz', 'run_one', 'data_size_experiment', 'read_results_table', 'honest_runs', 'tokenizers',
+           'tier_label', 'tier_summary', 'plot_metric', 'plot_all', 'fit_power_law', 'predict_size_for',
+           'success_table', 'examples_side_by_side', 'select', 'results_widget', 'write_report']
 
 # %% ../nbs/05_report.ipynb #8814332f
 PRESETS = dict(
     quick=dict(src_dir=None, packages=None, tiers=(0.1, 0.4, 1.6), tokenizers=('char', 'bpe'), seeds=(0,), bpe_vocab=1024,
                arch=dict(n_layer=2, n_head=4, n_embd=64, block_size=64, pos='rope'), batch_size=16, tokens_per_run=16*64*1200,
-               lr=3e-3, evals=4, patience=2, eval_file='oneline', samples=1, max_new_tokens=64, ablation_tier=0.4, device='cpu'),
-    full=dict(src_dir=None, packages=['pypi100'], tiers=(1.3, 7.92, 32.0, 100.0), tokenizers=('char', 'bpe'), seeds=(0, 1),
+               lr=3e-3, evals=4, patience=2, eval_file='oneline', samples=1, max_chars=64, ablation_tier=0.4, device='cpu'),
+    cpu=dict(src_dir=None, packages=['pinned100'], stdlib=True, val_ratio=0.017, tiers=(1.3, 7.92, 32.0, 64.0), tokenizers=('char', 'bpe'),
+             seeds=(0, 1), seeds_up_to_mb=7.92, bpe_vocab=4096,
+             arch=dict(n_layer=4, n_head=4, n_embd=128, block_size=128, pos='rope', activation='relu2'), recipe='fast',
+             batch_size=32, tokens_per_run=32*128*640, lr=3e-3, evals=3, patience=None, eval_file='oneline', samples=3,
+             max_chars=64, fn_samples=10, ablation_tier=1.3, ablation_seeds=(0, 1), device='cpu', jobs=2),
+    full=dict(src_dir=None, packages=['pypi100'], stdlib=True, tiers=(1.3, 7.92, 32.0, 100.0), tokenizers=('char', 'bpe'), seeds=(0, 1),
               bpe_vocab=8192, arch=dict(n_layer=6, n_head=6, n_embd=384, block_size=256, pos='rope'), batch_size=64,
-              tokens_per_run=64*256*2500, lr=1e-3, evals=10, patience=3, eval_file='oneline', samples=3, max_new_tokens=64, ablation_tier=7.92, device='auto'),
+              tokens_per_run=64*256*2500, lr=1e-3, evals=10, patience=3, eval_file='oneline', samples=3, max_chars=64, ablation_tier=7.92, device='auto'),
 )
+PRESET_DEFAULTS = dict(stdlib=None, val_ratio=0.01, seeds_up_to_mb=None, recipe='classic', ablation_seeds=None, jobs=1, fn_samples=0)  # for what a preset leaves out
+
 
 # %% ../nbs/05_report.ipynb #ced3f5cb
 def _settings(preset:str, overrides:dict, dry:bool)->dict:
     if preset not in PRESETS: raise CodenasError(f"preset={preset!r} is not one of {', '.join(PRESETS)}")
-    p = {**PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None}}
+    p = {**PRESET_DEFAULTS, **PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None}}
     if dry: p.update(tiers=tuple(p['tiers'])[:2], seeds=tuple(p['seeds'])[:1], arch={**p['arch'], 'n_layer': 1, 'n_head': 2, 'n_embd': 32, 'block_size': 32},
-                     batch_size=4, tokens_per_run=4*32*10, samples=1, max_new_tokens=8, eval_file='oneline', eval_limit=8, bpe_vocab=300, evals=2, dry=True,
-                     ablation_tier=tuple(p['tiers'])[0])
+                     batch_size=4, tokens_per_run=4*32*10, samples=1, max_chars=8, eval_file='oneline', eval_limit=8, fn_samples=min(2, p['fn_samples']), bpe_vocab=300, evals=2, dry=True,
+                     ablation_tier=tuple(p['tiers'])[0], ablation_seeds=None, jobs=1)
     for k in ('tiers', 'seeds', 'tokenizers'):
         if not p[k]: raise CodenasError(f'{k} is empty')
     if any(t <= 0 for t in p['tiers']): raise CodenasError(f"tiers={p['tiers']} must be positive sizes in MB")
@@ -46,7 +53,7 @@ def _settings(preset:str, overrides:dict, dry:bool)->dict:
     if bad: raise CodenasError(f"tokenizers={','.join(p['tokenizers'])}: unknown {', '.join(sorted(bad))} (use char, bpe)")
     return p
 
-_FREE = ('tiers', 'seeds', 'tokenizers', 'device', 'ablation_tier')  # settings that add or pick runs without changing any run
+_FREE = ('tiers', 'seeds', 'tokenizers', 'device', 'ablation_tier', 'ablation_seeds', 'seeds_up_to_mb', 'jobs')  # settings that add or pick runs without changing any run
 
 def _check_same_runs(f:Path, new:dict):
     "Refuse to mix runs: an experiment folder's finished runs must have been made with the same per-run settings"
@@ -78,13 +85,19 @@ def tier_xz(corpus, # A tier's corpus folder
     return v
 
 # %% ../nbs/05_report.ipynb #bde11342
-def _row_from(summary:dict, table:pd.DataFrame)->dict:
-    "Flatten a training summary and an evaluation table into one results.csv row"
+def _row_from(summary:dict, table:pd.DataFrame, fn_table:pd.DataFrame=None)->dict:
+    "Flatten a training summary and the evaluation tables (one-line prompts; whole functions, as `fn_` columns) into one results.csv row"
     row = dict(params=summary['params'], steps=summary['steps'], tokens_seen=summary['tokens'], train_seconds=summary['train_seconds'],
                best_step=summary['best']['step'], val_loss=summary['best']['val_loss'], val_bpb=summary['best']['val_bpb'])  # the checkpoint evaluated
     names = {name: key for name, key, _ in SUMMARY_ROWS}
+    for prefix, t in (('', table), ('fn_', fn_table)):
+        if t is not None: row.update(_table_row(t, names, prefix))
+    return row
+
+def _table_row(table:pd.DataFrame, names:dict, prefix:str)->dict:
+    row = {}
     for name, r in table.iterrows():
-        k = names[name]
+        k = prefix + names[name]
         row.update({k: r['model'], f'{k}_lo': r['model_lo'], f'{k}_hi': r['model_hi'],
                     f'human_{k}': r['human'], f'human_{k}_lo': r['human_lo'], f'human_{k}_hi': r['human_hi']})
     return row
@@ -96,7 +109,8 @@ def run_one(out:Path, # The experiment folder
             seed:int, # Seed of the run
             p:dict, # Settings
             ablation:bool=False, # Train with the causal mask off (the diagnostic)
-           )->dict: # The run's results.csv row
+            evaluate:bool=True, # False: train only (a later call evaluates the trained run)
+           )->dict: # The run's results.csv row (None when only trained)
     "Train and evaluate one run, or return its saved row if it already finished"
     rd = out/'runs'/name
     if (rd/'done.json').exists(): return json.loads((rd/'done.json').read_text())
@@ -107,18 +121,52 @@ def run_one(out:Path, # The experiment folder
     kw = dict(arch_json=str(arch), experiment_name=name, train_path=m['train_path'], val_path=m['val_path'], log_dir=str(out/'runs'),
               max_steps=steps, tokenizer=tok_kind, vocab_size=p['bpe_vocab'], batch_size=B, lr=p['lr'], min_lr=p['lr'] / 10,
               warmup_steps=min(100, max(1, steps // 10)), eval_interval=max(1, steps // p['evals']), eval_tokens=0,
-              patience=p['patience'], seed=seed, device=p['device'], progress=False)
+              patience=p['patience'], seed=seed, device=p['device'], progress=False, recipe=p['recipe'])
     if ablation: kw['diagnostic_no_causal_mask'] = True
     resume = (rd/'last'/'state.json').exists()
     s = train(**kw, resume=resume, overwrite=not resume)
-    table = evaluate_prompts(str(rd), p['eval_file'], str(rd/'results.jsonl'), samples=p['samples'], max_new_tokens=p['max_new_tokens'],
-                             seed=seed, device=p['device'], progress=False, limit=p.get('eval_limit'))
+    if not evaluate: return None
+    ev = dict(max_chars=p['max_chars'], seed=seed, device=p['device'], progress=False, limit=p.get('eval_limit'))
+    table = evaluate_prompts(str(rd), p['eval_file'], str(rd/'results.jsonl'), samples=p['samples'], **ev)
+    fn_table = None if not p['fn_samples'] else evaluate_prompts(str(rd), 'functions', str(rd/'functions.jsonl'), samples=p['fn_samples'],
+                                                                  allow_code_execution=True, **ev)
     row = dict(run=name, ablation=ablation, tier_mb=m['train']['bytes'] / 1e6, tier_target_mb=m['params']['target_size_mb'],
-               tokenizer=tok_kind, seed=seed, budget_tokens=steps * B * T, **_row_from(s, table), xz_bpb=tier_xz(corpus))
+               tokenizer=tok_kind, seed=seed, budget_tokens=steps * B * T, **_row_from(s, table, fn_table), xz_bpb=tier_xz(corpus))
     with atomic_write(rd/'done.json') as f: json.dump(row, f)
     return row
 
 # %% ../nbs/05_report.ipynb #42a312ca
+def _jobs(p:dict, corpora:dict, ablation:bool)->list:
+    "(name, tier, tokenizer, seed, ablation) of every run, in tier order: all seeds up to `seeds_up_to_mb`, the first above it"
+    upto = p['seeds_up_to_mb']
+    jobs = [(mb, tk, sd, False) for mb in sorted(p['tiers']) for tk in p['tokenizers']
+            for sd in (p['seeds'] if upto is None or mb <= upto else p['seeds'][:1])]
+    if ablation:
+        mb = p['ablation_tier'] if p['ablation_tier'] in corpora else sorted(corpora)[0]
+        jobs += [(mb, 'char', sd, True) for sd in (p['ablation_seeds'] or p['seeds'][:1])]
+    return [(f"{tk}-{mb:g}MB-s{sd}" + ('-nomask' if abl else ''), mb, tk, sd, abl) for mb, tk, sd, abl in jobs]
+
+def _one_thread_each(threads:int): torch.set_num_threads(threads)
+
+def _run_all(out:Path, corpora:dict, jobs:list, p:dict, evaluate:bool)->pd.DataFrame:
+    "Run `jobs`, `p['jobs']` at a time in worker processes, writing results.csv (in job order) after each one ends"
+    rows = {}
+    def done(name, row):
+        if row is None: return
+        rows[name] = row
+        df = pd.DataFrame([rows[j[0]] for j in jobs if j[0] in rows])
+        with atomic_write(out/'results.csv') as f: df.to_csv(f, index=False)
+    if p['jobs'] <= 1 or len(jobs) == 1:
+        for name, mb, tk, sd, abl in jobs: done(name, run_one(out, name, corpora[mb], tk, sd, p, abl, evaluate))
+    else:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+        import multiprocessing as mp
+        threads = max(1, (os.cpu_count() or 1) // p['jobs'])
+        with ProcessPoolExecutor(p['jobs'], mp_context=mp.get_context('spawn'), initializer=_one_thread_each, initargs=(threads,)) as ex:
+            futs = {ex.submit(run_one, out, name, corpora[mb], tk, sd, p, abl, evaluate): name for name, mb, tk, sd, abl in jobs}
+            for f in as_completed(futs): done(futs[f], f.result())
+    return pd.DataFrame([rows[j[0]] for j in jobs if j[0] in rows])
+
 def data_size_experiment(preset:str='quick', # quick (CPU, minutes) or full (one GPU)
                          out:str=None, # Experiment folder (default: results/PRESET)
                          tiers:list[float]=None, # Train sizes in MB (default: the preset's)
@@ -130,10 +178,12 @@ def data_size_experiment(preset:str='quick', # quick (CPU, minutes) or full (one
                          report:bool=True, # Draw the plots and write report.html at the end
                          dry:bool=False, # Shrink everything to check the code path (see above)
                          build_only:bool=False, # Build the tier corpora (and their xz figures) and stop: the part that needs the network
+                         train_only:bool=False, # Train every run and stop; a later call without it evaluates them
+                         jobs:int=None, # Runs trained side by side, each on cpu_count/JOBS threads (default: the preset's)
                         )->pd.DataFrame: # results.csv as a table
     "Run the data-size experiment: nested tiers, same model and token budget, char against BPE, trained, evaluated, reported"
     p = _settings(preset, dict(tiers=tuple(tiers) if tiers else None, tokenizers=tuple(tokenizers) if tokenizers else None,
-                               seeds=tuple(seeds) if seeds else None, device=device, src_dir=src_dir), dry)
+                               seeds=tuple(seeds) if seeds else None, device=device, src_dir=src_dir, jobs=jobs), dry)
     if p['device'] == 'auto': p['device'] = 'cuda' if torch.cuda.is_available() else 'cpu'
     out = Path(out or Path('results')/(preset + ('-dry' if dry else '')))
     out.mkdir(parents=True, exist_ok=True)
@@ -145,20 +195,14 @@ def data_size_experiment(preset:str='quick', # quick (CPU, minutes) or full (one
     for mb in sorted(p['tiers']):
         d = out/'corpus'/f'{mb:g}MB'
         try: load_manifest(d)
-        except CodenasError: build_corpus(src_dir=p['src_dir'], packages=p['packages'], out_dir=d, target_size_mb=mb, progress=False)
+        except CodenasError: build_corpus(src_dir=p['src_dir'], packages=p['packages'], stdlib=p['stdlib'], val_ratio=p['val_ratio'],
+                                          out_dir=d, target_size_mb=mb, progress=False)
         corpora[mb] = d
     if build_only:
         for d in corpora.values(): tier_xz(d)
         return pd.DataFrame([dict(tier_target_mb=mb, tier_mb=load_manifest(d)['train']['bytes'] / 1e6, xz_bpb=tier_xz(d)) for mb, d in corpora.items()])
-    jobs = [(mb, tk, sd, False) for mb in sorted(p['tiers']) for tk in p['tokenizers'] for sd in p['seeds']]
-    if ablation: jobs.append((p['ablation_tier'] if p['ablation_tier'] in corpora else sorted(corpora)[0], 'char', p['seeds'][0], True))
-    rows = []
-    for mb, tk, sd, abl in jobs:
-        name = f"{tk}-{mb:g}MB-s{sd}" + ('-nomask' if abl else '')
-        rows.append(run_one(out, name, corpora[mb], tk, sd, p, ablation=abl))
-        df = pd.DataFrame(rows)
-        with atomic_write(out/'results.csv') as f: df.to_csv(f, index=False)
-    if report: write_report(out)
+    df = _run_all(out, corpora, _jobs(p, corpora, ablation), p, not train_only)
+    if report and not train_only: write_report(out)
     return df
 
 # %% ../nbs/05_report.ipynb #8fa4aeb9

@@ -180,7 +180,7 @@ def train_candidate(arch:ArchConfig, # The architecture (its vocab_size is repla
     s = train(arch_json=str(run.with_suffix('.json')), experiment_name=run.name, log_dir=str(run.parent), train_path=train_path,
               val_path=val_path, max_steps=steps, batch_size=p['batch_size'], seq_len=p['seq_len'], lr=p['lr'], min_lr=p['lr']/10,
               warmup_steps=max(1, min(100, steps//10)), eval_interval=10**9, eval_tokens=p['eval_tokens'], seed=seed,
-              device=p['device'], compile=False, overwrite=True, progress=False)
+              device=p['device'], compile=False, overwrite=True, progress=False, recipe=p.get('recipe', 'classic'))  # the recipe its committed results used
     model, tok, _ = load_run(run, device=p['device'])
     lat = measure_latency(model, p['latency_tokens'], p['latency_repeats'])
     for ck in ('best', 'last'): shutil.rmtree(run/ck, ignore_errors=True)

@@ -20,39 +20,66 @@ from .dataset import (IGNORE_INDEX, RandomWindows, ValWindows, bits_per_byte, by
 from .model import ArchConfig, CodeLM
 
 # %% auto #0
-__all__ = ['PEAK_TFLOPS', 'ARCH_DIR', 'lr_at', 'make_optimizer', 'LeakError', 'check_causal', 'check_val', 'evaluate',
-           'peak_flops', 'device_name', 'save_checkpoint', 'load_run', 'resolve_arch', 'RunLog', 'read_metrics',
-           'train', 'plot_losses', 'main']
+__all__ = ['SCHEDULES', 'OPTIMIZERS', 'PEAK_TFLOPS', 'RECIPES', 'ARCH_DIR', 'lr_at', 'Optimizers', 'make_optimizer', 'LeakError',
+           'check_causal', 'check_val', 'evaluate', 'peak_flops', 'device_name', 'save_checkpoint', 'load_run',
+           'cpu_has_bf16', 'resolve_arch', 'RunLog', 'read_metrics', 'train', 'plot_losses', 'main']
 
 # %% ../nbs/03_train.ipynb #a18b89e9
+SCHEDULES = ('cosine', 'wsd')
+
 def lr_at(step:int, # Optimizer step, counting from 0
           lr:float, # Peak learning rate, reached at the end of warm-up
           warmup_steps:int, # Steps of linear warm-up
-          max_steps:int, # Step at which the cosine reaches `min_lr`
-          min_lr:float, # Floor of the cosine
+          max_steps:int, # Step at which the schedule reaches `min_lr`
+          min_lr:float, # Floor of the schedule
+          schedule:str='cosine', # 'cosine', or 'wsd': warm-up, stable at `lr`, then a linear decay to `min_lr`
+          decay_frac:float=0.4, # wsd: the share of the run (after warm-up) spent decaying
+          progress:float=None, # Share of a time budget already spent; the schedule follows it when it is ahead of the steps
          )->float:
-    "Learning rate at `step`: linear warm-up to `lr`, then cosine decay to `min_lr`"
+    "Learning rate at `step`: linear warm-up to `lr`, then a cosine or a warm-up/stable/decay schedule down to `min_lr`"
     if step < warmup_steps: return lr * (step + 1) / warmup_steps
-    if step >= max_steps: return min_lr
     frac = (step - warmup_steps) / max(1, max_steps - warmup_steps)
-    return min_lr + 0.5 * (1 + math.cos(math.pi * frac)) * (lr - min_lr)
+    if progress is not None: frac = max(frac, progress)
+    if frac >= 1: return min_lr
+    if schedule == 'cosine': return min_lr + 0.5 * (1 + math.cos(math.pi * frac)) * (lr - min_lr)
+    return lr if frac <= 1 - decay_frac else min_lr + (lr - min_lr) * (1 - frac) / decay_frac
 
 # %% ../nbs/03_train.ipynb #fe5f42d9
+OPTIMIZERS = ('adamw', 'muon')
+
+class Optimizers:
+    "Several optimizers over disjoint parameters, stepped, zeroed, saved and loaded as one"
+    def __init__(self, *opts): self.opts = opts
+    @property
+    def param_groups(self)->list: return [g for o in self.opts for g in o.param_groups]
+    def step(self):
+        for o in self.opts: o.step()
+    def zero_grad(self, set_to_none:bool=True):
+        for o in self.opts: o.zero_grad(set_to_none=set_to_none)
+    def state_dict(self)->dict: return dict(optimizers=[o.state_dict() for o in self.opts])
+    def load_state_dict(self, sd:dict):
+        for o, s in zip(self.opts, sd['optimizers'], strict=True): o.load_state_dict(s)
+
 def make_optimizer(model:torch.nn.Module, # The model to train
                    lr:float, # Peak learning rate
                    weight_decay:float, # Decoupled weight decay of the matrices
                    betas:tuple=(0.9, 0.95), # Adam's betas, as in GPT-3 and nanoGPT
                    fused:bool=True, # Use the fused kernel (CUDA; CPU since torch 2.4)
-                  )->torch.optim.AdamW:
-    "AdamW with weight decay on the blocks' matrices only"
+                   optimizer:str='adamw', # 'adamw', or 'muon': Muon for the blocks' matrices, AdamW for the rest
+                  ):
+    "AdamW with weight decay on the blocks' matrices only; or Muon on those matrices and AdamW on the rest"
     decay, no_decay, seen = [], [], set()
     for name, p in model.named_parameters():
         if not p.requires_grad or id(p) in seen: continue
         seen.add(id(p))
         is_matrix = p.dim() >= 2 and 'wte' not in name and 'wpe' not in name and 'lm_head' not in name
         (decay if is_matrix else no_decay).append(p)
-    groups = [dict(params=decay, weight_decay=weight_decay), dict(params=no_decay, weight_decay=0.0)]
-    return torch.optim.AdamW(groups, lr=lr, betas=betas, fused=fused)
+    if optimizer == 'adamw':
+        groups = [dict(params=decay, weight_decay=weight_decay), dict(params=no_decay, weight_decay=0.0)]
+        return torch.optim.AdamW(groups, lr=lr, betas=betas, fused=fused)
+    if not hasattr(torch.optim, 'Muon'): raise CodenasError(f'optimizer=muon needs torch.optim.Muon (torch 2.9 or newer; this is {torch.__version__})')
+    muon = torch.optim.Muon(decay, lr=lr, weight_decay=weight_decay, adjust_lr_fn='match_rms_adamw')
+    return Optimizers(muon, torch.optim.AdamW([dict(params=no_decay, weight_decay=0.0)], lr=lr, betas=betas, fused=fused))
 
 # %% ../nbs/03_train.ipynb #8e4232db
 class LeakError(CodenasError):
@@ -174,6 +201,11 @@ def load_run(path, # A run folder (its best checkpoint is used, else last) or a 
     return model.to(device).eval(), load_tokenizer(ck/'tokenizer.json'), config
 
 # %% ../nbs/03_train.ipynb #3fee3af9
+RECIPES = dict(  # training recipes: a schedule, and size-neutral architecture options switched on over the architecture file
+    classic=dict(schedule='cosine', arch={}),
+    fast=dict(schedule='wsd', arch=dict(qk_norm=True, zero_init_proj=True)),
+)
+
 def _check_args(a:dict):
     for k in ('max_steps', 'batch_size', 'grad_accum', 'eval_interval', 'log_interval'):
         if not isinstance(a[k], int) or a[k] < 1: raise CodenasError(f'{k}={a[k]!r} must be a positive integer')
@@ -182,6 +214,12 @@ def _check_args(a:dict):
     if a['min_lr'] > a['lr']: raise CodenasError(f"min_lr={a['min_lr']} exceeds lr={a['lr']}")
     if not 0 <= a['label_smoothing'] < 1: raise CodenasError(f"label_smoothing={a['label_smoothing']} must be in [0, 1)")
     if a['warmup_steps'] < 0: raise CodenasError(f"warmup_steps={a['warmup_steps']} must not be negative")
+    if a['recipe'] not in RECIPES: raise CodenasError(f"recipe={a['recipe']!r} is not one of {', '.join(RECIPES)}")
+    if a['schedule'] is None: a['schedule'] = RECIPES[a['recipe']]['schedule']
+    if a['schedule'] not in SCHEDULES: raise CodenasError(f"schedule={a['schedule']!r} is not one of {', '.join(SCHEDULES)}")
+    if not 0 < a['decay_frac'] <= 1: raise CodenasError(f"decay_frac={a['decay_frac']} must be in (0, 1]")
+    if a['optimizer'] not in OPTIMIZERS: raise CodenasError(f"optimizer={a['optimizer']!r} is not one of {', '.join(OPTIMIZERS)}")
+    if a['time_budget'] is not None and not 0 < a['time_budget'] < math.inf: raise CodenasError(f"time_budget={a['time_budget']} must be a positive number of seconds")
     if a['dtype'] not in ('auto', 'float32', 'bfloat16', 'float16'): raise CodenasError(f"dtype={a['dtype']!r} is not one of auto, float32, bfloat16, float16")
     if a['tokenizer'] not in ('char', 'bpe'): raise CodenasError(f"tokenizer={a['tokenizer']!r} is not one of char, bpe")
     if not isinstance(a['diagnostic_no_causal_mask'], bool): raise CodenasError(f"diagnostic_no_causal_mask={a['diagnostic_no_causal_mask']!r} must be True or False")
@@ -193,8 +231,15 @@ def _device(device:str)->torch.device:
     if d.type == 'cuda' and not torch.cuda.is_available(): raise CodenasError(f'device={device!r} but CUDA is not available here')
     return d
 
+def cpu_has_bf16()->bool:
+    "Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX), as oneDNN reports it"
+    try: return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError): return False
+
 def _autocast(device:torch.device, dtype:str):
-    if dtype == 'auto': dtype = 'bfloat16' if device.type == 'cuda' and torch.cuda.is_bf16_supported() else 'float32'
+    if dtype == 'auto':
+        native = torch.cuda.is_bf16_supported() if device.type == 'cuda' else device.type == 'cpu' and cpu_has_bf16()
+        dtype = 'bfloat16' if native else 'float32'
     if dtype == 'float32': return nullcontext, dtype
     return (lambda: torch.autocast(device.type, dtype=getattr(torch, dtype))), dtype
 
@@ -276,7 +321,11 @@ def train(arch_json:str='tiny', # Architecture JSON (original format) or a name 
           seq_len:int=None, # Tokens per window; default: the architecture's max_seq_length
           lr:float=3e-3, # Peak learning rate
           warmup_steps:int=100, # Linear warm-up steps
-          min_lr:float=3e-4, # Learning rate at the end of the cosine
+          min_lr:float=3e-4, # Learning rate at the end of the schedule
+          recipe:str='fast', # A named recipe (RECIPES): fast (wsd, QK-norm, zero-initialised projections) or classic (cosine, as before)
+          schedule:str=None, # cosine, or wsd (warm-up, stable, linear decay over the last DECAY_FRAC); default: the recipe's
+          decay_frac:float=0.4, # wsd: share of the run spent decaying
+          optimizer:str='adamw', # adamw, or muon (Muon for the blocks' matrices, AdamW for the rest)
           weight_decay:float=0.1, # AdamW weight decay of the matrices
           grad_clip:float=1.0, # Clip the gradient norm to this; 0: no clipping
           grad_accum:int=1, # Micro-batches per optimizer step (split across processes under torchrun)
@@ -289,7 +338,7 @@ def train(arch_json:str='tiny', # Architecture JSON (original format) or a name 
           compile:bool=None, # torch.compile the model; default: on for CUDA, off for CPU
           resume:bool=False, # Continue the run in LOG_DIR/EXPERIMENT_NAME from its last checkpoint
           overwrite:bool=False, # Replace an existing run folder of the same name (default: refuse)
-          time_budget:float=None, # Stop after this many seconds of training (then evaluate and save)
+          time_budget:float=None, # Stop after this many seconds of training (then evaluate and save); the schedule follows the clock
           log_interval:int=10, # Log training metrics every this many steps
           stop_at:int=None, # Stop after this step as if interrupted (the schedule still runs to max_steps)
           leak_floor_bpb:float=0.3, # Stop if val bits per byte falls below this (see the leak guard)
@@ -311,6 +360,7 @@ def train(arch_json:str='tiny', # Architecture JSON (original format) or a name 
         if not (run/'last'/'state.json').exists(): raise CodenasError(f'--resume: {run}/last has no checkpoint to resume from')
         ck = json.loads((run/'last'/'config.json').read_text())
         a = ck['train']; a.update(max_steps=max_steps, time_budget=time_budget, stop_at=stop_at, progress=progress, resume=True, device=device)
+        for k, v in dict(recipe='classic', schedule='cosine', decay_frac=0.4, optimizer='adamw').items(): a.setdefault(k, v)  # runs from before these options
         args = a
     if args['train_path'] is None: tp, vp = _default_corpus()
     else: tp = Path(args['train_path']); vp = Path(args['val_path'] or tp.parent/'val.txt')
@@ -334,7 +384,9 @@ def train(arch_json:str='tiny', # Architecture JSON (original format) or a name 
     dist.barrier()
     if not dist.main: tf_train, tf_val = encode()                    # cached by rank 0
     arch = ArchConfig.from_json(ck['arch'] if ck else resolve_arch(args['arch_json']))
-    if not ck: arch.vocab_size = tok.vocab_size
+    if not ck:
+        arch.vocab_size = tok.vocab_size
+        for k, v in RECIPES[args['recipe']]['arch'].items(): setattr(arch, k, v)
     T = args['seq_len'] or arch.block_size
     if T > arch.block_size: raise CodenasError(f'seq_len={T} exceeds the architecture\'s max_seq_length={arch.block_size}')
     if args['grad_accum'] % dist.world: raise CodenasError(f"grad_accum={args['grad_accum']} is not divisible by the {dist.world} processes")
@@ -344,16 +396,16 @@ def train(arch_json:str='tiny', # Architecture JSON (original format) or a name 
     model = CodeLM(arch, diagnostic_no_causal_mask=diag).to(dev)
     if dist.rank: torch.manual_seed(args['seed'] + dist.rank)       # its own dropout masks; rank 0 keeps the 1-process stream
     if not diag: check_causal(model, arch.vocab_size, min(T, 64), dev)
-    opt = make_optimizer(model, args['lr'], args['weight_decay'])
+    opt = make_optimizer(model, args['lr'], args['weight_decay'], optimizer=args['optimizer'])
     sampler = RandomWindows(tf_train, T, args['batch_size'] * args['grad_accum'], seed=args['seed'])
     val_ids = tf_val.tokens if not args['eval_tokens'] else tf_val.tokens[:args['eval_tokens'] + 1]
     windows = ValWindows(val_ids, T, args['batch_size'], byte_lengths(tok, tf_val), device=dev)
-    st = dict(step=0, best_val=None, bad_evals=0, tokens=0, train_seconds=0.0)
+    st = dict(step=0, best_val=None, bad_evals=0, tokens=0, train_seconds=0.0, eval_seconds=0.0)
     if ck:
         load_model(model, str(run/'last'/'model.safetensors'), device=str(dev))
         saved = torch.load(run/'last'/'optimizer.pt', weights_only=True)
         opt.load_state_dict(saved['optimizer'])
-        st = json.loads((run/'last'/'state.json').read_text())
+        st = {'eval_seconds': 0.0, **json.loads((run/'last'/'state.json').read_text())}
         sampler.load_state_dict(st.pop('sampler'))
         torch.set_rng_state(saved['rng']['torch'])
         if 'cuda' in saved['rng'] and dev.type == 'cuda': torch.cuda.set_rng_state(saved['rng']['cuda'])
@@ -376,6 +428,7 @@ def _loop(model, fwd, opt, sampler, windows, tok, config, st, log, run, dist, de
     show = (not is_quick()) if a['progress'] is None else a['progress']
     bar = tqdm(total=a['max_steps'], initial=st['step'], disable=not (show and dist.main), unit='step', dynamic_ncols=True)
     t_start, t_log, tok_log, stop_reason = time.time() - st['train_seconds'], time.time(), 0, 'max_steps'
+    trained = lambda: time.time() - t_start - st['eval_seconds']   # seconds of training: evaluations and checkpoints are not counted
     losses, nlls, smooth = [], [], a['label_smoothing'] > 0
 
     def evaluate_and_save():
@@ -383,7 +436,7 @@ def _loop(model, fwd, opt, sampler, windows, tok, config, st, log, run, dist, de
         improved = st['best_val'] is None or r['val_loss'] < st['best_val']
         st.update(best_val=r['val_loss'] if improved else st['best_val'], bad_evals=0 if improved else st['bad_evals'] + 1)
         if dist.main:
-            log.write(dict(step=st['step'], **r, tokens=st['tokens'], seconds=round(time.time() - t_start, 3)))
+            log.write(dict(step=st['step'], **r, tokens=st['tokens'], seconds=round(time.time() - t_start, 3), train_seconds=round(trained(), 3)))
             cfg = {**config, 'step': st['step'], 'val': r}
             if improved: save_checkpoint(run/'best', model, cfg, tok)
             save_checkpoint(run/'last', model, cfg, tok, opt, dict(st, sampler=sampler.state_dict(), train_seconds=time.time() - t_start))
@@ -396,7 +449,8 @@ def _loop(model, fwd, opt, sampler, windows, tok, config, st, log, run, dist, de
     if out_of_patience(): stop_reason = 'patience'  # a resumed run that early stopping had ended
     while st['step'] < a['max_steps'] and stop_reason != 'patience':
         step = st['step']
-        lr = lr_at(step, a['lr'], a['warmup_steps'], a['max_steps'], a['min_lr'])
+        spent = trained() / a['time_budget'] if a['time_budget'] else None
+        lr = lr_at(step, a['lr'], a['warmup_steps'], a['max_steps'], a['min_lr'], a['schedule'], a['decay_frac'], spent)
         for g in opt.param_groups: g['lr'] = lr
         x, y = sampler.get_batch()                                       # the global batch: (B*accum, T) each
         step_loss, step_nll = torch.zeros((), device=dev), torch.zeros((), device=dev)
@@ -424,10 +478,10 @@ def _loop(model, fwd, opt, sampler, windows, tok, config, st, log, run, dist, de
             if dist.main: log.write(row); bar.set_postfix(loss=f"{row['train_loss']:.3f}", tok_s=f'{tps:,.0f}')
             losses, nlls, t_log, tok_log = [], [], time.time(), 0
         bar.update()
-        out_of_time = a['time_budget'] is not None and time.time() - t_start > a['time_budget']
+        out_of_time = a['time_budget'] is not None and trained() > a['time_budget']
         stopping = st['step'] == a['max_steps'] or out_of_time or st['step'] == a['stop_at']
         if st['step'] % a['eval_interval'] == 0 or stopping:
-            t_eval = time.time(); r = evaluate_and_save(); t_log += time.time() - t_eval   # eval time is not training time
+            t_eval = time.time(); r = evaluate_and_save(); t_log += time.time() - t_eval; st['eval_seconds'] += time.time() - t_eval
             if out_of_patience(): stop_reason = 'patience'; break
         if out_of_time and st['step'] < a['max_steps']: stop_reason = 'time_budget'; break
         if st['step'] == a['stop_at']: stop_reason = 'stop_at'; break
@@ -437,7 +491,7 @@ def _loop(model, fwd, opt, sampler, windows, tok, config, st, log, run, dist, de
     tps = [row['tokens_per_s'] for row in rows if 'tokens_per_s' in row][1:] or [None]
     best = json.loads((run/'best'/'config.json').read_text()) if dist.main else {}
     summary = dict(run=str(run), device=device_name(dev), world_size=world, params=model.num_params(), steps=st['step'],
-                   tokens=st['tokens'], stop_reason=stop_reason, train_seconds=round(time.time() - t_start, 2),
+                   tokens=st['tokens'], stop_reason=stop_reason, train_seconds=round(trained(), 2), wall_seconds=round(time.time() - t_start, 2),
                    best=dict(step=best.get('step'), **best.get('val', {})), final=r, tokens_per_s=float(np.median(tps)) if tps[0] else None,
                    mfu=(float(np.median([row['mfu'] for row in rows if row.get('mfu')])) if peak and rows else None),
                    diagnostic_no_causal_mask=a['diagnostic_no_causal_mask'],

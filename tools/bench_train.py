@@ -17,10 +17,15 @@ GELU, no biases, tied embeddings) and the same batch. Presets:
   codenas evaluator on the whole val split (bits per byte), so "nanoGPT's 5,000-step val bpb in at most half its
   time" is checked on one yardstick.
 - `dry`: the gpu preset's code path at toy size on CPU, to check the script before a GPU session.
+- `ttq`: time to quality on CPU. nanoGPT trains its CPU recipe for 2,000 steps (cosine, lr 1e-3, batch 12); then codenas
+  trains models of the same size (4 layers, 4 heads, 128 wide, context 64) for half of nanoGPT's training seconds
+  (`--time_budget`, which excludes evaluation), one run per recipe in `TTQ_VARIANTS`, each adding one ingredient. Every
+  final model is scored by codenas's evaluator on the whole val split; `OUT/ttq.png` draws val bits per byte against
+  training seconds for all of them (nanoGPT's curve from its own periodic estimate, 100 batches).
 
 Prints one JSON line per run and a summary table; writes `OUT/bench.json`.
 """
-import argparse, json, os, pickle, re, statistics, subprocess, sys, time
+import argparse, json, pickle, re, statistics, subprocess, sys, time
 from pathlib import Path
 import numpy as np
 
@@ -28,6 +33,13 @@ PRESETS = dict(
     cpu=dict(n_layer=4, n_head=4, n_embd=128, block_size=64, batch_size=12, steps=300, device='cpu', dtype='float32', compile=False, lr=1e-3),
     gpu=dict(n_layer=6, n_head=6, n_embd=384, block_size=256, batch_size=64, steps=5000, device='cuda', dtype='bfloat16', compile=True, lr=1e-3),
     dry=dict(n_layer=2, n_head=2, n_embd=64, block_size=32, batch_size=8, steps=40, device='cpu', dtype='float32', compile=False, lr=1e-3),
+    ttq=dict(n_layer=4, n_head=4, n_embd=128, block_size=64, batch_size=12, steps=2000, device='cpu', dtype='float32', compile=False, lr=1e-3),
+)
+TTQ_VARIANTS = dict(  # name -> (train settings, architecture options); each row adds one ingredient to the one before
+    classic=(dict(recipe='classic', lr=1e-3), {}),
+    wsd_by_time=(dict(recipe='classic', schedule='wsd', lr=3e-3), {}),
+    fast=(dict(recipe='fast', lr=3e-3), {}),
+    fast_rope_relu2=(dict(recipe='fast', lr=3e-3), dict(pos='rope', activation='relu2')),
 )
 
 def prepare(out:Path, nanogpt:Path):
@@ -50,7 +62,8 @@ def run_nanogpt(nanogpt:Path, p:dict, out:Path, tag:str)->dict:
     args = dict(dataset='codenas_bench', out_dir=od, device=p['device'], dtype=p['dtype'], compile=p['compile'],
                 n_layer=p['n_layer'], n_head=p['n_head'], n_embd=p['n_embd'], block_size=p['block_size'], batch_size=p['batch_size'],
                 gradient_accumulation_steps=1, max_iters=p['steps'], lr_decay_iters=p['steps'], learning_rate=p['lr'], min_lr=p['lr']/10,
-                warmup_iters=min(100, p['steps']//10), dropout=0.0, bias=False, eval_interval=p['steps'], eval_iters=20, log_interval=1,
+                warmup_iters=min(100, p['steps']//10), dropout=0.0, bias=False, eval_interval=p.get('eval_interval', p['steps']),
+                eval_iters=p.get('eval_iters', 20), log_interval=1,
                 always_save_checkpoint=True, wandb_log=False)
     cmd = [sys.executable, 'train.py', *[f'--{k}={v}' for k, v in args.items()]]
     t0 = time.time()
@@ -59,16 +72,23 @@ def run_nanogpt(nanogpt:Path, p:dict, out:Path, tag:str)->dict:
     if r.returncode: sys.exit(f'nanoGPT failed:\n{r.stderr[-3000:]}')
     ms = [float(x) for x in re.findall(r'iter \d+: loss [\d.]+, time ([\d.]+)ms', r.stdout)]
     steady = ms[10:] or ms
+    ev = p.get('eval_interval', p['steps'])
+    train_ms = [statistics.median(steady) if i % ev == 0 else t for i, t in enumerate(ms)]  # an iteration that evaluated: its median time instead
+    curve = [(float(np.sum(train_ms[:int(i)])) / 1e3, float(v) / np.log(2)) for i, v in re.findall(r'step (\d+): train loss [\d.]+, val loss ([\d.]+)', r.stdout)]
     return dict(trainer='nanoGPT', tag=tag, steps=len(ms), ms_per_step=statistics.median(steady),
-                chars_per_s=p['batch_size']*p['block_size']/(statistics.median(steady)/1e3), train_seconds=sum(ms)/1e3, wall=wall, ckpt=str(od/'ckpt.pt'))
+                chars_per_s=p['batch_size']*p['block_size']/(statistics.median(steady)/1e3), train_seconds=sum(train_ms)/1e3, wall=wall,
+                ckpt=str(od/'ckpt.pt'), curve=curve)
 
-def run_codenas(m:dict, p:dict, out:Path, tag:str, time_budget:float=None)->dict:
+def run_codenas(m:dict, p:dict, out:Path, tag:str, time_budget:float=None, extra:dict=None, arch_opts:dict=None)->dict:
     from codenas.model import ArchConfig
-    arch = out/'arch.json'
-    ArchConfig(n_layer=p['n_layer'], n_head=p['n_head'], n_embd=p['n_embd'], block_size=p['block_size'], vocab_size=1).to_json(arch)
+    arch = out/f'arch_{tag}.json'
+    ArchConfig(n_layer=p['n_layer'], n_head=p['n_head'], n_embd=p['n_embd'], block_size=p['block_size'], vocab_size=1, **(arch_opts or {})).to_json(arch)
     args = dict(arch_json=arch, experiment_name=f'codenas_{tag}', train_path=m['train_path'], val_path=m['val_path'], log_dir=out,
                 max_steps=p['steps'], batch_size=p['batch_size'], lr=p['lr'], min_lr=p['lr']/10, warmup_steps=min(100, p['steps']//10),
-                eval_interval=p['steps'], eval_tokens=0, log_interval=10, device=p['device'], dtype=p['dtype'], compile=p['compile'])
+                eval_interval=p.get('eval_interval', p['steps']), eval_tokens=0, log_interval=10, device=p['device'], dtype=p['dtype'],
+                compile=p['compile'], recipe='classic')
+    args.update(extra or {})
+    if 'lr' in (extra or {}): args['min_lr'] = args['lr'] / 10
     if time_budget: args['time_budget'] = time_budget
     cmd = [sys.executable, '-m', 'codenas.train', *[f'--{k}={v}' for k, v in args.items()], '--overwrite', '--no-progress']
     t0 = time.time()
@@ -76,8 +96,10 @@ def run_codenas(m:dict, p:dict, out:Path, tag:str, time_budget:float=None)->dict
     wall = time.time() - t0
     if r.returncode: sys.exit(f'codenas failed:\n{r.stderr[-3000:]}')
     s = json.loads((out/f'codenas_{tag}'/'summary.json').read_text())
+    from codenas.train import read_metrics
+    curve = [(r['train_seconds'], r['val_bpb']) for r in read_metrics(out/f'codenas_{tag}') if 'val_bpb' in r and 'train_seconds' in r]
     return dict(trainer='codenas', tag=tag, steps=s['steps'], ms_per_step=p['batch_size']*p['block_size']/s['tokens_per_s']*1e3,
-                chars_per_s=s['tokens_per_s'], train_seconds=s['train_seconds'], wall=wall, val_bpb=s['final']['val_bpb'], mfu=s['mfu'])
+                chars_per_s=s['tokens_per_s'], train_seconds=s['train_seconds'], wall=wall, val_bpb=s['final']['val_bpb'], mfu=s['mfu'], curve=curve)
 
 def score_nanogpt(nanogpt:Path, ckpt:str, m:dict, tok, p:dict)->float:
     "Val bits per byte of nanoGPT's checkpoint under codenas's evaluator (whole val split)"
@@ -116,6 +138,23 @@ if __name__ == '__main__':
                 rows.append(row); print(json.dumps(row), flush=True)
         med = {t: statistics.median(r['chars_per_s'] for r in rows if r['trainer'] == t) for t in ('nanoGPT', 'codenas')}
         print(f"\nmedian chars/s: nanoGPT {med['nanoGPT']:,.0f}, codenas {med['codenas']:,.0f}, ratio codenas/nanoGPT {med['codenas']/med['nanoGPT']:.2f}")
+    elif a.preset == 'ttq':
+        p.update(eval_interval=250, eval_iters=100)
+        ng = run_nanogpt(a.nanogpt.resolve(), p, a.out, 'ttq')
+        ng['val_bpb'] = score_nanogpt(a.nanogpt.resolve(), ng['ckpt'], m, tok, p)
+        rows.append(ng); print(json.dumps(ng), flush=True)
+        half = ng['train_seconds'] / 2
+        for name, (extra, arch_opts) in TTQ_VARIANTS.items():
+            row = run_codenas(m, dict(p, steps=10**6, eval_interval=100), a.out, name, time_budget=half, extra=extra, arch_opts=arch_opts)
+            rows.append(dict(row, variant=name)); print(json.dumps(rows[-1]), flush=True)
+        import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for r in rows: ax.plot(*zip(*r['curve']), 'o-' if r['trainer'] == 'nanoGPT' else '.-', ms=3, label=f"{r.get('variant', 'nanoGPT')}: {r['val_bpb']:.3f}")
+        ax.axhline(ng['val_bpb'], color='grey', lw=0.5); ax.axvline(half, color='grey', lw=0.5, ls='--')
+        ax.set(xlabel='training seconds', ylabel='val bits per byte', title='time to quality, 2-core CPU', ylim=(1.7, 3.5)); ax.legend(fontsize=8)
+        fig.savefig(a.out/'ttq.png', dpi=80, bbox_inches='tight')
+        print(f"\nnanoGPT: {ng['steps']} steps in {ng['train_seconds']:.1f} s, val {ng['val_bpb']:.3f} bpb; codenas in {half:.1f} s: " +
+              ', '.join(f"{r['variant']} {r['val_bpb']:.3f} ({r['steps']} steps)" for r in rows[1:]))
     else:
         ng = run_nanogpt(a.nanogpt.resolve(), p, a.out, 'full')
         ng['val_bpb'] = score_nanogpt(a.nanogpt.resolve(), ng['ckpt'], m, tok, p)
