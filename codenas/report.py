@@ -26,17 +26,18 @@ __all__ = ['PRESETS', 'PRESET_DEFAULTS', 'METRICS', 'GEN_METRICS', 'SUCCESS_CRIT
 PRESETS = dict(
     quick=dict(src_dir=None, packages=None, tiers=(0.1, 0.4, 1.6), tokenizers=('char', 'bpe'), seeds=(0,), bpe_vocab=1024,
                arch=dict(n_layer=2, n_head=4, n_embd=64, block_size=64, pos='rope'), batch_size=16, tokens_per_run=16*64*1200,
-               lr=3e-3, evals=4, patience=2, eval_file='oneline', samples=1, max_chars=64, ablation_tier=0.4, device='cpu'),
+               lr=3e-3, evals=4, patience=2, eval_file='oneline', samples=1, max_chars=64, ablation_tier=0.4, device='cpu', dtype='float32'),
     cpu=dict(src_dir=None, packages=['pinned100'], stdlib=True, val_ratio=0.017, tiers=(1.3, 7.92, 32.0, 64.0), tokenizers=('char', 'bpe'),
              seeds=(0, 1), seeds_up_to_mb=7.92, bpe_vocab=4096,
-             arch=dict(n_layer=4, n_head=4, n_embd=128, block_size=128, pos='rope', activation='relu2'), recipe='fast',
+             arch=dict(n_layer=4, n_head=4, n_embd=128, block_size=128, pos='rope', activation='relu2', qk_norm=True, zero_init_proj=True), recipe='fast',
              batch_size=32, tokens_per_run=32*128*640, lr=3e-3, evals=3, patience=None, eval_file='oneline', samples=3,
-             max_chars=64, fn_samples=10, ablation_tier=1.3, ablation_seeds=(0, 1), device='cpu', jobs=2),
+             max_chars=64, fn_samples=10, fn_max_chars=256, ablation_tier=1.3, ablation_seeds=(0, 1), device='cpu', dtype='float32', jobs=2),
     full=dict(src_dir=None, packages=['pypi100'], stdlib=True, tiers=(1.3, 7.92, 32.0, 100.0), tokenizers=('char', 'bpe'), seeds=(0, 1),
               bpe_vocab=8192, arch=dict(n_layer=6, n_head=6, n_embd=384, block_size=256, pos='rope'), batch_size=64,
               tokens_per_run=64*256*2500, lr=1e-3, evals=10, patience=3, eval_file='oneline', samples=3, max_chars=64, ablation_tier=7.92, device='auto'),
 )
-PRESET_DEFAULTS = dict(stdlib=None, val_ratio=0.01, seeds_up_to_mb=None, recipe='classic', ablation_seeds=None, jobs=1, fn_samples=0)  # for what a preset leaves out
+PRESET_DEFAULTS = dict(stdlib=None, val_ratio=0.01, seeds_up_to_mb=None, recipe='classic', ablation_seeds=None, jobs=1, fn_samples=0,
+                       fn_max_chars=256, dtype='auto')  # for what a preset leaves out
 
 
 # %% ../nbs/05_report.ipynb #ced3f5cb
@@ -44,7 +45,7 @@ def _settings(preset:str, overrides:dict, dry:bool)->dict:
     if preset not in PRESETS: raise CodenasError(f"preset={preset!r} is not one of {', '.join(PRESETS)}")
     p = {**PRESET_DEFAULTS, **PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None}}
     if dry: p.update(tiers=tuple(p['tiers'])[:2], seeds=tuple(p['seeds'])[:1], arch={**p['arch'], 'n_layer': 1, 'n_head': 2, 'n_embd': 32, 'block_size': 32},
-                     batch_size=4, tokens_per_run=4*32*10, samples=1, max_chars=8, eval_file='oneline', eval_limit=8, fn_samples=min(2, p['fn_samples']), bpe_vocab=300, evals=2, dry=True,
+                     batch_size=4, tokens_per_run=4*32*10, samples=1, max_chars=8, eval_file='oneline', eval_limit=8, fn_samples=min(2, p['fn_samples']), fn_max_chars=16, bpe_vocab=300, evals=2, dry=True,
                      ablation_tier=tuple(p['tiers'])[0], ablation_seeds=None, jobs=1)
     for k in ('tiers', 'seeds', 'tokenizers'):
         if not p[k]: raise CodenasError(f'{k} is empty')
@@ -121,15 +122,15 @@ def run_one(out:Path, # The experiment folder
     kw = dict(arch_json=str(arch), experiment_name=name, train_path=m['train_path'], val_path=m['val_path'], log_dir=str(out/'runs'),
               max_steps=steps, tokenizer=tok_kind, vocab_size=p['bpe_vocab'], batch_size=B, lr=p['lr'], min_lr=p['lr'] / 10,
               warmup_steps=min(100, max(1, steps // 10)), eval_interval=max(1, steps // p['evals']), eval_tokens=0,
-              patience=p['patience'], seed=seed, device=p['device'], progress=False, recipe=p['recipe'])
+              patience=p['patience'], seed=seed, device=p['device'], progress=False, recipe=p['recipe'], dtype=p['dtype'])
     if ablation: kw['diagnostic_no_causal_mask'] = True
     resume = (rd/'last'/'state.json').exists()
     s = train(**kw, resume=resume, overwrite=not resume)
     if not evaluate: return None
-    ev = dict(max_chars=p['max_chars'], seed=seed, device=p['device'], progress=False, limit=p.get('eval_limit'))
-    table = evaluate_prompts(str(rd), p['eval_file'], str(rd/'results.jsonl'), samples=p['samples'], **ev)
+    ev = dict(seed=seed, device=p['device'], progress=False, limit=p.get('eval_limit'))
+    table = evaluate_prompts(str(rd), p['eval_file'], str(rd/'results.jsonl'), samples=p['samples'], max_chars=p['max_chars'], **ev)
     fn_table = None if not p['fn_samples'] else evaluate_prompts(str(rd), 'functions', str(rd/'functions.jsonl'), samples=p['fn_samples'],
-                                                                  allow_code_execution=True, **ev)
+                                                                  max_chars=p['fn_max_chars'], allow_code_execution=True, **ev)
     row = dict(run=name, ablation=ablation, tier_mb=m['train']['bytes'] / 1e6, tier_target_mb=m['params']['target_size_mb'],
                tokenizer=tok_kind, seed=seed, budget_tokens=steps * B * T, **_row_from(s, table, fn_table), xz_bpb=tier_xz(corpus))
     with atomic_write(rd/'done.json') as f: json.dump(row, f)
@@ -137,13 +138,14 @@ def run_one(out:Path, # The experiment folder
 
 # %% ../nbs/05_report.ipynb #42a312ca
 def _jobs(p:dict, corpora:dict, ablation:bool)->list:
-    "(name, tier, tokenizer, seed, ablation) of every run, in tier order: all seeds up to `seeds_up_to_mb`, the first above it"
-    upto = p['seeds_up_to_mb']
+    "(name, tier, tokenizer, seed, ablation) of every run: the first seed at every tier, then the diagnostic, then the other seeds"
+    upto, first = p['seeds_up_to_mb'], p['seeds'][0]
     jobs = [(mb, tk, sd, False) for mb in sorted(p['tiers']) for tk in p['tokenizers']
             for sd in (p['seeds'] if upto is None or mb <= upto else p['seeds'][:1])]
     if ablation:
         mb = p['ablation_tier'] if p['ablation_tier'] in corpora else sorted(corpora)[0]
         jobs += [(mb, 'char', sd, True) for sd in (p['ablation_seeds'] or p['seeds'][:1])]
+    jobs.sort(key=lambda j: 0 if j[2] == first and not j[3] else 1 if j[3] else 2)  # stable: tier order within each group
     return [(f"{tk}-{mb:g}MB-s{sd}" + ('-nomask' if abl else ''), mb, tk, sd, abl) for mb, tk, sd, abl in jobs]
 
 def _one_thread_each(threads:int): torch.set_num_threads(threads)
@@ -156,15 +158,22 @@ def _run_all(out:Path, corpora:dict, jobs:list, p:dict, evaluate:bool)->pd.DataF
         rows[name] = row
         df = pd.DataFrame([rows[j[0]] for j in jobs if j[0] in rows])
         with atomic_write(out/'results.csv') as f: df.to_csv(f, index=False)
-    if p['jobs'] <= 1 or len(jobs) == 1:
-        for name, mb, tk, sd, abl in jobs: done(name, run_one(out, name, corpora[mb], tk, sd, p, abl, evaluate))
+    for name, mb, tk, sd, abl in jobs:  # finished runs first: their rows are read, not made, so the table is whole at once
+        if (out/'runs'/name/'done.json').exists(): done(name, run_one(out, name, corpora[mb], tk, sd, p, abl, evaluate))
+    jobs_left = [j for j in jobs if j[0] not in rows]
+    if p['jobs'] <= 1 or len(jobs_left) <= 1:
+        for name, mb, tk, sd, abl in jobs_left: done(name, run_one(out, name, corpora[mb], tk, sd, p, abl, evaluate))
     else:
         from concurrent.futures import ProcessPoolExecutor, as_completed
         import multiprocessing as mp
-        threads = max(1, (os.cpu_count() or 1) // p['jobs'])
+        threads = max(1, len(os.sched_getaffinity(0)) // p['jobs'])
         with ProcessPoolExecutor(p['jobs'], mp_context=mp.get_context('spawn'), initializer=_one_thread_each, initargs=(threads,)) as ex:
-            futs = {ex.submit(run_one, out, name, corpora[mb], tk, sd, p, abl, evaluate): name for name, mb, tk, sd, abl in jobs}
-            for f in as_completed(futs): done(futs[f], f.result())
+            futs = {ex.submit(run_one, out, name, corpora[mb], tk, sd, p, abl, evaluate): name for name, mb, tk, sd, abl in jobs_left}
+            try:
+                for f in as_completed(futs): done(futs[f], f.result())
+            except BaseException:
+                ex.shutdown(wait=True, cancel_futures=True)  # the runs under way finish their step; queued ones never start
+                raise
     return pd.DataFrame([rows[j[0]] for j in jobs if j[0] in rows])
 
 def data_size_experiment(preset:str='quick', # quick (CPU, minutes) or full (one GPU)
@@ -216,7 +225,11 @@ METRICS = dict(  # column -> (label, kind)
     seq_rep_4=('seq-rep-4 (chars)', 'mean'), seq_rep_tok_4=('seq-rep-4 (tokens)', 'mean'),
     repetition_loop=('repetition-loop rate', 'rate'), lrs_share=('longest repeat share', 'mean'),
     compression_ratio=('zlib compression ratio', 'mean'), parses=('parse rate', 'rate'),
-    n_chars=('completion length (chars)', 'mean'))
+    strict_parse=('strict parse rate', 'rate'), name_grounding=('name grounding', 'mean'),
+    cont_bpb=('continuation bits per byte', 'bits'), fn_strict_parse=('strict parse rate, whole functions', 'rate'),
+    fn_name_grounding=('name grounding, whole functions', 'mean'), fn_pass_at_1=('pass@1, whole functions', 'rate'),
+    fn_pass_at_10=('pass@10, whole functions', 'rate'),
+    n_chars=('completion length (chars)', 'mean'), n_tokens=('completion length (tokens)', 'mean'))
 GEN_METRICS = [k for k in METRICS if not k.startswith('val_')]  # the generation metrics, each with _lo/_hi and human_ columns
 
 def read_results_table(results_dir, # An experiment folder holding `results.csv`, or the CSV itself
@@ -337,24 +350,29 @@ SUCCESS_CRITERIA = [  # (row label, column, the original's baseline and target a
     ('mode-collapse rate', 'mode_collapse', '85.2%', '< 30%', '<', 0.30, '{:.1%}'),
     ('keyword rate', 'has_keywords', '0%', '> 50%', '>', 0.50, '{:.1%}'),
     ('repetition ratio', 'repetition_ratio', '92.22%', '< 30%', '<', 0.30, '{:.1%}'),
-    ('unique chars per completion', 'unique_chars', '2.1', '> 20', '>', 20, '{:.1f}')]
+    ('unique chars per completion', 'unique_chars', '2.1', '> 20', '>', 20, '{:.1f}'),
+    ('strict parse rate', 'strict_parse', '–', 'human band', None, None, '{:.1%}'),  # codenas's: babble cannot pass these two
+    ('name grounding', 'name_grounding', '–', 'human band', None, None, '{:.2f}')]
 
 def _passes(v, op, target):
-    if v is None or not np.isfinite(v): return '–'
+    if v is None or op is None or not np.isfinite(v): return '–'
     return '✓' if (v < target if op == '<' else v > target) else '✗'
 
 def success_table(df:pd.DataFrame, # A results table
                   tokenizer:str='char', # Which tokenizer's runs
-                 )->pd.DataFrame: # One row per criterion: baseline, target, value and pass mark per tier, and human code
-    "The original's success-criteria table filled in from the runs (mean over seeds, ablation excluded)"
+                 )->pd.DataFrame: # One row per criterion: baseline, target, value, pass mark and human-band mark per tier, and human code
+    "The original's success-criteria table filled in from the runs (mean over seeds, ablation excluded), with the human band beside each target"
     d = honest_runs(df)
     d = d[d.tokenizer == tokenizer]
     if d.empty: raise ValueError(f'tokenizer={tokenizer!r} has no runs in the results table')
     rows = []
     for name, key, base, target_text, op, target, fmt in SUCCESS_CRITERIA:
+        if key not in d: continue  # a table from before the metric existed
         r = {'baseline (1.3 MB)': base, 'target': target_text}
         for _, t in tier_summary(d, key).iterrows():
-            r[tier_label(t.tier_mb)], r[f'{tier_label(t.tier_mb)} pass'] = fmt.format(t.value), _passes(t.value, op, target)
+            tl, band = tier_label(t.tier_mb), (t.human_lo <= t.value <= t.human_hi) if np.isfinite(t.human_lo) else None
+            r[tl], r[f'{tl} pass'] = fmt.format(t.value), _passes(t.value, op, target)
+            r[f'{tl} in human band'] = '–' if band is None else '✓' if band else '✗'
         h = d[f'human_{key}'].mean() if f'human_{key}' in d else math.nan
         r['human code'], r['human code pass'] = (fmt.format(h) if np.isfinite(h) else '–'), _passes(h, op, target)
         rows.append(dict(criterion=name, **r))
@@ -434,10 +452,11 @@ def results_widget(df:pd.DataFrame, # A results table (e.g. `read_results_table(
     return W.VBox([W.HBox([metric, tok, seed]), out])
 
 # %% ../nbs/05_report.ipynb #4837a4c9
-REPORT_METRICS = ('val_bpb', 'mode_collapse', 'whitespace_run', 'has_keywords', 'repetition_ratio', 'unique_chars',
+REPORT_METRICS = ('val_bpb', 'cont_bpb', 'strict_parse', 'name_grounding', 'fn_strict_parse', 'fn_pass_at_1', 'mode_collapse', 'whitespace_run', 'has_keywords', 'repetition_ratio', 'unique_chars',
                   'seq_rep_4', 'repetition_loop', 'parses')  # one plot each in the HTML report, if present
 TABLE_COLUMNS = ['run', 'tier_mb', 'tokenizer', 'seed', 'params', 'steps', 'tokens_seen', 'train_seconds', 'val_loss', 'val_bpb',
-                 'xz_bpb', 'mode_collapse', 'whitespace_run', 'has_keywords', 'repetition_ratio', 'unique_chars', 'parses']
+                 'xz_bpb', 'cont_bpb', 'strict_parse', 'name_grounding', 'mode_collapse', 'whitespace_run', 'has_keywords', 'repetition_ratio',
+                 'unique_chars', 'parses', 'fn_strict_parse', 'fn_pass_at_1', 'fn_pass_at_10']
 _CSS = ('body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}'
         'table{border-collapse:collapse;font-size:0.85em;margin:0.5em 0}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}'
         'table.examples td{text-align:left;white-space:pre-wrap;font-family:monospace;vertical-align:top}'

@@ -201,9 +201,9 @@ def load_run(path, # A run folder (its best checkpoint is used, else last) or a 
     return model.to(device).eval(), load_tokenizer(ck/'tokenizer.json'), config
 
 # %% ../nbs/03_train.ipynb #3fee3af9
-RECIPES = dict(  # training recipes: a schedule, and size-neutral architecture options switched on over the architecture file
-    classic=dict(schedule='cosine', arch={}),
-    fast=dict(schedule='wsd', arch=dict(qk_norm=True, zero_init_proj=True)),
+RECIPES = dict(  # named training recipes, each chosen by the time-to-quality benchmark (BENCHMARKS.md)
+    classic=dict(schedule='cosine'),  # the schedule of earlier runs
+    fast=dict(schedule='wsd'),  # warm-up, stable, linear decay; by the clock under a time budget
 )
 
 def _check_args(a:dict):
@@ -279,10 +279,15 @@ class _Dist:
         self.on = self.world > 1
         if self.on and not torch.distributed.is_initialized():
             torch.distributed.init_process_group('nccl' if device.type == 'cuda' else 'gloo')
-        self.main = self.rank == 0
+        self.main, self.device = self.rank == 0, device
     def mean(self, t:torch.Tensor)->float:
         "Mean of a scalar tensor over the ranks (one sync)"
         if self.on: t = t.clone(); torch.distributed.all_reduce(t); t /= self.world
+        return t.item()
+    def from_main(self, x:float)->float:
+        "Rank 0's value of `x` on every rank (one sync), so that every rank takes the same decision"
+        if not self.on: return x
+        t = torch.tensor([x], dtype=torch.float64, device=self.device); torch.distributed.broadcast(t, 0)
         return t.item()
     def barrier(self):
         if self.on: torch.distributed.barrier()
@@ -322,7 +327,7 @@ def train(arch_json:str='tiny', # Architecture JSON (original format) or a name 
           lr:float=3e-3, # Peak learning rate
           warmup_steps:int=100, # Linear warm-up steps
           min_lr:float=3e-4, # Learning rate at the end of the schedule
-          recipe:str='fast', # A named recipe (RECIPES): fast (wsd, QK-norm, zero-initialised projections) or classic (cosine, as before)
+          recipe:str='fast', # A named recipe (RECIPES): fast (warm-up/stable/decay) or classic (cosine, as before)
           schedule:str=None, # cosine, or wsd (warm-up, stable, linear decay over the last DECAY_FRAC); default: the recipe's
           decay_frac:float=0.4, # wsd: share of the run spent decaying
           optimizer:str='adamw', # adamw, or muon (Muon for the blocks' matrices, AdamW for the rest)
@@ -334,7 +339,7 @@ def train(arch_json:str='tiny', # Architecture JSON (original format) or a name 
           eval_tokens:int=262144, # Val tokens per evaluation (a fixed prefix of the val split); 0: all
           patience:int=None, # Stop after this many evaluations without a new best val loss
           seed:int=1337, # Seed of the weights, the data order and dropout
-          dtype:str='auto', # auto (bf16 on CUDA, else float32), float32, bfloat16, float16
+          dtype:str='auto', # auto (bf16 on CUDA and on CPUs with native bf16, else float32), float32, bfloat16, float16
           compile:bool=None, # torch.compile the model; default: on for CUDA, off for CPU
           resume:bool=False, # Continue the run in LOG_DIR/EXPERIMENT_NAME from its last checkpoint
           overwrite:bool=False, # Replace an existing run folder of the same name (default: refuse)
@@ -359,7 +364,8 @@ def train(arch_json:str='tiny', # Architecture JSON (original format) or a name 
         _recover(run/'last')
         if not (run/'last'/'state.json').exists(): raise CodenasError(f'--resume: {run}/last has no checkpoint to resume from')
         ck = json.loads((run/'last'/'config.json').read_text())
-        a = ck['train']; a.update(max_steps=max_steps, time_budget=time_budget, stop_at=stop_at, progress=progress, resume=True, device=device)
+        a = ck['train']; a.update(max_steps=max_steps, stop_at=stop_at, progress=progress, resume=True, device=device)
+        if time_budget is not None: a['time_budget'] = time_budget  # else the run's own budget: its schedule follows the same clock
         for k, v in dict(recipe='classic', schedule='cosine', decay_frac=0.4, optimizer='adamw').items(): a.setdefault(k, v)  # runs from before these options
         args = a
     if args['train_path'] is None: tp, vp = _default_corpus()
@@ -384,9 +390,7 @@ def train(arch_json:str='tiny', # Architecture JSON (original format) or a name 
     dist.barrier()
     if not dist.main: tf_train, tf_val = encode()                    # cached by rank 0
     arch = ArchConfig.from_json(ck['arch'] if ck else resolve_arch(args['arch_json']))
-    if not ck:
-        arch.vocab_size = tok.vocab_size
-        for k, v in RECIPES[args['recipe']]['arch'].items(): setattr(arch, k, v)
+    if not ck: arch.vocab_size = tok.vocab_size
     T = args['seq_len'] or arch.block_size
     if T > arch.block_size: raise CodenasError(f'seq_len={T} exceeds the architecture\'s max_seq_length={arch.block_size}')
     if args['grad_accum'] % dist.world: raise CodenasError(f"grad_accum={args['grad_accum']} is not divisible by the {dist.world} processes")
@@ -432,11 +436,13 @@ def _loop(model, fwd, opt, sampler, windows, tok, config, st, log, run, dist, de
     losses, nlls, smooth = [], [], a['label_smoothing'] > 0
 
     def evaluate_and_save():
+        t_trained, t0 = trained(), time.time()
         r = evaluate(model, windows, autocast)
+        st['eval_seconds'] += time.time() - t0  # before the checkpoints, so a resume restores the same training clock
         improved = st['best_val'] is None or r['val_loss'] < st['best_val']
         st.update(best_val=r['val_loss'] if improved else st['best_val'], bad_evals=0 if improved else st['bad_evals'] + 1)
         if dist.main:
-            log.write(dict(step=st['step'], **r, tokens=st['tokens'], seconds=round(time.time() - t_start, 3), train_seconds=round(trained(), 3)))
+            log.write(dict(step=st['step'], **r, tokens=st['tokens'], seconds=round(time.time() - t_start, 3), train_seconds=round(t_trained, 3)))
             cfg = {**config, 'step': st['step'], 'val': r}
             if improved: save_checkpoint(run/'best', model, cfg, tok)
             save_checkpoint(run/'last', model, cfg, tok, opt, dict(st, sampler=sampler.state_dict(), train_seconds=time.time() - t_start))
@@ -449,7 +455,7 @@ def _loop(model, fwd, opt, sampler, windows, tok, config, st, log, run, dist, de
     if out_of_patience(): stop_reason = 'patience'  # a resumed run that early stopping had ended
     while st['step'] < a['max_steps'] and stop_reason != 'patience':
         step = st['step']
-        spent = trained() / a['time_budget'] if a['time_budget'] else None
+        spent = dist.from_main(trained() / a['time_budget']) if a['time_budget'] else None  # one clock for every rank
         lr = lr_at(step, a['lr'], a['warmup_steps'], a['max_steps'], a['min_lr'], a['schedule'], a['decay_frac'], spent)
         for g in opt.param_groups: g['lr'] = lr
         x, y = sampler.get_batch()                                       # the global batch: (B*accum, T) each
@@ -478,10 +484,10 @@ def _loop(model, fwd, opt, sampler, windows, tok, config, st, log, run, dist, de
             if dist.main: log.write(row); bar.set_postfix(loss=f"{row['train_loss']:.3f}", tok_s=f'{tps:,.0f}')
             losses, nlls, t_log, tok_log = [], [], time.time(), 0
         bar.update()
-        out_of_time = a['time_budget'] is not None and trained() > a['time_budget']
+        out_of_time = a['time_budget'] is not None and spent > 1
         stopping = st['step'] == a['max_steps'] or out_of_time or st['step'] == a['stop_at']
         if st['step'] % a['eval_interval'] == 0 or stopping:
-            t_eval = time.time(); r = evaluate_and_save(); t_log += time.time() - t_eval; st['eval_seconds'] += time.time() - t_eval
+            t_eval = time.time(); r = evaluate_and_save(); t_log += time.time() - t_eval
             if out_of_patience(): stop_reason = 'patience'; break
         if out_of_time and st['step'] < a['max_steps']: stop_reason = 'time_budget'; break
         if st['step'] == a['stop_at']: stop_reason = 'stop_at'; break

@@ -10,7 +10,7 @@ import functools, http.server, os, re, shutil, subprocess, sys, threading, time
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 import pytest
-from conftest import missing
+from conftest import browser_missing, missing
 from codenas.docs import npm_cache
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,6 +21,7 @@ WIDGET_VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
 @pytest.fixture(scope='session')
 def site():
     "The built site: CODENAS_DOCS_SITE, or `codenas docs` run once into artifacts/docs/site"
+    if why := browser_missing(): missing(why)  # before the build, which takes minutes
     if os.environ.get('CODENAS_DOCS_SITE'): return Path(os.environ['CODENAS_DOCS_SITE']).resolve()
     if not shutil.which('npm') and not (npm_cache()/'node_modules').exists():
         missing('npm is not installed (apt-get install npm): the docs build fetches the widget manager with it')

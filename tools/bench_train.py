@@ -36,10 +36,10 @@ PRESETS = dict(
     ttq=dict(n_layer=4, n_head=4, n_embd=128, block_size=64, batch_size=12, steps=2000, device='cpu', dtype='float32', compile=False, lr=1e-3),
 )
 TTQ_VARIANTS = dict(  # name -> (train settings, architecture options); each row adds one ingredient to the one before
-    classic=(dict(recipe='classic', lr=1e-3), {}),
-    wsd_by_time=(dict(recipe='classic', schedule='wsd', lr=3e-3), {}),
-    fast=(dict(recipe='fast', lr=3e-3), {}),
-    fast_rope_relu2=(dict(recipe='fast', lr=3e-3), dict(pos='rope', activation='relu2')),
+    classic=(dict(recipe='classic', lr=1e-3), {}),  # nanoGPT's lr, cosine (by the clock under the budget)
+    fast=(dict(recipe='fast', lr=3e-3), {}),  # warm-up/stable/decay by the clock, lr 3e-3
+    fast_qknorm_zeroinit=(dict(recipe='fast', lr=3e-3), dict(qk_norm=True, zero_init_proj=True)),
+    fast_qknorm_zeroinit_rope_relu2=(dict(recipe='fast', lr=3e-3), dict(qk_norm=True, zero_init_proj=True, pos='rope', activation='relu2')),
 )
 
 def prepare(out:Path, nanogpt:Path):
