@@ -370,7 +370,7 @@ def success_table(df:pd.DataFrame, # A results table
         if key not in d: continue  # a table from before the metric existed
         r = {'baseline (1.3 MB)': base, 'target': target_text}
         for _, t in tier_summary(d, key).iterrows():
-            tl, band = tier_label(t.tier_mb), (t.human_lo <= t.value <= t.human_hi) if np.isfinite(t.human_lo) else None
+            tl, band = tier_label(t.tier_mb), (t.lo <= t.human_hi and t.human_lo <= t.hi) if np.isfinite(t.human_lo) else None  # the intervals overlap
             r[tl], r[f'{tl} pass'] = fmt.format(t.value), _passes(t.value, op, target)
             r[f'{tl} in human band'] = '–' if band is None else '✓' if band else '✗'
         h = d[f'human_{key}'].mean() if f'human_{key}' in d else math.nan
