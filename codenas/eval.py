@@ -515,20 +515,27 @@ def continuation_bits(model, # A `CodeLM`
                       target:str, # The text it is scored on
                       device='cpu', # Where the model is
                       prefix_only:bool=None, # Score each token from its prefix alone; default: for a model without the causal mask
+                      batch:int=32, # Windows of equal length run through the model together (the same sums, in less time)
                      )->tuple[float, int, int]: # (bits, UTF-8 bytes of `target`, tokens scored)
     "Negative log-likelihood of `target` after `context`, in bits, teacher-forced in windows of the model's context"
     ids = [tok.eod_id] + tok.encode(context + target)
     first, bs = 1 + _context_len(tok, ids[1:], context), model.cfg.block_size
     if prefix_only is None: prefix_only = getattr(model, 'diagnostic_no_causal_mask', False)
     step, nll = (1 if prefix_only else max(1, bs // 2)), 0.0
+    by_len = {}  # window length -> [(s, pos, end)]: the window ids[s:end-1] predicts ids[s+1:end], and ids[pos:end] are scored
+    for pos in range(first, len(ids), step):
+        end = min(len(ids), pos + step)
+        s = max(0, end - 1 - bs)
+        by_len.setdefault(end - 1 - s, []).append((s, pos, end))
     model.eval()
     with torch.no_grad():
-        for pos in range(first, len(ids), step):
-            end = min(len(ids), pos + step)
-            s = max(0, end - 1 - bs)  # the window ids[s:end-1] predicts ids[s+1:end]
-            logp = model(torch.tensor([ids[s:end-1]], device=device))[0].float().log_softmax(-1)  # (T, V)
-            y = torch.tensor(ids[pos:end], device=device)
-            nll -= logp[pos-1-s:end-1-s].gather(1, y[:, None]).sum().item()
+        for ws in by_len.values():  # windows of one length go through the model together, `batch` at a time
+            for i in range(0, len(ws), batch):
+                chunk = ws[i:i+batch]
+                logits = model(torch.tensor([ids[s:e-1] for s, _, e in chunk], device=device)).float()  # (B, T, V)
+                for row, (s, pos, e) in zip(logits, chunk):
+                    y = torch.tensor(ids[pos:e], device=device)
+                    nll -= row[pos-1-s:e-1-s].log_softmax(-1).gather(1, y[:, None]).sum().item()
     return nll / math.log(2), len(target.encode('utf-8')), len(ids) - first
 
 # %% ../nbs/04_eval.ipynb #600cf582
