@@ -6,7 +6,8 @@ Docs: https://codenas.github.io/codenas/report.html.md"""
 
 # %% ../nbs/05_report.ipynb #db0e1e9a
 from __future__ import annotations
-import base64, html, io, json, lzma, math, os
+import base64, html, io, json, lzma, math, os, platform, subprocess, threading
+from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -17,10 +18,11 @@ from .train import train
 import torch
 
 # %% auto #0
-__all__ = ['PRESETS', 'PRESET_DEFAULTS', 'METRICS', 'GEN_METRICS', 'SUCCESS_CRITERIA', 'REPORT_METRICS', 'TABLE_COLUMNS',
-           'xz_bpb', 'tier_xz', 'run_one', 'data_size_experiment', 'read_results_table', 'honest_runs', 'tokenizers',
-           'tier_label', 'tier_summary', 'plot_metric', 'plot_all', 'fit_power_law', 'predict_size_for',
-           'success_table', 'examples_side_by_side', 'select', 'results_widget', 'write_report']
+__all__ = ['PRESETS', 'PRESET_DEFAULTS', 'METRICS', 'GEN_METRICS', 'SUMMARY_COLUMNS', 'SUCCESS_CRITERIA', 'REPORT_METRICS',
+           'TABLE_COLUMNS', 'xz_bpb', 'tier_xz', 'run_one', 'data_size_experiment', 'read_results_table', 'honest_runs',
+           'tokenizers', 'tier_label', 'tier_summary', 'experiment_summary', 'plot_metric', 'plot_all', 'fit_power_law',
+           'predict_size_for', 'success_table', 'examples_side_by_side', 'select', 'results_widget', 'provenance',
+           'write_report']
 
 # %% ../nbs/05_report.ipynb #8814332f
 PRESETS = dict(
@@ -103,6 +105,8 @@ def _table_row(table:pd.DataFrame, names:dict, prefix:str)->dict:
                     f'human_{k}': r['human'], f'human_{k}_lo': r['human_lo'], f'human_{k}_hi': r['human_hi']})
     return row
 
+def _steps(p:dict)->int: return max(1, p['tokens_per_run'] // (p['batch_size'] * p['arch']['block_size']))  # training steps of every run
+
 def run_one(out:Path, # The experiment folder
             name:str, # Run name
             corpus:Path, # The tier's corpus folder
@@ -117,8 +121,7 @@ def run_one(out:Path, # The experiment folder
     if (rd/'done.json').exists(): return json.loads((rd/'done.json').read_text())
     arch = out/'arch.json'
     m = load_manifest(corpus)
-    T, B = p['arch']['block_size'], p['batch_size']
-    steps = max(1, p['tokens_per_run'] // (B * T))
+    T, B, steps = p['arch']['block_size'], p['batch_size'], _steps(p)
     kw = dict(arch_json=str(arch), experiment_name=name, train_path=m['train_path'], val_path=m['val_path'], log_dir=str(out/'runs'),
               max_steps=steps, tokenizer=tok_kind, vocab_size=p['bpe_vocab'], batch_size=B, lr=p['lr'], min_lr=p['lr'] / 10,
               warmup_steps=min(100, max(1, steps // 10)), eval_interval=max(1, steps // p['evals']), eval_tokens=0,
@@ -150,7 +153,49 @@ def _jobs(p:dict, corpora:dict, ablation:bool)->list:
 
 def _one_thread_each(threads:int): torch.set_num_threads(threads)
 
-def _run_all(out:Path, corpora:dict, jobs:list, p:dict, evaluate:bool)->pd.DataFrame:
+def _last_step(run_dir:Path)->int:
+    "The last step a run has logged to its `metrics.jsonl` (0 before the first)"
+    try:
+        with open(run_dir/'metrics.jsonl', 'rb') as f:
+            f.seek(0, 2); f.seek(max(0, f.tell() - 4096))
+            lines = f.read().decode('utf-8', 'replace').splitlines()
+    except OSError: return 0
+    for l in reversed(lines):  # the first line may be cut by the seek: it does not parse, and is passed over
+        try: return int(json.loads(l)['step'])
+        except (ValueError, KeyError, TypeError): continue
+    return 0
+
+class _Progress:
+    "A bar over the experiment's runs and, under it, one bar per run under way (its steps, then its evaluation), read from the runs' logs"
+    def __init__(self, out:Path, total:int, finished:int, steps:int, slots:int, on:bool):
+        from tqdm.auto import tqdm
+        self.out, self.steps, self.on, self.active = out, steps, on, []
+        self.runs = tqdm(total=total, initial=finished, desc='runs', unit='run', disable=not on)
+        self.bars = [tqdm(total=steps, unit='step', position=i + 1, leave=False, disable=not on) for i in range(slots)]
+        self._stop = threading.Event()
+        self._poller = threading.Thread(target=self._poll, daemon=True)
+        if on: self._poller.start()
+
+    def _poll(self):
+        while not self._stop.wait(1.0): self.refresh()
+
+    def refresh(self):
+        names = list(self.active)[:len(self.bars)]
+        for bar, name in zip(self.bars, names + [None] * (len(self.bars) - len(names))):
+            step = 0 if name is None else min(_last_step(self.out/'runs'/name), self.steps)
+            bar.set_description_str('' if name is None else f"{name} {'evaluating' if step == self.steps else 'training'}", refresh=False)
+            bar.n = step; bar.refresh()
+
+    def finished(self, name:str, row:dict|None):
+        self.runs.update(1)
+        if row is not None and self.on: self.runs.write(f"{name}: {row['val_bpb']:.3f} val bits per byte")
+
+    def close(self):
+        self._stop.set()
+        if self._poller.is_alive(): self._poller.join()
+        for b in self.bars + [self.runs]: b.close()
+
+def _run_all(out:Path, corpora:dict, jobs:list, p:dict, evaluate:bool, progress:bool=False)->pd.DataFrame:
     "Run `jobs`, `p['jobs']` at a time in worker processes, writing results.csv (in job order) after each one ends"
     rows = {}
     def done(name, row):
@@ -161,19 +206,29 @@ def _run_all(out:Path, corpora:dict, jobs:list, p:dict, evaluate:bool)->pd.DataF
     for name, mb, tk, sd, abl in jobs:  # finished runs first: their rows are read, not made, so the table is whole at once
         if (out/'runs'/name/'done.json').exists(): done(name, run_one(out, name, corpora[mb], tk, sd, p, abl, evaluate))
     jobs_left = [j for j in jobs if j[0] not in rows]
-    if p['jobs'] <= 1 or len(jobs_left) <= 1:
-        for name, mb, tk, sd, abl in jobs_left: done(name, run_one(out, name, corpora[mb], tk, sd, p, abl, evaluate))
-    else:
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-        import multiprocessing as mp
-        threads = max(1, len(os.sched_getaffinity(0)) // p['jobs'])
-        with ProcessPoolExecutor(p['jobs'], mp_context=mp.get_context('spawn'), initializer=_one_thread_each, initargs=(threads,)) as ex:
-            futs = {ex.submit(run_one, out, name, corpora[mb], tk, sd, p, abl, evaluate): name for name, mb, tk, sd, abl in jobs_left}
-            try:
-                for f in as_completed(futs): done(futs[f], f.result())
-            except BaseException:
-                ex.shutdown(wait=True, cancel_futures=True)  # the runs under way finish their step; queued ones never start
-                raise
+    parallel = p['jobs'] > 1 and len(jobs_left) > 1
+    prog = _Progress(out, len(jobs), len(rows), _steps(p), p['jobs'] if parallel else 1, progress)
+    try:
+        if not parallel:
+            for name, mb, tk, sd, abl in jobs_left:
+                prog.active = [name]
+                done(name, row := run_one(out, name, corpora[mb], tk, sd, p, abl, evaluate)); prog.finished(name, row)
+        else:
+            from concurrent.futures import ProcessPoolExecutor, wait, FIRST_COMPLETED
+            import multiprocessing as mp
+            threads = max(1, len(os.sched_getaffinity(0)) // p['jobs'])
+            with ProcessPoolExecutor(p['jobs'], mp_context=mp.get_context('spawn'), initializer=_one_thread_each, initargs=(threads,)) as ex:
+                futs = {ex.submit(run_one, out, name, corpora[mb], tk, sd, p, abl, evaluate): name for name, mb, tk, sd, abl in jobs_left}
+                try:
+                    pending = set(futs)
+                    while pending:
+                        ended, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+                        prog.active = [futs[f] for f in futs if f.running() and (out/'runs'/futs[f]/'metrics.jsonl').exists()]
+                        for f in ended: done(futs[f], row := f.result()); prog.finished(futs[f], row)
+                except BaseException:
+                    ex.shutdown(wait=True, cancel_futures=True)  # the runs under way finish their step; queued ones never start
+                    raise
+    finally: prog.close()
     return pd.DataFrame([rows[j[0]] for j in jobs if j[0] in rows])
 
 def data_size_experiment(preset:str='quick', # quick (CPU, minutes) or full (one GPU)
@@ -189,7 +244,8 @@ def data_size_experiment(preset:str='quick', # quick (CPU, minutes) or full (one
                          build_only:bool=False, # Build the tier corpora (and their xz figures) and stop: the part that needs the network
                          train_only:bool=False, # Train every run and stop; a later call without it evaluates them
                          jobs:int=None, # Runs trained side by side, each on cpu_count/JOBS threads (default: the preset's)
-                        )->pd.DataFrame: # results.csv as a table
+                         progress:bool=True, # Bars: runs done, and each run under way (its steps, then its evaluation)
+                        )->pd.DataFrame: # results.csv as a table; `attrs['summary']` is the short text table `codenas experiment` prints
     "Run the data-size experiment: nested tiers, same model and token budget, char against BPE, trained, evaluated, reported"
     p = _settings(preset, dict(tiers=tuple(tiers) if tiers else None, tokenizers=tuple(tokenizers) if tokenizers else None,
                                seeds=tuple(seeds) if seeds else None, device=device, src_dir=src_dir, jobs=jobs), dry)
@@ -210,8 +266,11 @@ def data_size_experiment(preset:str='quick', # quick (CPU, minutes) or full (one
     if build_only:
         for d in corpora.values(): tier_xz(d)
         return pd.DataFrame([dict(tier_target_mb=mb, tier_mb=load_manifest(d)['train']['bytes'] / 1e6, xz_bpb=tier_xz(d)) for mb, d in corpora.items()])
-    df = _run_all(out, corpora, _jobs(p, corpora, ablation), p, not train_only)
-    if report and not train_only: write_report(out)
+    df = _run_all(out, corpora, _jobs(p, corpora, ablation), p, not train_only, progress)
+    if train_only: return df
+    paths = [f"results: {out/'results.csv'}"]
+    if report: paths.append(f'report:  {write_report(out)}')
+    df.attrs['summary'] = experiment_summary(df) + '\n\n' + '\n'.join(paths)
     return df
 
 # %% ../nbs/05_report.ipynb #8fa4aeb9
@@ -276,6 +335,27 @@ def tier_summary(df:pd.DataFrame, # A results table
         if metric == 'val_bpb' and 'xz_bpb' in g: r['xz_bpb'] = g.xz_bpb.mean()
         rows.append(r)
     return pd.DataFrame(rows)
+
+# %% ../nbs/05_report.ipynb #e7ac80c9
+SUMMARY_COLUMNS = (('val_bpb', 'val bpb'), ('mode_collapse', 'collapse'), ('has_keywords', 'keywords'), ('strict_parse', 'strict parse'))
+
+def _interval(v, lo, hi, rate:bool)->str:
+    if rate: return f'{v:.0%} ({lo*100:.0f}-{hi*100:.0f})'
+    return f'{v:.3f} ({lo:.2f}-{hi:.2f})'
+
+def experiment_summary(df:pd.DataFrame, # A results table
+                      )->str: # Plain text, under 100 columns wide
+    "One line per (tier, tokenizer) of the honest runs: seeds, val bits per byte and three rates, each `value (lo-hi)`, then human code"
+    cols = [(m, label) for m, label in SUMMARY_COLUMNS if m in df]
+    rows, human = {}, {'tier': 'human code', 'tokenizer': '', 'seeds': ''}
+    for m, label in cols:
+        s = tier_summary(df, m)
+        for r in s.itertuples():
+            row = rows.setdefault((r.tier_target_mb, tokenizers(df).index(r.tokenizer)), dict(tier=tier_label(r.tier_mb), tokenizer=r.tokenizer, seeds=r.n_seeds))
+            row[label] = _interval(r.value, r.lo, r.hi, m != 'val_bpb')
+        human[label] = _interval(s.human.mean(), s.human_lo.mean(), s.human_hi.mean(), True) if 'human' in s else ''
+    table = pd.DataFrame([rows[k] for k in sorted(rows)] + [human])
+    return table.to_string(index=False)
 
 # %% ../nbs/05_report.ipynb #66dd4239
 def plot_metric(df:pd.DataFrame, # A results table (ablation rows are left out)
@@ -457,10 +537,14 @@ REPORT_METRICS = ('val_bpb', 'cont_bpb', 'strict_parse', 'name_grounding', 'fn_s
 TABLE_COLUMNS = ['run', 'tier_mb', 'tokenizer', 'seed', 'params', 'steps', 'tokens_seen', 'train_seconds', 'val_loss', 'val_bpb',
                  'xz_bpb', 'cont_bpb', 'strict_parse', 'name_grounding', 'mode_collapse', 'whitespace_run', 'has_keywords', 'repetition_ratio',
                  'unique_chars', 'parses', 'fn_strict_parse', 'fn_pass_at_1', 'fn_pass_at_10']
-_CSS = ('body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}'
-        'table{border-collapse:collapse;font-size:0.85em;margin:0.5em 0}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}'
-        'table.examples td{text-align:left;white-space:pre-wrap;font-family:monospace;vertical-align:top}'
-        '.diagnostic{border:2px solid #c33;background:#fff4f4;padding:0.5em 1em}img{margin:4px}')
+_CSS = ('body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.4}'
+        '.scroll{overflow-x:auto;max-width:100%}'
+        'table{border-collapse:collapse;font-size:0.85em;margin:0.5em 0}td,th{border:1px solid #ddd;padding:3px 7px;text-align:right}'
+        'th{background:#f2f4f7;font-weight:600}tbody tr:nth-child(even){background:#fafbfc}'
+        'table.examples{table-layout:fixed;width:100%}table.examples td,table.examples th{text-align:left;vertical-align:top}'
+        'pre{margin:0;white-space:pre-wrap;overflow-wrap:anywhere;font-size:0.95em}'
+        'table.provenance td{text-align:left}.provenance code{overflow-wrap:anywhere}'
+        '.diagnostic{border:2px solid #c33;background:#fff4f4;padding:0.5em 1em}img{margin:4px;max-width:100%}')
 
 def _img(fig)->str:
     import matplotlib.pyplot as plt
@@ -468,12 +552,44 @@ def _img(fig)->str:
     finally: plt.close(fig)
 
 def _table(df:pd.DataFrame, cls:str='')->str:
-    "HTML table with every cell passed through html.escape (completions keep their whitespace via CSS)"
+    "HTML table with every cell passed through html.escape, in a box that scrolls sideways rather than widen the page"
     esc = df.copy()
     for c in esc.columns: esc[c] = esc[c].map(lambda v: '' if v is None else html.escape(f'{v:.4g}' if isinstance(v, float) else str(v)))
     esc.index = [html.escape(str(i)) for i in esc.index]
     esc.columns = [html.escape(str(c)) for c in esc.columns]
-    return esc.to_html(escape=False, classes=cls, border=0)
+    return f'<div class="scroll">{esc.to_html(escape=False, classes=cls, border=0)}</div>'
+
+def _code_table(df:pd.DataFrame)->str:
+    "Prompts and completions as code blocks, one column each, escaped; newlines and indentation kept as written"
+    cell = lambda v: '<td></td>' if v is None or (isinstance(v, float) and math.isnan(v)) else f'<td><pre><code>{html.escape(str(v))}</code></pre></td>'
+    head = ''.join(f'<th>{html.escape(str(c))}</th>' for c in df.columns)
+    body = ''.join('<tr>' + ''.join(cell(v) for v in r) + '</tr>' for r in df.itertuples(index=False))
+    return f'<table class="examples"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+def _git_commit(d:Path)->str|None:
+    "The commit of the checkout `d` lies in (with '+changes' if its files differ from it), or None outside git"
+    try:
+        sha = subprocess.run(['git', '-C', str(d), 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True, timeout=10)
+        if sha.returncode: return None
+        dirty = subprocess.run(['git', '-C', str(d), 'status', '--porcelain', '--untracked-files=no'], capture_output=True, text=True, timeout=10).stdout
+        return sha.stdout.strip() + (' +changes' if dirty.strip() else '')
+    except (OSError, subprocess.SubprocessError): return None
+
+def provenance(results_dir, # An experiment folder
+              )->dict: # label -> text
+    "Where a report's numbers come from: codenas and its commit, the date, the runs' devices, torch, the preset and settings, the corpora"
+    import codenas
+    d = Path(results_dir)
+    devices = sorted({json.loads(p.read_text()).get('device', '?') for p in d.glob('runs/*/summary.json')})
+    settings = json.loads((d/'settings.json').read_text()) if (d/'settings.json').exists() else {}
+    out = {'codenas': f"{codenas.__version__} (commit {_git_commit(Path(codenas.__file__).parent) or 'unknown: not a git checkout'})",
+           'written': datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
+           'runs on': ', '.join(devices) or 'unknown', 'report made on': f'{platform.node()} ({platform.machine()}), torch {torch.__version__}',
+           'preset': settings.get('preset', 'unknown'),
+           'settings': ', '.join(f'{k}={v}' for k, v in settings.items() if k != 'preset') or 'no settings.json'}
+    for m in sorted(d.glob('corpus/*/manifest.json'), key=lambda p: float(p.parent.name.removesuffix('MB') or 0)):
+        out[f'corpus {m.parent.name}'] = ', '.join(f'{k} sha256 {v}' for k, v in json.loads(m.read_text()).get('sha256', {}).items())
+    return out
 
 def _fits_table(df, targets)->str:
     rows = []
@@ -498,8 +614,11 @@ def write_report(results_dir, # An experiment folder (results.csv and runs/<run>
     if d.empty: raise CodenasError(f'{results_dir}: no finished runs in results.csv yet')
     out = Path(out) if out else results_dir/'report.html'
     toks, seeds = tokenizers(d), sorted(d.seed.unique())
-    p = [f'<!doctype html><html><head><meta charset="utf-8"><title>codenas data-size experiment</title><style>{_CSS}</style></head><body>',
+    prov = ''.join(f'<tr><th>{html.escape(k)}</th><td><code>{html.escape(v)}</code></td></tr>' for k, v in provenance(results_dir).items())
+    p = [f'<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
+         f'<title>codenas data-size experiment</title><style>{_CSS}</style></head><body>',
          f'<h1>codenas data-size experiment: {html.escape(results_dir.name)}</h1>',
+         f'<details open><summary>Provenance</summary><table class="provenance">{prov}</table></details>',
          f'<p>{len(d)} runs: tiers {html.escape(", ".join(tier_label(t) for t in sorted(d.groupby("tier_target_mb").tier_mb.mean())))}; '
          f'tokenizers {html.escape(", ".join(toks))}; seeds {html.escape(", ".join(map(str, seeds)))}. Points are means over seeds; '
          'bars are the wider of the 95% interval and the seed range; the grey band is human code.</p>', '<h2>Against data size</h2>']
@@ -517,12 +636,12 @@ def write_report(results_dir, # An experiment folder (results.csv and runs/<run>
         for r in abl.itertuples():
             comps, prompts = _first_completions(results_dir/'runs'/r.run)
             ex = pd.DataFrame(dict(prompt=[prompts[i] for i in list(comps)[:n_examples]], completion=list(comps.values())[:n_examples]))
-            if len(ex): p += [f'<h3>{html.escape(r.run)}</h3>', _table(ex, 'examples')]
+            if len(ex): p += [f'<h3>{html.escape(r.run)}</h3>', _code_table(ex)]
         p.append('</div>')
     p.append('<h2>Example completions</h2>')
     for t in toks:
         ex = examples_side_by_side(results_dir, n=n_examples, tokenizer=t, seed=int(d[d.tokenizer == t].seed.min()))
-        p += [f'<h3>{html.escape(t)}</h3>', _table(ex, 'examples')]
+        p += [f'<h3>{html.escape(t)}</h3>', _code_table(ex)]
     p.append('</body></html>')
     with atomic_write(out) as f: f.write('\n'.join(p))
     return out
