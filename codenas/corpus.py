@@ -15,11 +15,11 @@ from typing import Callable, Iterator, NamedTuple
 from fastcore.basics import store_attr
 
 # %% auto #0
-__all__ = ['EOD', 'SKIP_DIRS', 'BUILD_DIRS', 'TEST_DIRS', 'PACKAGE_LISTS', 'is_quick', 'quick', 'CodenasError', 'atomic_write',
-           'decode_source', 'skip_dir', 'Candidate', 'walk_dir', 'walk_archive', 'Source', 'stdlib_source',
-           'site_packages_sources', 'cache_dir', 'fetch_package', 'resolve_sources', 'Doc', 'count_lines', 'scan',
-           'hash_unit', 'split_docs', 'take_tier', 'CorpusStats', 'sha256_file', 'default_out_dir', 'load_manifest',
-           'build_corpus', 'synthetic_project']
+__all__ = ['EOD', 'SKIP_DIRS', 'BUILD_DIRS', 'TEST_DIRS', 'PACKAGE_LISTS', 'INCOMPLETE', 'is_quick', 'quick', 'CodenasError',
+           'atomic_write', 'folder_lock', 'decode_source', 'skip_dir', 'Candidate', 'walk_dir', 'walk_archive',
+           'Source', 'stdlib_source', 'site_packages_sources', 'cache_dir', 'fetch_package', 'resolve_sources', 'Doc',
+           'count_lines', 'scan', 'hash_unit', 'split_docs', 'take_tier', 'CorpusStats', 'sha256_file',
+           'default_out_dir', 'load_manifest', 'build_corpus', 'synthetic_project']
 
 # %% ../nbs/00_corpus.ipynb #dda68764
 def is_quick()->bool:
@@ -57,6 +57,27 @@ def atomic_write(path, # File to (re)place
 def _umask()->int:
     m = os.umask(0); os.umask(m)
     return m
+
+# %% ../nbs/00_corpus.ipynb #eab88123
+@contextmanager
+def folder_lock(path, # A folder that one writer at a time may change: a run, an experiment
+               ):
+    "Hold an exclusive lock on `path` for the block (a `.NAME.lock` file beside it); a second writer gets a one-line `CodenasError`"
+    import fcntl
+    path = Path(path); lock = path.parent/f'.{path.name}.lock'
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as e: raise CodenasError(f'{path}: cannot make its lock file {lock} ({e.strerror or e})') from None
+    try:
+        try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = os.pread(fd, 32, 0).decode(errors='replace').strip() or 'unknown'
+            raise CodenasError(f'{path} is in use by process {pid}: wait for it to finish (or stop it), or use another folder') from None
+        os.ftruncate(fd, 0); os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield path
+    finally: os.close(fd)
+
 
 # %% ../nbs/00_corpus.ipynb #74820162
 EOD = '\x1c'  # ASCII "file separator": ends every document in train.txt and val.txt
@@ -119,10 +140,11 @@ def walk_dir(root, # Directory to walk recursively
             elif e.name.endswith('.py'):
                 if not e.is_file(follow_symlinks=False): skipped['not_regular'] += 1; continue
                 p = Path(e.path)
-                yield Candidate(label, p.relative_to(root).as_posix(), e.stat(follow_symlinks=False).st_size, p.read_bytes)
+                yield Candidate(label, _name(p.relative_to(root).as_posix()), e.stat(follow_symlinks=False).st_size, p.read_bytes)
         stack += reversed(subdirs)
 
 def _has(d, name): return os.path.isfile(os.path.join(d, name))
+def _name(s:str)->str: return os.fsencode(s).decode('utf-8', 'backslashreplace')  # bytes that are not UTF-8 written as \\xff
 
 # %% ../nbs/00_corpus.ipynb #aeeca4f6
 def walk_archive(path, # A .whl/.zip or .tar/.tar.gz/.tgz/.tar.bz2/.tar.xz file
@@ -327,13 +349,43 @@ def _check_writable(d:Path):
         with tempfile.TemporaryFile(dir=d): pass
     except OSError as e: raise CodenasError(f'output directory {d} is not writable: {e.strerror or e}') from None
 
-def _write_docs(path:Path, docs:list)->str:
-    "Write each doc followed by `EOD`, atomically; return the file's SHA-256"
+def _stage(path:Path, write, mode:str='wb')->str:
+    "Write a temporary file beside `path` with `write(f)`, synced to disk; return its name (removed if `write` raises)"
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    os.chmod(tmp, 0o666 & ~_umask())
+    try:
+        with open(fd, mode, **({} if 'b' in mode else dict(encoding='utf-8', newline=''))) as f: write(f); f.flush(); os.fsync(f.fileno())
+        return tmp
+    except BaseException: Path(tmp).unlink(missing_ok=True); raise
+
+def _write_docs(path:Path, docs:list)->tuple[str, str]:
+    "Stage each doc followed by `EOD` in a temporary file beside `path`; return (its name, its SHA-256)"
     h = hashlib.sha256()
-    with atomic_write(path, 'wb') as f:
+    def write(f):
         for d in docs:
             b = (d.text + EOD).encode('utf-8'); h.update(b); f.write(b)
-    return h.hexdigest()
+    return _stage(path, write), h.hexdigest()
+
+INCOMPLETE = '.corpus-incomplete'  # present in a corpus folder only while its three files are being swapped in
+
+def _swap_in_corpus(paths:dict, tmps:dict):
+    "Rename the staged files over train, val and manifest: the manifest last, and a marker says so while it happens"
+    marker = paths['manifest'].parent/INCOMPLETE
+    marker.touch(); paths['manifest'].unlink(missing_ok=True)
+    for k in ('train', 'val', 'manifest'): os.replace(tmps.pop(k), paths[k])
+    marker.unlink()
+
+def _write_corpus(paths:dict, splits:dict, manifest:dict):
+    "Stage train, val and their manifest (its `sha256` filled in here), then swap all three in: a crash leaves the old corpus whole"
+    tmps = {}
+    try:
+        manifest['sha256'] = {}
+        for k, docs in splits.items(): tmps[k], manifest['sha256'][k] = _write_docs(paths[k], docs)
+        text = json.dumps(manifest, indent=1, ensure_ascii=False)
+        tmps['manifest'] = _stage(paths['manifest'], lambda f: f.write(text), 'w')
+        _swap_in_corpus(paths, tmps)
+    finally:
+        for t in tmps.values(): Path(t).unlink(missing_ok=True)
 
 def sha256_file(path)->str:
     "SHA-256 of a file, read in 1 MB pieces"
@@ -358,8 +410,10 @@ def load_manifest(path, # A corpus folder or its manifest.json
                  )->dict: # The manifest, with absolute `train_path` and `val_path` added
     "Read a corpus manifest and check that the text files are the ones it describes"
     p = Path(path); p = p/'manifest.json' if p.is_dir() else p
+    if (p.parent/INCOMPLETE).exists(): raise CodenasError(f'{p.parent}: a corpus build was killed while writing it: rebuild it (run `codenas corpus`)')
     if not p.exists(): raise CodenasError(f'{p} not found: no corpus there, or its build did not finish (run `codenas corpus`)')
-    m = json.loads(p.read_text(encoding='utf-8'))
+    try: m = json.loads(p.read_text(encoding='utf-8'))
+    except (OSError, ValueError) as e: raise CodenasError(f'{p} is not a corpus manifest ({e}): rebuild the corpus') from None
     for k in ('train', 'val'):
         f = (p.parent/m['paths'][k]).resolve()
         if not f.exists() or sha256_file(f) != m['sha256'][k]:
@@ -401,19 +455,17 @@ def build_corpus(src_dir:list[str]=None, # Source directories or archives (repea
     train_all, val = split_docs(docs, val_ratio, seed)
     if not val: raise CodenasError(f'val split is empty ({len(docs)} files at val_ratio={val_ratio}): raise --val_ratio or add files')
     train = take_tier(train_all, None if target_size_mb is None else round(target_size_mb*1e6))
-    paths['manifest'].unlink(missing_ok=True)
-    sha = {k: _write_docs(paths[k], ds) for k, ds in (('train', train), ('val', val))}
     stats = CorpusStats(_split_stats(train), _split_stats(val),
                         dict(files_read=read, bytes_read=read_bytes, unique=len(docs), beyond_target=len(train_all)-len(train)),
                         dict(sorted(skipped.items())), time.time()-t0, t_scan, {k: str(v) for k, v in paths.items()})
-    manifest = dict(format='codenas-corpus/1', eod=EOD, sha256=sha,
+    manifest = dict(format='codenas-corpus/1', eod=EOD, sha256=None,
                     paths={k: os.path.relpath(paths[k], paths['manifest'].parent) for k in ('train', 'val')},
                     params=dict(sources=[s.label for s in sources], python=platform.python_version(), val_ratio=val_ratio, min_file_size=min_file_size,
                                 max_file_size=max_file_size, target_size_mb=target_size_mb, seed=seed),
                     train=stats.train, val=stats.val, pool=stats.pool, skipped=stats.skipped,
                     files=[dict(source=d.source, path=d.path, sha256=d.sha256, bytes=d.nbytes, lines=d.lines, split=k)
                            for k, ds in (('train', train), ('val', val)) for d in ds])
-    with atomic_write(paths['manifest']) as f: json.dump(manifest, f, indent=1, ensure_ascii=False)
+    _write_corpus(paths, dict(train=train, val=val), manifest)
     return stats
 
 # %% ../nbs/00_corpus.ipynb #81676801
