@@ -6,7 +6,7 @@ Docs: https://codenas.github.io/codenas/model.html.md"""
 
 # %% ../nbs/02_model.ipynb #25e0c0db
 from __future__ import annotations
-import inspect, json, math
+import inspect, json, math, os
 from pathlib import Path
 import torch
 from torch import nn
@@ -16,10 +16,11 @@ from .corpus import CodenasError, atomic_write
 from .dataset import IGNORE_INDEX
 
 # %% auto #0
-__all__ = ['NORMS', 'ACTIVATIONS', 'GLU_ACTIVATIONS', 'POSITIONS', 'QUANTIZATIONS', 'JSON_NAMES', 'ORIGINAL_FIELDS', 'ACT_FNS',
-           'check_arch', 'ArchConfig', 'param_count', 'flops_per_token', 'RMSNorm', 'make_norm', 'relu2', 'MLP',
-           'rope_cos_sin', 'apply_rope', 'alibi_slopes', 'attn_kwargs', 'KVCache', 'CausalSelfAttention', 'Block',
-           'CodeLM', 'process_logits', 'sample_next', 'diagnostic_attn_kwargs']
+__all__ = ['NORMS', 'ACTIVATIONS', 'GLU_ACTIVATIONS', 'POSITIONS', 'QUANTIZATIONS', 'JSON_NAMES', 'ORIGINAL_FIELDS',
+           'ARCH_LIMITS', 'ACT_FNS', 'check_arch', 'ArchConfig', 'param_count', 'free_memory', 'check_memory',
+           'flops_per_token', 'RMSNorm', 'make_norm', 'relu2', 'MLP', 'rope_cos_sin', 'apply_rope', 'alibi_slopes',
+           'attn_kwargs', 'KVCache', 'CausalSelfAttention', 'Block', 'CodeLM', 'process_logits', 'sample_next',
+           'diagnostic_attn_kwargs']
 
 # %% ../nbs/02_model.ipynb #808819c4
 NORMS = ('layernorm', 'rmsnorm')
@@ -36,7 +37,9 @@ JSON_NAMES = dict(n_layer='num_layers', n_embd='hidden_dim', n_head='num_heads',
 ORIGINAL_FIELDS = tuple(JSON_NAMES.values())[:11]  # every original architecture file has these
 
 # %% ../nbs/02_model.ipynb #7f568bee
-def _is_num(v): return isinstance(v, (int, float)) and not isinstance(v, bool)
+def _is_num(v): return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+ARCH_LIMITS = dict(n_layer=1024, n_head=1024, n_embd=65536, block_size=1 << 20, vocab_size=1 << 24, n_kv_head=1024, ffn_mult=64)  # sanity bounds
 
 def check_arch(a:dict, # Every `ArchConfig` field under its GPT name
                names:dict=None, # How to name fields in messages (`JSON_NAMES` for a file); default: GPT names
@@ -46,11 +49,12 @@ def check_arch(a:dict, # Every `ArchConfig` field under its GPT name
     for k in ('n_layer', 'n_head', 'n_embd', 'block_size', 'vocab_size', 'n_kv_head'):
         if k == 'n_kv_head' and a[k] is None: continue
         if not isinstance(a[k], int) or isinstance(a[k], bool) or a[k] < 1: raise CodenasError(f'{n(k)} must be a positive integer')
+        if a[k] > ARCH_LIMITS[k]: raise CodenasError(f'{n(k)} is above the sanity bound {ARCH_LIMITS[k]:,} (ARCH_LIMITS): a typo?')
     for k, opts in (('norm', NORMS), ('activation', ACTIVATIONS), ('pos', POSITIONS)):
         if a[k] not in opts: raise CodenasError(f"{n(k)} is not one of {', '.join(map(repr, opts))}")
     for k in ('attn_dropout', 'resid_dropout'):
         if not _is_num(a[k]) or not 0 <= a[k] < 1: raise CodenasError(f'{n(k)} must be a number in [0, 1)')
-    if not _is_num(a['ffn_mult']) or a['ffn_mult'] <= 0: raise CodenasError(f"{n('ffn_mult')} must be a positive number")
+    if not _is_num(a['ffn_mult']) or not 0 < a['ffn_mult'] <= ARCH_LIMITS['ffn_mult']: raise CodenasError(f"{n('ffn_mult')} must be a number in (0, {ARCH_LIMITS['ffn_mult']}]")
     for k in ('tie_embeddings', 'bias', 'qk_norm', 'zero_init_proj'):
         if not isinstance(a[k], bool): raise CodenasError(f'{n(k)} must be true or false')
     if not _is_num(a['logit_softcap']) or not 0 <= a['logit_softcap'] < math.inf: raise CodenasError(f"{n('logit_softcap')} must be a number >= 0 (0: off)")
@@ -161,6 +165,25 @@ def param_count(cfg:ArchConfig, # The architecture
     head = 0 if cfg.tie_embeddings else V*d
     total = V*d + wpe + head + L*(2*norm + attn + mlp) + norm
     return total - (wpe + (V*d if head else 0) if non_embedding else 0)
+
+# %% ../nbs/02_model.ipynb #f9cc7efb
+def free_memory(device='cpu', # A torch device or its name
+               )->int: # Bytes
+    "Memory free for new tensors on `device`: the GPU's free memory, or the host's available memory"
+    device = torch.device(device)
+    if device.type == 'cuda': return torch.cuda.mem_get_info(device)[0]
+    try: return int(next(l for l in Path('/proc/meminfo').read_text().splitlines() if l.startswith('MemAvailable')).split()[1]) * 1024
+    except (OSError, StopIteration): return os.sysconf('SC_AVPHYS_PAGES') * os.sysconf('SC_PAGE_SIZE')  # not Linux
+
+def check_memory(cfg:ArchConfig, # The architecture
+                 device='cpu', # Where the model would live
+                 training:bool=True, # Weights, gradients and Adam's moments (16 bytes a parameter); False: weights only (4)
+                 where:str='architecture', # What to name in the message (a file, a run)
+                ):
+    "Raise `CodenasError` if the model's parameters alone would not fit in the memory free on `device`"
+    need, free = param_count(cfg) * (16 if training else 4), free_memory(device)
+    if need > free: raise CodenasError(f"{where}: {param_count(cfg):,} parameters need about {need/2**30:,.1f} GiB to "
+                                       f"{'train' if training else 'load'}, more than the {free/2**30:,.1f} GiB free on {device}: make it smaller")
 
 # %% ../nbs/02_model.ipynb #9608b40d
 def flops_per_token(cfg:ArchConfig, # The architecture
