@@ -384,6 +384,7 @@ def _write_corpus(paths:dict, splits:dict, manifest:dict):
         text = json.dumps(manifest, indent=1, ensure_ascii=False)
         tmps['manifest'] = _stage(paths['manifest'], lambda f: f.write(text), 'w')
         _swap_in_corpus(paths, tmps)
+    except OSError as e: raise CodenasError(f"cannot write the corpus in {paths['manifest'].parent} ({e.strerror or e}); the corpus there before is intact") from None
     finally:
         for t in tmps.values(): Path(t).unlink(missing_ok=True)
 

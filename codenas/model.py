@@ -183,7 +183,7 @@ def check_memory(cfg:ArchConfig, # The architecture
     "Raise `CodenasError` if the model's parameters alone would not fit in the memory free on `device`"
     need, free = param_count(cfg) * (16 if training else 4), free_memory(device)
     if need > free: raise CodenasError(f"{where}: {param_count(cfg):,} parameters need about {need/2**30:,.1f} GiB to "
-                                       f"{'train' if training else 'load'}, more than the {free/2**30:,.1f} GiB free on {device}: make it smaller")
+                                       f"{'train' if training else 'load'}, more than the {free/2**30:,.1f} GiB of memory free on {device}: make it smaller")
 
 # %% ../nbs/02_model.ipynb #9608b40d
 def flops_per_token(cfg:ArchConfig, # The architecture

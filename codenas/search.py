@@ -18,7 +18,7 @@ from optuna.trial import TrialState
 import codenas
 from .corpus import CodenasError, atomic_write, is_quick, sha256_file
 from .model import JSON_NAMES, ORIGINAL_FIELDS, ArchConfig, CodeLM
-from .train import _default_corpus, _device, _swap_in, device_name, load_run, train
+from .train import _default_corpus, _swap_in, device_name, load_run, resolve_device, train
 
 # %% auto #0
 __all__ = ['SPACE_DIR', 'GENES', 'NOT_SEARCHABLE', 'PRESETS', 'OBJECTIVES', 'MAX_FAILS', 'BEST_TOL', 'arch_from', 'load_space',
@@ -453,7 +453,7 @@ def search(preset:str='quick', # tiny (the docs' lesson, seconds), quick (2-core
     p = _settings(preset, dict(trials=trials, time_budget=time_budget, objectives=objectives, space=space, device=device), dry)
     sp = load_space(p['space'])
     if dry: sp = {k: sorted(v)[:2] if k in ('num_layers', 'hidden_dim') else v for k, v in sp.items()}
-    dev = _device(p['device'])
+    dev = resolve_device(p['device'])
     p.update(space=sp, seed=seed, progress=(not is_quick()) if progress is None else progress, device=str(dev), device_name=device_name(dev))
     out = Path(out or Path('results')/f"search_{preset}{'-dry' if dry else ''}")
     try: out.mkdir(parents=True, exist_ok=True)

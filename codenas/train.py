@@ -12,17 +12,19 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch.nn import functional as F
+from safetensors import SafetensorError
 from safetensors.torch import load_model, save_model
 import codenas
-from .corpus import CodenasError, atomic_write, build_corpus, is_quick, load_manifest, sha256_file
+from .corpus import INCOMPLETE, CodenasError, atomic_write, build_corpus, folder_lock, is_quick, load_manifest
 from .dataset import (IGNORE_INDEX, RandomWindows, ValWindows, bits_per_byte, byte_lengths, encode_file,
                              load_tokenizer, make_tokenizer)
-from .model import ArchConfig, CodeLM
+from .model import ArchConfig, CodeLM, check_memory
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'OPTIMIZERS', 'PEAK_TFLOPS', 'RECIPES', 'ARCH_DIR', 'lr_at', 'Optimizers', 'make_optimizer', 'LeakError',
-           'check_causal', 'check_val', 'evaluate', 'peak_flops', 'device_name', 'save_checkpoint', 'load_run',
-           'cpu_has_bf16', 'resolve_arch', 'RunLog', 'read_metrics', 'train', 'plot_losses', 'main']
+__all__ = ['SCHEDULES', 'OPTIMIZERS', 'PEAK_TFLOPS', 'MAX_BPE_VOCAB', 'RECIPES', 'ARCH_DIR', 'lr_at', 'Optimizers',
+           'make_optimizer', 'LeakError', 'check_causal', 'check_val', 'evaluate', 'peak_flops', 'device_name',
+           'save_checkpoint', 'load_run', 'read_checkpoint_config', 'load_weights', 'resolve_device', 'cpu_has_bf16',
+           'resolve_arch', 'RunLog', 'read_metrics', 'train', 'plot_losses', 'main']
 
 # %% ../nbs/03_train.ipynb #a18b89e9
 SCHEDULES = ('cosine', 'wsd')
@@ -169,6 +171,14 @@ def save_checkpoint(dst, # Checkpoint folder to (re)place, e.g. `run/last`
                    ):
     "Write a checkpoint folder atomically"
     dst = Path(dst); tmp = dst.with_name(dst.name + '.tmp')
+    try: _write_checkpoint(tmp, model, config, tok, optimizer, state)
+    except (OSError, SafetensorError) as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise CodenasError(f'cannot save the checkpoint {dst} ({getattr(e, "strerror", None) or e}); the one before it is intact: '
+                           'make room, then run the same command again to continue') from None
+    _swap_in(tmp, dst)
+
+def _write_checkpoint(tmp:Path, model, config, tok, optimizer, state):
     if tmp.exists(): shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
     save_model(model, str(tmp/'model.safetensors'))
@@ -178,14 +188,12 @@ def save_checkpoint(dst, # Checkpoint folder to (re)place, e.g. `run/last`
         rng = dict(torch=torch.get_rng_state(), **({'cuda': torch.cuda.get_rng_state()} if torch.cuda.is_available() else {}))
         torch.save(dict(optimizer=optimizer.state_dict(), rng=rng), tmp/'optimizer.pt')
         (tmp/'state.json').write_text(json.dumps(state))
-    _swap_in(tmp, dst)
 
 def _find_checkpoint(path)->Path:
     p = Path(path)
     if p.suffix == '.pt' or (not p.exists() and p.name.endswith('_best.pt')):
         raise CodenasError(f'{p}: codenas runs are folders, not .pt files: pass the run folder (log_dir/NAME) or one of its checkpoints (log_dir/NAME/best)')
-    for c in (p, p/'best', p/'last'):
-        _recover(c)
+    for c in (p, p.with_name(p.name + '.old'), p/'best', p/'best.old', p/'last', p/'last.old'):  # read-only: a writer recovers
         if (c/'model.safetensors').exists() and (c/'config.json').exists(): return c
     raise CodenasError(f'{p}: no checkpoint there (expected model.safetensors and config.json in it, or in its best/ or last/ folder)')
 
@@ -193,14 +201,37 @@ def load_run(path, # A run folder (its best checkpoint is used, else last) or a 
              device='cpu', # Where to put the model
             )->tuple: # (model in eval mode, tokenizer, config dict)
     "Load a trained model with its tokenizer and metadata, with no corpus needed"
-    ck = _find_checkpoint(path)
-    config = json.loads((ck/'config.json').read_text())
-    model = CodeLM(ArchConfig.from_json(config['arch']), diagnostic_no_causal_mask=config.get('diagnostic_no_causal_mask', False))
-    load_model(model, str(ck/'model.safetensors'), device=str(device))
+    ck, dev = _find_checkpoint(path), resolve_device(device)
+    config = read_checkpoint_config(ck)
+    arch = _checkpoint_arch(ck, config)
+    check_memory(arch, dev, training=False, where=str(ck))
+    tok = load_tokenizer(ck/'tokenizer.json')
+    model = CodeLM(arch, diagnostic_no_causal_mask=config.get('diagnostic_no_causal_mask', False))
+    load_weights(model, ck, dev)
     config['checkpoint'] = str(ck)
-    return model.to(device).eval(), load_tokenizer(ck/'tokenizer.json'), config
+    return model.to(dev).eval(), tok, config
+
+def read_checkpoint_config(ck:Path)->dict:
+    "A checkpoint's config.json, or a one-line `CodenasError` that names the damaged file"
+    try: c = json.loads((ck/'config.json').read_text(encoding='utf-8'))
+    except (OSError, ValueError) as e: raise CodenasError(f'{ck}/config.json cannot be read ({e}): the checkpoint is damaged') from None
+    if not isinstance(c, dict) or not isinstance(c.get('arch'), dict): raise CodenasError(f'{ck}/config.json is not a codenas checkpoint config: the checkpoint is damaged')
+    return c
+
+def _checkpoint_arch(ck:Path, config:dict)->ArchConfig:
+    try: return ArchConfig.from_json(config['arch'])
+    except CodenasError as e: raise CodenasError(f'{ck}/config.json: {e}') from None
+
+def load_weights(model:torch.nn.Module, ck:Path, device)->torch.nn.Module:
+    "Load `ck/model.safetensors` into `model`, or raise a one-line `CodenasError` that names the damaged file"
+    try: load_model(model, str(ck/'model.safetensors'), device=str(device))
+    except (OSError, SafetensorError, RuntimeError) as e:
+        why = str(e).strip().splitlines()[0][:200]
+        raise CodenasError(f'{ck}/model.safetensors cannot be loaded ({why}): the checkpoint is damaged or does not match its config.json') from None
+    return model
 
 # %% ../nbs/03_train.ipynb #3fee3af9
+MAX_BPE_VOCAB = 1 << 20  # the tokenizers library allocates per entry up front: 10^9 aborts the process
 RECIPES = dict(  # named training recipes, each chosen by the time-to-quality benchmark (BENCHMARKS.md)
     classic=dict(schedule='cosine'),  # the schedule of earlier runs
     fast=dict(schedule='wsd'),  # warm-up, stable, linear decay; by the clock under a time budget
@@ -209,8 +240,14 @@ RECIPES = dict(  # named training recipes, each chosen by the time-to-quality be
 def _check_args(a:dict):
     for k in ('max_steps', 'batch_size', 'grad_accum', 'eval_interval', 'log_interval'):
         if not isinstance(a[k], int) or a[k] < 1: raise CodenasError(f'{k}={a[k]!r} must be a positive integer')
+    for k in ('lr', 'min_lr', 'weight_decay', 'grad_clip', 'label_smoothing', 'decay_frac', 'leak_floor_bpb', 'leak_max_acc', 'time_budget'):
+        if a[k] is not None and not math.isfinite(a[k]): raise CodenasError(f'{k}={a[k]} must be a finite number')
     for k in ('lr', 'min_lr', 'weight_decay', 'grad_clip', 'eval_tokens', 'patience'):
         if a[k] is not None and a[k] < 0: raise CodenasError(f'{k}={a[k]} must not be negative')
+    if a['lr'] == 0: raise CodenasError('lr=0 trains nothing: give a positive learning rate')
+    for k in ('seq_len', 'stop_at'):
+        if a[k] is not None and a[k] < 1: raise CodenasError(f'{k}={a[k]} must be a positive integer (or left out)')
+    if a['tokenizer'] == 'bpe' and a['vocab_size'] > MAX_BPE_VOCAB: raise CodenasError(f"vocab_size={a['vocab_size']:,} is above {MAX_BPE_VOCAB:,}, more BPE merges than any corpus here supports")
     if a['min_lr'] > a['lr']: raise CodenasError(f"min_lr={a['min_lr']} exceeds lr={a['lr']}")
     if not 0 <= a['label_smoothing'] < 1: raise CodenasError(f"label_smoothing={a['label_smoothing']} must be in [0, 1)")
     if a['warmup_steps'] < 0: raise CodenasError(f"warmup_steps={a['warmup_steps']} must not be negative")
@@ -224,11 +261,15 @@ def _check_args(a:dict):
     if a['tokenizer'] not in ('char', 'bpe'): raise CodenasError(f"tokenizer={a['tokenizer']!r} is not one of char, bpe")
     if not isinstance(a['diagnostic_no_causal_mask'], bool): raise CodenasError(f"diagnostic_no_causal_mask={a['diagnostic_no_causal_mask']!r} must be True or False")
 
-def _device(device:str)->torch.device:
+def resolve_device(device:str, # cpu, cuda, cuda:N, or auto (CUDA if available)
+                  )->torch.device:
+    "The torch device `device` names, refused in one line unless it is the CPU or a CUDA device this machine has"
     if device in (None, 'auto'): return torch.device(f"cuda:{os.environ.get('LOCAL_RANK', 0)}" if torch.cuda.is_available() else 'cpu')
     try: d = torch.device(device)
-    except RuntimeError: raise CodenasError(f'device={device!r} is not a torch device (cpu, cuda, cuda:1, ...)') from None
+    except (RuntimeError, TypeError): raise CodenasError(f'device={device!r} is not a torch device (cpu, cuda, cuda:1, ...)') from None
+    if d.type not in ('cpu', 'cuda'): raise CodenasError(f'device={device!r} is not supported: codenas runs on cpu or cuda (cuda:1, ...)')
     if d.type == 'cuda' and not torch.cuda.is_available(): raise CodenasError(f'device={device!r} but CUDA is not available here')
+    if d.type == 'cuda' and (d.index or 0) >= torch.cuda.device_count(): raise CodenasError(f'device={device!r} but this machine has {torch.cuda.device_count()} CUDA device(s)')
     return d
 
 def cpu_has_bf16()->bool:
@@ -260,9 +301,28 @@ def _corpus_info(train_path:Path, val_path:Path)->dict:
     "Hashes that pin the data a run saw: the corpus manifest if there is one, else the text files"
     info = dict(train_path=str(train_path), val_path=str(val_path))
     m = train_path.parent/'manifest.json'
-    if m.exists(): info['manifest_sha256'] = hashlib.sha256(m.read_bytes()).hexdigest()
-    for k, p in (('train', train_path), ('val', val_path)): info[f'{k}_sha256'] = sha256_file(p)
+    if (train_path.parent/INCOMPLETE).exists(): raise CodenasError(f'{train_path.parent}: a corpus build was killed while writing it: rebuild it (run `codenas corpus`)')
+    for k, p in (('train', train_path), ('val', val_path)): info[f'{k}_sha256'] = _sha256_utf8(p)
+    if m.exists():
+        info['manifest_sha256'] = hashlib.sha256(m.read_bytes()).hexdigest()
+        try: said = json.loads(m.read_text(encoding='utf-8'))['sha256']['train'] if train_path.name == 'train.txt' else None
+        except (ValueError, KeyError, TypeError): raise CodenasError(f'{m} is not a corpus manifest: rebuild the corpus') from None
+        if said not in (None, info['train_sha256']): raise CodenasError(f'{train_path} does not match {m}: the corpus was changed or only partly rebuilt; rebuild it')
     return info
+
+def _sha256_utf8(path:Path)->str:
+    "SHA-256 of a text file, checking on the way that it is UTF-8"
+    import codecs
+    h, dec, n = hashlib.sha256(), codecs.getincrementaldecoder('utf-8')(), 0
+    with open(path, 'rb') as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+            try: dec.decode(chunk)
+            except UnicodeDecodeError as e: raise CodenasError(f'{path} is not UTF-8 text (byte {n + e.start:,}): give a corpus that `codenas corpus` built') from None
+            n += len(chunk)
+    try: dec.decode(b'', final=True)
+    except UnicodeDecodeError: raise CodenasError(f'{path} is not UTF-8 text (it ends inside a character): give a corpus that `codenas corpus` built') from None
+    return h.hexdigest()
 
 def _default_corpus()->tuple[Path, Path]:
     "The standard-library corpus, built on first use"
@@ -332,7 +392,7 @@ def train(arch_json:str='tiny', # Architecture JSON (original format) or a name 
           decay_frac:float=0.4, # wsd: share of the run spent decaying
           optimizer:str='adamw', # adamw, or muon (Muon for the blocks' matrices, AdamW for the rest)
           weight_decay:float=0.1, # AdamW weight decay of the matrices
-          grad_clip:float=1.0, # Clip the gradient norm to this; 0: no clipping
+          grad_clip:float=1.0, # Clip the gradient norm to this (finite); 0: no clipping
           grad_accum:int=1, # Micro-batches per optimizer step (split across processes under torchrun)
           label_smoothing:float=0.0, # Label smoothing of the training loss (val reports plain NLL)
           eval_interval:int=250, # Evaluate, check for leaks and checkpoint every this many steps
@@ -341,11 +401,11 @@ def train(arch_json:str='tiny', # Architecture JSON (original format) or a name 
           seed:int=1337, # Seed of the weights, the data order and dropout
           dtype:str='auto', # auto (bf16 on CUDA and on CPUs with native bf16, else float32), float32, bfloat16, float16
           compile:bool=None, # torch.compile the model; default: on for CUDA, off for CPU
-          resume:bool=False, # Continue the run in LOG_DIR/EXPERIMENT_NAME from its last checkpoint
-          overwrite:bool=False, # Replace an existing run folder of the same name (default: refuse)
+          resume:bool=False, # Continue the run with the settings it was started with (only MAX_STEPS, STOP_AT, TIME_BUDGET, DEVICE, PROGRESS from here); without it, the same command continues the run if its settings match
+          overwrite:bool=False, # Throw away the run in LOG_DIR/EXPERIMENT_NAME and start again (the only way to lose a run)
           time_budget:float=None, # Stop after this many seconds of training (then evaluate and save); the schedule follows the clock
           log_interval:int=10, # Log training metrics every this many steps
-          stop_at:int=None, # Stop after this step as if interrupted (the schedule still runs to max_steps)
+          stop_at:int=None, # Stop after this step (>= 1) as if interrupted (the schedule still runs to max_steps)
           leak_floor_bpb:float=0.3, # Stop if val bits per byte falls below this (see the leak guard)
           leak_max_acc:float=0.95, # Stop if teacher-forced val accuracy rises above this
           diagnostic_no_causal_mask:bool=False, # DIAGNOSTIC ONLY: train without the causal mask, reproducing the original system's bug (the leak guard is off)
@@ -354,28 +414,68 @@ def train(arch_json:str='tiny', # Architecture JSON (original format) or a name 
     "Train a causal LM on a corpus, with evaluation, a leak guard, checkpoints and exact resume"
     args = {k: v for k, v in locals().items()}
     _check_args(args)
-    dev = _device(device); dist = _Dist(dev)
+    dev = resolve_device(device); dist = _Dist(dev)
     run = Path(log_dir)/experiment_name
-    if dev.type == 'cuda': torch.cuda.set_device(dev); torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
-    autocast, dtype_used = _autocast(dev, dtype)
-    # --- data, tokenizer, model: from the checkpoint when resuming, else new ---
-    ck = None
-    if resume:
-        _recover(run/'last')
-        if not (run/'last'/'state.json').exists(): raise CodenasError(f'--resume: {run}/last has no checkpoint to resume from')
-        ck = json.loads((run/'last'/'config.json').read_text())
-        a = ck['train']; a.update(max_steps=max_steps, stop_at=stop_at, progress=progress, resume=True, device=device)
-        if time_budget is not None: a['time_budget'] = time_budget  # else the run's own budget: its schedule follows the same clock
-        for k, v in dict(recipe='classic', schedule='cosine', decay_frac=0.4, optimizer='adamw').items(): a.setdefault(k, v)  # runs from before these options
-        args = a
-    if args['train_path'] is None: tp, vp = _default_corpus()
-    else: tp = Path(args['train_path']); vp = Path(args['val_path'] or tp.parent/'val.txt')
+    _check_log_dir(log_dir)
+    with folder_lock(run) if dist.main else nullcontext():  # one writer per run; the ranks of one torchrun are one writer
+        return _train(args, run, dev, dist)
+
+
+# %% ../nbs/03_train.ipynb #18b3c576
+_MAY_CHANGE = ('max_steps', 'stop_at', 'progress', 'device', 'time_budget', 'resume', 'overwrite', 'compile', 'log_dir', 'experiment_name',
+               'train_path', 'val_path')  # a continued run may differ in these; its data are checked by their hashes instead
+
+def _check_log_dir(log_dir):
+    try: Path(log_dir).mkdir(parents=True, exist_ok=True)
+    except OSError as e: raise CodenasError(f'log_dir={str(log_dir)!r} cannot be made ({e.strerror or e}): give a writable folder') from None
+    if not os.access(log_dir, os.W_OK): raise CodenasError(f'log_dir={str(log_dir)!r} is not writable: give a writable folder')
+
+def _continued(run:Path, args:dict)->dict|None:
+    "The config of the run's last checkpoint when the run continues; None when it starts from step 0"
+    if args['overwrite']: return None
+    for c in (run/'last', run/'best'): _recover(c)                       # a writer, under the lock, finishes an interrupted swap
+    if not (run/'last'/'state.json').exists(): return None              # killed before its first checkpoint: nothing to keep
+    ck = read_checkpoint_config(run/'last')
+    changed = [f'{k}={v!r} (the run has {ck["train"][k]!r})' for k, v in args.items() if k in ck.get('train', {}) and k not in _MAY_CHANGE
+               and not (k == 'seq_len' and v is None) and v != ck['train'][k]]
+    if changed and not args['resume']:
+        raise CodenasError(f"{run} holds a run with other settings: {', '.join(changed)}; give its settings to continue it, "
+                           '--resume to continue it with its own, --overwrite to replace it, or another --experiment_name')
+    a = {**ck['train'], **{k: args[k] for k in ('max_steps', 'stop_at', 'progress', 'device', 'resume', 'overwrite')}}
+    if not args['resume']: a.update(train_path=args['train_path'], val_path=args['val_path'])
+    if args['time_budget'] is not None: a['time_budget'] = args['time_budget']  # else the run's own budget: its schedule follows the same clock
+    for k, v in dict(recipe='classic', schedule='cosine', decay_frac=0.4, optimizer='adamw').items(): a.setdefault(k, v)  # runs from before these options
+    return dict(ck, train=a)
+
+def _text_paths(args:dict)->tuple[Path, Path]:
+    if args['train_path'] is None: return _default_corpus()
+    tp = Path(args['train_path'])
+    if tp.is_dir(): raise CodenasError(f"train_path={args['train_path']!r} is a folder: give its train.txt")
+    vp = Path(args['val_path'] or tp.parent/'val.txt')
     for p in (tp, vp):
-        if not p.exists(): raise CodenasError(f'{p} not found (build a corpus with `codenas corpus`)')
-    if not resume and run.exists() and any(run.iterdir()):
-        if not overwrite: raise CodenasError(f'{run} already holds a run: pass --resume to continue it, --overwrite to replace it, or another --experiment_name')
-        dist.barrier()
-        if dist.main: shutil.rmtree(run)
+        if not p.is_file(): raise CodenasError(f'{p} not found (build a corpus with `codenas corpus`)')
+    return tp, vp
+
+
+# %% ../nbs/03_train.ipynb #723984d0
+def _train(args:dict, run:Path, dev:torch.device, dist:_Dist)->dict:
+    "`train` after its settings are checked, holding the run's lock"
+    if dev.type == 'cuda': torch.cuda.set_device(dev); torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+    autocast, dtype_used = _autocast(dev, args['dtype'])
+    # --- data, tokenizer, model: from the last checkpoint when the run continues, else new ---
+    ck = _continued(run, args)
+    if ck: args = ck['train']
+    if ck and ck.get('step', 0) >= args['max_steps'] and (run/'summary.json').exists(): return json.loads((run/'summary.json').read_text())
+    tp, vp = _text_paths(args)
+    corpus = _corpus_info(tp, vp)                                    # hashes each text once (and checks it is UTF-8); encode_file reuses them
+    if ck and any(ck['corpus'].get(k) not in (None, corpus[k]) for k in ('train_sha256', 'val_sha256')):
+        raise CodenasError(f'{run}: the corpus differs from the one the run was trained on: give that corpus, or --overwrite to start again')
+    arch = _checkpoint_arch(run/'last', ck) if ck else ArchConfig.from_json(resolve_arch(args['arch_json']))
+    check_memory(arch, dev, where=str(run/'last') if ck else args['arch_json'])
+    T = args['seq_len'] or arch.block_size
+    if T > arch.block_size: raise CodenasError(f'seq_len={T} exceeds the architecture\'s max_seq_length={arch.block_size}')
+    if args['grad_accum'] % dist.world: raise CodenasError(f"grad_accum={args['grad_accum']} is not divisible by the {dist.world} processes")
+    if not ck and run.exists() and dist.main: shutil.rmtree(run)     # --overwrite, or a run killed before its first checkpoint
     dist.barrier()
     run.mkdir(parents=True, exist_ok=True)
     if ck: tok = load_tokenizer(run/'last'/'tokenizer.json')
@@ -383,17 +483,12 @@ def train(arch_json:str='tiny', # Architecture JSON (original format) or a name 
         if dist.main: make_tokenizer(args['tokenizer'], tp, args['vocab_size']).save(run/'tokenizer.json')
         dist.barrier()
         tok = load_tokenizer(run/'tokenizer.json')
-    corpus = _corpus_info(tp, vp)                                    # hashes each text once; encode_file reuses them
     cache = Path(tp).parent/'tokens'
     encode = lambda: (encode_file(tok, tp, cache, corpus['train_sha256']), encode_file(tok, vp, cache, corpus['val_sha256']))
     if dist.main: tf_train, tf_val = encode()
     dist.barrier()
     if not dist.main: tf_train, tf_val = encode()                    # cached by rank 0
-    arch = ArchConfig.from_json(ck['arch'] if ck else resolve_arch(args['arch_json']))
     if not ck: arch.vocab_size = tok.vocab_size
-    T = args['seq_len'] or arch.block_size
-    if T > arch.block_size: raise CodenasError(f'seq_len={T} exceeds the architecture\'s max_seq_length={arch.block_size}')
-    if args['grad_accum'] % dist.world: raise CodenasError(f"grad_accum={args['grad_accum']} is not divisible by the {dist.world} processes")
     diag = args.setdefault('diagnostic_no_causal_mask', False)     # runs from before the option have no such key
     if diag and dist.main: print(f'codenas train: DIAGNOSTIC run {run}: no causal mask, so its losses are a leak; the leak guard is off', file=sys.stderr)
     torch.manual_seed(args['seed'])
@@ -405,14 +500,7 @@ def train(arch_json:str='tiny', # Architecture JSON (original format) or a name 
     val_ids = tf_val.tokens if not args['eval_tokens'] else tf_val.tokens[:args['eval_tokens'] + 1]
     windows = ValWindows(val_ids, T, args['batch_size'], byte_lengths(tok, tf_val), device=dev)
     st = dict(step=0, best_val=None, bad_evals=0, tokens=0, train_seconds=0.0, eval_seconds=0.0)
-    if ck:
-        load_model(model, str(run/'last'/'model.safetensors'), device=str(dev))
-        saved = torch.load(run/'last'/'optimizer.pt', weights_only=True)
-        opt.load_state_dict(saved['optimizer'])
-        st = {'eval_seconds': 0.0, **json.loads((run/'last'/'state.json').read_text())}
-        sampler.load_state_dict(st.pop('sampler'))
-        torch.set_rng_state(saved['rng']['torch'])
-        if 'cuda' in saved['rng'] and dev.type == 'cuda': torch.cuda.set_rng_state(saved['rng']['cuda'])
+    if ck: st = _load_state(run/'last', model, opt, sampler, dev)
     use_compile = dev.type == 'cuda' if args['compile'] is None else args['compile']
     fwd = torch.compile(model) if use_compile else model
     if dist.on: fwd = torch.nn.parallel.DistributedDataParallel(fwd, device_ids=[dev.index] if dev.type == 'cuda' else None)
@@ -423,7 +511,30 @@ def train(arch_json:str='tiny', # Architecture JSON (original format) or a name 
     log = RunLog(run/'metrics.jsonl', st['step'] if ck else None) if dist.main else None
     return _loop(model, fwd, opt, sampler, windows, tok, config, st, log, run, dist, dev, autocast, args, T)
 
+def _load_state(ck:Path, model, opt, sampler, dev)->dict:
+    "Weights, optimizer, sampler and RNG state of the checkpoint `ck` (a run's `last/`), or a one-line error naming the damaged file"
+    load_weights(model, ck, dev)
+    try:
+        saved = torch.load(ck/'optimizer.pt', weights_only=True)
+        opt.load_state_dict(saved['optimizer'])
+    except Exception as e: raise CodenasError(f'{ck}/optimizer.pt cannot be loaded ({type(e).__name__}: {str(e).splitlines()[0][:120] if str(e) else ""}): '
+                                              'the checkpoint is damaged; --overwrite starts the run again') from None
+    try:
+        st = {'eval_seconds': 0.0, **json.loads((ck/'state.json').read_text())}
+        sampler.load_state_dict(st.pop('sampler'))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        raise CodenasError(f'{ck}/state.json cannot be read ({type(e).__name__}): the checkpoint is damaged; --overwrite starts the run again') from None
+    torch.set_rng_state(saved['rng']['torch'])
+    if 'cuda' in saved['rng'] and dev.type == 'cuda': torch.cuda.set_rng_state(saved['rng']['cuda'])
+    return st
+
+
 # %% ../nbs/03_train.ipynb #e694218b
+def _diverged(step:int, what:str, v:float, a:dict, run:Path):
+    "Stop a run whose loss is no longer a number: no checkpoint of it is saved"
+    keep = f'{run}/last holds the last finite checkpoint' if (run/'last').exists() else 'no checkpoint was saved'
+    raise CodenasError(f"training diverged at step {step}: the {what} is not finite ({v}); {keep}; lower --lr (it is {a['lr']:g}) and run with --overwrite")
+
 def _loop(model, fwd, opt, sampler, windows, tok, config, st, log, run, dist, dev, autocast, a, T):
     from tqdm.auto import tqdm
     B, accum, world = a['batch_size'], a['grad_accum'], dist.world
@@ -438,6 +549,7 @@ def _loop(model, fwd, opt, sampler, windows, tok, config, st, log, run, dist, de
     def evaluate_and_save():
         t_trained, t0 = trained(), time.time()
         r = evaluate(model, windows, autocast)
+        if not math.isfinite(r['val_loss']): _diverged(st['step'], 'val loss', r['val_loss'], a, run)
         st['eval_seconds'] += time.time() - t0  # before the checkpoints, so a resume restores the same training clock
         improved = st['best_val'] is None or r['val_loss'] < st['best_val']
         st.update(best_val=r['val_loss'] if improved else st['best_val'], bad_evals=0 if improved else st['bad_evals'] + 1)
@@ -477,6 +589,7 @@ def _loop(model, fwd, opt, sampler, windows, tok, config, st, log, run, dist, de
         losses.append(step_loss); nlls.append(step_nll); tok_log += B * accum * T   # no host sync until the log line
         if st['step'] % a['log_interval'] == 0 or st['step'] == a['max_steps']:
             train_loss = dist.mean(torch.stack(losses).mean())
+            if not math.isfinite(train_loss): _diverged(st['step'], 'train loss', train_loss, a, run)
             dt = time.time() - t_log; tps = tok_log / max(dt, 1e-9)
             row = dict(step=st['step'], train_loss=train_loss, lr=lr, grad_norm=gnorm.item(), tokens_per_s=round(tps, 1),
                        mfu=round(fpt * tps / peak, 4) if peak else None)
