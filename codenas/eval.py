@@ -6,7 +6,7 @@ Docs: https://codenas.github.io/codenas/eval.html.md"""
 
 # %% ../nbs/04_eval.ipynb #700d693f
 from __future__ import annotations
-import ast, builtins, html, io, json, keyword, math, os, re, subprocess, sys, tempfile, time, tokenize, warnings, zlib
+import ast, builtins, functools, html, io, json, keyword, math, os, re, shutil, subprocess, sys, tempfile, time, tokenize, warnings, zlib
 from collections import Counter
 from pathlib import Path
 import numpy as np
@@ -15,18 +15,19 @@ import torch
 import codenas
 from .corpus import EOD, CodenasError, atomic_write, sha256_file
 from .dataset import read_chunks
-from .train import load_run
+from .train import load_run, resolve_device
 
 # %% auto #0
 __all__ = ['ORIGINAL_KEYWORDS', 'ORIGINAL_OPERATORS', 'CATEGORIES', 'PY_KEYWORDS', 'IDENTIFIER', 'ALWAYS_GROUNDED', 'PROMPT_DIR',
-           'PROMPT_KINDS', 'SUMMARY_ROWS', 'RATIO_PARTS', 'BAND_METRICS', 'unique_chars', 'repetition_ratio',
-           'has_keywords', 'has_operators', 'has_parens', 'category', 'is_whitespace_run', 'python_tokens',
-           'has_keywords_tokens', 'seq_rep_n', 'distinct_n', 'final_ngram_repeats', 'has_repetition_loop',
-           'longest_repeated_substring', 'longest_repeated_substring_share', 'compression_ratio',
-           'cut_at_last_statement', 'cut_at_function_end', 'parses', 'strict_parse', 'identifiers', 'name_counts',
-           'train_names', 'wilson_interval', 'bootstrap_interval', 'completion_metrics', 'load_prompts', 'complete',
-           'continuation_bits', 'human_windows', 'human_samples', 'pass_at_k', 'score', 'summarize', 'read_results',
-           'evaluate_prompts', 'run_functional', 'inspect_results', 'sample', 'highlight_repeats', 'Sampler',
+           'PROMPT_KINDS', 'SUMMARY_ROWS', 'RATIO_PARTS', 'SANDBOX_UID', 'SANDBOX_LIMITS', 'BAND_METRICS',
+           'unique_chars', 'repetition_ratio', 'has_keywords', 'has_operators', 'has_parens', 'category',
+           'is_whitespace_run', 'python_tokens', 'has_keywords_tokens', 'seq_rep_n', 'distinct_n',
+           'final_ngram_repeats', 'has_repetition_loop', 'longest_repeated_substring',
+           'longest_repeated_substring_share', 'compression_ratio', 'cut_at_last_statement', 'cut_at_function_end',
+           'parses', 'strict_parse', 'identifiers', 'name_counts', 'train_names', 'wilson_interval',
+           'bootstrap_interval', 'completion_metrics', 'load_prompts', 'complete', 'continuation_bits', 'human_windows',
+           'human_samples', 'pass_at_k', 'score', 'summarize', 'read_results', 'evaluate_prompts', 'sandbox_command',
+           'check_sandbox', 'run_functional', 'inspect_results', 'sample', 'highlight_repeats', 'Sampler',
            'render_sample', 'examples_table']
 
 # %% ../nbs/04_eval.ipynb #75e27b0a
@@ -401,6 +402,7 @@ def _prompt_record(d, where:str, default_id:str)->dict:
     kind = d.get('kind', implied)
     if kind not in PROMPT_KINDS: raise CodenasError(f'{where}: kind {kind!r} is not one of {tuple(PROMPT_KINDS)}')
     if kind == 'line' and fn: raise CodenasError(f'{where}: kind "line" conflicts with {" and ".join(fn)} (fields of a function prompt)')
+    if isinstance(d.get('id'), (bool, list, dict)) or d.get('id', '') is None: raise CodenasError(f'{where}: "id" must be a string or a number')
     d = dict(d, id=str(d.get('id', default_id)), kind=kind)
     return _function_prompt(d, where) if kind == 'function' else d
 
@@ -420,6 +422,7 @@ def load_prompts(path, # A .txt file (one prompt per non-blank line), a .jsonl f
     if not p.exists() and (PROMPT_DIR/f'{path}.txt').exists(): p = PROMPT_DIR/f'{path}.txt'
     elif not p.exists() and (PROMPT_DIR/f'{path}.jsonl').exists(): p = PROMPT_DIR/f'{path}.jsonl'
     if not p.exists(): raise CodenasError(f'{path}: no prompt file there (give a .txt or .jsonl file, or a suite name: oneline, functions)')
+    if not p.is_file(): raise CodenasError(f'{p} is not a file: give a .txt or .jsonl prompt file')
     lines = _read_text(p).split('\n')
     if p.suffix != '.jsonl':
         out = [dict(id=f'{p.stem}-{i}', prompt=l, kind='line') for i, l in enumerate(l.rstrip('\r') for l in lines if l.strip())]
@@ -698,9 +701,29 @@ def _known_names(meta:dict, train_path:str, name_grounding:bool)->frozenset|None
 def read_results(path)->list[dict]:
     "Records of a results.jsonl"
     p = Path(path)
-    if not p.exists(): raise CodenasError(f'{p} not found (write one with `codenas eval`)')
-    try: return [json.loads(l) for l in p.read_text(encoding='utf-8').splitlines() if l.strip()]
-    except json.JSONDecodeError as e: raise CodenasError(f'{p} is not a results file: {e}') from None
+    if not p.is_file(): raise CodenasError(f'{p} not found (write one with `codenas eval`)')
+    try: recs = [json.loads(l) for l in p.read_text(encoding='utf-8').splitlines() if l.strip()]
+    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise CodenasError(f'{p} is not a results file: {e}') from None
+    for i, r in enumerate(recs):
+        if not isinstance(r, dict) or not {'source', 'prompt', 'completion'} <= set(r):
+            raise CodenasError(f'{p}:{i+1}: not a results record (no source, prompt and completion): is it a prompt file? (write results with `codenas eval`)')
+    return recs
+
+def _check_generation(**kw):
+    "One-line errors for generation settings that would give nothing, or NaN"
+    if not isinstance(kw['samples'], int) or kw['samples'] < 1: raise CodenasError(f"samples={kw['samples']} must be >= 1")
+    if kw.get('limit') is not None and kw['limit'] < 1: raise CodenasError(f"limit={kw['limit']} must be >= 1 (or left out: every prompt)")
+    for k in ('temperature', 'top_p', 'repetition_penalty'):
+        if not math.isfinite(kw[k]): raise CodenasError(f'{k}={kw[k]} must be a finite number')
+
+def _check_output(output):
+    "Refuse an output path that cannot be written, before any work"
+    p = Path(output)
+    if p.is_dir(): raise CodenasError(f'output={str(output)!r} is a folder: give a file name in it, such as {p/"results.jsonl"}')
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=p.parent): pass
+    except OSError as e: raise CodenasError(f'output={str(output)!r} cannot be written ({e.strerror or e})') from None
 
 def evaluate_prompts(checkpoint:str, # A run folder (its best checkpoint) or a checkpoint folder
                      eval_file:str='oneline', # Prompt file (.txt one per line, or .jsonl), or a suite name: oneline, functions
@@ -719,12 +742,17 @@ def evaluate_prompts(checkpoint:str, # A run folder (its best checkpoint) or a c
                      name_grounding:bool=True, # Score the completions' names against the train split
                      train_path:str=None, # Train split for name grounding (default: the run's own, from its config)
                      progress:bool=None, # Progress bar (default: when stderr is a terminal)
-                     allow_code_execution:bool=False, # Run whole-function completions against their tests, in a separate limited process
-                     limit:int=None, # Use only the first LIMIT prompts (quick checks)
+                     allow_code_execution:bool=False, # Run whole-function completions and the suite's prompts and tests (code too: trust the suite) in a bubblewrap sandbox
+                     limit:int=None, # Use only the first LIMIT (>= 1) prompts (quick checks); default: all
                     )->pd.DataFrame: # The summary table
     "Generate completions for a prompt suite with a trained run, score them beside human code, and save the records"
+    _check_generation(samples=samples, limit=limit, temperature=temperature, top_p=top_p, repetition_penalty=repetition_penalty)
+    device = resolve_device(device)
+    prompts = load_prompts(eval_file)[:limit]
+    _check_output(output)
+    if allow_code_execution: check_sandbox()
     model, tok, meta = load_run(checkpoint, device)
-    prompts, known = load_prompts(eval_file)[:limit], _known_names(meta, train_path, name_grounding)
+    known = _known_names(meta, train_path, name_grounding)
     recs = complete(model, tok, prompts, max_new_tokens, temperature, top_k, top_p, repetition_penalty, samples, seed, greedy,
                     device=device, progress=sys.stderr.isatty() if progress is None else progress, max_chars=max_chars)
     if human: recs += _human_band(model, tok, recs, meta['corpus']['val_path'], seed, device)
@@ -734,34 +762,70 @@ def evaluate_prompts(checkpoint:str, # A run folder (its best checkpoint) or a c
         tests = {p['id']: p['test'] for p in prompts if p.get('test')}
         for r in recs:
             if r['source'] == 'model' and r['kind'] == 'function' and r['prompt_id'] in tests: r['passed'] = run_functional(r['prompt'], r['completion'], tests[r['prompt_id']])
-    Path(output).parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(output) as f: f.write(''.join(json.dumps(r, ensure_ascii=False) + '\n' for r in recs))
     return summarize(recs)
 
 # %% ../nbs/04_eval.ipynb #19b567d1
-def _limit(cpu_s:int, mem_bytes:int):
-    import resource
-    def f():
-        os.setsid()
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s))
-        resource.setrlimit(resource.RLIMIT_AS, (mem_bytes, mem_bytes))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
-        resource.setrlimit(resource.RLIMIT_NPROC, (64, 64))
-    return f
+SANDBOX_UID = 65534  # `nobody`: generated code runs as this user
+SANDBOX_LIMITS = dict(cpu_s=6, memory_mb=512, file_mb=1, processes=64, open_files=64, tmp_mb=16)  # per sandbox
+
+_LAUNCH = """import os, resource, sys
+cpu, mem, fsize, nproc, nofile, uid = map(int, sys.argv[1:7])
+for r, v in ((resource.RLIMIT_CPU, cpu), (resource.RLIMIT_AS, mem), (resource.RLIMIT_FSIZE, fsize),
+             (resource.RLIMIT_NPROC, nproc), (resource.RLIMIT_NOFILE, nofile), (resource.RLIMIT_CORE, 0)): resource.setrlimit(r, (v, v))
+if os.getuid() == 0: os.setgroups([]); os.setresgid(uid, uid, uid); os.setresuid(uid, uid, uid)
+os.execv(sys.executable, [sys.executable, '-I', '-c', sys.argv[7]])"""
+
+def _python_binds()->list:
+    "bwrap arguments that show the sandbox the system's programs and libraries and this interpreter's prefix, read-only: nothing else of the host"
+    args = []
+    for d in ('/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/etc/alternatives', '/etc/ld.so.cache'):
+        if os.path.islink(d): args += ['--symlink', os.readlink(d), d]
+        elif os.path.exists(d): args += ['--ro-bind', d, d]
+    prefix = Path(sys.base_prefix).resolve()
+    if prefix.parts[:2] != ('/', 'usr'):
+        for parent in reversed(prefix.parents[:-1]): args += ['--perms', '0755', '--dir', str(parent)]  # readable by the sandbox's user
+        args += ['--ro-bind', str(prefix), str(prefix)]
+    return args
+
+def sandbox_command(code:str, # Python source to run
+                    limits:dict=None, # Overrides of `SANDBOX_LIMITS`
+                   )->list[str]: # The bwrap command line
+    "Run `code` in a bubblewrap sandbox: read-only system, private /tmp, no network, own PID namespace, non-root user, resource limits"
+    L = {**SANDBOX_LIMITS, **(limits or {})}
+    root = os.geteuid() == 0  # as root bwrap needs no user namespace, and the launcher drops to SANDBOX_UID so that the process limit binds
+    ns = ['--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try'] if root else \
+         ['--unshare-all', '--uid', str(SANDBOX_UID), '--gid', str(SANDBOX_UID)]
+    py = os.path.realpath(getattr(sys, '_base_executable', sys.executable))
+    return ['bwrap', *ns, '--die-with-parent', '--new-session', '--clearenv', '--setenv', 'PATH', '/usr/bin:/bin', '--setenv', 'HOME', '/tmp',
+            *_python_binds(), '--proc', '/proc', '--dev', '/dev', '--size', str(L['tmp_mb'] << 20), '--tmpfs', '/tmp', '--remount-ro', '/',
+            '--chdir', '/tmp', py, '-I', '-c', _LAUNCH, str(L['cpu_s']), str(L['memory_mb'] << 20), str(L['file_mb'] << 20),
+            str(L['processes']), str(L['open_files']), str(SANDBOX_UID), code]
+
+# %% ../nbs/04_eval.ipynb #3df195f0
+@functools.cache
+def _sandbox_problem()->str|None:
+    "Why no sandbox can be started here, or None"
+    if not shutil.which('bwrap'): return 'bubblewrap is not installed (apt-get install bubblewrap)'
+    try: r = subprocess.run(sandbox_command('print(6 * 7)'), capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as e: return f'bwrap did not start ({e})'
+    if r.stdout.strip() != '42': return f"bwrap cannot make a sandbox here ({(r.stderr.strip().splitlines() or ['no output'])[-1]})"
+
+def check_sandbox():
+    "Raise a one-line `CodenasError` unless generated code can be run in a sandbox on this machine"
+    if why := _sandbox_problem(): raise CodenasError(f'--allow_code_execution runs generated code only in a sandbox, and none can be started: {why}')
 
 def run_functional(prompt:str, # A whole-function prompt
                    completion:str, # The model's completion
                    test:str, # Assertions that a correct function passes
-                   timeout:float=5.0, # Wall-clock seconds before the process is killed
-                   memory_mb:int=512, # Address-space limit of the process
+                   timeout:float=5.0, # Wall-clock seconds before the whole sandbox is killed
+                   limits:dict=None, # Overrides of `SANDBOX_LIMITS`
                   )->bool: # True if the test ran to the end without an error
-    "Run prompt + completion (cut at the function end) + test in an isolated, limited Python process"
+    "Run prompt + completion (cut at the function end) + test in a bubblewrap sandbox (`sandbox_command`)"
+    check_sandbox()
     code = prompt + cut_at_function_end(prompt, completion) + '\n\n' + test + '\n'
-    with tempfile.TemporaryDirectory() as d:
-        try:
-            r = subprocess.run([sys.executable, '-I', '-c', code], cwd=d, env={}, capture_output=True, timeout=timeout,
-                               preexec_fn=_limit(int(timeout) + 1, memory_mb << 20))
-        except subprocess.TimeoutExpired: return False
+    try: r = subprocess.run(sandbox_command(code, limits), capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired: return False  # bwrap is killed; its PID namespace, and every process in it, goes with it
     return r.returncode == 0
 
 # %% ../nbs/04_eval.ipynb #f0bd58db
@@ -803,6 +867,9 @@ def sample(checkpoint:str, # A run folder or a checkpoint folder
            interactive:bool=False, # Read prompts from standard input until an empty line
           )->str|None: # The completions (None in interactive mode, which prints as it goes)
     "Complete one prompt, or run an interactive loop over prompts typed in"
+    _check_generation(samples=samples, temperature=temperature, top_p=top_p, repetition_penalty=repetition_penalty)
+    if not interactive and not prompt: raise CodenasError('empty prompt: pass --prompt "def add(a, b):" (or --interactive)')
+    device = resolve_device(device)
     model, tok, _ = load_run(checkpoint, device)
     kw = dict(max_chars=max_chars, max_new_tokens=max_new_tokens, temperature=temperature, top_k=top_k, top_p=top_p,
               repetition_penalty=repetition_penalty, samples=samples, greedy=greedy, device=device)

@@ -1,0 +1,302 @@
+"""The hostile-input probes of issue 17 (../shared/PROBES.md) as tests: every bad input, damaged file, device, output
+path and concurrent writer ends in one line `codenas CMD: error: ...` with exit code 2, before any long work, with
+nothing lost or half-written. Hostile files are made here, in temporary folders; the commands run in this process
+(through `codenas.cli.main`), except where a crash could take the process down."""
+import json, os, shutil, subprocess, sys, threading, time
+from pathlib import Path
+import pytest
+from codenas.cli import main
+from codenas.corpus import build_corpus, folder_lock, synthetic_project, CodenasError
+
+ARCH = dict(architecture=dict(arch_type='transformer', num_layers=2, hidden_dim=32, num_heads=2, ffn_multiplier=2.0,
+                              normalization='layernorm', activation='gelu', position_encoding='absolute', attention_dropout=0.0,
+                              residual_dropout=0.0, vocab_size=101, max_seq_length=32, quantization='none', pruning_ratio=0.0))
+
+@pytest.fixture(autouse=True)
+def _time_limit():
+    "No probe may hang the suite: each gets 120 s"
+    import signal
+    def stop(*_): raise TimeoutError('probe took over 120 s')
+    old = signal.signal(signal.SIGALRM, stop); signal.alarm(120)
+    yield
+    signal.alarm(0); signal.signal(signal.SIGALRM, old)
+
+@pytest.fixture(scope='session')
+def w(tmp_path_factory):
+    "A scratch folder with a tiny corpus (c/), a tiny architecture (arch.json) and a tiny trained run (runs/ref)"
+    d = tmp_path_factory.mktemp('probes')
+    synthetic_project(d/'src', n=40)
+    build_corpus(src_dir=[str(d/'src')], out_dir=str(d/'c'), val_ratio=0.2, progress=False)
+    (d/'arch.json').write_text(json.dumps(ARCH))
+    assert main(['train', *TRAIN(d), '--log_dir', str(d/'runs'), '--experiment_name', 'ref']) == 0
+    (d/'afile').write_text('a file, not a folder\n')
+    return d
+
+def TRAIN(d): return ['--arch_json', str(d/'arch.json'), '--train_path', str(d/'c'/'train.txt'), '--device', 'cpu', '--max_steps', '2',
+                      '--batch_size', '4', '--seq_len', '32', '--eval_tokens', '512', '--eval_interval', '1', '--progress', 'false']
+
+def one_line_error(argv, capsys, cmd=None, contains=()):
+    "Run `codenas argv`: exit code 2 and a single stderr line `codenas CMD: error: ...` that contains every string in `contains`"
+    capsys.readouterr()
+    try: rc = main(argv)
+    except SystemExit as e: rc = e.code
+    err = capsys.readouterr().err.strip()
+    assert rc == 2, f'rc={rc}, stderr={err!r}'
+    assert len(err.splitlines()) == 1 and err.startswith(f'codenas {cmd or argv[0]}: error: '), err
+    for s in contains: assert s in err, f'{s!r} not in {err!r}'
+    return err
+
+def copy_run(w, name):
+    shutil.copytree(w/'runs'/'ref', w/name, dirs_exist_ok=False)
+    return w/name
+
+# --- architecture files -------------------------------------------------------------------------------------------
+
+def arch_with(w, name, **fields):
+    a = json.loads(json.dumps(ARCH)); a['architecture'].update(fields)
+    p = w/'bad'/f'{name}.json'; p.parent.mkdir(exist_ok=True); p.write_text(json.dumps(a).replace('"NaN"', 'NaN'))
+    return p
+
+@pytest.mark.parametrize('name,fields,says', [
+    ('A09_huge', dict(hidden_dim=2**20, num_heads=4), 'hidden_dim'),
+    ('A09_wide', dict(hidden_dim=65536, num_heads=4), 'memory'),
+    ('A09_deep', dict(num_layers=100000), 'num_layers'),
+    ('A09_block', dict(max_seq_length=10**9), 'max_seq_length'),
+    ('A13_nan', dict(ffn_multiplier='NaN'), 'ffn_multiplier'),
+])
+def test_arch_sizes_and_nan(w, capsys, name, fields, says):
+    p = arch_with(w, name, **fields)
+    one_line_error(['train', *TRAIN(w), '--arch_json', str(p), '--log_dir', str(w/'runs'), '--experiment_name', name], capsys, contains=(says,))
+    assert not (w/'runs'/name).exists(), 'refused before the run folder is made'
+
+# --- damaged checkpoints --------------------------------------------------------------------------------------------
+
+def damage(w, name, how):
+    run = copy_run(w, f'ck_{name}')
+    ck = run/'best'
+    if how == 'truncate': b = (ck/'model.safetensors').read_bytes(); (ck/'model.safetensors').write_bytes(b[:len(b)//2])
+    if how == 'random': (ck/'model.safetensors').write_bytes(os.urandom(4096))
+    if how == 'header': (ck/'model.safetensors').write_bytes((2**60).to_bytes(8, 'little') + b'{}')
+    if how == 'config': (ck/'config.json').write_text('{"arch":\n')
+    if how == 'config_list': (ck/'config.json').write_text('[1, 2]')
+    if how == 'shape':
+        c = json.loads((ck/'config.json').read_text()); c['arch']['architecture']['num_layers'] = 3; (ck/'config.json').write_text(json.dumps(c))
+    if how == 'arch': 
+        c = json.loads((ck/'config.json').read_text()); c['arch']['architecture']['hidden_dim'] = 2**20; (ck/'config.json').write_text(json.dumps(c))
+    return run
+
+@pytest.mark.parametrize('cmd', ['eval', 'sample'])
+@pytest.mark.parametrize('how', ['truncate', 'random', 'header', 'config', 'config_list', 'shape', 'arch'])
+def test_damaged_checkpoint(w, capsys, cmd, how):
+    "K01, K02, K04, K06, K07, K09, K10: a damaged best/ is named, and nothing is changed"
+    run = damage(w, f'{cmd}_{how}', how)
+    before = sorted(str(p.relative_to(run)) for p in run.rglob('*'))
+    extra = ['--output', str(w/f'{cmd}_{how}.jsonl'), '--human', 'false', '--name_grounding', 'false'] if cmd == 'eval' else ['--prompt', 'def ']
+    one_line_error([cmd, str(run), '--max_chars', '4', *extra], capsys, contains=('best',))
+    assert sorted(str(p.relative_to(run)) for p in run.rglob('*')) == before
+
+@pytest.mark.parametrize('how', ['optimizer', 'optimizer_pickle', 'state', 'state_list', 'weights', 'config'])
+def test_damaged_resume(w, capsys, how):
+    "K13, K14, K15 and the pickle payload: a damaged last/ is named; the run is left as it was"
+    run = copy_run(w, f'rs_{how}'); last = run/'last'
+    if how == 'optimizer': (last/'optimizer.pt').write_bytes((last/'optimizer.pt').read_bytes()[:100])
+    if how == 'optimizer_pickle':
+        import pickle, torch
+        class P:
+            def __reduce__(self): return (os.system, (f'touch {w}/pwned_pickle',))
+        torch.save(dict(optimizer=P()), last/'optimizer.pt', _use_new_zipfile_serialization=True) if False else (last/'optimizer.pt').write_bytes(pickle.dumps(P()))
+    if how == 'state': (last/'state.json').write_text('{"step":\n')
+    if how == 'state_list': (last/'state.json').write_text('[]')
+    if how == 'weights': b = (last/'model.safetensors').read_bytes(); (last/'model.safetensors').write_bytes(b[:len(b)//3])
+    if how == 'config': (last/'config.json').write_text('nope')
+    metrics = (run/'metrics.jsonl').read_text()
+    one_line_error(['train', *TRAIN(w), '--max_steps', '4', '--log_dir', str(w), '--experiment_name', run.name, '--resume'], capsys, contains=('last',))
+    assert (run/'metrics.jsonl').read_text() == metrics
+    assert not (w/'pwned_pickle').exists()
+
+def test_reader_is_read_only(w):
+    "A reader never renames: a run caught between the two renames of a checkpoint save is read as it is"
+    from codenas.train import load_run
+    run = copy_run(w, 'between')
+    (run/'best').rename(run/'best.old')
+    _, _, cfg = load_run(run)
+    assert (run/'best.old').exists() and not (run/'best').exists()
+    assert Path(cfg['checkpoint']).name in ('best.old', 'last')
+
+# --- prompt files and result files -------------------------------------------------------------------------------
+
+PROMPTS = {
+    'P01_empty.txt': b'', 'P08_blank.txt': b'\n  \n\n', 'P02_binary.txt': bytes(range(256)) * 4, 'P03_latin1.txt': 'def f(caf\xe9):\n'.encode('latin-1'),
+    'P09_latin1.jsonl': b'{"prompt": "caf\xe9"}\n', 'P05_kind.jsonl': b'{"prompt": "x = ", "kind": "function"}\n',
+    'P13_listid.jsonl': b'{"prompt": "x = ", "id": [1, 2]}\n', 'P14_inttest.jsonl': b'{"prompt": "def f(x):\\n", "test": 5}\n',
+    'P00_empty.jsonl': b'',
+}
+
+@pytest.mark.parametrize('name', sorted(PROMPTS))
+def test_bad_prompt_file(w, capsys, name):
+    p = w/'pr'/name; p.parent.mkdir(exist_ok=True); p.write_bytes(PROMPTS[name])
+    out = w/'pr'/f'{name}.out.jsonl'
+    one_line_error(['eval', str(w/'runs'/'ref'), '--eval_file', str(p), '--output', str(out), '--max_chars', '4', '--human', 'false',
+                    '--allow_code_execution'], capsys, contains=(name,))
+    assert not out.exists()
+
+def test_prompt_file_is_a_dir(w, capsys):
+    "P12"
+    (w/'pr'/'dir.txt').mkdir(parents=True, exist_ok=True)
+    one_line_error(['eval', str(w/'runs'/'ref'), '--eval_file', str(w/'pr'/'dir.txt'), '--human', 'false'], capsys, contains=('dir.txt',))
+
+@pytest.mark.parametrize('content', [bytes(range(256)), b'{"prompt": "x", "id": "a", "kind": "line"}\n', b'[1, 2]\n', b'{"a": 1}\n'])
+def test_bad_results_file(w, capsys, content):
+    "P16, P18: inspect names a file that is not a results file"
+    p = w/'notresults.jsonl'; p.write_bytes(content)
+    one_line_error(['inspect', str(p)], capsys, contains=('notresults.jsonl',))
+
+# --- numbers ----------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('flags,says', [
+    (['--seq_len', '0'], 'seq_len'), (['--seq_len', '-1'], 'seq_len'), (['--lr', 'nan'], 'lr'), (['--lr', 'inf'], 'lr'),
+    (['--min_lr', 'nan'], 'min_lr'), (['--grad_clip', 'nan'], 'grad_clip'), (['--weight_decay', 'inf'], 'weight_decay'),
+    (['--label_smoothing', 'nan'], 'label_smoothing'), (['--decay_frac', 'nan'], 'decay_frac'),
+    (['--time_budget', '-1'], 'time_budget'), (['--time_budget', 'nan'], 'time_budget'), (['--stop_at', '-3'], 'stop_at'),
+    (['--stop_at', '0'], 'stop_at'), (['--tokenizer', 'bpe', '--vocab_size', '1000000000'], 'vocab_size'),
+    (['--leak_floor_bpb', 'nan'], 'leak_floor_bpb'), (['--leak_max_acc', 'nan'], 'leak_max_acc'),
+    (['--device', 'mps'], 'mps'), (['--device', 'meta'], 'meta'), (['--device', 'cuda:7'], 'cuda'), (['--device', 'xla'], 'xla'),
+])
+def test_bad_train_number(w, capsys, flags, says):
+    "N05, N06, N09, N10, N11, N16, N20, N21, D04, D09: refused before the run folder is made"
+    name = 'n_' + '_'.join(flags).replace('-', '').replace(':', '')
+    one_line_error(['train', *TRAIN(w), *flags, '--log_dir', str(w/'runs'), '--experiment_name', name], capsys, contains=(says,))
+    assert not (w/'runs'/name).exists()
+
+@pytest.mark.parametrize('cmd,flags,says', [
+    ('eval', ['--samples', '0'], 'samples'), ('eval', ['--limit', '0'], 'limit'), ('eval', ['--limit', '-1'], 'limit'),
+    ('eval', ['--temperature', 'nan'], 'temperature'), ('eval', ['--top_p', 'nan'], 'top_p'), ('eval', ['--max_chars', '0'], 'max_chars'),
+    ('eval', ['--device', 'cuda'], 'cuda'), ('eval', ['--device', 'banana'], 'banana'), ('eval', ['--device', 'meta'], 'meta'),
+    ('sample', ['--samples', '-1'], 'samples'), ('sample', ['--samples', '0'], 'samples'), ('sample', ['--temperature', 'nan'], 'temperature'),
+    ('sample', ['--repetition_penalty', 'nan'], 'repetition_penalty'), ('sample', ['--device', 'banana'], 'banana'),
+    ('sample', ['--device', 'cuda'], 'cuda'), ('sample', ['--device', 'mps'], 'mps'),
+])
+def test_bad_generation_number(w, capsys, cmd, flags, says):
+    "N24, N30, N31, N32, N34, D05, D06"
+    out = w/f"gen_{'_'.join(flags)}.jsonl"
+    extra = ['--output', str(out), '--human', 'false'] if cmd == 'eval' else ['--prompt', 'def ']
+    one_line_error([cmd, str(w/'runs'/'ref'), *extra, *flags], capsys, contains=(says,))
+    assert not out.exists()
+
+def test_train_text_is_binary(w, capsys):
+    "C07: a train file that is not UTF-8 is refused before a tokenizer is trained; no run folder is left"
+    d = w/'bin'; d.mkdir(); (d/'train.txt').write_bytes(b'ab\xe7\x00' * 4000); (d/'val.txt').write_bytes(b'hello world\n' * 100)
+    one_line_error(['train', *TRAIN(w), '--train_path', str(d/'train.txt'), '--log_dir', str(w/'runs'), '--experiment_name', 'bin'], capsys,
+                   contains=('train.txt', 'UTF-8'))
+    assert not (w/'runs'/'bin').exists()
+
+def test_train_path_is_a_dir(w, capsys):
+    "C04 (a NOTE): a corpus folder given as --train_path is named as a folder"
+    one_line_error(['train', *TRAIN(w), '--train_path', str(w/'c'), '--log_dir', str(w/'runs'), '--experiment_name', 'dir'], capsys,
+                   contains=('folder',))
+
+# --- output paths ------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('where', ['afile', 'afile/sub', '/proc/codenas_x'])
+def test_train_log_dir(w, capsys, where):
+    "O04, O05"
+    p = where if where.startswith('/') else str(w/where)
+    one_line_error(['train', *TRAIN(w), '--log_dir', p, '--experiment_name', 'x'], capsys, contains=(p,))
+
+@pytest.mark.parametrize('where', ['afile/x.jsonl', 'adir', '/proc/x.jsonl'])
+def test_eval_output(w, capsys, where, monkeypatch):
+    "O06, O07, O10: checked before any generation"
+    import codenas.eval
+    monkeypatch.setattr(codenas.eval, 'complete', lambda *a, **k: pytest.fail('generation started before the output was checked'))
+    (w/'adir').mkdir(exist_ok=True)
+    p = where if where.startswith('/') else str(w/where)
+    one_line_error(['eval', str(w/'runs'/'ref'), '--output', p, '--human', 'false'], capsys, contains=(p,))
+
+# --- the corpus ---------------------------------------------------------------------------------------------------------
+
+def test_corpus_odd_file_name(w):
+    "A file name that is not UTF-8 is kept, and written in the manifest with the odd bytes escaped"
+    src = w/'odd'; synthetic_project(src, n=12)
+    os.rename(src/'mod_3.py', os.path.join(os.fsencode(src), b'bad\xffname.py'))
+    assert main(['corpus', '--src_dir', str(src), '--out_dir', str(w/'oddc'), '--val_ratio', '0.3']) == 0
+    m = json.loads((w/'oddc'/'manifest.json').read_text(encoding='utf-8'))
+    assert any('bad' in f['path'] and 'name.py' in f['path'] for f in m['files'])
+
+def test_corpus_all_or_nothing(w, monkeypatch):
+    "A crash while writing a corpus leaves the old corpus whole, or no corpus at all: never text files without their manifest"
+    import codenas.corpus as cc
+    src = w/'aon'; synthetic_project(src, n=20)
+    build_corpus(src_dir=[str(src)], out_dir=str(w/'aonc'), val_ratio=0.3, progress=False)
+    old = {p.name: p.read_bytes() for p in (w/'aonc').iterdir() if p.is_file()}
+    real = cc._write_docs
+    def full_disk(path, docs):
+        if path.name == 'val.txt': raise OSError(28, 'No space left on device')
+        return real(path, docs)
+    monkeypatch.setattr(cc, '_write_docs', full_disk)
+    with pytest.raises(CodenasError, match='No space left'): build_corpus(src_dir=[str(src)], out_dir=str(w/'aonc'), val_ratio=0.5, progress=False)
+    assert {p.name: p.read_bytes() for p in (w/'aonc').iterdir() if p.is_file()} == old
+    with pytest.raises(CodenasError, match='No space left'): build_corpus(src_dir=[str(src)], out_dir=str(w/'aonnew'), val_ratio=0.5, progress=False)
+    assert not any(p.name in ('train.txt', 'val.txt', 'manifest.json') for p in (w/'aonnew').iterdir())
+    monkeypatch.undo()
+    cc.load_manifest(w/'aonc')
+
+def test_corpus_partial_refused(w, capsys):
+    "Text files whose manifest describes other text are refused by train"
+    d = w/'partial'; shutil.copytree(w/'c', d, ignore=shutil.ignore_patterns('tokens'))
+    (d/'train.txt').write_text((d/'train.txt').read_text()[:-100])
+    one_line_error(['train', *TRAIN(w), '--train_path', str(d/'train.txt'), '--log_dir', str(w/'runs'), '--experiment_name', 'partial'], capsys,
+                   contains=('manifest',))
+
+# --- runs: one idempotent command, non-finite losses, a full disk, locks ----------------------------------------------
+
+def test_rerun_same_command_continues(w, capsys):
+    "The same command continues a run; a run killed before its first checkpoint starts from step 0; only --overwrite replaces"
+    args = ['train', *TRAIN(w), '--log_dir', str(w/'runs'), '--experiment_name', 'again']
+    assert main(args) == 0
+    assert main([*args, '--max_steps', '3']) == 0
+    rows = [json.loads(l) for l in (w/'runs'/'again'/'metrics.jsonl').read_text().splitlines()]
+    assert [r['step'] for r in rows if 'val_loss' in r] == [1, 2, 3]
+    one_line_error([*args, '--max_steps', '4', '--lr', '0.01'], capsys, contains=('lr', '--overwrite'))
+    assert main([*args, '--max_steps', '4', '--lr', '0.01', '--overwrite']) == 0
+    shutil.rmtree(w/'runs'/'again'/'last'); shutil.rmtree(w/'runs'/'again'/'best')    # as if killed before the first checkpoint
+    assert main(args) == 0
+    assert main([*args, '--max_steps', '3', '--resume']) == 0
+
+def test_non_finite_loss_stops(w, capsys):
+    "N10: --lr 1e30 diverges; training stops with one line and no NaN checkpoint is saved as best"
+    args = ['train', *TRAIN(w), '--lr', '1e30', '--min_lr', '0', '--warmup_steps', '0', '--max_steps', '3', '--log_interval', '1',
+            '--log_dir', str(w/'runs'), '--experiment_name', 'diverge']
+    one_line_error(args, capsys, contains=('not finite', '--lr'))
+    best = w/'runs'/'diverge'/'best'/'config.json'
+    if best.exists():
+        import math
+        assert math.isfinite(json.loads(best.read_text())['val']['val_loss'])
+
+def test_full_disk_during_save(w, capsys, monkeypatch):
+    "A save that fails (a full disk) is one line; the last checkpoint is kept"
+    import codenas.train as ct
+    run = copy_run(w, 'fulldisk')
+    before = (run/'last'/'model.safetensors').read_bytes()
+    def full(*a, **k): raise OSError(28, 'No space left on device')
+    monkeypatch.setattr(ct, 'save_model', full)
+    one_line_error(['train', *TRAIN(w), '--max_steps', '3', '--log_dir', str(w), '--experiment_name', 'fulldisk'], capsys, contains=('No space left',))
+    assert (run/'last'/'model.safetensors').read_bytes() == before
+
+def test_run_folder_lock(w, capsys):
+    "A second writer of a run is told who holds it"
+    run = copy_run(w, 'locked')
+    with folder_lock(run):
+        err = one_line_error(['train', *TRAIN(w), '--max_steps', '3', '--log_dir', str(w), '--experiment_name', 'locked'], capsys)
+    assert f'in use by process {os.getpid()}' in err
+
+def test_folder_lock_other_process(w):
+    "The lock holds across processes and is released when its holder dies"
+    d = w/'lockme'; d.mkdir()
+    p = subprocess.Popen([sys.executable, '-c', f'from codenas.corpus import folder_lock\nimport time\nwith folder_lock({str(d)!r}): print("held", flush=True); time.sleep(60)'],
+                         stdout=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout.readline().strip() == 'held'
+        with pytest.raises(CodenasError, match=f'in use by process {p.pid}'):
+            with folder_lock(d): pass
+    finally: p.kill(); p.wait()
+    with folder_lock(d): pass
