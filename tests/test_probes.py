@@ -300,3 +300,70 @@ def test_folder_lock_other_process(w):
             with folder_lock(d): pass
     finally: p.kill(); p.wait()
     with folder_lock(d): pass
+
+# --- the sandbox: generated code is contained, and evaluation goes on ---------------------------------------------------
+
+@pytest.fixture(scope='module')
+def sandbox():
+    "The sandbox must start here; without bubblewrap these tests skip (under CI=true they fail: CI installs it)"
+    from codenas.eval import _sandbox_problem
+    if why := _sandbox_problem():
+        if os.environ.get('CI', '').lower() == 'true': pytest.fail(f'{why} (CI=true: the sandbox tests must run)')
+        pytest.skip(why)
+
+def _procs_with(marker:str)->list:
+    out = []
+    for p in Path('/proc').iterdir():
+        try:
+            if p.name.isdigit() and marker.encode() in (p/'cmdline').read_bytes(): out.append(p.name)
+        except OSError: pass
+    return out
+
+FN = 'def f(x):\n    """Return x."""\n    '
+
+@pytest.mark.parametrize('payload', ['write_outside', 'read_outside', 'socket', 'survivor', 'survivor_quiet', 'fork_bomb', 'allocate_10gb'])
+def test_sandbox_contains(tmp_path, sandbox, payload):
+    from codenas.eval import run_functional
+    import socket
+    secret = tmp_path/'secret.txt'; secret.write_text('host only')
+    listener = socket.socket(); listener.bind(('127.0.0.1', 0)); listener.listen(); listener.setblocking(False)
+    port = listener.getsockname()[1]
+    test = dict(
+        write_outside=f'open({str(tmp_path/"pwned")!r}, "w").write("x")\nopen({str(Path.cwd()/"pwned_sandbox")!r}, "w").write("x")',
+        read_outside=f'assert open({str(secret)!r}).read() == "host only"',
+        socket=f'import socket\nsocket.create_connection(("127.0.0.1", {port}), timeout=1)',
+        survivor="import os, time\nif os.fork() == 0: os.execv('/usr/bin/sleep', ['sleep', '31.4159'])\ntime.sleep(0.5)\nassert False",
+        survivor_quiet="import os\nif os.fork() == 0:\n    os.closerange(0, 3); os.execv('/usr/bin/sleep', ['sleep', '31.4159'])",
+        fork_bomb='import os\nwhile True:\n    try: os.fork()\n    except OSError: pass',
+        allocate_10gb='b = bytearray(10 * 2**30)',
+    )[payload]
+    t0 = time.time()
+    passed = run_functional(FN, 'return x\n', test, timeout=2)
+    assert time.time() - t0 < 10
+    if payload != 'survivor_quiet': assert passed is False
+    time.sleep(0.3)
+    assert not (tmp_path/'pwned').exists() and not (Path.cwd()/'pwned_sandbox').exists()
+    assert not _procs_with('31.4159'), 'a child outlived the sandbox'
+    with pytest.raises(BlockingIOError): listener.accept()
+    assert secret.read_text() == 'host only'
+    assert run_functional(FN, 'return x\n', 'assert f(3) == 3') is True   # evaluation goes on
+
+def test_sandbox_through_the_cli(w, sandbox, capsys):
+    "A prompt suite whose test is a payload: `codenas eval --allow_code_execution` finishes, and nothing escapes"
+    p = w/'payload.jsonl'
+    tests = [f'open({str(w/"pwned_cli")!r}, "w").write("x")', "import os\nif os.fork() == 0: os.execv('/usr/bin/sleep', ['sleep', '31.4159'])"]
+    p.write_text(''.join(json.dumps(dict(id=f'p{i}', prompt='def value_plus(value, count=3):\n    ', test=t)) + '\n' for i, t in enumerate(tests)))
+    assert main(['eval', str(w/'runs'/'ref'), '--eval_file', str(p), '--output', str(w/'payload_out.jsonl'), '--max_chars', '8', '--human', 'false',
+                 '--name_grounding', 'false', '--allow_code_execution']) == 0
+    recs = [json.loads(l) for l in (w/'payload_out.jsonl').read_text().splitlines()]
+    assert [r['passed'] for r in recs] == [False, False] or all('passed' in r for r in recs)
+    time.sleep(0.3)
+    assert not (w/'pwned_cli').exists() and not _procs_with('31.4159')
+
+def test_no_sandbox_refused(w, capsys, monkeypatch):
+    "Without a sandbox the functional check is refused in one line, before any generation"
+    import codenas.eval as ce
+    monkeypatch.setattr(ce, '_sandbox_problem', lambda: 'bubblewrap is not installed (apt-get install bubblewrap)')
+    monkeypatch.setattr(ce, 'complete', lambda *a, **k: pytest.fail('generation started'))
+    one_line_error(['eval', str(w/'runs'/'ref'), '--eval_file', 'functions', '--output', str(w/'nosb.jsonl'), '--human', 'false',
+                    '--allow_code_execution'], capsys, contains=('sandbox', 'bubblewrap'))
