@@ -21,8 +21,8 @@ import torch
 __all__ = ['PRESETS', 'PRESET_DEFAULTS', 'METRICS', 'GEN_METRICS', 'SUMMARY_COLUMNS', 'SUCCESS_CRITERIA', 'REPORT_METRICS',
            'TABLE_COLUMNS', 'xz_bpb', 'tier_xz', 'run_one', 'data_size_experiment', 'read_results_table', 'honest_runs',
            'tokenizers', 'tier_label', 'tier_summary', 'experiment_summary', 'plot_metric', 'plot_all', 'fit_power_law',
-           'predict_size_for', 'success_table', 'examples_side_by_side', 'select', 'results_widget', 'provenance',
-           'write_report']
+           'predict_size_for', 'success_table', 'human_band_tiers', 'examples_side_by_side', 'select', 'results_widget',
+           'provenance', 'write_report']
 
 # %% ../nbs/05_report.ipynb #8814332f
 PRESETS = dict(
@@ -457,6 +457,17 @@ def success_table(df:pd.DataFrame, # A results table
         r['human code'], r['human code pass'] = (fmt.format(h) if np.isfinite(h) else '–'), _passes(h, op, target)
         rows.append(dict(criterion=name, **r))
     return pd.DataFrame(rows).set_index('criterion')
+
+# %% ../nbs/05_report.ipynb #947f78ce
+def human_band_tiers(df:pd.DataFrame, # A results table
+                    )->pd.DataFrame: # Index criterion, one column per tokenizer: the tiers in the human band, or 'none'
+    "For each success criterion and tokenizer, the tiers whose interval overlaps human code's (the ✓ of `success_table`)"
+    out = {}
+    for tok in tokenizers(df):
+        t = success_table(df, tok)
+        band = [c for c in t.columns if c.endswith(' in human band')]
+        out[tok] = {crit: ', '.join(c.removesuffix(' in human band') for c in band if r[c] == '✓') or 'none' for crit, r in t.iterrows()}
+    return pd.DataFrame(out).rename_axis('criterion')
 
 # %% ../nbs/05_report.ipynb #8dbd8898
 def _read_jsonl(p)->list:
