@@ -12,7 +12,7 @@ from . import __version__
 from .corpus import CodenasError
 
 # %% auto #0
-__all__ = ['COMMANDS', 'parser_for', 'main']
+__all__ = ['COMMANDS', 'CLI_TYPES', 'parser_for', 'main']
 
 # %% ../nbs/10_cli.ipynb #c2bf4ad6
 COMMANDS = dict(
@@ -28,12 +28,24 @@ COMMANDS = dict(
 )
 
 # %% ../nbs/10_cli.ipynb #e242ef5e
+CLI_TYPES = dict(  # declared types of parameters their functions leave unannotated (or annotate as a bare tuple)
+    report=dict(results_dir=str, out=str, targets=list[float], metrics=list[str]),
+)
+
 def _arg_type(anno):
-    "The argparse type for an annotation, and whether it takes a list"
+    "The argparse type for an annotation, and whether it takes a list; a bare list or tuple holds strings"
     if isinstance(anno, types.UnionType) or typing.get_origin(anno) is typing.Union:
         anno = next(a for a in typing.get_args(anno) if a is not type(None))
-    if typing.get_origin(anno) is list: return (typing.get_args(anno) or (str,))[0], True
+    if anno in (list, tuple): return str, True
+    if typing.get_origin(anno) in (list, tuple): return (typing.get_args(anno) or (str,))[0], True
     return anno, False
+
+def _annotation(func, name:str, declared:dict):
+    "A parameter's type: its annotation, else its declaration in `CLI_TYPES`; never the type of its default"
+    anno = inspect.signature(func, eval_str=True).parameters[name].annotation
+    if name in declared: return declared[name]
+    if anno is inspect.Parameter.empty: raise TypeError(f'{func.__qualname__}: parameter {name!r} has no annotation: annotate it, or declare it in CLI_TYPES')
+    return anno
 
 def _to_bool(v:str)->bool:
     if v.lower() in ('1', 'true', 'yes', 'on'): return True
@@ -45,11 +57,13 @@ def _split_commas(t):
 
 class _Parser(argparse.ArgumentParser):
     "argparse, with errors on one line, and required arguments given either by position or as `--name`"
-    required_args:list
+    required_args:list; list_defaults:dict
     def error(self, message): self.exit(2, f'{self.prog}: error: {message} (see --help)\n')
     def parse_kwargs(self, argv:list)->dict:
         "Keyword arguments for the function from `argv`"
         kw = vars(self.parse_args(argv))
+        for name, d in self.list_defaults.items():
+            if kw[name] is None: kw[name] = d                      # a list flag not given: the function's own default
         for name in self.required_args:
             pos = kw.pop(f'_{name}')
             if pos is not None and kw[name] is not None: self.error(f'{name} given twice')
@@ -59,17 +73,20 @@ class _Parser(argparse.ArgumentParser):
 
 def parser_for(func, # A function with docments
                prog:str, # Program name shown in usage lines
+               declared:dict=None, # Types of parameters `func` leaves unannotated (see `CLI_TYPES`)
               )->argparse.ArgumentParser:
     "An argparse parser whose flags, types, defaults and help come from `func`'s signature and docments"
-    p = _Parser(prog=prog, description=func.__doc__); p.required_args = []
+    p = _Parser(prog=prog, description=func.__doc__); p.required_args, p.list_defaults = [], {}
     for name, d in docments(func, full=True, eval_str=True, returns=False).items():
-        t, many = _arg_type(d.anno)
+        t, many = _arg_type(_annotation(func, name, declared or {}))
         default = None if d.default is inspect.Parameter.empty else d.default
         doc = (d.docment or '') + (f' (default: {default})' if default is not None and 'default' not in (d.docment or '') else '')
         if t is bool:
             kw = dict(nargs='?', const=True, type=_to_bool, metavar='BOOL')
             p.add_argument(f'--no-{name}', f"--no-{name.replace('_', '-')}", dest=name, action='store_false', default=default, help=argparse.SUPPRESS)
-        elif many: kw = dict(type=_split_commas(t), action='extend', metavar=t.__name__.upper())
+        elif many:
+            kw = dict(type=_split_commas(t), action='extend', metavar=t.__name__.upper())
+            if default is not None: p.list_defaults[name], default = default, None  # extend would append to the default
         else:
             kw = dict(type=t, metavar=getattr(t, '__name__', 'value').upper())
             if d.default is inspect.Parameter.empty:               # required: positional, or the original's --flag
@@ -98,7 +115,7 @@ def main(argv:list=None, # Arguments (default: `sys.argv[1:]`)
     if cmd not in COMMANDS: top.error(f"unknown command {cmd!r} (choose from {', '.join(COMMANDS)})")
     mod, fn = COMMANDS[cmd][0].split(':')
     func = getattr(importlib.import_module(mod), fn)
-    kwargs = parser_for(func, f'codenas {cmd}').parse_kwargs(rest)
+    kwargs = parser_for(func, f'codenas {cmd}', CLI_TYPES.get(cmd)).parse_kwargs(rest)
     try: res = func(**kwargs)
     except CodenasError as e:
         if os.environ.get('CODENAS_DEBUG'): raise
