@@ -61,6 +61,7 @@ def _umask()->int:
 # %% ../nbs/00_corpus.ipynb #eab88123
 @contextmanager
 def folder_lock(path, # A folder that one writer at a time may change: a run, an experiment
+                wait:bool=False, # Wait for the holder to finish instead of refusing
                ):
     "Hold an exclusive lock on `path` for the block (a `.NAME.lock` file beside it); a second writer gets a one-line `CodenasError`"
     import fcntl
@@ -70,7 +71,7 @@ def folder_lock(path, # A folder that one writer at a time may change: a run, an
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
     except OSError as e: raise CodenasError(f'{path}: cannot make its lock file {lock} ({e.strerror or e})') from None
     try:
-        try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        try: fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
             pid = os.pread(fd, 32, 0).decode(errors='replace').strip() or 'unknown'
             raise CodenasError(f'{path} is in use by process {pid}: wait for it to finish (or stop it), or use another folder') from None

@@ -16,7 +16,7 @@ import torch
 import optuna
 from optuna.trial import TrialState
 import codenas
-from .corpus import CodenasError, atomic_write, is_quick, sha256_file
+from .corpus import CodenasError, atomic_write, folder_lock, is_quick, sha256_file
 from .model import JSON_NAMES, ORIGINAL_FIELDS, ArchConfig, CodeLM
 from .train import _default_corpus, _swap_in, device_name, load_run, resolve_device, train
 
@@ -458,7 +458,8 @@ def search(preset:str='quick', # tiny (the docs' lesson, seconds), quick (2-core
     out = Path(out or Path('results')/f"search_{preset}{'-dry' if dry else ''}")
     try: out.mkdir(parents=True, exist_ok=True)
     except OSError as e: raise CodenasError(f'out={str(out)!r}: cannot make the output folder ({e.strerror})') from None
-    stor = _storage(storage or f"sqlite:///{(out/'search.db').resolve()}", p['heartbeat'])
+    with folder_lock(out/'search.db', wait=True):  # workers that start together create the database schema one at a time
+        stor = _storage(storage or f"sqlite:///{(out/'search.db').resolve()}", p['heartbeat'])
     verbosity = optuna.logging.get_verbosity(); optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
         studies = [optuna.create_study(storage=stor, study_name=f'{study_name}-rung{r}', directions=['minimize']*len(p['objectives']), load_if_exists=True,

@@ -194,8 +194,8 @@ def _find_checkpoint(path)->Path:
     if p.suffix == '.pt' or (not p.exists() and p.name.endswith('_best.pt')):
         raise CodenasError(f'{p}: codenas runs are folders, not .pt files: pass the run folder (log_dir/NAME) or one of its checkpoints (log_dir/NAME/best)')
     for c in (p, p.with_name(p.name + '.old'), p/'best', p/'best.old', p/'last', p/'last.old'):  # read-only: a writer recovers
-        if (c/'model.safetensors').exists() and (c/'config.json').exists(): return c
-    raise CodenasError(f'{p}: no checkpoint there (expected model.safetensors and config.json in it, or in its best/ or last/ folder)')
+        if all((c/f).exists() for f in ('model.safetensors', 'config.json', 'tokenizer.json')): return c  # a partial .old is passed over
+    raise CodenasError(f'{p}: no checkpoint there (expected model.safetensors, config.json and tokenizer.json in it, or in its best/ or last/ folder)')
 
 def load_run(path, # A run folder (its best checkpoint is used, else last) or a checkpoint folder
              device='cpu', # Where to put the model

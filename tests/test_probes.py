@@ -367,3 +367,11 @@ def test_no_sandbox_refused(w, capsys, monkeypatch):
     monkeypatch.setattr(ce, 'complete', lambda *a, **k: pytest.fail('generation started'))
     one_line_error(['eval', str(w/'runs'/'ref'), '--eval_file', 'functions', '--output', str(w/'nosb.jsonl'), '--human', 'false',
                     '--allow_code_execution'], capsys, contains=('sandbox', 'bubblewrap'))
+
+def test_reader_passes_over_a_partial_old_best(w):
+    "The NOTE of two precisely timed kills: best/ gone and a partial best.old/: readers fall back to last/, changing nothing"
+    from codenas.train import load_run
+    run = copy_run(w, 'partial_old')
+    (run/'best').rename(run/'best.old'); (run/'best.old'/'model.safetensors').unlink()
+    _, _, cfg = load_run(run)
+    assert Path(cfg['checkpoint']).name == 'last' and (run/'best.old').exists()
