@@ -373,7 +373,7 @@ def read_metrics(run, # A run folder or its metrics.jsonl
     return rows
 
 # %% ../nbs/03_train.ipynb #00c46be7
-def train(arch_json:str='tiny', # Architecture JSON (original format) or a name in data/archs
+def train(arch_json:str='tiny', # Architecture JSON (original format) or a name in data/archs; its vocab_size is replaced by the tokenizer's
           experiment_name:str='default', # Run name: the run folder is LOG_DIR/EXPERIMENT_NAME
           train_path:str=None, # Train text (a corpus's train.txt); default: the standard-library corpus
           val_path:str=None, # Val text; default: val.txt next to TRAIN_PATH
