@@ -6,7 +6,7 @@ Docs: https://codenas.github.io/codenas/docs.html.md"""
 
 # %% ../nbs/11_docs.ipynb #834bdc0e
 from __future__ import annotations
-import html, importlib.util, os, re, shutil, subprocess, sys, time
+import html, importlib.util, os, re, shutil, subprocess, sys, tempfile, time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from .corpus import CodenasError
@@ -150,7 +150,9 @@ TEMPLATE = """{%- extends 'index.html.j2' -%}
 {% block body_footer %}<footer class="site-footer">{{ resources.site.footer }}</footer></main></body>{% endblock %}
 """  # nbconvert's lab page, with the sidebar and title block, and nothing loaded from a CDN
 
-CSS = """body.jp-Notebook { margin: 0; padding: 0; }
+CSS = """:root { --jp-ui-font-family: system-ui, sans-serif; --jp-content-font-family: system-ui, sans-serif; --jp-widgets-font-family: system-ui, sans-serif; }
+body.jp-Notebook { margin: 0; padding: 0; font-family: system-ui, sans-serif; }
+.jupyter-widgets, .widget-label, .widget-inline-hbox, .widget-html-content, .site-title { font-family: system-ui, sans-serif; }
 nav.site-nav { position: fixed; top: 0; bottom: 0; left: 0; width: 15rem; overflow-y: auto; padding: 1rem .8rem;
   background: #f5f6f8; border-right: 1px solid #dde; font: 15px/1.4 system-ui, sans-serif; box-sizing: border-box; }
 nav.site-nav .site-name { display: block; font-size: 1.3rem; font-weight: 600; margin: 0 .4rem 1rem; color: #222; text-decoration: none; }
@@ -222,7 +224,7 @@ def _site_dir(out)->Path:
     if out.exists() and any(out.iterdir()) and not (out/'.codenas-docs').exists():
         raise CodenasError(f'{out} is not empty and not an earlier docs build: choose another --out')
     shutil.rmtree(out, ignore_errors=True)
-    for d in ('_nbs', '_proc'): (out/d).mkdir(parents=True)
+    out.mkdir(parents=True)
     (out/'.codenas-docs').touch()
     return out
 
@@ -230,23 +232,31 @@ def build_docs(out:str='_site', # Output folder, emptied first (gitignored; Quar
                workers:int=2, # Notebooks executed at once
                timeout:int=600, # Seconds a cell may run before the build fails
                progress:bool=True, # Print a line on stderr as each notebook finishes
+               executed:str=None, # Keep the executed notebooks in this folder (for Quarto's `nbdev-docs`); default: not kept
               )->dict: # The index page, the pages and the seconds each stage took
     "Build the docs site offline: every notebook executed in quick mode, processed by nbdev, rendered with its widgets"
     missing = [m for m in ('nbdev', 'nbclient', 'nbconvert') if importlib.util.find_spec(m) is None]
     if missing: raise CodenasError(f'{", ".join(missing)} missing: the docs build needs the dev extras (pip install -e ".[dev]")')
     from nbdev.config import get_config
-    from nbdev.doclinks import nbglob
     if workers < 1: raise CodenasError(f'workers={workers}: use 1 or more')
     try: cfg = get_config()
     except Exception: cfg = None
     if not (cfg and cfg.config_file.exists()): raise CodenasError('no pyproject.toml with [tool.nbdev] here: run codenas docs inside the repository')
     t, out = [('start', time.time())], _site_dir(out)
+    work = Path(tempfile.mkdtemp(prefix='codenas-docs-'))  # executed and processed notebooks: the site folder holds only the site
+    try: return _build(out, work, Path(executed) if executed else work/'nbs', cfg, workers, timeout, progress, t)
+    finally: shutil.rmtree(work, ignore_errors=True)
+
+def _build(out:Path, work:Path, ran:Path, cfg, workers:int, timeout:int, progress:bool, t:list)->dict:
+    "The build's stages: the widget manager into `out`, the notebooks executed into `ran`, processed in `work`, rendered into `out`"
+    from nbdev.doclinks import nbglob
+    ran.mkdir(parents=True, exist_ok=True)
     scripts = widget_scripts(out)
     t.append(('widget_manager', time.time()))
     srcs = sorted(nbglob(cfg.nbs_path, as_path=True), key=lambda p: -p.stat().st_size)  # the largest tend to run longest: first
     env = {'OMP_NUM_THREADS': str(max(1, (os.cpu_count() or 1)//workers))}
     def run(p):
-        s = execute_notebook(p, out/'_nbs'/p.name, cfg.nbs_path, timeout, env)
+        s = execute_notebook(p, ran/p.name, cfg.nbs_path, timeout, env)
         if progress: print(f'{p.name}: {s:.0f} s', file=sys.stderr, flush=True)
     with ThreadPoolExecutor(workers) as ex:
         futs = [ex.submit(run, p) for p in srcs]
@@ -256,11 +266,12 @@ def build_docs(out:str='_site', # Output folder, emptied first (gitignored; Quar
             for f in futs: f.cancel()
             raise
     t.append(('execute', time.time()))
-    for p in srcs: process_notebook(out/'_nbs'/p.name, out/'_proc'/p.name)
+    (work/'proc').mkdir()
+    for p in srcs: process_notebook(ran/p.name, work/'proc'/p.name)
     t.append(('process', time.time()))
     order = _order([p.name for p in srcs], cfg.nbs_path/'sidebar.yml')
     footer = 'Built offline by <code>codenas docs</code>: every notebook run in quick mode, its widgets drawn from their saved state.'
-    pages = render_pages([out/'_proc'/n for n in order], out, cfg.get('title', cfg.lib_name), cfg.doc_url, footer)
+    pages = render_pages([work/'proc'/n for n in order], out, cfg.get('title', cfg.lib_name), cfg.doc_url, footer)
     t.append(('render', time.time()))
     secs = {k: round(b - a, 1) for (_, a), (k, b) in zip(t, t[1:])}
     return dict(index=str(out/'index.html'), pages=[f for f, _ in pages], widget_files=len(scripts),
