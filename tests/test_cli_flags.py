@@ -1,7 +1,7 @@
 """Every subcommand called with every flag set to a valid value (issue 18): the CLI builder takes each flag's type from
 the function's annotation (or `CLI_TYPES`), never from its default. The cheap commands run for real on tiny fixtures;
 the long ones (experiment, search, docs) are parsed, and every parsed value is checked against its annotation."""
-import importlib, inspect, json, shutil, typing
+import importlib, inspect, json, shutil
 from pathlib import Path
 import pytest
 from codenas.cli import CLI_TYPES, COMMANDS, _annotation, _arg_type, main, parser_for
