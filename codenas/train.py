@@ -433,7 +433,6 @@ def _check_log_dir(log_dir):
 def _continued(run:Path, args:dict)->dict|None:
     "The config of the run's last checkpoint when the run continues; None when it starts from step 0"
     if args['overwrite']: return None
-    for c in (run/'last', run/'best'): _recover(c)                       # a writer, under the lock, finishes an interrupted swap
     if not (run/'last'/'state.json').exists(): return None              # killed before its first checkpoint: nothing to keep
     ck = read_checkpoint_config(run/'last')
     changed = [f'{k}={v!r} (the run has {ck["train"][k]!r})' for k, v in args.items() if k in ck.get('train', {}) and k not in _MAY_CHANGE
@@ -463,6 +462,9 @@ def _train(args:dict, run:Path, dev:torch.device, dist:_Dist)->dict:
     if dev.type == 'cuda': torch.cuda.set_device(dev); torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
     autocast, dtype_used = _autocast(dev, args['dtype'])
     # --- data, tokenizer, model: from the last checkpoint when the run continues, else new ---
+    if dist.main and not args['overwrite']:
+        for c in (run/'last', run/'best'): _recover(c)                   # the writer, under the lock, finishes an interrupted swap
+    dist.barrier()
     ck = _continued(run, args)
     if ck: args = ck['train']
     if ck and ck.get('step', 0) >= args['max_steps'] and (run/'summary.json').exists(): return json.loads((run/'summary.json').read_text())
