@@ -174,7 +174,7 @@ def save_checkpoint(dst, # Checkpoint folder to (re)place, e.g. `run/last`
     try: _write_checkpoint(tmp, model, config, tok, optimizer, state)
     except (OSError, SafetensorError) as e:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise CodenasError(f'cannot save the checkpoint {dst} ({getattr(e, "strerror", None) or e}); the one before it is intact: '
+        raise CodenasError(f'cannot save the checkpoint {dst} ({getattr(e, "strerror", None) or e}); any earlier checkpoint is intact: '
                            'make room, then run the same command again to continue') from None
     _swap_in(tmp, dst)
 
