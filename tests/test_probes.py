@@ -375,3 +375,15 @@ def test_reader_passes_over_a_partial_old_best(w):
     (run/'best').rename(run/'best.old'); (run/'best.old'/'model.safetensors').unlink()
     _, _, cfg = load_run(run)
     assert Path(cfg['checkpoint']).name == 'last' and (run/'best.old').exists()
+
+def test_two_trainers_on_one_run(w):
+    "Two `codenas train` on one run started together: one trains, the other is refused in one line naming it; no mixed history"
+    args = [sys.executable, '-c', 'import sys; from codenas.cli import main; sys.exit(main(sys.argv[1:]))', 'train', *TRAIN(w),
+            '--max_steps', '300', '--eval_interval', '100', '--log_dir', str(w/'runs'), '--experiment_name', 'twice']
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    ps = [subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env) for _ in range(2)]
+    res = sorted((p.wait(timeout=110), p.stderr.read().strip()) for p in ps)
+    assert [rc for rc, _ in res] == [0, 2], res
+    assert 'is in use by process' in res[1][1] and len(res[1][1].splitlines()) == 1
+    rows = [json.loads(l) for l in (w/'runs'/'twice'/'metrics.jsonl').read_text().splitlines()]
+    assert [r['step'] for r in rows if 'val_loss' in r] == [100, 200, 300]
