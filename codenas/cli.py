@@ -25,6 +25,7 @@ COMMANDS = dict(
     report=('codenas.report:write_report', 'write the self-contained HTML report of an experiment folder'),
     search=('codenas.search:search', 'multi-objective, multi-fidelity architecture search: Pareto front, best.json, honesty checks'),
     docs=('codenas.docs:build_docs', 'build the docs site offline: notebooks executed in quick mode, rendered to HTML with widgets'),
+    export=('codenas.export:export', 'export a run as a Hugging Face folder (AutoModelForCausalLM, AutoTokenizer) with a model card'),
 )
 
 # %% ../nbs/10_cli.ipynb #e242ef5e
@@ -125,6 +126,7 @@ def main(argv:list=None, # Arguments (default: `sys.argv[1:]`)
         print(f'codenas {cmd}: interrupted', file=sys.stderr)
         return 130
     if isinstance(res, dict): print(json.dumps(res, indent=1))
+    elif 'summary' in getattr(res, 'attrs', {}): print(res.attrs['summary'])  # a table with its own short summary (experiment)
     elif hasattr(res, 'to_string'): print(res.to_string(float_format=lambda v: f'{v:.3f}'))  # a DataFrame, printed whole
     elif res is not None: print(res)
     return 0

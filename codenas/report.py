@@ -11,8 +11,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .corpus import CodenasError, atomic_write, build_corpus, load_manifest
-from .eval import SUMMARY_ROWS, evaluate_prompts
+from .corpus import CodenasError, atomic_write, build_corpus, folder_lock, load_manifest
+from .eval import SUMMARY_ROWS, check_sandbox, evaluate_prompts
 from .model import ArchConfig
 from .train import train
 import torch
@@ -127,8 +127,7 @@ def run_one(out:Path, # The experiment folder
               warmup_steps=min(100, max(1, steps // 10)), eval_interval=max(1, steps // p['evals']), eval_tokens=0,
               patience=p['patience'], seed=seed, device=p['device'], progress=False, recipe=p['recipe'], dtype=p['dtype'])
     if ablation: kw['diagnostic_no_causal_mask'] = True
-    resume = (rd/'last'/'state.json').exists()
-    s = train(**kw, resume=resume, overwrite=not resume)
+    s = train(**kw)  # the same command continues the run where it stopped, or starts it
     if not evaluate: return None
     ev = dict(seed=seed, device=p['device'], progress=False, limit=p.get('eval_limit'))
     table = evaluate_prompts(str(rd), p['eval_file'], str(rd/'results.jsonl'), samples=p['samples'], max_chars=p['max_chars'], **ev)
@@ -251,27 +250,30 @@ def data_size_experiment(preset:str='quick', # quick (CPU, minutes) or full (one
                                seeds=tuple(seeds) if seeds else None, device=device, src_dir=src_dir, jobs=jobs), dry)
     if p['device'] == 'auto': p['device'] = 'cuda' if torch.cuda.is_available() else 'cpu'
     out = Path(out or Path('results')/(preset + ('-dry' if dry else '')))
-    out.mkdir(parents=True, exist_ok=True)
-    settings = dict(preset=preset, **p)
-    _check_same_runs(out/'settings.json', settings)
-    with atomic_write(out/'settings.json') as f: json.dump(settings, f, indent=1, default=str)
-    ArchConfig(vocab_size=1, **p['arch']).to_json(out/'arch.json')
-    corpora = {}
-    for mb in sorted(p['tiers']):
-        d = out/'corpus'/f'{mb:g}MB'
-        try: load_manifest(d)
-        except CodenasError: build_corpus(src_dir=p['src_dir'], packages=p['packages'], stdlib=p['stdlib'], val_ratio=p['val_ratio'],
-                                          out_dir=d, target_size_mb=mb, progress=False)
-        corpora[mb] = d
-    if build_only:
-        for d in corpora.values(): tier_xz(d)
-        return pd.DataFrame([dict(tier_target_mb=mb, tier_mb=load_manifest(d)['train']['bytes'] / 1e6, xz_bpb=tier_xz(d)) for mb, d in corpora.items()])
-    df = _run_all(out, corpora, _jobs(p, corpora, ablation), p, not train_only, progress)
-    if train_only: return df
-    paths = [f"results: {out/'results.csv'}"]
-    if report: paths.append(f'report:  {write_report(out)}')
-    df.attrs['summary'] = experiment_summary(df) + '\n\n' + '\n'.join(paths)
-    return df
+    try: out.mkdir(parents=True, exist_ok=True)
+    except OSError as e: raise CodenasError(f'out={str(out)!r}: cannot make the experiment folder ({e.strerror or e})') from None
+    if p['fn_samples'] and not (train_only or build_only): check_sandbox()  # refused before hours of training, not after them
+    with folder_lock(out):  # a second experiment on the same folder is told which process holds it
+        settings = dict(preset=preset, **p)
+        _check_same_runs(out/'settings.json', settings)
+        with atomic_write(out/'settings.json') as f: json.dump(settings, f, indent=1, default=str)
+        ArchConfig(vocab_size=1, **p['arch']).to_json(out/'arch.json')
+        corpora = {}
+        for mb in sorted(p['tiers']):
+            d = out/'corpus'/f'{mb:g}MB'
+            try: load_manifest(d)
+            except CodenasError: build_corpus(src_dir=p['src_dir'], packages=p['packages'], stdlib=p['stdlib'], val_ratio=p['val_ratio'],
+                                              out_dir=d, target_size_mb=mb, progress=False)
+            corpora[mb] = d
+        if build_only:
+            for d in corpora.values(): tier_xz(d)
+            return pd.DataFrame([dict(tier_target_mb=mb, tier_mb=load_manifest(d)['train']['bytes'] / 1e6, xz_bpb=tier_xz(d)) for mb, d in corpora.items()])
+        df = _run_all(out, corpora, _jobs(p, corpora, ablation), p, not train_only, progress)
+        if train_only: return df
+        paths = [f"results: {out/'results.csv'}"]
+        if report: paths.append(f'report:  {write_report(out)}')
+        df.attrs['summary'] = experiment_summary(df) + '\n\n' + '\n'.join(paths)
+        return df
 
 # %% ../nbs/05_report.ipynb #8fa4aeb9
 METRICS = dict(  # column -> (label, kind)
