@@ -263,7 +263,7 @@ def _read_meta(path:Path)->dict|None:
 
 def encode_file(tok:Tokenizer, # Tokenizer to encode with
                 path, # A text file (a corpus's train.txt or val.txt)
-                cache_dir=None, # Folder for token files (default: `tokens` next to the text file)
+                cache_dir:str=None, # Folder for token files (default: `tokens` next to the text file)
                 sha256:str=None, # The text file's SHA-256 if known (a manifest has it); computed otherwise
                 chunk_chars:int=1<<20, # Characters encoded at a time: bounds memory
                )->TokenFile:
@@ -292,7 +292,7 @@ def encode_file(tok:Tokenizer, # Tokenizer to encode with
 
 def encode_corpus(corpus, # A corpus folder (or its manifest.json)
                   tok:Tokenizer, # Tokenizer to encode with
-                  cache_dir=None, # Folder for token files (default: `tokens` next to the text files)
+                  cache_dir:str=None, # Folder for token files (default: `tokens` next to the text files)
                  )->dict: # {'train': TokenFile, 'val': TokenFile}
     "Both splits of a corpus as token files, checked against its manifest and encoded only if not cached"
     m = load_manifest(corpus)
@@ -309,7 +309,7 @@ class RandomWindows:
                  block_size:int, # Tokens per window (T)
                  batch_size:int, # Windows per batch (B)
                  seed:int=0, # Seed of the window offsets
-                 device='cpu', # Where the batches go
+                 device:str='cpu', # Where the batches go
                 ):
         tokens = getattr(tokens, 'tokens', tokens)
         if len(tokens) <= block_size: raise CodenasError(f'block_size={block_size} needs more than {block_size} tokens; the split has {len(tokens)}')
@@ -363,7 +363,7 @@ class ValWindows:
                  block_size:int, # Tokens per window (T); shorter if the split has fewer tokens
                  batch_size:int, # Windows per batch (the last batch may have fewer)
                  byte_lengths:np.ndarray, # UTF-8 bytes per id (see `byte_lengths`)
-                 device='cpu', # Where the batches go
+                 device:str='cpu', # Where the batches go
                 ):
         tokens = getattr(tokens, 'tokens', tokens)
         n = len(tokens)

@@ -36,7 +36,7 @@ def _prepare(src:Path):
 
 def execute_notebook(src, # A notebook
                      dst, # Where the executed copy goes
-                     cwd=None, # Working folder of its kernel (default: the notebook's folder)
+                     cwd:str=None, # Working folder of its kernel (default: the notebook's folder)
                      timeout:int=600, # Seconds a cell may run
                      env:dict=None, # More environment variables for the kernel
                     )->float: # Seconds it took
@@ -201,7 +201,7 @@ def npm_cache()->Path:
     return Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'codenas'/'npm'
 
 def widget_scripts(out, # The site's folder
-                   cache=None, # Where npm installs them once (default: ~/.cache/codenas/npm)
+                   cache:str=None, # Where npm installs them once (default: ~/.cache/codenas/npm)
                   )->list: # Names of the files copied
     "Copy the widget manager (`embed-amd.js` and its fonts) and `require.js` into `out`, installed with npm once"
     cache = Path(cache or npm_cache())

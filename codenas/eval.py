@@ -470,7 +470,7 @@ def complete(model, # A `CodeLM` (see `codenas.train.load_run`)
              seed:int=0, # Seed of the run
              greedy:bool=False, # Greedy decoding (then samples > 1 are identical)
              batch_size:int=32, # Rows per generation batch
-             device='cpu', # Where the model is
+             device:str='cpu', # Where the model is
              progress:bool=False, # Show a progress bar
              max_chars:int=64, # Characters per completion, whatever the tokenizer (the original's 64); None: only the token cap
             )->list[dict]: # One record per sample, in prompt order
@@ -516,7 +516,7 @@ def continuation_bits(model, # A `CodeLM`
                       tok, # Its tokenizer
                       context:str, # What the model is given (a new document: the end-of-document id goes first)
                       target:str, # The text it is scored on
-                      device='cpu', # Where the model is
+                      device:str='cpu', # Where the model is
                       prefix_only:bool=None, # Score each token from its prefix alone; default: for a model without the causal mask
                       batch:int=32, # Windows of equal length run through the model together (the same sums, in less time)
                      )->tuple[float, int, int]: # (bits, UTF-8 bytes of `target`, tokens scored)

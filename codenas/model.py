@@ -136,7 +136,7 @@ def from_json(cls:ArchConfig, src, # Path to an architecture JSON file, or the a
     return cls(**kw)
 
 @patch
-def to_json(self:ArchConfig, path=None, # Where to write the file (atomically); None: only return the object
+def to_json(self:ArchConfig, path:str=None, # Where to write the file (atomically); None: only return the object
             )->dict: # `{"architecture": {...}}` with the original field names
     "The architecture in the original search's format; codenas-only fields appear only when not at their defaults"
     a = {'arch_type': 'transformer', **{JSON_NAMES[k]: getattr(self, k) for k in JSON_NAMES if JSON_NAMES[k] in ORIGINAL_FIELDS},
@@ -167,7 +167,7 @@ def param_count(cfg:ArchConfig, # The architecture
     return total - (wpe + (V*d if head else 0) if non_embedding else 0)
 
 # %% ../nbs/02_model.ipynb #f9cc7efb
-def free_memory(device='cpu', # A torch device or its name
+def free_memory(device:str='cpu', # A torch device or its name
                )->int: # Bytes
     "Memory free for new tensors on `device`: the GPU's free memory, or the host's available memory"
     device = torch.device(device)
@@ -176,7 +176,7 @@ def free_memory(device='cpu', # A torch device or its name
     except (OSError, StopIteration): return os.sysconf('SC_AVPHYS_PAGES') * os.sysconf('SC_PAGE_SIZE')  # not Linux
 
 def check_memory(cfg:ArchConfig, # The architecture
-                 device='cpu', # Where the model would live
+                 device:str='cpu', # Where the model would live
                  training:bool=True, # Weights, gradients and Adam's moments (16 bytes a parameter); False: weights only (4)
                  where:str='architecture', # What to name in the message (a file, a run)
                 ):
@@ -235,7 +235,7 @@ class MLP(nn.Module):
 def rope_cos_sin(pos0:int, # Position of the first token
                  T:int, # Number of tokens
                  head_dim:int, # Features per head (even)
-                 device=None, # Where to build the tables
+                 device:str=None, # Where to build the tables
                  base:float=10000.0, # Wavelength scale of the slowest pair
                 ):
     "Cosines and sines `(T, head_dim)` of the RoPE angles for positions `pos0 .. pos0+T-1`"
@@ -271,7 +271,7 @@ def attn_kwargs(T:int, # Queries, at positions pos0 .. pos0+T-1
                 Tk:int, # Keys, at positions pos0+T-Tk .. pos0+T-1
                 pos0:int, # Position of the first query
                 slopes:torch.Tensor=None, # ALiBi slopes `(nh,)`, or None for no distance bias
-                dtype=torch.float32, # Dtype of the queries (an additive mask must match it)
+                dtype:torch.dtype=torch.float32, # Dtype of the queries (an additive mask must match it)
                 device=None,
                )->dict:
     "Keyword arguments for `F.scaled_dot_product_attention` that hide every key after its query"
@@ -395,7 +395,7 @@ class CodeLM(nn.Module):
         return self.transformer.ln_f(x)  # (B, T, C)
 
     def forward(self, idx, # Token ids `(B, T)`
-                targets=None, # Next-token ids `(B, T)`; IGNORE_INDEX (-100, as in `codenas.dataset`) is not scored
+                targets:torch.Tensor=None, # Next-token ids `(B, T)`; IGNORE_INDEX (-100, as in `codenas.dataset`) is not scored
                 kv_cache:KVCache=None, # Continue after the tokens already in this cache (and add these)
                ):
         "Logits `(B, T, vocab_size)`; with `targets`, `(logits, mean cross-entropy in nats)`"
@@ -422,7 +422,7 @@ class CodeLM(nn.Module):
 
 # %% ../nbs/02_model.ipynb #a1f78a59
 def process_logits(logits, # Next-token logits `(B, V)`
-                   context=None, # Token ids seen so far `(B, T)`, for the repetition penalty
+                   context:torch.Tensor=None, # Token ids seen so far `(B, T)`, for the repetition penalty
                    temperature:float=1.0, # Divide logits by this (> 0; 0 is handled by `sample_next` as greedy)
                    top_k:int=None, # Keep only the k most likely tokens
                    top_p:float=None, # Keep the smallest set of most likely tokens whose probability reaches top_p
@@ -445,7 +445,7 @@ def process_logits(logits, # Next-token logits `(B, V)`
     return logits
 
 def sample_next(logits, # Next-token logits `(B, V)`
-                context=None, # Token ids seen so far `(B, T)`
+                context:torch.Tensor=None, # Token ids seen so far `(B, T)`
                 temperature:float=1.0, # 0: greedy (argmax after the repetition penalty)
                 top_k:int=None, # See `process_logits`
                 top_p:float=None, # See `process_logits`
@@ -474,7 +474,7 @@ def generate(self:CodeLM, idx, # Prompt token ids `(B, T)`, T >= 1
               top_k:int=None, # Sample among the k most likely tokens
               top_p:float=None, # Sample from the smallest set of tokens whose probability reaches top_p
               repetition_penalty:float=1.0, # > 1 discourages tokens already in the prompt or the output
-              stop=None, # A token id or ids: a row ends at its first one (then repeats it until every row has ended)
+              stop:int|list=None, # A token id or ids: a row ends at its first one (then repeats it until every row has ended)
               seed:int=None, # Seed of a private `torch.Generator`: same seed, same output
               use_cache:bool=True, # False: recompute the last block_size tokens at every step (slow reference)
              ): # `(B, T + n)` prompt and continuation, n <= max_new_tokens
@@ -508,7 +508,7 @@ def diagnostic_attn_kwargs(T:int, # Queries, at positions pos0 .. pos0+T-1
                            Tk:int, # Keys, at positions pos0+T-Tk .. pos0+T-1
                            pos0:int, # Position of the first query
                            slopes:torch.Tensor=None, # ALiBi slopes `(nh,)`, or None for no distance bias
-                           dtype=torch.float32, # Dtype of the queries (an additive mask must match it)
+                           dtype:torch.dtype=torch.float32, # Dtype of the queries (an additive mask must match it)
                            device=None,
                           )->dict:
     "DIAGNOSTIC ONLY: `attn_kwargs` without causality, so every query sees every key (the original system's bug)"

@@ -507,7 +507,7 @@ def examples_side_by_side(results_dir, # An experiment folder (results.csv and r
 # %% ../nbs/05_report.ipynb #bc5c3117
 def select(df:pd.DataFrame, # A results table
            tokenizer:str='both', # 'char', 'bpe', or 'both'
-           seed='mean', # A seed, or 'mean' for all seeds (the plots average them)
+           seed:int|str='mean', # A seed, or 'mean' for all seeds (the plots average them)
           )->pd.DataFrame: # The matching rows, ablation rows excluded
     "The runs of one tokenizer (or both) and one seed (or all)"
     d = honest_runs(df)
@@ -615,7 +615,7 @@ def _fits_table(df, targets)->str:
 
 # %% ../nbs/05_report.ipynb #4b4c3ee5
 def write_report(results_dir, # An experiment folder (results.csv and runs/<run>/results.jsonl)
-                 out=None, # HTML file to write (default: results_dir/report.html)
+                 out:str=None, # HTML file to write (default: results_dir/report.html)
                  targets:tuple=(1.2, 1.0), # val bpb targets for the power-law predictions
                  metrics:tuple=REPORT_METRICS, # Columns to plot, one figure each (those missing from the table are skipped)
                  n_examples:int=5, # Prompts in the side-by-side examples

@@ -90,7 +90,7 @@ class LeakError(CodenasError):
 def check_causal(model:torch.nn.Module, # Maps ids `(B, T)` to logits `(B, T, V)`
                  vocab_size:int, # Ids are drawn below this
                  T:int=32, # Sequence length of the probe
-                 device='cpu', # Where the model lives
+                 device:str='cpu', # Where the model lives
                  atol:float=1e-5, # Largest change allowed in a past logit
                 ):
     "Raise `LeakError` if changing tokens after position t changes any logit at positions <= t"
@@ -198,7 +198,7 @@ def _find_checkpoint(path)->Path:
     raise CodenasError(f'{p}: no checkpoint there (expected model.safetensors, config.json and tokenizer.json in it, or in its best/ or last/ folder)')
 
 def load_run(path, # A run folder (its best checkpoint is used, else last) or a checkpoint folder
-             device='cpu', # Where to put the model
+             device:str='cpu', # Where to put the model
             )->tuple: # (model in eval mode, tokenizer, config dict)
     "Load a trained model with its tokenizer and metadata, with no corpus needed"
     ck, dev = _find_checkpoint(path), resolve_device(device)
