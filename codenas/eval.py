@@ -824,7 +824,7 @@ def run_functional(prompt:str, # A whole-function prompt
     "Run prompt + completion (cut at the function end) + test in a bubblewrap sandbox (`sandbox_command`)"
     check_sandbox()
     code = prompt + cut_at_function_end(prompt, completion) + '\n\n' + test + '\n'
-    try: r = subprocess.run(sandbox_command(code, limits), capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    try: r = subprocess.run(sandbox_command(code, limits), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout)  # output unread: a flood cannot fill memory
     except subprocess.TimeoutExpired: return False  # bwrap is killed; its PID namespace, and every process in it, goes with it
     return r.returncode == 0
 

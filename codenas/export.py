@@ -269,6 +269,7 @@ def export(run:str, # A run folder (its best checkpoint) or a checkpoint folder
     try: from transformers import AutoModelForCausalLM
     except ImportError: raise CodenasError('export needs transformers: pip install "codenas[hf]"') from None
     out = Path(out)
+    if (r := Path(run).resolve()) == out.resolve() or out.resolve() in r.parents: raise CodenasError(f'out={str(out)!r} is the run or a folder that holds it: give another --out')
     if out.exists() and (not out.is_dir() or any(out.iterdir())) and not overwrite: raise CodenasError(f'{out} exists and is not empty (pass --overwrite to replace it)')
     model, tok, config = load_run(run)
     hf = to_hf(model, tok.eod_id)

@@ -21,7 +21,7 @@ from .dataset import (IGNORE_INDEX, RandomWindows, ValWindows, bits_per_byte, by
 from .model import ArchConfig, CodeLM, check_memory
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'OPTIMIZERS', 'PEAK_TFLOPS', 'MAX_BPE_VOCAB', 'RECIPES', 'ARCH_DIR', 'lr_at', 'Optimizers',
+__all__ = ['SCHEDULES', 'OPTIMIZERS', 'PEAK_TFLOPS', 'MAX_BPE_VOCAB', 'RECIPES', 'ARCH_DIR', 'RUN_FILES', 'lr_at', 'Optimizers',
            'make_optimizer', 'LeakError', 'check_causal', 'check_val', 'evaluate', 'peak_flops', 'device_name',
            'save_checkpoint', 'load_run', 'read_checkpoint_config', 'load_weights', 'resolve_device', 'cpu_has_bf16',
            'resolve_arch', 'RunLog', 'read_metrics', 'train', 'plot_losses', 'main']
@@ -238,6 +238,9 @@ RECIPES = dict(  # named training recipes, each chosen by the time-to-quality be
 )
 
 def _check_args(a:dict):
+    n = a['experiment_name']
+    if not isinstance(n, str) or n in ('', '.', '..') or Path(n).name != n:
+        raise CodenasError(f'experiment_name={n!r} must be one folder name (no /, not . or ..): the run folder is LOG_DIR/EXPERIMENT_NAME')
     for k in ('max_steps', 'batch_size', 'grad_accum', 'eval_interval', 'log_interval'):
         if not isinstance(a[k], int) or a[k] < 1: raise CodenasError(f'{k}={a[k]!r} must be a positive integer')
     for k in ('lr', 'min_lr', 'weight_decay', 'grad_clip', 'label_smoothing', 'decay_frac', 'leak_floor_bpb', 'leak_max_acc', 'time_budget'):
@@ -423,7 +426,17 @@ def train(arch_json:str='tiny', # Architecture JSON (original format) or a name 
 
 # %% ../nbs/03_train.ipynb #18b3c576
 _MAY_CHANGE = ('max_steps', 'stop_at', 'progress', 'device', 'time_budget', 'resume', 'overwrite', 'compile', 'log_dir', 'experiment_name',
-               'train_path', 'val_path')  # a continued run may differ in these; its data are checked by their hashes instead
+               'train_path', 'val_path', 'arch_json')  # a continued run may differ in these; its data are checked by their hashes, its architecture by value
+RUN_FILES = ('metrics.jsonl', 'tokenizer.json', 'summary.json', 'best', 'last', 'best.tmp', 'last.tmp', 'best.old', 'last.old')  # what a run folder holds
+
+def _arch_name(a:ArchConfig)->dict: return {**a.to_json()['architecture'], 'vocab_size': None}  # the tokenizer sets the vocabulary
+
+def _check_run_folder(run:Path, overwrite:bool):
+    "Refuse to start a run over a folder that holds anything but a run's own files, unless told to throw it away"
+    if overwrite or not run.exists(): return
+    other = sorted(p.name for p in run.iterdir() if p.name not in RUN_FILES)
+    if other: raise CodenasError(f"{run} holds files that are not a run's ({', '.join(other[:3])}{', ...' if len(other) > 3 else ''}): "
+                                 'give another --experiment_name, or --overwrite to throw the folder away')
 
 def _check_log_dir(log_dir):
     try: Path(log_dir).mkdir(parents=True, exist_ok=True)
@@ -437,6 +450,8 @@ def _continued(run:Path, args:dict)->dict|None:
     ck = read_checkpoint_config(run/'last')
     changed = [f'{k}={v!r} (the run has {ck["train"][k]!r})' for k, v in args.items() if k in ck.get('train', {}) and k not in _MAY_CHANGE
                and not (k == 'seq_len' and v is None) and v != ck['train'][k]]
+    if args['arch_json'] != ck['train'].get('arch_json') and _arch_name(ArchConfig.from_json(resolve_arch(args['arch_json']))) != _arch_name(_checkpoint_arch(run/'last', ck)):
+        changed.append(f"arch_json={args['arch_json']!r} (another architecture than the run's)")
     if changed and not args['resume']:
         raise CodenasError(f"{run} holds a run with other settings: {', '.join(changed)}; give its settings to continue it, "
                            '--resume to continue it with its own, --overwrite to replace it, or another --experiment_name')
@@ -477,6 +492,7 @@ def _train(args:dict, run:Path, dev:torch.device, dist:_Dist)->dict:
     T = args['seq_len'] or arch.block_size
     if T > arch.block_size: raise CodenasError(f'seq_len={T} exceeds the architecture\'s max_seq_length={arch.block_size}')
     if args['grad_accum'] % dist.world: raise CodenasError(f"grad_accum={args['grad_accum']} is not divisible by the {dist.world} processes")
+    if not ck and dist.main: _check_run_folder(run, args['overwrite'])
     if not ck and run.exists() and dist.main: shutil.rmtree(run)     # --overwrite, or a run killed before its first checkpoint
     dist.barrier()
     run.mkdir(parents=True, exist_ok=True)

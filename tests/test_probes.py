@@ -262,6 +262,28 @@ def test_rerun_same_command_continues(w, capsys):
     assert main(args) == 0
     assert main([*args, '--max_steps', '3', '--resume']) == 0
 
+@pytest.mark.parametrize('name', ['', '.', '..', 'a/b', '/tmp/x'])
+def test_experiment_name_is_one_folder(w, capsys, name):
+    "A run name that would make LOG_DIR itself, or a folder outside it, the run folder is refused before anything is touched"
+    (w/'runs'/'keep.txt').write_text('mine')
+    one_line_error(['train', *TRAIN(w), '--log_dir', str(w/'runs'), '--experiment_name', name, '--overwrite'], capsys, contains=('experiment_name',))
+    assert (w/'runs'/'keep.txt').read_text() == 'mine' and (w/'runs'/'ref'/'last').exists()
+
+def test_foreign_folder_not_thrown_away(w, capsys):
+    "A folder that holds anything but a run's files is not deleted to start a run there; --overwrite says to"
+    d = w/'runs'/'notarun'; d.mkdir(); (d/'thesis.tex').write_text('years of work')
+    one_line_error(['train', *TRAIN(w), '--log_dir', str(w/'runs'), '--experiment_name', 'notarun'], capsys, contains=('thesis.tex', '--overwrite'))
+    assert (d/'thesis.tex').read_text() == 'years of work'
+
+def test_same_architecture_by_another_path_continues(w, capsys):
+    "The architecture is compared by value: the same file by a relative path continues the run; another architecture is refused"
+    args = ['train', *TRAIN(w), '--log_dir', str(w/'runs'), '--experiment_name', 'bypath']
+    assert main(args) == 0
+    rel = os.path.relpath(w/'arch.json')
+    assert main([a if a != str(w/'arch.json') else rel for a in args] + ['--max_steps', '3']) == 0
+    other = arch_with(w, 'wider', hidden_dim=64)
+    one_line_error([a if a != str(w/'arch.json') else str(other) for a in args] + ['--max_steps', '4'], capsys, contains=('arch_json', 'another architecture'))
+
 def test_non_finite_loss_stops(w, capsys):
     "N10: --lr 1e30 diverges; training stops with one line and no NaN checkpoint is saved as best"
     args = ['train', *TRAIN(w), '--lr', '1e30', '--min_lr', '0', '--warmup_steps', '0', '--max_steps', '3', '--log_interval', '1',
@@ -321,7 +343,7 @@ def _procs_with(marker:str)->list:
 
 FN = 'def f(x):\n    """Return x."""\n    '
 
-@pytest.mark.parametrize('payload', ['write_outside', 'read_outside', 'socket', 'survivor', 'survivor_quiet', 'fork_bomb', 'allocate_10gb'])
+@pytest.mark.parametrize('payload', ['flood', 'write_outside', 'read_outside', 'socket', 'survivor', 'survivor_quiet', 'fork_bomb', 'allocate_10gb'])
 def test_sandbox_contains(tmp_path, sandbox, payload):
     from codenas.eval import run_functional
     import socket
@@ -329,6 +351,7 @@ def test_sandbox_contains(tmp_path, sandbox, payload):
     listener = socket.socket(); listener.bind(('127.0.0.1', 0)); listener.listen(); listener.setblocking(False)
     port = listener.getsockname()[1]
     test = dict(
+        flood='import os\nwhile True: os.write(1, b"x" * 2**20)',
         write_outside=f'open({str(tmp_path/"pwned")!r}, "w").write("x")\nopen({str(Path.cwd()/"pwned_sandbox")!r}, "w").write("x")',
         read_outside=f'assert open({str(secret)!r}).read() == "host only"',
         socket=f'import socket\nsocket.create_connection(("127.0.0.1", {port}), timeout=1)',
