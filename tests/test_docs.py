@@ -53,6 +53,8 @@ PAGE_JS = """() => {
           ids: [...document.querySelectorAll('[id]')].map(e => e.id),
           images: imgs.length, drawn: imgs.filter(i => i.complete && i.naturalWidth > 0 && vis(i)).length,
           views: document.querySelectorAll('%s').length,
+          fonts: [...new Set([...document.querySelectorAll('main h1, main h2, main p, main li, main th, .widget-label, .widget-inline-hbox label, nav.site-nav a')]
+                  .map(e => getComputedStyle(e).fontFamily))],
           widgets: [...document.querySelectorAll('%s')].filter(s => s.parentElement.querySelector('.widget-subarea')).length};
 }""" % (WIDGET_VIEW, WIDGET_VIEW)
 
@@ -92,6 +94,12 @@ def test_every_page_loads_offline_without_errors(site, visits):
     assert visits['index.html']['nav'][0] == 'index.html'
     bad = {p: v['errors'] + v['blocked'] for p, v in visits.items() if v['errors'] or v['blocked']}
     assert not bad, f'console errors or requests leaving the machine: {bad}'
+
+def test_one_font_family_and_only_the_site(visits, site):
+    "Headings, prose, tables, widget labels and the sidebar in one font family; the build folder holds only the site"
+    assert {p: v['fonts'] for p, v in visits.items() if len(v['fonts']) != 1} == {}
+    assert len({f for v in visits.values() for f in v['fonts']}) == 1
+    assert not [p.relative_to(site) for p in site.rglob('*.ipynb')], 'executed notebooks belong outside the site'
 
 def test_plots_are_drawn_images(visits):
     assert {p: (v['drawn'], v['images']) for p, v in visits.items() if v['drawn'] < v['images']} == {}
