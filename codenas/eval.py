@@ -378,7 +378,7 @@ def completion_metrics(prompt:str, # The prompt
     return m
 
 # %% ../nbs/04_eval.ipynb #3c43419f
-PROMPT_DIR = Path(codenas.__file__).resolve().parent.parent/'data'/'prompts'  # in a source checkout
+PROMPT_DIR = Path(codenas.__file__).resolve().parent/'data'/'prompts'  # package data: in a wheel as in a checkout
 PROMPT_KINDS = dict(line='a one-line block header (a line of code ending in `:`)',
                     function='a documented function (signature and docstring)')  # the prompt sets, and the human code each stands beside
 _DEF_NAME = re.compile(r'^[ \t]*(?:async[ \t]+)?def[ \t]+([^\W\d]\w*)', re.M)

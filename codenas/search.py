@@ -27,7 +27,7 @@ __all__ = ['SPACE_DIR', 'GENES', 'NOT_SEARCHABLE', 'PRESETS', 'OBJECTIVES', 'MAX
            'search']
 
 # %% ../nbs/06_search.ipynb #08f39bff
-SPACE_DIR = Path(codenas.__file__).resolve().parent.parent/'data'/'search'  # in a source checkout
+SPACE_DIR = Path(codenas.__file__).resolve().parent/'data'/'search'  # package data: in a wheel as in a checkout
 GENES = tuple(j for j in JSON_NAMES.values() if j not in ('vocab_size', 'quantization', 'pruning_ratio'))  # the fields a space may search
 NOT_SEARCHABLE = dict(vocab_size='the tokenizer sets it', quantization='codenas trains float models only',
                       pruning_ratio='codenas does not prune', arch_type="'transformer' is the only one")

@@ -288,7 +288,7 @@ def _autocast(device:torch.device, dtype:str):
     return (lambda: torch.autocast(device.type, dtype=getattr(torch, dtype))), dtype
 
 # %% ../nbs/03_train.ipynb #99ab85af
-ARCH_DIR = Path(codenas.__file__).resolve().parent.parent/'data'/'archs'  # in a source checkout
+ARCH_DIR = Path(codenas.__file__).resolve().parent/'data'/'archs'  # package data: in a wheel as in a checkout (where data/ links to it)
 
 def resolve_arch(arch_json:str, # A JSON file, or the name of one in `data/archs` (tiny, small, base, codenas_best_current)
                 )->Path:
