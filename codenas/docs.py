@@ -150,11 +150,10 @@ TEMPLATE = """{%- extends 'index.html.j2' -%}
 {% block body_footer %}<footer class="site-footer">{{ resources.site.footer }}</footer></main></body>{% endblock %}
 """  # nbconvert's lab page, with the sidebar and title block, and nothing loaded from a CDN
 
-CSS = """:root { --jp-ui-font-family: system-ui, sans-serif; --jp-content-font-family: system-ui, sans-serif; --jp-widgets-font-family: system-ui, sans-serif; }
-body.jp-Notebook { margin: 0; padding: 0; font-family: system-ui, sans-serif; }
-.jupyter-widgets, .widget-label, .widget-inline-hbox, .widget-html-content, .site-title { font-family: system-ui, sans-serif; }
+CSS = """body.jp-Notebook { margin: 0; padding: 0; font-family: var(--jp-content-font-family); }
+.jupyter-widgets, .widget-label, .widget-inline-hbox, .widget-html-content, .site-title { font-family: var(--jp-content-font-family); }
 nav.site-nav { position: fixed; top: 0; bottom: 0; left: 0; width: 15rem; overflow-y: auto; padding: 1rem .8rem;
-  background: #f5f6f8; border-right: 1px solid #dde; font: 15px/1.4 system-ui, sans-serif; box-sizing: border-box; }
+  background: #f5f6f8; border-right: 1px solid #dde; font: 15px/1.4 var(--jp-content-font-family); box-sizing: border-box; }
 nav.site-nav .site-name { display: block; font-size: 1.3rem; font-weight: 600; margin: 0 .4rem 1rem; color: #222; text-decoration: none; }
 nav.site-nav a.page { display: block; padding: .3rem .5rem; margin: 1px 0; border-radius: 4px; color: #2c3e50; text-decoration: none; }
 nav.site-nav a.page:hover { background: #e4e8ee; }
