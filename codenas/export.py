@@ -14,7 +14,7 @@ from .corpus import EOD, CodenasError
 from .dataset import UNK_CHAR, CharTokenizer, Tokenizer
 from .model import GLU_ACTIVATIONS, ArchConfig, CodeLM
 from .train import load_run
-from .report import METRICS, REPORT_METRICS
+from .report import METRICS, REPORT_METRICS, honest_runs, read_results_table
 
 # %% auto #0
 __all__ = ['HF_ACTS', 'HF_TARGETS', 'ROPE', 'hf_model_type', 'hf_config', 'hf_state_dict', 'to_hf', 'max_logit_diff',
@@ -212,9 +212,7 @@ def _tiers_table(run_dir:Path)->str:
     "The experiment's runs but its diagnostics (from its results.csv, when the run lies in EXPERIMENT/runs/NAME), this one marked"
     csv = run_dir.parent.parent/'results.csv'
     if run_dir.parent.name != 'runs' or not csv.exists(): return ''
-    import pandas as pd
-    df = pd.read_csv(csv)
-    if 'ablation' in df: df = df[~df.ablation.astype(bool)]  # the no-causal-mask diagnostic runs are no tier's model
+    df = honest_runs(read_results_table(csv))  # the no-causal-mask diagnostic runs are no tier's model
     rows = [f"| {'**' + r.run + '**' if r.run == run_dir.name else r.run} | {r.tier_mb:.2f} | {r.tokenizer} | {r.seed} | {r.val_bpb:.3f} |" for r in df.itertuples()]
     return '\n'.join(['| run | tier (MB) | tokenizer | seed | val bits per byte |', '|---|---|---|---|---|', *rows])
 

@@ -207,11 +207,12 @@ def _run_all(out:Path, corpora:dict, jobs:list, p:dict, evaluate:bool, progress:
     jobs_left = [j for j in jobs if j[0] not in rows]
     parallel = p['jobs'] > 1 and len(jobs_left) > 1
     prog = _Progress(out, len(jobs), len(rows), _steps(p), p['jobs'] if parallel else 1, progress)
+    def ended(name, row): done(name, row); prog.finished(name, row)
     try:
         if not parallel:
             for name, mb, tk, sd, abl in jobs_left:
                 prog.active = [name]
-                done(name, row := run_one(out, name, corpora[mb], tk, sd, p, abl, evaluate)); prog.finished(name, row)
+                ended(name, run_one(out, name, corpora[mb], tk, sd, p, abl, evaluate))
         else:
             from concurrent.futures import ProcessPoolExecutor, wait, FIRST_COMPLETED
             import multiprocessing as mp
@@ -221,9 +222,9 @@ def _run_all(out:Path, corpora:dict, jobs:list, p:dict, evaluate:bool, progress:
                 try:
                     pending = set(futs)
                     while pending:
-                        ended, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+                        finished, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
                         prog.active = [futs[f] for f in futs if f.running() and (out/'runs'/futs[f]/'metrics.jsonl').exists()]
-                        for f in ended: done(futs[f], row := f.result()); prog.finished(futs[f], row)
+                        for f in finished: ended(futs[f], f.result())
                 except BaseException:
                     ex.shutdown(wait=True, cancel_futures=True)  # the runs under way finish their step; queued ones never start
                     raise
