@@ -19,10 +19,10 @@ import torch
 
 # %% auto #0
 __all__ = ['PRESETS', 'PRESET_DEFAULTS', 'METRICS', 'GEN_METRICS', 'SUMMARY_COLUMNS', 'SUCCESS_CRITERIA', 'REPORT_METRICS',
-           'TABLE_COLUMNS', 'xz_bpb', 'tier_xz', 'run_one', 'data_size_experiment', 'read_results_table', 'honest_runs',
-           'tokenizers', 'tier_label', 'tier_summary', 'experiment_summary', 'plot_metric', 'plot_all', 'fit_power_law',
-           'predict_size_for', 'success_table', 'human_band_tiers', 'examples_side_by_side', 'select', 'results_widget',
-           'provenance', 'write_report']
+           'TABLE_COLUMNS', 'xz_bpb', 'tier_xz', 'train_kwargs', 'run_one', 'data_size_experiment',
+           'read_results_table', 'honest_runs', 'tokenizers', 'tier_label', 'tier_summary', 'experiment_summary',
+           'plot_metric', 'plot_all', 'fit_power_law', 'predict_size_for', 'success_table', 'human_band_tiers',
+           'examples_side_by_side', 'select', 'results_widget', 'provenance', 'write_report']
 
 # %% ../nbs/05_report.ipynb #8814332f
 PRESETS = dict(
@@ -105,7 +105,23 @@ def _table_row(table:pd.DataFrame, names:dict, prefix:str)->dict:
                     f'human_{k}': r['human'], f'human_{k}_lo': r['human_lo'], f'human_{k}_hi': r['human_hi']})
     return row
 
-def _steps(p:dict)->int: return max(1, p['tokens_per_run'] // (p['batch_size'] * p['arch']['block_size']))  # training steps of every run
+def _steps(p:dict, block_size:int=None)->int: return max(1, p['tokens_per_run'] // (p['batch_size'] * (block_size or p['arch']['block_size'])))  # training steps of a run
+
+def train_kwargs(arch_json, # The run's architecture file
+                 name:str, # Run name: its folder under LOG_DIR
+                 m:dict, # The corpus manifest (`load_manifest`)
+                 tok_kind:str, # 'char' or 'bpe'
+                 seed:int, # Seed of the run
+                 p:dict, # Experiment settings: tokens_per_run, batch_size, lr, evals, patience, recipe, dtype, device, bpe_vocab
+                 log_dir, # Folder of the runs
+                 block_size:int=None, # The architecture's context (default: the experiment's)
+                )->dict: # Keyword arguments of `train`
+    "The `train` call of one run at an experiment's per-run budget in tokens: the same for the study's runs and for any run compared with them"
+    steps = _steps(p, block_size)
+    return dict(arch_json=str(arch_json), experiment_name=name, train_path=m['train_path'], val_path=m['val_path'], log_dir=str(log_dir),
+                max_steps=steps, tokenizer=tok_kind, vocab_size=p['bpe_vocab'], batch_size=p['batch_size'], lr=p['lr'], min_lr=p['lr'] / 10,
+                warmup_steps=min(100, max(1, steps // 10)), eval_interval=max(1, steps // p['evals']), eval_tokens=0,
+                patience=p['patience'], seed=seed, device=p['device'], progress=False, recipe=p['recipe'], dtype=p['dtype'])
 
 def run_one(out:Path, # The experiment folder
             name:str, # Run name
@@ -119,13 +135,9 @@ def run_one(out:Path, # The experiment folder
     "Train and evaluate one run, or return its saved row if it already finished"
     rd = out/'runs'/name
     if (rd/'done.json').exists(): return json.loads((rd/'done.json').read_text())
-    arch = out/'arch.json'
     m = load_manifest(corpus)
     T, B, steps = p['arch']['block_size'], p['batch_size'], _steps(p)
-    kw = dict(arch_json=str(arch), experiment_name=name, train_path=m['train_path'], val_path=m['val_path'], log_dir=str(out/'runs'),
-              max_steps=steps, tokenizer=tok_kind, vocab_size=p['bpe_vocab'], batch_size=B, lr=p['lr'], min_lr=p['lr'] / 10,
-              warmup_steps=min(100, max(1, steps // 10)), eval_interval=max(1, steps // p['evals']), eval_tokens=0,
-              patience=p['patience'], seed=seed, device=p['device'], progress=False, recipe=p['recipe'], dtype=p['dtype'])
+    kw = train_kwargs(out/'arch.json', name, m, tok_kind, seed, p, out/'runs')
     if ablation: kw['diagnostic_no_causal_mask'] = True
     s = train(**kw)  # the same command continues the run where it stopped, or starts it
     if not evaluate: return None

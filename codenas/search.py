@@ -146,13 +146,16 @@ PRESETS = dict(
                eval_tokens=32768, latency_tokens=32, latency_repeats=5, device='cpu', time_budget=540, heartbeat=5),
     full=dict(space='full', trials=36, population=12, steps=250, eta=3, rungs=2, batch_size=64, seq_len=None, lr=2e-3,
               eval_tokens=262144, latency_tokens=64, latency_repeats=5, device='auto', time_budget=480, heartbeat=10),
+    cpu=dict(space='cpu', trials=27, population=9, steps=24, eta=3, rungs=3, batch_size=32, seq_len=None, lr=3e-3, recipe='fast',
+             train_path='results/cpu/corpus/7.92MB/train.txt', eval_tokens=262144, latency_tokens=32, latency_repeats=5, device='cpu',
+             time_budget=None, heartbeat=10),
 )
 OBJECTIVES = dict(bpb='val_bpb', params='params', latency='latency_ms')  # objective -> its column in the results
 
 # %% ../nbs/06_search.ipynb #e246fbd5
 def _settings(preset:str, overrides:dict, dry:bool)->dict:
     if preset not in PRESETS: raise CodenasError(f"preset={preset!r} is not one of {', '.join(PRESETS)}")
-    p = {**PRESETS[preset], 'objectives': list(OBJECTIVES)}
+    p = {'recipe': 'classic', **PRESETS[preset], 'objectives': list(OBJECTIVES)}  # the presets without one keep the recipe their results used
     if dry: p.update({k: PRESETS['tiny'][k] for k in ('trials', 'population', 'steps', 'batch_size', 'eval_tokens', 'latency_tokens',
                                                       'latency_repeats', 'heartbeat')}, seq_len=32, time_budget=None, dry=True)
     p.update({k: v for k, v in overrides.items() if v is not None})            # explicit values win, over dry's too
@@ -214,10 +217,10 @@ def _corpus_id(train_path:str|None, val_path:str|None)->dict:
 def _check_same(study, p:dict):
     "Record the settings that make scores comparable on a new study; refuse to continue a study made with others"
     want = json.loads(json.dumps({k: p[k] for k in ('space', 'steps', 'eta', 'rungs', 'batch_size', 'seq_len', 'lr', 'eval_tokens', 'latency_tokens',
-                                                    'latency_repeats', 'objectives', 'seed', 'corpus', 'device_name')}))
+                                                    'latency_repeats', 'objectives', 'seed', 'corpus', 'device_name', 'recipe')}))
     have = study.user_attrs.get('settings')
     if have is None: study.set_user_attr('settings', want); return
-    diff = [k for k in want if have.get(k) != want[k]]
+    diff = [k for k in want if have.get(k, 'classic' if k == 'recipe' else None) != want[k]]  # studies from before recipes were classic
     if diff: raise CodenasError(f"study {study.study_name!r} was started with other {', '.join(diff)}: use another --out or --study_name, or its settings")
 
 # %% ../nbs/06_search.ipynb #675a7e13
@@ -446,6 +449,7 @@ def search(preset:str='quick', # tiny (the docs' lesson, seconds), quick (2-core
            val_path:str=None, # Val text; default: val.txt next to TRAIN_PATH
            device:str=None, # cpu, cuda, cuda:1, auto (default: the preset's)
            seed:int=0, # Seed of the sampler and of every training run
+           worker:int=0, # This worker's number among those sharing the study (0, 1, ...): its sampler draws from seed+worker, so workers propose different candidates
            dry:bool=False, # Check the code path: the preset's space at its two smallest depths and widths, tiny's budgets (TRIALS and TIME_BUDGET, if given, still apply)
            progress:bool=None, # One line per trial on stderr; default: on unless in quick mode (tests)
           )->dict: # Trials per rung, the front's size, the best candidate, the honesty verdicts and the candidates given up
@@ -463,8 +467,12 @@ def search(preset:str='quick', # tiny (the docs' lesson, seconds), quick (2-core
     verbosity = optuna.logging.get_verbosity(); optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
         studies = [optuna.create_study(storage=stor, study_name=f'{study_name}-rung{r}', directions=['minimize']*len(p['objectives']), load_if_exists=True,
-                                       sampler=optuna.samplers.NSGAIISampler(population_size=p['population'], seed=seed) if r == 0 else optuna.samplers.RandomSampler(seed))
+                                       sampler=optuna.samplers.NSGAIISampler(population_size=p['population'], seed=seed + worker) if r == 0 else optuna.samplers.RandomSampler(seed + worker))
                    for r in range(p['rungs'])]
+        own = p.pop('train_path', None)                                          # the cpu preset's: the CPU study's 7.92 MB tier
+        if train_path is None and own is not None and not Path(own).is_file():
+            raise CodenasError(f'{own} not found: the {preset} preset searches the CPU study\'s corpus (make it with `codenas experiment --preset cpu`)')
+        train_path = train_path or own
         tp, vp = (train_path, val_path) if train_path is not None else map(str, _default_corpus())  # once, not in every trial
         p['corpus'] = _corpus_id(tp, vp)
         _check_same(studies[0], p)
