@@ -8,6 +8,7 @@ Docs: https://codenas.github.io/codenas/search.html.md"""
 from __future__ import annotations
 import itertools, json, math, os, shutil, socket, sys, time, warnings
 from collections import Counter
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 import numpy as np
@@ -16,15 +17,16 @@ import torch
 import optuna
 from optuna.trial import TrialState
 import codenas
-from .corpus import CodenasError, atomic_write, folder_lock, is_quick, sha256_file
+from .corpus import CodenasError, atomic_write, folder_lock, is_quick, load_manifest, sha256_file
 from .model import JSON_NAMES, ORIGINAL_FIELDS, ArchConfig, CodeLM
-from .train import _default_corpus, _swap_in, device_name, load_run, resolve_device, train
+from .train import ARCH_DIR, _default_corpus, _swap_in, device_name, load_run, resolve_device, train
 
 # %% auto #0
-__all__ = ['SPACE_DIR', 'GENES', 'NOT_SEARCHABLE', 'PRESETS', 'OBJECTIVES', 'MAX_FAILS', 'BEST_TOL', 'arch_from', 'load_space',
-           'measure_latency', 'pareto_ranks', 'crowding_distance', 'select_best', 'spearman', 'train_candidate',
-           'search_table', 'honesty_checks', 'pick_best', 'arch_record', 'plot_front', 'plot_search', 'write_outputs',
-           'search']
+__all__ = ['SPACE_DIR', 'GENES', 'NOT_SEARCHABLE', 'PRESETS', 'OBJECTIVES', 'SCHEMA_LOCK', 'MAX_FAILS', 'BEST_TOL', 'VALIDATE',
+           'arch_from', 'load_space', 'measure_latency', 'pareto_ranks', 'crowding_distance', 'select_best', 'spearman',
+           'train_candidate', 'schema_lock', 'open_studies', 'search_table', 'honesty_checks', 'pick_best',
+           'arch_record', 'plot_front', 'plot_search', 'write_outputs', 'search', 'non_embedding_params',
+           'validation_table', 'bootstrap_spearman', 'validation_checks', 'plot_validation', 'validate_search']
 
 # %% ../nbs/06_search.ipynb #08f39bff
 SPACE_DIR = Path(codenas.__file__).resolve().parent/'data'/'search'  # package data: in a wheel as in a checkout
@@ -191,6 +193,8 @@ def train_candidate(arch:ArchConfig, # The architecture (its vocab_size is repla
                 tokens=s['tokens'], train_seconds=s['train_seconds'], vocab_size=tok.vocab_size)
 
 # %% ../nbs/06_search.ipynb #b8d4a26d
+SCHEMA_LOCK = 0x636f6465  # the advisory lock's key: 'code' in ASCII
+
 def _wal(conn, _):
     cur = conn.cursor(); cur.execute('PRAGMA journal_mode=WAL'); cur.execute('PRAGMA synchronous=NORMAL'); cur.close()
 
@@ -206,6 +210,43 @@ def _storage(url:str, heartbeat:int):
         except Exception as e: raise CodenasError(f'storage={url!r}: {type(e).__name__}: {e}') from None
     if url.startswith('sqlite'): sqlalchemy.event.listen(st.engine, 'connect', _wal); st.engine.dispose()  # new connections only
     return st
+
+@contextmanager
+def schema_lock(url:str, # An Optuna storage URL
+                wait:float=600, # Seconds to wait for another worker's lock
+               ):
+    "Hold the storage's creation lock: a file lock beside an SQLite database, an advisory lock in PostgreSQL or MySQL"
+    import sqlalchemy
+    try: u = sqlalchemy.engine.make_url(url)
+    except sqlalchemy.exc.ArgumentError as e: raise CodenasError(f'storage={url!r}: {e}') from None
+    kind = u.get_backend_name()
+    if kind == 'sqlite' and u.database not in (None, '', ':memory:'):
+        with folder_lock(Path(u.database), wait=True): yield
+        return
+    if kind not in ('postgresql', 'mysql'): yield; return                       # no other worker can reach it, or no lock we know
+    take, give = (('SELECT pg_advisory_lock(:k)', 'SELECT pg_advisory_unlock(:k)') if kind == 'postgresql' else
+                  ('SELECT GET_LOCK(:k, :w)', 'SELECT RELEASE_LOCK(:k)'))
+    eng = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool)
+    try: conn = eng.connect(); conn.execute(sqlalchemy.text(take), dict(k=SCHEMA_LOCK if kind == 'postgresql' else str(SCHEMA_LOCK), w=wait))
+    except Exception as e: eng.dispose(); raise CodenasError(f'storage={url!r}: {type(e).__name__}: {e}'.splitlines()[0]) from None
+    try: yield
+    finally:
+        try: conn.execute(sqlalchemy.text(give), dict(k=SCHEMA_LOCK if kind == 'postgresql' else str(SCHEMA_LOCK)))
+        finally: conn.close(); eng.dispose()                                   # a closed session releases its advisory lock anyway
+
+def open_studies(url:str, # The storage URL
+                 study_name:str, # Rung r is the study NAME-rungR
+                 p:dict, # Settings (population, rungs, objectives, heartbeat, and those `_check_same` records)
+                 seed:int, # The samplers' seed (the search's seed plus the worker's number)
+                )->tuple: # (storage, the rung studies)
+    "Open, or make, a search's storage and rung studies under `schema_lock`: workers that start together on a new database take turns"
+    with schema_lock(url):
+        stor = _storage(url, p['heartbeat'])
+        studies = [optuna.create_study(storage=stor, study_name=f'{study_name}-rung{r}', directions=['minimize']*len(p['objectives']), load_if_exists=True,
+                                       sampler=optuna.samplers.NSGAIISampler(population_size=p['population'], seed=seed) if r == 0 else optuna.samplers.RandomSampler(seed))
+                   for r in range(p['rungs'])]
+        _check_same(studies[0], p)                   # the first worker records the settings; the others are held to them
+    return stor, studies
 
 def _corpus_id(train_path:str|None, val_path:str|None)->dict:
     "The texts scores are measured on, by content: the SHA-256 of train and val, as a corpus manifest records them"
@@ -234,16 +275,28 @@ def _objective(trial, rung:int, ctx:dict)->list:
     arch = arch_from({k: trial.suggest_categorical(k, v) if len(v) > 1 else v[0] for k, v in p['space'].items()})
     key = arch.to_json()['architecture']
     trial.set_user_attr('candidate', trial.user_attrs.get('candidate', trial.number))
-    twin = next((t for t in trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)) if t.user_attrs.get('arch') == key), None)
+    trial.set_user_attr('arch', key)                  # now: a worker that proposes it meanwhile waits for this trial instead of training it too
+    twin = _twin(trial, key, p['heartbeat'])
     trial.set_user_attr('duplicate_of', None if twin is None else twin.number)  # set either way: a retry inherits its original's
     if twin is not None: res = twin.user_attrs['result']
     else: res = train_candidate(arch, ctx['out']/'runs'/f'r{rung}-t{trial.number:04d}', p['steps']*p['eta']**rung, p,
                                 ctx['train_path'], ctx['val_path'], p['seed'])
-    trial.set_user_attr('arch', key); trial.set_user_attr('result', res)
+    trial.set_user_attr('result', res)
     if p['progress']:
         note = f'same architecture as trial {twin.number}' if twin is not None else f'{time.time() - t0:.1f} s'
         print(f"rung {rung} trial {trial.number}: bpb {res['val_bpb']:.3f}, {res['params']:,} params, {res['latency_ms']:.2f} ms/token ({note})", file=sys.stderr)
     return [res[OBJECTIVES[o]] for o in p['objectives']]
+
+def _twin(trial, key:dict, heartbeat:int):
+    "A finished trial of this architecture, after waiting for any earlier-numbered trial that is training it now; None if there is none"
+    while True:
+        ts = trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.RUNNING))
+        done = [t for t in ts if t.state == TrialState.COMPLETE and t.user_attrs.get('arch') == key and 'result' in t.user_attrs]
+        if done: return done[0]
+        if not any(t.number < trial.number and t.user_attrs.get('arch') == key for t in ts if t.state == TrialState.RUNNING): return None
+        time.sleep(heartbeat)
+        with warnings.catch_warnings():               # a dead worker's trial stops RUNNING once its heartbeat is stale
+            warnings.simplefilter('ignore'); optuna.storages.fail_stale_trials(trial.study)
 
 def _distinct(study, counts:Counter=None)->list:
     "The finished trials of a study, one per architecture (the first); `counts`, if given, gains each architecture's number of finished trials"
@@ -452,8 +505,9 @@ def search(preset:str='quick', # tiny (the docs' lesson, seconds), quick (2-core
            worker:int=0, # This worker's number among those sharing the study (0, 1, ...): its sampler draws from seed+worker, so workers propose different candidates
            dry:bool=False, # Check the code path: the preset's space at its two smallest depths and widths, tiny's budgets (TRIALS and TIME_BUDGET, if given, still apply)
            progress:bool=None, # One line per trial on stderr; default: on unless in quick mode (tests)
+           validate:bool=False, # Then retrain the promoted candidates at the full per-run budget of the preset's experiment (`validate_search`)
           )->dict: # Trials per rung, the front's size, the best candidate, the honesty verdicts and the candidates given up
-    "Multi-objective, multi-fidelity architecture search: NSGA-II at a short budget, successive halving to longer ones"
+    "Multi-objective, multi-fidelity architecture search: NSGA-II at a short budget, successive halving to longer ones; then, if asked, its validation"
     p = _settings(preset, dict(trials=trials, time_budget=time_budget, objectives=objectives, space=space, device=device), dry)
     sp = load_space(p['space'])
     if dry: sp = {k: sorted(v)[:2] if k in ('num_layers', 'hidden_dim') else v for k, v in sp.items()}
@@ -462,20 +516,16 @@ def search(preset:str='quick', # tiny (the docs' lesson, seconds), quick (2-core
     out = Path(out or Path('results')/f"search_{preset}{'-dry' if dry else ''}")
     try: out.mkdir(parents=True, exist_ok=True)
     except OSError as e: raise CodenasError(f'out={str(out)!r}: cannot make the output folder ({e.strerror})') from None
-    with folder_lock(out/'search.db', wait=True):  # workers that start together create the database schema one at a time
-        stor = _storage(storage or f"sqlite:///{(out/'search.db').resolve()}", p['heartbeat'])
-    verbosity = optuna.logging.get_verbosity(); optuna.logging.set_verbosity(optuna.logging.WARNING)
+    own = p.pop('train_path', None)                                              # the cpu preset's: the CPU study's 7.92 MB tier
+    if train_path is None and own is not None and not Path(own).is_file():
+        raise CodenasError(f'{own} not found: the {preset} preset searches the CPU study\'s corpus (make it with `codenas experiment --preset cpu`)')
+    train_path = train_path or own
+    tp, vp = (train_path, val_path) if train_path is not None else map(str, _default_corpus())  # once, not in every trial
+    p['corpus'] = _corpus_id(tp, vp)
+    stor, verbosity = None, optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
-        studies = [optuna.create_study(storage=stor, study_name=f'{study_name}-rung{r}', directions=['minimize']*len(p['objectives']), load_if_exists=True,
-                                       sampler=optuna.samplers.NSGAIISampler(population_size=p['population'], seed=seed + worker) if r == 0 else optuna.samplers.RandomSampler(seed + worker))
-                   for r in range(p['rungs'])]
-        own = p.pop('train_path', None)                                          # the cpu preset's: the CPU study's 7.92 MB tier
-        if train_path is None and own is not None and not Path(own).is_file():
-            raise CodenasError(f'{own} not found: the {preset} preset searches the CPU study\'s corpus (make it with `codenas experiment --preset cpu`)')
-        train_path = train_path or own
-        tp, vp = (train_path, val_path) if train_path is not None else map(str, _default_corpus())  # once, not in every trial
-        p['corpus'] = _corpus_id(tp, vp)
-        _check_same(studies[0], p)
+        stor, studies = open_studies(storage or f"sqlite:///{(out/'search.db').resolve()}", study_name, p, seed + worker)
         with atomic_write(out/'settings.json') as f: f.write(json.dumps(dict(preset=preset, study_name=study_name, train_path=train_path, **p), indent=1) + '\n')
         ctx, t0 = dict(p=p, out=out, train_path=tp, val_path=vp), time.time()
         for r, st in enumerate(studies):
@@ -485,5 +535,232 @@ def search(preset:str='quick', # tiny (the docs' lesson, seconds), quick (2-core
             deadline = None if p['time_budget'] is None else time.time() + (p['time_budget'] - (time.time() - t0)) / (p['rungs'] - r)
             _run_rung(st, lambda t, r=r: _objective(t, r, ctx), None if r else p['trials'], deadline, p['heartbeat'],
                       refill=(lambda r=r: _promote(studies[r-1], studies[r], p['eta'])) if r else None)
-        return write_outputs(studies, out, p)
-    finally: optuna.logging.set_verbosity(verbosity); stor.engine.dispose()  # closing the connections folds SQLite's log back into the file
+        res = write_outputs(studies, out, p)
+    finally:
+        optuna.logging.set_verbosity(verbosity)
+        if stor is not None: stor.engine.dispose()  # closing the connections folds SQLite's log back into the file
+    if validate: res['validation'] = validate_search(out, preset, progress=p['progress'])['verdicts']
+    return res
+
+# %% ../nbs/06_search.ipynb #fab769fa
+VALIDATE = dict(  # a preset's validation: the data-size experiment whose per-run budget, corpus tier and runs it is measured against
+    tiny=dict(experiment=None, tier=None, seeds=[0, 1], baselines=['tiny'], baseline_seeds=[0], min_candidates=2, jobs=1),  # the lesson's: EXPERIMENT and its tier given
+    cpu=dict(experiment='results/cpu', tier=7.92, seeds=[0, 1], baselines=['codenas_best_current', 'small', 'tiny'], baseline_seeds=[0], min_candidates=6, jobs=2),
+)
+
+def non_embedding_params(cfg:ArchConfig, # An architecture
+                        )->int: # Parameters of the blocks and the final norm
+    "The size Archai's LTS ranks architectures by: every parameter but the token and position embeddings and the output head"
+    m = CodeLM(cfg)
+    return sum(p.numel() for n, p in m.named_parameters() if n.startswith(('transformer.h.', 'transformer.ln_f.')))
+
+# %% ../nbs/06_search.ipynb #ff308da6
+def validation_table(runs:pd.DataFrame, # One row per validation run (validation_runs.csv)
+                     trials:pd.DataFrame, # The search's trials.csv
+                    )->pd.DataFrame: # One row per architecture, best full-budget bpb first
+    "Mean full-budget bpb over seeds with its range, size, training time, and each candidate's bpb at every search rung it reached"
+    r = runs.assign(arch=runs.run.str.rsplit('-s', n=1).str[0])
+    vt = r.groupby('arch').agg(val_bpb=('val_bpb', 'mean'), bpb_min=('val_bpb', 'min'), bpb_max=('val_bpb', 'max'), seeds=('seed', 'count'),
+                               params=('params', 'first'), non_embedding_params=('non_embedding_params', 'first'),
+                               train_seconds=('train_seconds', 'mean'), steps=('steps', 'first'), tokens=('tokens', 'first')).reset_index()
+    cand = vt.arch.str.fullmatch(r'c\d{4}')
+    vt['kind'] = np.where(cand, 'candidate', 'baseline')
+    vt['candidate'] = pd.array([int(a[1:]) if c else None for a, c in zip(vt.arch, cand)], dtype='Int64')
+    for rung, g in trials.groupby('rung'):
+        by = g.set_index('candidate')
+        vt[f'rung{rung}_bpb'] = [by.val_bpb.get(int(c), np.nan) if c is not pd.NA else np.nan for c in vt.candidate]
+        vt[f'rung{rung}_steps'] = int(g.steps.max())
+    best = trials[trials.best.astype(bool)].candidate.tolist() if 'best' in trials else []
+    vt['search_best'] = vt.candidate.isin(best).fillna(False).astype(bool)
+    return vt.sort_values('val_bpb').reset_index(drop=True)
+
+def bootstrap_spearman(a, # One score per item
+                       b, # Another score for the same items
+                       n:int=2000, # Resamples of the items, with replacement
+                       level:float=0.95, # Interval coverage
+                       seed:int=0, # Seed of the resampling
+                      )->tuple: # (Spearman, low, high); the interval is nan with fewer than 4 items
+    "Spearman's rank correlation with a percentile bootstrap interval over items (a resample whose ranks are all tied is skipped)"
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    rho = spearman(a, b)
+    if len(a) < 4: return rho, math.nan, math.nan
+    rng, got = np.random.default_rng(seed), []
+    for _ in range(n):
+        i = rng.integers(0, len(a), len(a))
+        if np.ptp(a[i]) > 0 and np.ptp(b[i]) > 0: got.append(spearman(a[i], b[i]))
+    lo, hi = np.quantile(got, [(1 - level)/2, (1 + level)/2])
+    return rho, float(lo), float(hi)
+
+# %% ../nbs/06_search.ipynb #acad49c9
+def _proxy(what:str, s:dict, good:float)->str:
+    "A verdict on one proxy ranking from its Spearman and interval (`s`: n, spearman, lo, hi)"
+    n, rho, lo, hi = s['n'], s['spearman'], s['lo'], s['hi']
+    if n < 4 or rho is None or lo is None: return f'{what}: {n} candidates are too few to tell'
+    ci = f'Spearman {rho:+.2f}, 95% interval [{lo:+.2f}, {hi:+.2f}] over {n} candidates'
+    if rho >= good and lo > 0: return f'{what} is a trustworthy proxy for the full budget: {ci}'
+    if lo <= 0: return f'{what} is NOT a trustworthy proxy: {ci}, which includes no correlation at all'
+    return f'{what} only partly predicts the full budget: {ci}'
+
+def _best_within(c:pd.DataFrame, col:str, limit:float)->dict|None:
+    "The lowest-bpb candidate whose COL is at most LIMIT"
+    ok = c[c[col] <= limit]
+    if ok.empty: return None
+    b = ok.iloc[ok.val_bpb.argmin()]
+    return dict(arch=b.arch, val_bpb=float(b.val_bpb), params=int(b.params), train_seconds=float(b.train_seconds))
+
+def validation_checks(vt:pd.DataFrame, # `validation_table`
+                      good:float=0.7, # Spearman at or above this (with an interval above 0): a trustworthy proxy
+                     )->dict: # per rung and per size measure: n, Spearman, interval; seed noise; the search's best; the baselines; verdicts
+    "Which search rung ranks candidates as the full budget does, does size alone (LTS's claim), and do the candidates beat the baselines at equal size and time?"
+    c = vt[vt.kind == 'candidate']
+    def corr(x, y): rho, lo, hi = bootstrap_spearman(x, y); return dict(n=len(x), spearman=_num(rho), lo=_num(lo), hi=_num(hi))
+    rungs = sorted(int(k[4:-4]) for k in vt if k.startswith('rung') and k.endswith('_bpb'))
+    per_rung = {f'rung{r}': dict(steps=int(vt[f'rung{r}_steps'].iloc[0]), **corr(*c.dropna(subset=[f'rung{r}_bpb'])[[f'rung{r}_bpb', 'val_bpb']].T.values))
+                for r in rungs}
+    size = {k: corr(vt[k], vt.val_bpb) for k in ('params', 'non_embedding_params')}  # every architecture trained at the full budget
+    two = vt[vt.seeds >= 2]
+    noise = dict(n=len(two), median_seed_range=_num((two.bpb_max - two.bpb_min).median()), candidate_spread=_num(c.val_bpb.max() - c.val_bpb.min()))
+    front = c[pareto_ranks(c[['val_bpb', 'params']].to_numpy()) == 0]
+    sb = c[c.search_best]
+    best = None if sb.empty else dict(arch=sb.arch.iloc[0], val_bpb=float(sb.val_bpb.iloc[0]), rank=int((c.val_bpb < sb.val_bpb.iloc[0]).sum()) + 1,
+                                      of=len(c), on_front=bool(sb.arch.iloc[0] in set(front.arch)))
+    base = [dict(arch=b.arch, val_bpb=float(b.val_bpb), params=int(b.params), train_seconds=float(b.train_seconds),
+                 equal_params=_best_within(c, 'params', b.params), equal_time=_best_within(c, 'train_seconds', b.train_seconds))
+            for _, b in vt[vt.kind == 'baseline'].iterrows()]
+    v = [_proxy(f"rung {r} ({per_rung[f'rung{r}']['steps']} steps)", per_rung[f'rung{r}'], good) for r in rungs]
+    for k, what in (('params', 'parameter count'), ('non_embedding_params', 'non-embedding parameter count (LTS)')):
+        s = size[k]
+        if s['spearman'] is None or s['lo'] is None: v.append(f'{what}: too few architectures to tell'); continue
+        ci = f"Spearman {s['spearman']:+.2f} [{s['lo']:+.2f}, {s['hi']:+.2f}] over {s['n']} architectures"
+        v.append(f'{what} ranks architectures as full training does: {ci}' if s['spearman'] <= -good and s['hi'] < 0 else
+                 f'{what} does NOT rank architectures reliably: {ci}' if s['hi'] >= 0 else f'{what} partly ranks architectures: {ci}')
+    if best: v.append(f"the search's best.json ({best['arch']}) ranks {best['rank']} of {best['of']} at the full budget"
+                      + (', on the full-budget front of bpb and size' if best['on_front'] else ', off the full-budget front'))
+    for b in base:
+        for k, what in (('equal_params', 'no more parameters'), ('equal_time', 'no more training time')):
+            w = b[k]
+            v.append(f"{b['arch']} ({b['val_bpb']:.3f}): no candidate has {what}" if w is None else
+                     f"{b['arch']} ({b['val_bpb']:.3f} bpb): the best candidate with {what} is {w['arch']} at {w['val_bpb']:.3f} ({w['val_bpb'] - b['val_bpb']:+.3f}: {'better' if w['val_bpb'] < b['val_bpb'] else 'no better'})")
+    return dict(rungs=per_rung, size=size, seed_noise=noise, search_best=best, front=sorted(front.arch), baselines=base, verdicts=v)
+
+def plot_validation(vt:pd.DataFrame, # `validation_table`
+                    checks:dict, # `validation_checks`
+                   ): # The Figure
+    "Full-budget bpb against each rung's bpb (one panel per rung, seed range as bars), and against parameters with the baselines"
+    import matplotlib.pyplot as plt
+    rungs = sorted(checks['rungs'])
+    fig, axs = plt.subplots(1, len(rungs) + 1, figsize=(4*(len(rungs) + 1), 3.6))
+    c = vt[vt.kind == 'candidate']
+    err = lambda g: np.vstack([g.val_bpb - g.bpb_min, g.bpb_max - g.val_bpb])
+    for ax, r in zip(axs, rungs):
+        g, s = c.dropna(subset=[f'{r}_bpb']), checks['rungs'][r]
+        ax.errorbar(g[f'{r}_bpb'], g.val_bpb, yerr=err(g), fmt='o', ms=4, color='C0', capsize=2)
+        for _, x in g.iterrows(): ax.annotate(x.arch[1:].lstrip('0'), (x[f'{r}_bpb'], x.val_bpb), fontsize=7, xytext=(3, 3), textcoords='offset points')
+        rho = 'n/a' if s['spearman'] is None else f"{s['spearman']:+.2f}" + ('' if s['lo'] is None else f" [{s['lo']:+.2f}, {s['hi']:+.2f}]")
+        ax.set(xlabel=f"val bpb at {r.replace('rung', 'rung ')} ({s['steps']} steps)", ylabel='val bpb at the full budget', title=f'Spearman {rho}')
+        ax.title.set_fontsize(9); ax.grid(alpha=0.3)
+    ax = axs[-1]
+    ax.errorbar(c.params, c.val_bpb, yerr=err(c), fmt='o', ms=4, color='C0', capsize=2, label='promoted candidates')
+    b = vt[vt.kind == 'baseline']
+    ax.scatter(b.params, b.val_bpb, marker='*', s=120, color='C3', zorder=3, label='baselines')
+    for _, x in b.iterrows(): ax.annotate(x.arch, (x.params, x.val_bpb), fontsize=7, xytext=(3, 3), textcoords='offset points')
+    ax.set_xscale('log'); ax.set(xlabel='parameters (log scale)', ylabel='val bpb at the full budget'); ax.grid(alpha=0.3); ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+# %% ../nbs/06_search.ipynb #25e422f4
+def _validate_run(vdir:Path, name:str, arch_json:str, m:dict, seed:int, p:dict)->dict:
+    "Train one architecture from scratch at the experiment's per-run budget, or read its finished row"
+    done = vdir/'runs'/name/'done.json'
+    if done.exists(): return json.loads(done.read_text())
+    from codenas.report import train_kwargs                                           # the study's own train call: same budget, recipe, evaluation
+    cfg = ArchConfig.from_json(arch_json)
+    s = train(**train_kwargs(arch_json, name, m, 'char', seed, p, vdir/'runs', cfg.block_size))
+    row = dict(run=name, seed=seed, params=s['params'], non_embedding_params=non_embedding_params(cfg), steps=s['steps'], tokens=s['tokens'],
+               train_seconds=s['train_seconds'], val_bpb=s['best']['val_bpb'])   # best, as the study's rows: the checkpoint it evaluates
+    with atomic_write(done) as f: json.dump(row, f)
+    return row
+
+def _study_row(exp:Path, tier:float, seed:int)->dict|None:
+    "The experiment's own char run of its architecture at TIER with SEED, as a validation row (None if it has not finished)"
+    name = f'char-{tier:g}MB-s{seed}'
+    d = exp/'runs'/name/'done.json'
+    if not d.exists(): return None
+    r = json.loads(d.read_text())
+    cfg = ArchConfig.from_json(exp/'arch.json')
+    return dict(run=f'study-s{seed}', seed=seed, params=r['params'], non_embedding_params=non_embedding_params(cfg), steps=r['steps'],
+                tokens=r['tokens_seen'], train_seconds=r['train_seconds'], val_bpb=r['val_bpb'], reused=f'{exp}/runs/{name}')
+
+def _in_parallel(fn, calls:list, jobs:int, ended):
+    "fn(*args) for every args in CALLS, JOBS at a time in spawned processes that share the cores equally; ENDED(result) as each returns"
+    if jobs <= 1 or len(calls) <= 1:
+        for a in calls: ended(fn(*a))
+        return
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    import multiprocessing as mp
+    from codenas.report import _one_thread_each
+    threads = max(1, len(os.sched_getaffinity(0)) // jobs)
+    with ProcessPoolExecutor(jobs, mp_context=mp.get_context('spawn'), initializer=_one_thread_each, initargs=(threads,)) as ex:
+        futs = [ex.submit(fn, *a) for a in calls]
+        try:
+            for f in as_completed(futs): ended(f.result())
+        except BaseException:
+            ex.shutdown(wait=True, cancel_futures=True)                           # the runs under way finish; queued ones never start
+            raise
+
+def _validation_jobs(trials:pd.DataFrame, v:dict, vdir:Path)->list:
+    "(name, architecture file, seed) of every run: the baselines, then each candidate a search rung promoted, seed by seed"
+    cands = sorted(int(c) for c in trials[trials.rung >= 1].candidate.unique())
+    if len(cands) < v['min_candidates']:
+        raise CodenasError(f"the search promoted {len(cands)} distinct candidates, fewer than the {v['min_candidates']} a validation needs (raise --trials)")
+    (vdir/'archs').mkdir(parents=True, exist_ok=True)
+    archs = {}
+    for c in cands:
+        row = trials[(trials.candidate == c)].sort_values('rung').iloc[-1]
+        f = vdir/'archs'/f'c{c:04d}.json'
+        if not f.exists():
+            with atomic_write(f) as o: o.write(json.dumps(arch_record(row), indent=2) + '\n')
+        archs[f'c{c:04d}'] = str(f)
+    base = [(f'{b}-s{sd}', str(ARCH_DIR/f'{b}.json'), sd) for sd in v['baseline_seeds'] for b in v['baselines']]
+    return base + [(f'{a}-s{sd}', f, sd) for sd in v['seeds'] for a, f in archs.items()]  # the long baselines first: they overlap the rest
+
+def validate_search(out:str, # A finished search's folder (trials.csv)
+                    preset:str='cpu', # Whose validation settings (VALIDATE) to use
+                    experiment:str=None, # The experiment folder whose per-run budget, corpus and own runs are the yardstick (default: the preset's)
+                    tier:float=None, # Its corpus tier in MB, the one the search searched (default: the preset's)
+                    jobs:int=None, # Runs at a time, each in its own process with its share of the cores (default: the preset's)
+                    progress:bool=True, # One line per finished run on stderr
+                   )->dict: # The checks: Spearman per rung with intervals, params against bpb, the baselines, verdicts
+    "Retrain every candidate a search promoted, from scratch at an experiment's per-run budget, and measure how well each rung ranked them"
+    if preset not in VALIDATE: raise CodenasError(f"preset={preset!r} has no validation settings (presets that do: {', '.join(VALIDATE)})")
+    v, out = {**VALIDATE[preset], **{k: x for k, x in dict(experiment=experiment, tier=tier, jobs=jobs).items() if x is not None}}, Path(out)
+    if v['experiment'] is None or v['tier'] is None: raise CodenasError(f'preset={preset!r} validates against an experiment and tier you name (experiment=, tier=)')
+    exp = Path(v['experiment'])
+    if not (out/'trials.csv').exists(): raise CodenasError(f'{out}/trials.csv not found: run the search first')
+    try: p = json.loads((exp/'settings.json').read_text())
+    except OSError: raise CodenasError(f'{exp}/settings.json not found: run `codenas experiment --preset {preset}` first') from None
+    m = load_manifest(exp/'corpus'/f"{v['tier']:g}MB")
+    searched = json.loads((out/'settings.json').read_text()).get('corpus', {})
+    if searched.get('train') != m['sha256']['train']:
+        raise CodenasError(f"{out} searched another corpus than {exp}'s {v['tier']:g} MB tier: its rung scores would not compare")
+    trials, vdir = pd.read_csv(out/'trials.csv'), out/'validation'
+    with folder_lock(vdir, wait=False): return _validate(out, exp, trials, v, m, p, progress)
+
+def _validate(out:Path, exp:Path, trials:pd.DataFrame, v:dict, m:dict, p:dict, progress:bool)->dict:
+    vdir = out/'validation'
+    jobs_ = _validation_jobs(trials, v, vdir)
+    rows = [r for r in (_study_row(exp, v['tier'], sd) for sd in v['seeds']) if r is not None]  # the study's own runs of its architecture
+    def ended(row):
+        rows.append(row)
+        with atomic_write(out/'validation_runs.csv') as f: pd.DataFrame(rows).to_csv(f, index=False)
+        if progress: print(f"validated {row['run']}: {row['val_bpb']:.3f} bpb, {row['params']:,} params, {row['train_seconds']:.0f} s", file=sys.stderr)
+    _in_parallel(_validate_run, [(vdir, name, f, m, sd, p) for name, f, sd in jobs_], v['jobs'], ended)
+    vt = validation_table(pd.DataFrame(rows), trials)
+    checks = validation_checks(vt)
+    with atomic_write(out/'validation.csv') as f: vt.to_csv(f, index=False)
+    with atomic_write(out/'validation.json') as f: f.write(json.dumps(checks, indent=1) + '\n')
+    import matplotlib.pyplot as plt
+    fig = plot_validation(vt, checks)
+    with atomic_write(out/'validation.png', 'wb') as f: fig.savefig(f, format='png', dpi=80)
+    plt.close(fig)
+    return checks
