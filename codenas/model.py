@@ -16,17 +16,201 @@ from .corpus import CodenasError, atomic_write
 from .dataset import IGNORE_INDEX
 
 # %% auto #0
-__all__ = ['NORMS', 'ACTIVATIONS', 'GLU_ACTIVATIONS', 'POSITIONS', 'QUANTIZATIONS', 'JSON_NAMES', 'ORIGINAL_FIELDS',
-           'ARCH_LIMITS', 'ACT_FNS', 'check_arch', 'ArchConfig', 'param_count', 'free_memory', 'check_memory',
-           'flops_per_token', 'RMSNorm', 'make_norm', 'relu2', 'MLP', 'rope_cos_sin', 'apply_rope', 'alibi_slopes',
-           'attn_kwargs', 'KVCache', 'CausalSelfAttention', 'Block', 'CodeLM', 'process_logits', 'sample_next',
-           'diagnostic_attn_kwargs']
+__all__ = ['NORMS', 'ACTIVATIONS', 'POSITIONS', 'GLU_ACTIVATIONS', 'QUANTIZATIONS', 'JSON_NAMES', 'ORIGINAL_FIELDS',
+           'ARCH_LIMITS', 'Registry', 'LayerNorm', 'RMSNorm', 'relu2', 'Activation', 'GELU', 'SiLU', 'ReLU2', 'SwiGLU',
+           'GeGLU', 'rope_cos_sin', 'apply_rope', 'alibi_slopes', 'alibi_bias', 'PositionEncoding', 'Absolute', 'Rope',
+           'Alibi', 'check_arch', 'ArchConfig', 'param_count', 'free_memory', 'check_memory', 'flops_per_token',
+           'make_norm', 'MLP', 'attn_kwargs', 'KVCache', 'CausalSelfAttention', 'Block', 'CodeLM', 'process_logits',
+           'sample_next', 'diagnostic_attn_kwargs']
+
+# %% ../nbs/02_model.ipynb #8626c0f3
+class Registry(dict):
+    "The classes of one kind of option by name; an architecture's strings (`pos='rope'`) are its keys"
+    def __init__(self, kind:str, # What the names name, for messages: 'norm', 'activation', 'pos'
+                ):
+        super().__init__(); self.kind = kind
+
+    def register(self, name:str, # The name architecture files use
+                ):
+        "Class decorator that files the class under `name`, which must be new"
+        def add(cls):
+            if name in self: raise ValueError(f'{self.kind} {name!r} is already registered, as {self[name].__name__}')
+            self[name] = cls
+            return cls
+        return add
+
+    def unregister(self, name:str): "Forget `name` (a notebook's throwaway option)"; del self[name]
+    def __contains__(self, name): return isinstance(name, str) and super().__contains__(name)
+    def __missing__(self, name): raise KeyError(f"{self.kind} {name!r} is not one of {', '.join(map(repr, self))}")
+    def __repr__(self): return f"{self.kind}: {', '.join(f'{k}={v.__name__}' for k, v in self.items())}"
+
+NORMS, ACTIVATIONS, POSITIONS = Registry('norm'), Registry('activation'), Registry('pos')
+
+# %% ../nbs/02_model.ipynb #96ad454b
+@NORMS.register('layernorm')
+class LayerNorm(nn.LayerNorm):
+    "GPT-2's LayerNorm over `n_embd`, with a bias only if `cfg.bias`"
+    def __init__(self, cfg:ArchConfig): super().__init__(cfg.n_embd, bias=cfg.bias)
+    @staticmethod
+    def n_params(cfg:ArchConfig)->int: return cfg.n_embd * (1 + cfg.bias)
+
+@NORMS.register('rmsnorm')
+class RMSNorm(nn.Module):
+    "x / rms(x) * weight, over the last dimension (`n_embd`)"
+    def __init__(self, cfg:ArchConfig, # The architecture (its `n_embd`)
+                 eps:float=1e-6, # Added to the mean square before the square root
+                ):
+        super().__init__()
+        self.eps, self.weight = eps, nn.Parameter(torch.ones(cfg.n_embd))
+    @staticmethod
+    def n_params(cfg:ArchConfig)->int: return cfg.n_embd
+    def forward(self, x):
+        if hasattr(F, 'rms_norm'):
+            if x.dtype == torch.float32: return F.rms_norm(x, x.shape[-1:], self.weight, self.eps)  # (..., C)
+            return F.rms_norm(x.float(), x.shape[-1:], eps=self.eps).type_as(x) * self.weight  # (..., C)
+        xf = x.float()  # torch < 2.4 has no fused rms_norm
+        return (xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + self.eps)).type_as(x) * self.weight  # (..., C)
+
+# %% ../nbs/02_model.ipynb #9100b320
+def relu2(x): return F.relu(x).square()
+
+class Activation(nn.Module):
+    "The MLP's nonlinearity `fn`; a gated one applies it to the first half of `c_fc`'s output and multiplies by the second"
+    gated = False  # True: `c_fc` is twice as wide (gate, then value) and `ffn_hidden` is 2/3 as big
+    def fn(self, x): raise NotImplementedError
+    def forward(self, h, # `c_fc`'s output `(B, T, 2f)` if gated, else `(B, T, f)`
+               ):
+        if not self.gated: return self.fn(h)  # (B, T, f)
+        gate, h = h.chunk(2, dim=-1)  # (B, T, f) each
+        return self.fn(gate) * h  # (B, T, f)
+
+# %% ../nbs/02_model.ipynb #2d63acaa
+@ACTIVATIONS.register('gelu')
+class GELU(Activation):
+    "GPT-2's GELU"
+    def fn(self, x): return F.gelu(x)
+
+@ACTIVATIONS.register('silu')
+class SiLU(Activation):
+    "x * sigmoid(x)"
+    def fn(self, x): return F.silu(x)
+
+@ACTIVATIONS.register('relu2')
+class ReLU2(Activation):
+    "relu(x)**2 (Primer)"
+    def fn(self, x): return relu2(x)
+
+@ACTIVATIONS.register('swiglu')
+class SwiGLU(Activation):
+    "silu(gate) * value (LLaMA)"
+    gated = True
+    def fn(self, x): return F.silu(x)
+
+@ACTIVATIONS.register('geglu')
+class GeGLU(Activation):
+    "gelu(gate) * value"
+    gated = True
+    def fn(self, x): return F.gelu(x)
+
+GLU_ACTIVATIONS = tuple(k for k, a in ACTIVATIONS.items() if a.gated)  # for `codenas.export`; the model reads `gated`
+
+# %% ../nbs/02_model.ipynb #28830432
+def rope_cos_sin(pos0:int, # Position of the first token
+                 T:int, # Number of tokens
+                 head_dim:int, # Features per head (even)
+                 device:str=None, # Where to build the tables
+                 base:float=10000.0, # Wavelength scale of the slowest pair
+                ):
+    "Cosines and sines `(T, head_dim)` of the RoPE angles for positions `pos0 .. pos0+T-1`"
+    inv_freq = base ** -(torch.arange(0, head_dim, 2, device=device, dtype=torch.float32) / head_dim)  # (hd/2,)
+    ang = torch.outer(torch.arange(pos0, pos0 + T, device=device, dtype=torch.float32), inv_freq)  # (T, hd/2)
+    ang = torch.cat([ang, ang], dim=-1)  # (T, hd)
+    return ang.cos(), ang.sin()
+
+def apply_rope(x, # Queries or keys `(..., T, hd)`, or `(B, T, nh, hd)` with cos/sin `(T, 1, hd)`
+               cos, sin, # From `rope_cos_sin`, `(T, hd)`, shaped to broadcast against `x`
+              ):
+    "Rotate each pair (x[i], x[i + hd/2]) of every head by its angle"
+    x1, x2 = x.chunk(2, dim=-1)  # (..., hd/2) each
+    return x * cos.to(x.dtype) + torch.cat([-x2, x1], dim=-1) * sin.to(x.dtype)  # (..., hd)
+
+# %% ../nbs/02_model.ipynb #27f4c73c
+def alibi_slopes(n_head:int, # Number of attention heads
+                )->torch.Tensor: # `(n_head,)`
+    "ALiBi's per-head slopes, as in the paper's reference code"
+    pow2 = lambda n: [2 ** (-8 * (i + 1) / n) for i in range(n)]
+    if n_head & (n_head - 1) == 0: return torch.tensor(pow2(n_head))
+    c = 2 ** math.floor(math.log2(n_head))
+    return torch.tensor(pow2(c) + pow2(2*c)[0::2][:n_head - c])
+
+def alibi_bias(slopes:torch.Tensor, # `(nh,)`, from `alibi_slopes`
+              ): # A function from key offsets `(T, Tk)` to the score bias `(nh, T, Tk)`
+    "ALiBi's bias: each head's score falls by its slope times how far back the key is"
+    return lambda dist: -slopes.to(dist.device)[:, None, None] * dist  # (nh, T, Tk)
+
+# %% ../nbs/02_model.ipynb #39f00cb9
+class PositionEncoding:
+    "How attention learns where tokens are; each hook here adds nothing, so an encoding overrides only what it changes"
+    relative = False  # True: only distances matter, so positions may pass `block_size` and the KV cache slides
+    def __init__(self, cfg:ArchConfig): self.cfg = cfg
+
+    @staticmethod
+    def check(a:dict, # Every `ArchConfig` field under its GPT name
+              n, # `n(k)` names field `k` in a message
+             ):
+        "Raise `CodenasError` if the architecture cannot use this encoding"
+    @staticmethod
+    def n_params(cfg:ArchConfig)->int:
+        "Parameters of the lookup tables it adds (they cost no FLOPs)"
+        return 0
+    def modules(self)->dict:
+        "Modules for `model.transformer`, after `wte`"
+        return {}
+    def buffers(self)->dict:
+        "Tensors the model holds without saving them (they move with it)"
+        return {}
+    def embed(self, model, x, # Token embeddings `(B, T, C)`
+              pos0:int, # Position of the first token
+             ):
+        "`x` with the positions added `(B, T, C)`"
+        return x
+    def rotation(self, pos0:int, T:int, device):
+        "None, or a function applied to each block's queries and keys `(B, T, nh+nkv, hd)`"
+        return None
+    def score_bias(self, model):
+        "None, or a function from key offsets `(T, Tk)` to an additive score bias `(nh, T, Tk)`"
+        return None
+
+# %% ../nbs/02_model.ipynb #efa54b2d
+@POSITIONS.register('absolute')
+class Absolute(PositionEncoding):
+    "Learned positions (GPT-2): a table `wpe` of `block_size` vectors added to the token embeddings"
+    @staticmethod
+    def n_params(cfg): return cfg.block_size * cfg.n_embd
+    def modules(self): return dict(wpe=nn.Embedding(self.cfg.block_size, self.cfg.n_embd))
+    def embed(self, model, x, pos0):
+        return x + model.transformer.wpe(torch.arange(pos0, pos0 + x.size(1), device=x.device))  # (B, T, C)
+
+@POSITIONS.register('rope')
+class Rope(PositionEncoding):
+    "Rotary embeddings: queries and keys rotated by their position"
+    relative = True
+    @staticmethod
+    def check(a, n):
+        if (a['n_embd'] // a['n_head']) % 2:
+            raise CodenasError(f"{n('pos')} needs an even head size, but {n('n_embd')} / {n('n_head')} = {a['n_embd'] // a['n_head']}")
+    def rotation(self, pos0, T, device):
+        cos, sin = rope_cos_sin(pos0, T, self.cfg.head_dim, device)  # (T, hd) each
+        return lambda qk: apply_rope(qk, cos[:, None], sin[:, None])  # (B, T, nh+nkv, hd)
+
+@POSITIONS.register('alibi')
+class Alibi(PositionEncoding):
+    "Attention scores fall linearly with distance, with a slope per head"
+    relative = True
+    def buffers(self): return dict(slopes=alibi_slopes(self.cfg.n_head))  # (nh,)
+    def score_bias(self, model): return alibi_bias(model.slopes)
 
 # %% ../nbs/02_model.ipynb #808819c4
-NORMS = ('layernorm', 'rmsnorm')
-ACTIVATIONS = ('gelu', 'silu', 'relu2', 'swiglu', 'geglu')
-GLU_ACTIVATIONS = ('swiglu', 'geglu')
-POSITIONS = ('absolute', 'rope', 'alibi')
 QUANTIZATIONS = ('none', 'fp16')
 JSON_NAMES = dict(n_layer='num_layers', n_embd='hidden_dim', n_head='num_heads', ffn_mult='ffn_multiplier',
                   norm='normalization', activation='activation', pos='position_encoding',
@@ -65,8 +249,7 @@ def check_arch(a:dict, # Every `ArchConfig` field under its GPT name
     if a['n_embd'] % a['n_head']: raise CodenasError(f"{n('n_embd')} is not divisible by {n('n_head')}")
     if a['n_kv_head'] is not None and a['n_head'] % a['n_kv_head']:
         raise CodenasError(f"{n('n_head')} is not divisible by {n('n_kv_head')} (grouped-query attention shares each key/value head between a whole number of query heads)")
-    if a['pos'] == 'rope' and (a['n_embd'] // a['n_head']) % 2:
-        raise CodenasError(f"{n('pos')} needs an even head size, but {n('n_embd')} / {n('n_head')} = {a['n_embd'] // a['n_head']}")
+    POSITIONS[a['pos']].check(a, n)
 
 # %% ../nbs/02_model.ipynb #3ebe9ea8
 class ArchConfig:
@@ -78,9 +261,9 @@ class ArchConfig:
                  vocab_size:int, # Size of the tokenizer's vocabulary (`vocab_size`)
                  n_kv_head:int=None, # Key/value heads, fewer than `n_head` for grouped-query attention; None: `n_head` (`num_kv_heads`)
                  ffn_mult:float=4.0, # MLP hidden size over `n_embd`; GLU activations use 2/3 of it (`ffn_multiplier`)
-                 norm:str='layernorm', # 'layernorm' or 'rmsnorm' (`normalization`)
-                 activation:str='gelu', # 'gelu', 'silu', 'relu2', 'swiglu' or 'geglu' (`activation`)
-                 pos:str='absolute', # 'absolute' (learned), 'rope' or 'alibi' (`position_encoding`)
+                 norm:str='layernorm', # A name in `NORMS`: 'layernorm', 'rmsnorm' (`normalization`)
+                 activation:str='gelu', # A name in `ACTIVATIONS`: 'gelu', 'silu', 'relu2', 'swiglu', 'geglu' (`activation`)
+                 pos:str='absolute', # A name in `POSITIONS`: 'absolute' (learned), 'rope', 'alibi' (`position_encoding`)
                  attn_dropout:float=0.0, # Dropout on attention weights while training (`attention_dropout`)
                  resid_dropout:float=0.0, # Dropout on the embeddings and on each residual branch (`residual_dropout`)
                  tie_embeddings:bool=True, # `lm_head` shares `wte`'s weight (`tie_embeddings`)
@@ -100,7 +283,7 @@ class ArchConfig:
     @property
     def ffn_hidden(self)->int:
         "MLP hidden size: `ffn_mult * n_embd`, times 2/3 for GLU activations (rounded half up)"
-        return math.floor(self.ffn_mult * self.n_embd * (2/3 if self.activation in GLU_ACTIVATIONS else 1) + 0.5)
+        return math.floor(self.ffn_mult * self.n_embd * (2/3 if ACTIVATIONS[self.activation].gated else 1) + 0.5)
 
     def __eq__(self, o): return isinstance(o, ArchConfig) and all(getattr(self, k) == getattr(o, k) for k in JSON_NAMES)
     def __repr__(self):
@@ -157,14 +340,14 @@ def param_count(cfg:ArchConfig, # The architecture
                )->int:
     "Parameters of `CodeLM(cfg)` by the closed-form formula above"
     d, L, V, f, b = cfg.n_embd, cfg.n_layer, cfg.vocab_size, cfg.ffn_hidden, int(cfg.bias)
-    kv = cfg.n_kv_head * cfg.head_dim
-    norm = d + (b*d if cfg.norm == 'layernorm' else 0)
+    kv, w = cfg.n_kv_head * cfg.head_dim, 2 if ACTIVATIONS[cfg.activation].gated else 1  # c_fc is w*f wide
+    norm = NORMS[cfg.norm].n_params(cfg)
     attn = d*(d + 2*kv) + d*d + b*(2*d + 2*kv)
-    mlp = (d*2*f + f*d + b*(2*f + d)) if cfg.activation in GLU_ACTIVATIONS else (2*d*f + b*(f + d))
-    wpe = cfg.block_size*d if cfg.pos == 'absolute' else 0
+    mlp = d*w*f + f*d + b*(w*f + d)
+    pos = POSITIONS[cfg.pos].n_params(cfg)
     head = 0 if cfg.tie_embeddings else V*d
-    total = V*d + wpe + head + L*(2*norm + attn + mlp) + norm
-    return total - (wpe + (V*d if head else 0) if non_embedding else 0)
+    total = V*d + pos + head + L*(2*norm + attn + mlp) + norm
+    return total - (pos + (V*d if head else 0) if non_embedding else 0)
 
 # %% ../nbs/02_model.ipynb #f9cc7efb
 def free_memory(device:str='cpu', # A torch device or its name
@@ -193,72 +376,22 @@ def flops_per_token(cfg:ArchConfig, # The architecture
     return 6*param_count(cfg, non_embedding=True) + 12*cfg.n_layer*cfg.n_embd*(T or cfg.block_size)
 
 # %% ../nbs/02_model.ipynb #fc720632
-class RMSNorm(nn.Module):
-    "x / rms(x) * weight, over the last dimension"
-    def __init__(self, ndim:int, # Size of the last dimension
-                 eps:float=1e-6, # Added to the mean square before the square root
-                ):
-        super().__init__()
-        self.eps, self.weight = eps, nn.Parameter(torch.ones(ndim))
-    def forward(self, x):
-        if hasattr(F, 'rms_norm'):
-            if x.dtype == torch.float32: return F.rms_norm(x, x.shape[-1:], self.weight, self.eps)  # (..., C)
-            return F.rms_norm(x.float(), x.shape[-1:], eps=self.eps).type_as(x) * self.weight  # (..., C)
-        xf = x.float()  # torch < 2.4 has no fused rms_norm
-        return (xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + self.eps)).type_as(x) * self.weight  # (..., C)
-
 def make_norm(cfg:ArchConfig)->nn.Module:
-    "The block's normalisation layer: `nn.LayerNorm` (bias only if `cfg.bias`) or `RMSNorm`"
-    return RMSNorm(cfg.n_embd) if cfg.norm == 'rmsnorm' else nn.LayerNorm(cfg.n_embd, bias=cfg.bias)
+    "The block's normalisation layer: the class `NORMS[cfg.norm]`, built from `cfg`"
+    return NORMS[cfg.norm](cfg)
 
 # %% ../nbs/02_model.ipynb #eca55405
-def relu2(x): return F.relu(x).square()
-ACT_FNS = dict(gelu=F.gelu, silu=F.silu, relu2=relu2, swiglu=F.silu, geglu=F.gelu)  # for GLUs: applied to the gate
-
 class MLP(nn.Module):
-    "Position-wise feed-forward: `c_fc`, activation (gated for swiglu/geglu), `c_proj`, dropout"
+    "Position-wise feed-forward: `c_fc`, the activation (gated ones split `c_fc`'s output in two), `c_proj`, dropout"
     def __init__(self, cfg:ArchConfig):
         super().__init__()
-        f, self.glu, self.act = cfg.ffn_hidden, cfg.activation in GLU_ACTIVATIONS, ACT_FNS[cfg.activation]
-        self.c_fc = nn.Linear(cfg.n_embd, 2*f if self.glu else f, bias=cfg.bias)
+        f, act = cfg.ffn_hidden, ACTIVATIONS[cfg.activation]()
+        self.c_fc, self.act = nn.Linear(cfg.n_embd, 2*f if act.gated else f, bias=cfg.bias), act
         self.c_proj = nn.Linear(f, cfg.n_embd, bias=cfg.bias)
         self.dropout = nn.Dropout(cfg.resid_dropout)
     def forward(self, x):
-        h = self.c_fc(x)  # (B, T, 2f) for GLUs, else (B, T, f)
-        if self.glu:
-            gate, h = h.chunk(2, dim=-1)  # (B, T, f) each
-            h = self.act(gate) * h  # (B, T, f)
-        else: h = self.act(h)  # (B, T, f)
+        h = self.act(self.c_fc(x))  # (B, T, 2f) for GLUs, else (B, T, f) -> (B, T, f)
         return self.dropout(self.c_proj(h))  # (B, T, C)
-
-# %% ../nbs/02_model.ipynb #28830432
-def rope_cos_sin(pos0:int, # Position of the first token
-                 T:int, # Number of tokens
-                 head_dim:int, # Features per head (even)
-                 device:str=None, # Where to build the tables
-                 base:float=10000.0, # Wavelength scale of the slowest pair
-                ):
-    "Cosines and sines `(T, head_dim)` of the RoPE angles for positions `pos0 .. pos0+T-1`"
-    inv_freq = base ** -(torch.arange(0, head_dim, 2, device=device, dtype=torch.float32) / head_dim)  # (hd/2,)
-    ang = torch.outer(torch.arange(pos0, pos0 + T, device=device, dtype=torch.float32), inv_freq)  # (T, hd/2)
-    ang = torch.cat([ang, ang], dim=-1)  # (T, hd)
-    return ang.cos(), ang.sin()
-
-def apply_rope(x, # Queries or keys `(..., T, hd)`, or `(B, T, nh, hd)` with cos/sin `(T, 1, hd)`
-               cos, sin, # From `rope_cos_sin`, `(T, hd)`, shaped to broadcast against `x`
-              ):
-    "Rotate each pair (x[i], x[i + hd/2]) of every head by its angle"
-    x1, x2 = x.chunk(2, dim=-1)  # (..., hd/2) each
-    return x * cos.to(x.dtype) + torch.cat([-x2, x1], dim=-1) * sin.to(x.dtype)  # (..., hd)
-
-# %% ../nbs/02_model.ipynb #27f4c73c
-def alibi_slopes(n_head:int, # Number of attention heads
-                )->torch.Tensor: # `(n_head,)`
-    "ALiBi's per-head slopes, as in the paper's reference code"
-    pow2 = lambda n: [2 ** (-8 * (i + 1) / n) for i in range(n)]
-    if n_head & (n_head - 1) == 0: return torch.tensor(pow2(n_head))
-    c = 2 ** math.floor(math.log2(n_head))
-    return torch.tensor(pow2(c) + pow2(2*c)[0::2][:n_head - c])
 
 # %% ../nbs/02_model.ipynb #b8bac6f8
 def _key_offsets(T:int, Tk:int, pos0:int, device=None)->torch.Tensor:
@@ -270,16 +403,15 @@ def _key_offsets(T:int, Tk:int, pos0:int, device=None)->torch.Tensor:
 def attn_kwargs(T:int, # Queries, at positions pos0 .. pos0+T-1
                 Tk:int, # Keys, at positions pos0+T-Tk .. pos0+T-1
                 pos0:int, # Position of the first query
-                slopes:torch.Tensor=None, # ALiBi slopes `(nh,)`, or None for no distance bias
+                bias=None, # A function from key offsets `(T, Tk)` to an additive score bias `(nh, T, Tk)` (ALiBi's), or None
                 dtype:torch.dtype=torch.float32, # Dtype of the queries (an additive mask must match it)
                 device=None,
                )->dict:
     "Keyword arguments for `F.scaled_dot_product_attention` that hide every key after its query"
-    if slopes is None and Tk == T: return dict(is_causal=True)
+    if bias is None and Tk == T: return dict(is_causal=True)
     dist = _key_offsets(T, Tk, pos0, device)  # (T, Tk)
-    if slopes is None: return dict(attn_mask=dist >= 0)  # (T, Tk) True = may attend
-    bias = -slopes.to(device)[:, None, None] * dist  # (nh, T, Tk)
-    return dict(attn_mask=bias.masked_fill(dist < 0, float('-inf')).to(dtype))
+    if bias is None: return dict(attn_mask=dist >= 0)  # (T, Tk) True = may attend
+    return dict(attn_mask=bias(dist).masked_fill(dist < 0, float('-inf')).to(dtype))  # (nh, T, Tk)
 
 # %% ../nbs/02_model.ipynb #8ad8f290
 class KVCache:
@@ -311,14 +443,14 @@ class CausalSelfAttention(nn.Module):
     "Multi-head (or grouped-query) causal self-attention through `F.scaled_dot_product_attention`"
     def __init__(self, cfg:ArchConfig, i:int):
         super().__init__()
-        self.i, self.n_head, self.n_kv_head, self.hd, self.pos, self.qk_norm = i, cfg.n_head, cfg.n_kv_head, cfg.head_dim, cfg.pos, cfg.qk_norm
+        self.i, self.n_head, self.n_kv_head, self.hd, self.qk_norm = i, cfg.n_head, cfg.n_kv_head, cfg.head_dim, cfg.qk_norm
         self.c_attn = nn.Linear(cfg.n_embd, cfg.n_embd + 2*cfg.n_kv_head*cfg.head_dim, bias=cfg.bias)
         self.c_proj = nn.Linear(cfg.n_embd, cfg.n_embd, bias=cfg.bias)
         self.attn_dropout, self.resid_dropout = cfg.attn_dropout, nn.Dropout(cfg.resid_dropout)
 
     def forward(self, x, # Input `(B, T, C)`
                 mask:dict, # From `attn_kwargs`: which keys each query may see
-                rope, # `(cos, sin)` for these positions with RoPE, else None
+                rotate, # From the position encoding's `rotation`: applied to queries and keys, or None
                 kv_cache:KVCache|None, # Earlier keys and values to attend to (these are added)
                ):
         B, T, C = x.size()
@@ -326,7 +458,7 @@ class CausalSelfAttention(nn.Module):
         qkv = self.c_attn(x)  # (B, T, C + 2*nkv*hd)
         qk, v = qkv[..., :C + nkv*hd].view(B, T, nh + nkv, hd), qkv[..., C + nkv*hd:].view(B, T, nkv, hd)
         if self.qk_norm: qk = F.rms_norm(qk, (hd,), eps=1e-6)  # (B, T, nh+nkv, hd), each head's q and k at unit RMS
-        if self.pos == 'rope': qk = apply_rope(qk, rope[0][:, None], rope[1][:, None])  # (B, T, nh+nkv, hd)
+        if rotate is not None: qk = rotate(qk)  # (B, T, nh+nkv, hd), e.g. RoPE's rotation by position
         q, k = qk.transpose(1, 2).split([nh, nkv], dim=1)  # (B, nh, T, hd), (B, nkv, T, hd)
         v = v.transpose(1, 2)  # (B, nkv, T, hd)
         if kv_cache is not None: k, v = kv_cache.update(self.i, k, v)  # (B, nkv, Tk, hd)
@@ -340,8 +472,8 @@ class Block(nn.Module):
     def __init__(self, cfg:ArchConfig, i:int):
         super().__init__()
         self.ln_1, self.attn, self.ln_2, self.mlp = make_norm(cfg), CausalSelfAttention(cfg, i), make_norm(cfg), MLP(cfg)
-    def forward(self, x, mask:dict, rope, kv_cache:KVCache|None):
-        x = x + self.attn(self.ln_1(x), mask, rope, kv_cache)  # (B, T, C)
+    def forward(self, x, mask:dict, rotate, kv_cache:KVCache|None):
+        x = x + self.attn(self.ln_1(x), mask, rotate, kv_cache)  # (B, T, C)
         return x + self.mlp(self.ln_2(x))  # (B, T, C)
 
 # %% ../nbs/02_model.ipynb #2f6cdb03
@@ -352,16 +484,16 @@ class CodeLM(nn.Module):
                 ):
         super().__init__()
         if not isinstance(diagnostic_no_causal_mask, bool): raise TypeError(f'diagnostic_no_causal_mask={diagnostic_no_causal_mask!r} must be True or False')
-        self.cfg, self.diagnostic_no_causal_mask = cfg, diagnostic_no_causal_mask
+        self.cfg, self.diagnostic_no_causal_mask, self.pe = cfg, diagnostic_no_causal_mask, POSITIONS[cfg.pos](cfg)
         self.transformer = nn.ModuleDict(dict(
             wte=nn.Embedding(cfg.vocab_size, cfg.n_embd),
-            **(dict(wpe=nn.Embedding(cfg.block_size, cfg.n_embd)) if cfg.pos == 'absolute' else {}),
+            **self.pe.modules(),
             drop=nn.Dropout(cfg.resid_dropout),
             h=nn.ModuleList([Block(cfg, i) for i in range(cfg.n_layer)]),
             ln_f=make_norm(cfg)))
         self.lm_head = nn.Linear(cfg.n_embd, cfg.vocab_size, bias=False)
         if cfg.tie_embeddings: self.transformer.wte.weight = self.lm_head.weight
-        self.register_buffer('slopes', alibi_slopes(cfg.n_head) if cfg.pos == 'alibi' else None, persistent=False)
+        for k, t in self.pe.buffers().items(): self.register_buffer(k, t, persistent=False)
         self.apply(self._init_weights)
         for n, p in self.named_parameters():
             if n.endswith('c_proj.weight'):
@@ -381,16 +513,14 @@ class CodeLM(nn.Module):
         B, T = idx.size()
         pos0, bs = (kv_cache.pos if kv_cache is not None else 0), self.cfg.block_size
         if T > bs: raise ValueError(f'sequence of {T} tokens is longer than block_size={bs}: crop it')
-        if self.cfg.pos == 'absolute' and pos0 + T > bs:
-            raise ValueError(f'positions up to {pos0 + T - 1} exceed block_size={bs} of learned positions: crop the input')
-        x = self.transformer.wte(idx)  # (B, T, C)
-        if self.cfg.pos == 'absolute': x = x + self.transformer.wpe(torch.arange(pos0, pos0 + T, device=idx.device))  # (B, T, C)
-        x = self.transformer.drop(x)
-        rope = rope_cos_sin(pos0, T, self.cfg.head_dim, idx.device) if self.cfg.pos == 'rope' else None
+        if not self.pe.relative and pos0 + T > bs:
+            raise ValueError(f'positions up to {pos0 + T - 1} exceed block_size={bs} of pos={self.cfg.pos!r}: crop the input')
+        x = self.transformer.drop(self.pe.embed(self, self.transformer.wte(idx), pos0))  # (B, T, C)
+        rotate, bias = self.pe.rotation(pos0, T, idx.device), self.pe.score_bias(self)
         Tk = T + (len(kv_cache) if kv_cache is not None else 0)
-        mask = attn_kwargs(T, Tk, pos0, self.slopes, x.dtype, idx.device)
-        if self.diagnostic_no_causal_mask: mask = diagnostic_attn_kwargs(T, Tk, pos0, self.slopes, x.dtype, idx.device)  # the bug, on purpose
-        for block in self.transformer.h: x = block(x, mask, rope, kv_cache)  # (B, T, C)
+        mask = attn_kwargs(T, Tk, pos0, bias, x.dtype, idx.device)
+        if self.diagnostic_no_causal_mask: mask = diagnostic_attn_kwargs(T, Tk, pos0, bias, x.dtype, idx.device)  # the bug, on purpose
+        for block in self.transformer.h: x = block(x, mask, rotate, kv_cache)  # (B, T, C)
         if kv_cache is not None: kv_cache.pos += T
         return self.transformer.ln_f(x)  # (B, T, C)
 
@@ -413,7 +543,7 @@ class CodeLM(nn.Module):
     def num_params(self, non_embedding:bool=False)->int:
         "Parameters counted from the module (shared weights once); `param_count(cfg)` gives the same by formula"
         n = sum(p.numel() for p in self.parameters())
-        if non_embedding: n -= (self.cfg.block_size*self.cfg.n_embd if self.cfg.pos == 'absolute' else 0) + (0 if self.cfg.tie_embeddings else self.lm_head.weight.numel())
+        if non_embedding: n -= self.pe.n_params(self.cfg) + (0 if self.cfg.tie_embeddings else self.lm_head.weight.numel())
         return n
 
     def flops_per_token(self, T:int=None)->int:
@@ -489,7 +619,7 @@ def generate(self:CodeLM, idx, # Prompt token ids `(B, T)`, T >= 1
     try:
         with torch.no_grad():
             for _ in range(max_new_tokens):
-                if not use_cache or cache is None or (self.cfg.pos == 'absolute' and cache.pos >= bs):
+                if not use_cache or cache is None or (not self.pe.relative and cache.pos >= bs):
                     cache = KVCache(self.cfg) if use_cache else None
                     h = self.hidden(idx[:, -bs:], cache)  # (B, <= bs, C)
                 else: h = self.hidden(idx[:, -1:], cache)  # (B, 1, C)
@@ -507,11 +637,11 @@ def generate(self:CodeLM, idx, # Prompt token ids `(B, T)`, T >= 1
 def diagnostic_attn_kwargs(T:int, # Queries, at positions pos0 .. pos0+T-1
                            Tk:int, # Keys, at positions pos0+T-Tk .. pos0+T-1
                            pos0:int, # Position of the first query
-                           slopes:torch.Tensor=None, # ALiBi slopes `(nh,)`, or None for no distance bias
+                           bias=None, # A function from key offsets to an additive score bias (see `attn_kwargs`), or None
                            dtype:torch.dtype=torch.float32, # Dtype of the queries (an additive mask must match it)
                            device=None,
                           )->dict:
     "DIAGNOSTIC ONLY: `attn_kwargs` without causality, so every query sees every key (the original system's bug)"
-    if slopes is None: return dict(attn_mask=None, is_causal=False)
+    if bias is None: return dict(attn_mask=None, is_causal=False)
     dist = _key_offsets(T, Tk, pos0, device).abs()  # (T, Tk) how far away each key is, either way
-    return dict(attn_mask=(-slopes.to(device)[:, None, None] * dist).to(dtype))  # (nh, T, Tk), no -inf anywhere
+    return dict(attn_mask=bias(dist).to(dtype))  # (nh, T, Tk), no -inf anywhere
