@@ -6,29 +6,30 @@ Docs: https://codenas.github.io/codenas/eval.html.md"""
 
 # %% ../nbs/04_eval.ipynb #700d693f
 from __future__ import annotations
-import ast, builtins, functools, html, io, json, keyword, math, os, re, shutil, subprocess, sys, tempfile, time, tokenize, warnings, zlib
+import ast, builtins, copy, functools, html, io, json, keyword, math, os, re, shutil, subprocess, sys, tempfile, time, tokenize, warnings, zlib
 from collections import Counter
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from fastcore.basics import store_attr
 import codenas
 from .corpus import EOD, CodenasError, atomic_write, sha256_file
 from .dataset import read_chunks
 from .train import load_run, resolve_device
 
 # %% auto #0
-__all__ = ['ORIGINAL_KEYWORDS', 'ORIGINAL_OPERATORS', 'CATEGORIES', 'PY_KEYWORDS', 'IDENTIFIER', 'ALWAYS_GROUNDED', 'PROMPT_DIR',
-           'PROMPT_KINDS', 'SUMMARY_ROWS', 'RATIO_PARTS', 'SANDBOX_UID', 'SANDBOX_LIMITS', 'BAND_METRICS',
-           'unique_chars', 'repetition_ratio', 'has_keywords', 'has_operators', 'has_parens', 'category',
-           'is_whitespace_run', 'python_tokens', 'has_keywords_tokens', 'seq_rep_n', 'distinct_n',
-           'final_ngram_repeats', 'has_repetition_loop', 'longest_repeated_substring',
-           'longest_repeated_substring_share', 'compression_ratio', 'cut_at_last_statement', 'cut_at_function_end',
-           'parses', 'strict_parse', 'identifiers', 'name_counts', 'train_names', 'wilson_interval',
-           'bootstrap_interval', 'completion_metrics', 'load_prompts', 'complete', 'continuation_bits', 'human_windows',
-           'human_samples', 'pass_at_k', 'score', 'summarize', 'read_results', 'evaluate_prompts', 'sandbox_command',
-           'check_sandbox', 'run_functional', 'inspect_results', 'sample', 'highlight_repeats', 'Sampler',
-           'render_sample', 'examples_table']
+__all__ = ['ORIGINAL_KEYWORDS', 'ORIGINAL_OPERATORS', 'CATEGORIES', 'PY_KEYWORDS', 'IDENTIFIER', 'ALWAYS_GROUNDED', 'KINDS',
+           'PROMPT_KINDS', 'REGISTRY', 'PROMPT_DIR', 'SANDBOX_UID', 'SANDBOX_LIMITS', 'unique_chars',
+           'repetition_ratio', 'has_keywords', 'has_operators', 'has_parens', 'category', 'is_whitespace_run',
+           'python_tokens', 'has_keywords_tokens', 'seq_rep_n', 'distinct_n', 'final_ngram_repeats',
+           'has_repetition_loop', 'longest_repeated_substring', 'longest_repeated_substring_share', 'compression_ratio',
+           'cut_at_last_statement', 'cut_at_function_end', 'parses', 'strict_parse', 'identifiers', 'name_counts',
+           'train_names', 'wilson_interval', 'bootstrap_interval', 'jackknife_interval', 'Metric', 'Sample', 'register',
+           'unregister', 'column', 'metric', 'completion_metrics', 'load_prompts', 'complete', 'continuation_bits',
+           'human_windows', 'human_samples', 'pass_at_k', 'score', 'summarize', 'read_results', 'evaluate_prompts',
+           'sandbox_command', 'check_sandbox', 'run_functional', 'inspect_results', 'sample', 'highlight_repeats',
+           'Sampler', 'render_sample', 'examples_table']
 
 # %% ../nbs/04_eval.ipynb #75e27b0a
 def unique_chars(c:str, # A completion
@@ -354,24 +355,157 @@ def bootstrap_interval(values, # Per-sample values (e.g. repetition ratios)
     lo, hi = np.quantile(stats, [alpha/2, 1-alpha/2])
     return (float(lo), float(hi))
 
+# %% ../nbs/04_eval.ipynb #b2a45a58
+def jackknife_interval(values:list, # Per-sample inputs of a statistic of the whole set (e.g. completions)
+                       stat, # Statistic of a list of them (e.g. `lambda cs: distinct_n(cs, 4)`)
+                       groups:int=20, # Delete-a-group jackknife with this many groups (one per value when there are fewer)
+                       z:float=1.96, # Normal quantile: 1.96 for 95%
+                      )->tuple[float, float]: # stat ± z standard errors; NaNs if no values
+    "Normal interval for a statistic of a whole set of samples, its standard error from the grouped jackknife"
+    if not len(values): return (math.nan, math.nan)
+    g, v = min(groups, len(values)), stat(values)
+    if g < 2: return (v, v)
+    theta = np.array([stat([x for i, x in enumerate(values) if i % g != j]) for j in range(g)])
+    se = math.sqrt((g - 1) / g * ((theta - theta.mean())**2).sum())
+    return (v - z*se, v + z*se)
+
+# %% ../nbs/04_eval.ipynb #ce8024d2
+KINDS = dict(rate='a share of samples (booleans), with a Wilson interval', mean='an average over samples, with a bootstrap interval',
+             ratio='a sum over a sum of two record fields (`parts`), with a bootstrap interval',
+             bpb="the model's bits over the bytes of the human continuations (`parts`): a model number, with no human value",
+             pooled='a statistic of all samples together (`pool` of their `fn` values), with a grouped jackknife interval',
+             run='a figure of the run (training, compressor) that the experiment copies into its table, not made from samples')
+PROMPT_KINDS = dict(line='a one-line block header (a line of code ending in `:`)',
+                    function='a documented function (signature and docstring)')  # the prompt sets, and the human code each stands beside
+
+class Metric:
+    "One metric, defined once: every table, plot, widget and summary of codenas reads it from `REGISTRY`"
+    def __init__(self, key:str, # Record field and results-table column (`fn_KEY` on the whole-function prompts)
+                 label:str, # Its one name in tables, plots and widgets
+                 fn=None, # Its value for one `Sample`; None: the record gets it elsewhere (`score`, the human band, the tests)
+                 kind:str='mean', # How `summarize` makes its cell: a key of `KINDS`, or pass@K
+                 better:str=None, # 'higher' or 'lower'; None: neither, compare with human code
+                 original:bool=False, # One of the original system's metrics
+                 parts:tuple=None, # (numerator, denominator) record fields of a ratio or bpb
+                 pool=None, # A pooled metric's statistic of the list of its `fn` values
+                 target:tuple=None, # The original's success criterion: (its 1.3 MB baseline as written, threshold or None for the human band alone)
+                 short:str=None, # Its heading in the summary `codenas experiment` prints (None: not there)
+                 report:tuple=(), # The prompt kinds (`PROMPT_KINDS`) whose column the HTML report plots and tables
+                 grid:bool=False, # A panel of `plot_all`'s overview grid
+                 sampler:bool=False, # Shown by the `Sampler` widget and `codenas sample`, beside the human band
+                 fmt:str=None, # How the success table writes a value (default: a percentage for rates, else 2 decimals)
+                 part_of:str=None, # The key of the row it is part of: its summary row reads '  of which LABEL'
+                ):
+        if kind not in KINDS and not re.fullmatch(r'pass@[1-9]\d*', kind): raise ValueError(f"{key}: kind={kind!r} is not one of {', '.join(KINDS)} or pass@K")
+        if better not in (None, 'higher', 'lower'): raise ValueError(f"{key}: better={better!r} is not 'higher', 'lower' or None")
+        if (kind in ('ratio', 'bpb')) != (parts is not None): raise ValueError(f'{key}: parts={parts!r}: a ratio or bpb needs its two fields, no other kind takes them')
+        if (kind == 'pooled') != (pool is not None and fn is not None): raise ValueError(f'{key}: pool={pool!r}: a pooled metric needs fn and pool, no other kind takes pool')
+        if target and target[1] is not None and better is None: raise ValueError(f'{key}: target={target!r} has a threshold, so better must say which side passes')
+        if set(report) - set(PROMPT_KINDS): raise ValueError(f'{key}: report={report!r} names a prompt kind not in {tuple(PROMPT_KINDS)}')
+        store_attr()
+        self.fmt = fmt or ('{:.1%}' if self.percent else '{:.2f}')
+
+    @property
+    def percent(self)->bool: return self.kind == 'rate' or self.kind.startswith('pass@')  # a share, shown as a percentage
+    @property
+    def stored(self)->bool: return self.fn is not None and self.kind != 'pooled'  # computed per completion and kept in its record
+    @property
+    def row(self)->str: return f'  of which {self.label}' if self.part_of else self.label  # its row in `summarize`
+
+    def twin(self)->Metric:
+        "The same metric on the whole-function prompts: column `fn_KEY`, label 'LABEL, whole functions'"
+        m = copy.copy(self)
+        m.key, m.label = column(self.key, 'function'), f'{self.label}, whole functions'
+        return m
+
+    def __repr__(self): return f'Metric({self.key!r}, {self.label!r}, kind={self.kind!r})'
+
+# %% ../nbs/04_eval.ipynb #181f7b7d
+class Sample:
+    "What a metric's `fn` reads: a prompt and its completion (or human code of the same length), its Python tokens read once"
+    def __init__(self, prompt:str, # The prompt
+                 completion:str, # The generated text, or the human continuation
+                 whole_function:bool=False, # The prompt is a whole function header: cut the parse checks at its end
+                ): store_attr()
+    @functools.cached_property
+    def toks(self)->list[str]: return python_tokens(self.completion)
+
+REGISTRY = {}  # key -> Metric, in the order of the summary table
+
+def register(m:Metric, # A metric whose key is not registered yet
+            )->Metric: # `m`
+    "Add `m` to `REGISTRY`, after the metrics already there"
+    if m.key in REGISTRY: raise ValueError(f'{m.key!r} is already registered: a metric is defined once (unregister it first)')
+    if m.key.startswith(('fn_', 'human_')): raise ValueError(f'{m.key!r}: fn_ and human_ begin the columns of a metric on whole functions and on human code')
+    REGISTRY[m.key] = m
+    return m
+
+def unregister(key:str, # A registered metric's key
+              )->Metric: # The metric taken out
+    "Take a metric out of `REGISTRY`"
+    return REGISTRY.pop(key)
+
+def column(key:str, # A metric's key
+           kind:str='line', # A prompt kind of `PROMPT_KINDS`
+          )->str: # Its results-table column: KEY for one-line prompts, fn_KEY for whole functions
+    "The results-table column of a metric on one prompt set"
+    return key if kind == 'line' else f'fn_{key}'
+
+def metric(col:str, # A results-table column: a metric's key, or fn_KEY
+          )->Metric:
+    "The registered metric of a results-table column (for fn_KEY, its whole-function twin)"
+    if col in REGISTRY: return REGISTRY[col]
+    if col.startswith('fn_') and col[3:] in REGISTRY and REGISTRY[col[3:]].kind != 'run': return REGISTRY[col[3:]].twin()
+    raise KeyError(f'{col!r} is not the column of a registered metric (see REGISTRY)')
+
+# %% ../nbs/04_eval.ipynb #b1b176fc
+register(Metric('val_bpb', 'val bits per byte', kind='run', better='lower', short='val bpb', report=('line',), grid=True))
+register(Metric('val_loss', 'val loss (nats/token)', kind='run', better='lower'))
+register(Metric('mode_collapse', 'mode-collapse rate', kind='rate', better='lower', original=True, target=('85.2%', 0.30), short='collapse',
+                report=('line',), grid=True))
+register(Metric('whitespace_run', 'whitespace runs', lambda s: is_whitespace_run(s.completion), 'rate', 'lower', part_of='mode_collapse', report=('line',)))
+register(Metric('has_keywords', 'keyword rate (substring rule)', lambda s: has_keywords(s.completion), 'rate', 'higher', original=True,
+                target=('0%', 0.50), short='keywords', report=('line',), grid=True))
+register(Metric('has_operators', 'operator rate', lambda s: has_operators(s.completion), 'rate', 'higher', original=True))
+register(Metric('has_parens', 'parens rate', lambda s: has_parens(s.completion), 'rate', 'higher', original=True))
+register(Metric('repetition_ratio', 'repetition ratio', lambda s: repetition_ratio(s.completion), 'mean', 'lower', original=True,
+                target=('92.22%', 0.30), fmt='{:.1%}', report=('line',), grid=True, sampler=True))
+register(Metric('unique_chars', 'unique chars per completion', lambda s: unique_chars(s.completion), 'mean', 'higher', original=True,
+                target=('2.1', 20), fmt='{:.1f}', report=('line',), grid=True, sampler=True))
+for c, better in (('good', 'higher'), ('partial', None), ('repetitive', 'lower'), ('noise', 'lower')):
+    register(Metric(f'cat_{c}', f'category: {c}', kind='rate', better=better, original=True))
+
+# %% ../nbs/04_eval.ipynb #dbf4dafa
+register(Metric('has_keywords_tokens', 'keyword rate (tokens)', lambda s: any(t in PY_KEYWORDS for t in s.toks), 'rate'))
+for n in range(1, 5): register(Metric(f'seq_rep_{n}', f'seq-rep-{n} (chars)', lambda s, n=n: seq_rep_n(s.completion, n), report=('line',) * (n == 4), sampler=n == 4))
+for n in range(1, 5): register(Metric(f'seq_rep_tok_{n}', f'seq-rep-{n} (tokens)', lambda s, n=n: seq_rep_n(s.toks, n)))
+register(Metric('distinct_4', 'distinct-4 (chars)', lambda s: s.completion, 'pooled', pool=lambda cs: distinct_n(cs, 4)))
+register(Metric('distinct_tok_2', 'distinct-2 (tokens)', lambda s: s.toks, 'pooled', pool=lambda ts: distinct_n(ts, 2)))
+register(Metric('repetition_loop', 'repetition-loop rate', lambda s: has_repetition_loop(s.completion), 'rate', 'lower', report=('line',)))
+register(Metric('repetition_loop_tok', 'repetition-loop rate (tokens)', lambda s: has_repetition_loop(s.toks), 'rate', 'lower'))
+register(Metric('lrs_share', 'longest repeat share', lambda s: longest_repeated_substring_share(s.completion), sampler=True))
+register(Metric('compression_ratio', 'zlib compression ratio', lambda s: compression_ratio(s.completion), sampler=True))
+
+# %% ../nbs/04_eval.ipynb #40ff0d56
+register(Metric('parses', 'parse rate', lambda s: parses(s.prompt, s.completion, s.whole_function), 'rate', 'higher', report=('line',), grid=True))
+register(Metric('strict_parse', 'strict parse rate', lambda s: strict_parse(s.prompt, s.completion, s.whole_function), 'rate', 'higher',
+                target=('–', None), short='strict parse', report=('line', 'function')))
+register(Metric('name_grounding', 'name grounding', kind='ratio', better='higher', parts=('names_grounded', 'names'), target=('–', None), report=('line',)))
+register(Metric('cont_bpb', 'continuation bits per byte', kind='bpb', better='lower', parts=('cont_bits', 'cont_bytes'), report=('line',)))
+register(Metric('passed', 'functional pass rate', kind='rate', better='higher'))
+for k in (1, 10): register(Metric(f'pass_at_{k}', f'pass@{k}', kind=f'pass@{k}', better='higher', report=('function',)))
+register(Metric('n_chars', 'completion length (chars)', lambda s: len(s.completion), fmt='{:.1f}'))
+register(Metric('n_tokens', 'completion length (tokens)'))
+
 # %% ../nbs/04_eval.ipynb #4d7983eb
 def completion_metrics(prompt:str, # The prompt
                        completion:str, # The generated text (or a human window of the same length)
                        whole_function:bool=False, # The prompt is a whole function header: cut the parse checks at its end
                        known:frozenset=None, # Names of the training split (`train_names`); None: no name grounding
-                      )->dict: # Metric name -> value
-    "Every per-completion metric of this module"
-    toks = python_tokens(completion)
-    m = dict(unique_chars=unique_chars(completion), repetition_ratio=repetition_ratio(completion),
-             has_keywords=has_keywords(completion), has_operators=has_operators(completion),
-             has_parens=has_parens(completion), category=category(completion),
-             whitespace_run=is_whitespace_run(completion), has_keywords_tokens=any(t in PY_KEYWORDS for t in toks))
-    m.update({f'seq_rep_{n}': seq_rep_n(completion, n) for n in range(1, 5)})
-    m.update({f'seq_rep_tok_{n}': seq_rep_n(toks, n) for n in range(1, 5)})
-    m.update(repetition_loop=has_repetition_loop(completion), repetition_loop_tok=has_repetition_loop(toks),
-             lrs_share=longest_repeated_substring_share(completion), compression_ratio=compression_ratio(completion),
-             parses=parses(prompt, completion, whole_function), strict_parse=strict_parse(prompt, completion, whole_function),
-             n_chars=len(completion))
+                      )->dict: # Metric key -> value
+    "The original's category and every per-completion metric of `REGISTRY` (with `known`, the names' counts too)"
+    s = Sample(prompt, completion, whole_function)
+    m = dict(category=category(completion), **{k: mt.fn(s) for k, mt in REGISTRY.items() if mt.stored})
     if known is not None:
         g, n = name_counts(prompt, completion, known)
         m.update(names=n, names_grounded=g, name_grounding=g / n if n else None)
@@ -379,8 +513,6 @@ def completion_metrics(prompt:str, # The prompt
 
 # %% ../nbs/04_eval.ipynb #3c43419f
 PROMPT_DIR = Path(codenas.__file__).resolve().parent/'data'/'prompts'  # package data: in a wheel as in a checkout
-PROMPT_KINDS = dict(line='a one-line block header (a line of code ending in `:`)',
-                    function='a documented function (signature and docstring)')  # the prompt sets, and the human code each stands beside
 _DEF_NAME = re.compile(r'^[ \t]*(?:async[ \t]+)?def[ \t]+([^\W\d]\w*)', re.M)
 
 def _function_prompt(d:dict, where:str)->dict:
@@ -611,53 +743,41 @@ def pass_at_k(n:int, # Samples of one prompt
     return 1.0 - float(np.prod(1.0 - k / np.arange(n - c + 1, n + 1)))  # their numerically stable product form
 
 # %% ../nbs/04_eval.ipynb #d3424c5b
-SUMMARY_ROWS = [  # (row name, metric key, kind): see `_values` for the kinds
-    ('mode-collapse rate', 'mode_collapse', 'rate'), ('  of which whitespace runs', 'whitespace_run', 'rate'),
-    ('keyword rate (substring rule)', 'has_keywords', 'rate'), ('repetition ratio', 'repetition_ratio', 'mean'),
-    ('unique chars per completion', 'unique_chars', 'mean'), ('category: good', 'cat_good', 'rate'),
-    ('category: partial', 'cat_partial', 'rate'), ('category: repetitive', 'cat_repetitive', 'rate'), ('category: noise', 'cat_noise', 'rate'),
-    ('keyword rate (tokens)', 'has_keywords_tokens', 'rate'), ('seq-rep-4 (chars)', 'seq_rep_4', 'mean'),
-    ('seq-rep-4 (tokens)', 'seq_rep_tok_4', 'mean'), ('repetition-loop rate', 'repetition_loop', 'rate'),
-    ('longest repeat share', 'lrs_share', 'mean'), ('zlib compression ratio', 'compression_ratio', 'mean'),
-    ('parse rate', 'parses', 'rate'), ('strict parse rate', 'strict_parse', 'rate'), ('name grounding', 'name_grounding', 'ratio'),
-    ('continuation bits per byte', 'cont_bpb', 'bpb'), ('functional pass rate', 'passed', 'rate'),
-    ('pass@1', 'pass_at_1', 'pass@1'), ('pass@10', 'pass_at_10', 'pass@10'),
-    ('completion length (chars)', 'n_chars', 'mean'), ('completion length (tokens)', 'n_tokens', 'mean')]
-RATIO_PARTS = dict(name_grounding=('names_grounded', 'names'), cont_bpb=('cont_bits', 'cont_bytes'))  # numerator, denominator fields
-
 def score(records:list, # Records from `complete` or `human_samples`
           known:frozenset=None, # Names of the training split (`train_names`); None: no name grounding
          )->list[dict]: # The records with their metrics added
-    "Add every per-completion metric to each record"
+    "Add every per-completion metric to each record, and its category as the original's rates"
     out = []
     for r in records:
         m = completion_metrics(r['prompt'], r['completion'], whole_function=r.get('kind') == 'function', known=known)
         m['mode_collapse'] = m['category'] == 'mode_collapse'
-        m.update({f'cat_{c}': m['category'] == c for c in ('good', 'partial', 'repetitive', 'noise')})
+        m.update({f'cat_{c}': m['category'] == c for c in CATEGORIES[1:]})
         out.append({**r, **m})
     return out
 
 # %% ../nbs/04_eval.ipynb #749899ea
-def _values(recs:list, key:str, kind:str, src:str)->list:
-    "What the summary of `key` is computed from, for the model's records or human code's"
-    if kind == 'bpb' and src == 'human': return []  # the model's bits on human text: a model number, with no human counterpart
-    mine = [r for r in recs if r['source'] == ('human' if kind == 'bpb' else src)]
-    if kind in ('ratio', 'bpb'):
-        num, den = RATIO_PARTS[key]
+def _values(recs:list, m:Metric, src:str)->list:
+    "What the summary of `m` is computed from, for the model's records or human code's"
+    if m.kind == 'bpb' and src == 'human': return []  # the model's bits on human text: a model number, with no human counterpart
+    mine = [r for r in recs if r['source'] == ('human' if m.kind == 'bpb' else src)]
+    if m.parts:
+        num, den = m.parts
         return [[r[num], r[den]] for r in mine if r.get(den)]  # records with nothing to count add nothing
-    if kind.startswith('pass@'):  # one value per prompt, from its n samples
+    if m.kind.startswith('pass@'):  # one value per prompt, from its n samples
         runs = {}
         for r in mine:
             if 'passed' in r: runs.setdefault(r['prompt_id'], []).append(r['passed'])
-        return [v for p in runs.values() if (v := pass_at_k(len(p), sum(p), int(kind[5:]))) == v]
-    return [r[key] for r in mine if key in r and r[key] is not None]
+        return [v for p in runs.values() if (v := pass_at_k(len(p), sum(p), int(m.kind[5:]))) == v]
+    if m.kind == 'pooled': return [m.fn(Sample(r['prompt'], r['completion'], r.get('kind') == 'function')) for r in mine]
+    return [r[m.key] for r in mine if m.key in r and r[m.key] is not None]
 
-def _cell(vals, kind:str)->tuple[float, float, float]:
-    "(value, low, high): Wilson for rates, bootstrap for means and for sums over sums (ratios, bits per byte)"
+def _cell(vals:list, m:Metric)->tuple[float, float, float]:
+    "(value, low, high): Wilson for rates, the jackknife for pooled statistics, bootstrap for means and for sums over sums"
+    if not len(vals): return math.nan, math.nan, math.nan
+    if m.kind == 'pooled': return (m.pool(vals), *jackknife_interval(vals, m.pool))
     v = np.asarray(vals, dtype=float)
-    if not len(v): return math.nan, math.nan, math.nan
-    if kind == 'rate': return (v.mean(), *wilson_interval(int(v.sum()), len(v)))
-    if kind in ('ratio', 'bpb'):
+    if m.kind == 'rate': return (v.mean(), *wilson_interval(int(v.sum()), len(v)))
+    if m.parts:
         ratio = lambda a: a[:, 0].sum() / a[:, 1].sum()
         return (ratio(v), *bootstrap_interval(v, stat=ratio))
     return (v.mean(), *bootstrap_interval(v))
@@ -665,14 +785,16 @@ def _cell(vals, kind:str)->tuple[float, float, float]:
 # %% ../nbs/04_eval.ipynb #b17d0e66
 def summarize(results, # Records (scored or not), or a results.jsonl path
              )->pd.DataFrame: # One row per metric that has values; value and 95% interval for the model and for human code
-    "The summary table of a generation run: the original's metrics first, then the literature's, then syntax, names, likelihood and tests"
+    "The summary table of a generation run: one row per metric of `REGISTRY` made from samples, in its order"
     recs = read_results(results) if isinstance(results, (str, Path)) else list(results)
-    recs = [r if 'category' in r else score([r])[0] for r in recs]
+    stored = [m.key for m in REGISTRY.values() if m.stored]
+    recs = [r if 'category' in r and all(k in r for k in stored) else score([r])[0] for r in recs]  # scored before a metric existed: again
     rows = []
-    for name, key, kind in SUMMARY_ROWS:
-        cells = {src: _cell(_values(recs, key, kind, src), kind) for src in ('model', 'human')}
+    for m in REGISTRY.values():
+        if m.kind == 'run': continue
+        cells = {src: _cell(_values(recs, m, src), m) for src in ('model', 'human')}
         if all(math.isnan(c[0]) for c in cells.values()): continue  # not measured in this run (no tests, no train split...)
-        rows.append(dict(metric=name, **{k: v for src, c in cells.items() for k, v in zip((src, f'{src}_lo', f'{src}_hi'), c)}))
+        rows.append(dict(metric=m.row, **{k: v for src, c in cells.items() for k, v in zip((src, f'{src}_lo', f'{src}_hi'), c)}))
     df = pd.DataFrame(rows, columns=['metric', 'model', 'model_lo', 'model_hi', 'human', 'human_lo', 'human_hi']).set_index('metric')
     df.attrs['n'] = {s: sum(r['source'] == s for r in recs) for s in ('model', 'human')}
     return df
@@ -840,13 +962,13 @@ def inspect_results(results:str, # A results.jsonl written by `codenas eval`
     lines = [f"{Path(results).name}: {df.attrs['n']['model']} model completions, {df.attrs['n']['human']} human samples",
              f"{'metric':<32}{'model [95% CI]':>26}{'human [95% CI]':>26}"]
     lines += [f"{k:<32}{fmt(r.model, r.model_lo, r.model_hi):>26}{fmt(r.human, r.human_lo, r.human_hi):>26}" for k, r in df.iterrows()]
-    if 'continuation bits per byte' in df.index: lines.append('(continuation bits per byte: the model scoring the human continuations, so no human value)')
+    lines += [f'({m.label}: the model scoring the human continuations, so no human value)' for m in REGISTRY.values() if m.kind == 'bpb' and m.row in df.index]
     model = [r for r in recs if r['source'] == 'model']
     show = lambda r: f"--- [{r['category']}, strict parse {r.get('strict_parse')}] {r['prompt']!r}\n{r['prompt']}{r['completion']}"
     if show_examples: lines += ['', f'first {min(show_examples, len(model))} completions:'] + [show(r) for r in model[:show_examples]]
     if show_quality_examples:
         lines += ['', 'one completion per category:']
-        for c in ('mode_collapse', 'repetitive', 'good', 'partial', 'noise'):
+        for c in CATEGORIES:
             ex = next((r for r in model if r['category'] == c), None)
             lines.append(show(ex) if ex else f'--- [{c}] none')
     return '\n'.join(lines)
@@ -875,8 +997,9 @@ def sample(checkpoint:str, # A run folder or a checkpoint folder
               repetition_penalty=repetition_penalty, samples=samples, greedy=greedy, device=device)
     def show(p, s):
         recs = score(complete(model, tok, [p], seed=s, **kw))
-        return '\n'.join(f"{p}{r['completion']}\n--- {r['category']}, {r['unique_chars']} unique chars, repetition {r['repetition_ratio']:.2f}, "
-                         f"seq-rep-4 {r['seq_rep_4']:.2f}, parses: {r['parses']}, strict: {r['strict_parse']}, {r['n_chars']} chars in {r['n_tokens']} tokens" for r in recs)
+        nums = lambda r: ', '.join(f'{m.label} {r[m.key]:.3g}' for m in REGISTRY.values() if m.sampler)
+        return '\n'.join(f"{p}{r['completion']}\n--- {r['category']}, {nums(r)}, parses: {r['parses']}, strict: {r['strict_parse']}, "
+                         f"{r['n_chars']} chars in {r['n_tokens']} tokens" for r in recs)
     if not interactive:
         if not prompt: raise CodenasError('empty prompt: pass --prompt "def add(a, b):" (or --interactive)')
         return show(prompt, seed)
@@ -904,8 +1027,6 @@ def highlight_repeats(text:str, # A completion
     return ''.join(out)
 
 # %% ../nbs/04_eval.ipynb #f2645966
-BAND_METRICS = ('unique_chars', 'repetition_ratio', 'seq_rep_4', 'lrs_share', 'compression_ratio')
-
 class Sampler:
     "A JupyterLab sampler: prompt, sliders, seed and a Generate button over `complete`, with metrics against human code"
     def __init__(self, model, # A `CodeLM`
@@ -943,7 +1064,7 @@ def render_sample(rec:dict, # A scored record
                  )->str: # HTML: the completion with repeats marked, and a metrics table
     "The completion (prompt in grey, repeats marked) and its metrics beside the human 10th-90th percentile band"
     band = lambda k: (f"{np.percentile([h[k] for h in human], 10):.2f} to {np.percentile([h[k] for h in human], 90):.2f}" if human else '-')
-    rows = ''.join(f'<tr><td>{k}</td><td>{rec[k]:.3g}</td><td>{band(k)}</td></tr>' for k in BAND_METRICS)
+    rows = ''.join(f'<tr><td>{m.label}</td><td>{rec[m.key]:.3g}</td><td>{band(m.key)}</td></tr>' for m in REGISTRY.values() if m.sampler)
     return (f'<pre class="codenas-completion"><span style="color:gray">{html.escape(rec["prompt"])}</span>{highlight_repeats(rec["completion"])}</pre>'
             f'<p>category: <b>{rec["category"]}</b>, parses: <b>{rec["parses"]}</b>, strict parse: <b>{rec["strict_parse"]}</b></p>'
             f'<table class="codenas-metrics"><tr><th>metric</th><th>this completion</th><th>human 10-90%</th></tr>{rows}</table>')

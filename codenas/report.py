@@ -12,17 +12,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from .corpus import CodenasError, atomic_write, build_corpus, folder_lock, load_manifest
-from .eval import SUMMARY_ROWS, check_sandbox, evaluate_prompts
+from .eval import PROMPT_KINDS, REGISTRY, check_sandbox, column, evaluate_prompts, metric
 from .model import ArchConfig
 from .train import train
 import torch
 
 # %% auto #0
-__all__ = ['PRESETS', 'PRESET_DEFAULTS', 'METRICS', 'GEN_METRICS', 'SUMMARY_COLUMNS', 'SUCCESS_CRITERIA', 'REPORT_METRICS',
-           'TABLE_COLUMNS', 'xz_bpb', 'tier_xz', 'train_kwargs', 'run_one', 'data_size_experiment',
-           'read_results_table', 'honest_runs', 'tokenizers', 'tier_label', 'tier_summary', 'experiment_summary',
-           'plot_metric', 'plot_all', 'fit_power_law', 'predict_size_for', 'success_table', 'human_band_tiers',
-           'examples_side_by_side', 'select', 'results_widget', 'provenance', 'write_report']
+__all__ = ['PRESETS', 'PRESET_DEFAULTS', 'METRICS', 'REPORT_METRICS', 'RUN_COLUMNS', 'xz_bpb', 'tier_xz', 'train_kwargs',
+           'run_one', 'data_size_experiment', 'metric_labels', 'report_metrics', 'read_results_table', 'honest_runs',
+           'tokenizers', 'tier_label', 'tier_summary', 'experiment_summary', 'plot_metric', 'plot_all', 'fit_power_law',
+           'predict_size_for', 'success_table', 'human_band_tiers', 'examples_side_by_side', 'select', 'results_widget',
+           'table_columns', 'provenance', 'write_report']
 
 # %% ../nbs/05_report.ipynb #8814332f
 PRESETS = dict(
@@ -92,15 +92,15 @@ def _row_from(summary:dict, table:pd.DataFrame, fn_table:pd.DataFrame=None)->dic
     "Flatten a training summary and the evaluation tables (one-line prompts; whole functions, as `fn_` columns) into one results.csv row"
     row = dict(params=summary['params'], steps=summary['steps'], tokens_seen=summary['tokens'], train_seconds=summary['train_seconds'],
                best_step=summary['best']['step'], val_loss=summary['best']['val_loss'], val_bpb=summary['best']['val_bpb'])  # the checkpoint evaluated
-    names = {name: key for name, key, _ in SUMMARY_ROWS}
-    for prefix, t in (('', table), ('fn_', fn_table)):
-        if t is not None: row.update(_table_row(t, names, prefix))
+    for kind, t in (('line', table), ('function', fn_table)):
+        if t is not None: row.update(_table_row(t, kind))
     return row
 
-def _table_row(table:pd.DataFrame, names:dict, prefix:str)->dict:
-    row = {}
+def _table_row(table:pd.DataFrame, kind:str)->dict:
+    "The columns of a `summarize` table for one prompt kind: K, K_lo, K_hi and human_K, human_K_lo, human_K_hi per metric"
+    keys, row = {m.row: m.key for m in REGISTRY.values()}, {}
     for name, r in table.iterrows():
-        k = prefix + names[name]
+        k = column(keys[name], kind)
         row.update({k: r['model'], f'{k}_lo': r['model_lo'], f'{k}_hi': r['model_hi'],
                     f'human_{k}': r['human'], f'human_{k}_lo': r['human_lo'], f'human_{k}_hi': r['human_hi']})
     return row
@@ -289,22 +289,19 @@ def data_size_experiment(preset:str='quick', # quick (CPU, minutes) or full (one
         return df
 
 # %% ../nbs/05_report.ipynb #8fa4aeb9
-METRICS = dict(  # column -> (label, kind)
-    val_bpb=('val bits per byte', 'bits'), val_loss=('val loss (nats/token)', 'bits'),
-    mode_collapse=('mode-collapse rate', 'rate'), whitespace_run=('whitespace-run rate', 'rate'),
-    has_keywords=('keyword rate (substring)', 'rate'), has_keywords_tokens=('keyword rate (tokens)', 'rate'),
-    repetition_ratio=('repetition ratio', 'mean'), unique_chars=('unique chars per completion', 'mean'),
-    cat_good=("'good' rate", 'rate'), cat_partial=("'partial' rate", 'rate'),
-    cat_repetitive=("'repetitive' rate", 'rate'), cat_noise=("'noise' rate", 'rate'),
-    seq_rep_4=('seq-rep-4 (chars)', 'mean'), seq_rep_tok_4=('seq-rep-4 (tokens)', 'mean'),
-    repetition_loop=('repetition-loop rate', 'rate'), lrs_share=('longest repeat share', 'mean'),
-    compression_ratio=('zlib compression ratio', 'mean'), parses=('parse rate', 'rate'),
-    strict_parse=('strict parse rate', 'rate'), name_grounding=('name grounding', 'mean'),
-    cont_bpb=('continuation bits per byte', 'bits'), fn_strict_parse=('strict parse rate, whole functions', 'rate'),
-    fn_name_grounding=('name grounding, whole functions', 'mean'), fn_pass_at_1=('pass@1, whole functions', 'rate'),
-    fn_pass_at_10=('pass@10, whole functions', 'rate'),
-    n_chars=('completion length (chars)', 'mean'), n_tokens=('completion length (tokens)', 'mean'))
-GEN_METRICS = [k for k in METRICS if not k.startswith('val_')]  # the generation metrics, each with _lo/_hi and human_ columns
+def _display(m)->str: return 'rate' if m.percent else 'bits' if m.kind in ('run', 'bpb') else 'mean'
+
+def metric_labels()->dict: # column -> (label, kind)
+    "Label and kind of every results-table column the registry defines: the run's figures, each metric, then the metrics on whole functions"
+    ms = list(REGISTRY.values())
+    cols = [m.key for m in ms] + [column(m.key, 'function') for m in ms if m.kind != 'run']
+    return {c: (metric(c).label, _display(metric(c))) for c in cols}
+
+def report_metrics()->tuple: # Columns, one-line prompts first
+    "The columns the HTML report plots and tables: each metric's `report` prompt kinds"
+    return tuple(column(m.key, k) for k in PROMPT_KINDS for m in REGISTRY.values() if k in m.report)
+
+METRICS, REPORT_METRICS = metric_labels(), report_metrics()  # the package's metrics, for `07_export`'s model card
 
 def read_results_table(results_dir, # An experiment folder holding `results.csv`, or the CSV itself
                       )->pd.DataFrame: # One row per training run
@@ -352,23 +349,20 @@ def tier_summary(df:pd.DataFrame, # A results table
     return pd.DataFrame(rows)
 
 # %% ../nbs/05_report.ipynb #e7ac80c9
-SUMMARY_COLUMNS = (('val_bpb', 'val bpb'), ('mode_collapse', 'collapse'), ('has_keywords', 'keywords'), ('strict_parse', 'strict parse'))
-
 def _interval(v, lo, hi, rate:bool)->str:
     if rate: return f'{v:.0%} ({lo*100:.0f}-{hi*100:.0f})'
     return f'{v:.3f} ({lo:.2f}-{hi:.2f})'
 
 def experiment_summary(df:pd.DataFrame, # A results table
                       )->str: # Plain text, under 100 columns wide
-    "One line per (tier, tokenizer) of the honest runs: seeds, val bits per byte and three rates, each `value (lo-hi)`, then human code"
-    cols = [(m, label) for m, label in SUMMARY_COLUMNS if m in df]
+    "One line per (tier, tokenizer) of the honest runs: seeds and each metric with a `short` heading, as `value (lo-hi)`, then human code"
     rows, human = {}, {'tier': 'human code', 'tokenizer': '', 'seeds': ''}
-    for m, label in cols:
-        s = tier_summary(df, m)
+    for m in [m for m in REGISTRY.values() if m.short and m.key in df]:
+        s = tier_summary(df, m.key)
         for r in s.itertuples():
             row = rows.setdefault((r.tier_target_mb, tokenizers(df).index(r.tokenizer)), dict(tier=tier_label(r.tier_mb), tokenizer=r.tokenizer, seeds=r.n_seeds))
-            row[label] = _interval(r.value, r.lo, r.hi, m != 'val_bpb')
-        human[label] = _interval(s.human.mean(), s.human_lo.mean(), s.human_hi.mean(), True) if 'human' in s else ''
+            row[m.short] = _interval(r.value, r.lo, r.hi, m.percent)
+        human[m.short] = _interval(s.human.mean(), s.human_lo.mean(), s.human_hi.mean(), m.percent) if 'human' in s else ''
     table = pd.DataFrame([rows[k] for k in sorted(rows)] + [human])
     return table.to_string(index=False)
 
@@ -384,7 +378,7 @@ def plot_metric(df:pd.DataFrame, # A results table (ablation rows are left out)
     s = tier_summary(df, metric)
     if s.empty: raise ValueError('no runs to plot (ablation rows are not plotted)')
     if ax is None: _, ax = plt.subplots(figsize=(6, 4))
-    label, kind = METRICS.get(metric, (metric, 'mean'))
+    label, kind = metric_labels().get(metric, (metric, 'mean'))
     toks = tokenizers(df)
     for i, tok in enumerate(toks):
         g, seeds = s[s.tokenizer == tok], int(s[s.tokenizer == tok].n_seeds.max())
@@ -406,14 +400,15 @@ def plot_metric(df:pd.DataFrame, # A results table (ablation rows are left out)
 
 # %% ../nbs/05_report.ipynb #85eba840
 def plot_all(df:pd.DataFrame, # A results table
-             metrics:tuple=('val_bpb', 'mode_collapse', 'has_keywords', 'repetition_ratio', 'unique_chars', 'parses'), # Columns, one panel each
+             metrics:tuple=None, # Columns, one panel each (default: the registry's `grid` metrics in the table)
              ncols:int=3, # Panels per row
             ): # The Figure
     "A grid of `plot_metric` panels, one per metric"
     import matplotlib.pyplot as plt
+    metrics, labels = metrics or [m.key for m in REGISTRY.values() if m.grid and m.key in df], metric_labels()
     nrows = math.ceil(len(metrics)/ncols)
     fig, axs = plt.subplots(nrows, ncols, figsize=(4.2*ncols, 3.2*nrows), squeeze=False)
-    for ax, m in zip(axs.flat, metrics): plot_metric(df, m, ax=ax); ax.set_title(METRICS.get(m, (m,))[0], fontsize=10); ax.legend(fontsize=6)
+    for ax, m in zip(axs.flat, metrics): plot_metric(df, m, ax=ax); ax.set_title(labels.get(m, (m,))[0], fontsize=10); ax.legend(fontsize=6)
     for ax in axs.flat[len(metrics):]: ax.set_axis_off()
     fig.tight_layout()
     return fig
@@ -441,13 +436,12 @@ def predict_size_for(fit:dict, # A `fit_power_law` result
     return (fit['a']/target_bpb)**(1/fit['alpha'])
 
 # %% ../nbs/05_report.ipynb #d3d6eb94
-SUCCESS_CRITERIA = [  # (row label, column, the original's baseline and target as it wrote them, comparison, target, format)
-    ('mode-collapse rate', 'mode_collapse', '85.2%', '< 30%', '<', 0.30, '{:.1%}'),
-    ('keyword rate', 'has_keywords', '0%', '> 50%', '>', 0.50, '{:.1%}'),
-    ('repetition ratio', 'repetition_ratio', '92.22%', '< 30%', '<', 0.30, '{:.1%}'),
-    ('unique chars per completion', 'unique_chars', '2.1', '> 20', '>', 20, '{:.1f}'),
-    ('strict parse rate', 'strict_parse', '–', 'human band', None, None, '{:.1%}'),  # codenas's: babble cannot pass these two
-    ('name grounding', 'name_grounding', '–', 'human band', None, None, '{:.2f}')]
+def _target(m)->tuple[str, str, float]:
+    "(target as the original wrote it, comparison, threshold) of a metric with a `target`; the comparison is None for the human band alone"
+    threshold = m.target[1]
+    if threshold is None: return 'human band', None, None
+    op = '<' if m.better == 'lower' else '>'
+    return f"{op} {threshold:.0%}" if '%' in m.fmt else f'{op} {threshold:g}', op, threshold
 
 def _passes(v, op, target):
     if v is None or op is None or not np.isfinite(v): return '–'
@@ -461,16 +455,16 @@ def success_table(df:pd.DataFrame, # A results table
     d = d[d.tokenizer == tokenizer]
     if d.empty: raise ValueError(f'tokenizer={tokenizer!r} has no runs in the results table')
     rows = []
-    for name, key, base, target_text, op, target, fmt in SUCCESS_CRITERIA:
-        if key not in d: continue  # a table from before the metric existed
-        r = {'baseline (1.3 MB)': base, 'target': target_text}
-        for _, t in tier_summary(d, key).iterrows():
+    for m in [m for m in REGISTRY.values() if m.target and m.key in d]:  # a table from before a metric existed has no row for it
+        target_text, op, target = _target(m)
+        r = {'baseline (1.3 MB)': m.target[0], 'target': target_text}
+        for _, t in tier_summary(d, m.key).iterrows():
             tl, band = tier_label(t.tier_mb), (t.lo <= t.human_hi and t.human_lo <= t.hi) if np.isfinite(t.human_lo) else None  # the intervals overlap
-            r[tl], r[f'{tl} pass'] = fmt.format(t.value), _passes(t.value, op, target)
+            r[tl], r[f'{tl} pass'] = m.fmt.format(t.value), _passes(t.value, op, target)
             r[f'{tl} in human band'] = '–' if band is None else '✓' if band else '✗'
-        h = d[f'human_{key}'].mean() if f'human_{key}' in d else math.nan
-        r['human code'], r['human code pass'] = (fmt.format(h) if np.isfinite(h) else '–'), _passes(h, op, target)
-        rows.append(dict(criterion=name, **r))
+        h = d[f'human_{m.key}'].mean() if f'human_{m.key}' in d else math.nan
+        r['human code'], r['human code pass'] = (m.fmt.format(h) if np.isfinite(h) else '–'), _passes(h, op, target)
+        rows.append(dict(criterion=m.label, **r))
     return pd.DataFrame(rows).set_index('criterion')
 
 # %% ../nbs/05_report.ipynb #947f78ce
@@ -547,8 +541,9 @@ def results_widget(df:pd.DataFrame, # A results table (e.g. `read_results_table(
                   ): # An ipywidgets VBox: controls (metric, tokenizer, seed) above an Output with the plot
     "Explore a results table: pick a metric, a tokenizer or both, a seed or the mean"
     import ipywidgets as W
-    metrics = [m for m in METRICS if m in df]
-    metric = W.Dropdown(options=[(METRICS[m][0], m) for m in metrics], value=metrics[0], description='metric')
+    labels = metric_labels()
+    metrics = [m for m in labels if m in df]
+    metric = W.Dropdown(options=[(labels[m][0], m) for m in metrics], value=metrics[0], description='metric')
     tok = W.ToggleButtons(options=['both', *tokenizers(df)], value='both', description='tokenizer')
     seed = W.Dropdown(options=['mean', *sorted(int(s) for s in honest_runs(df).seed.unique())], value='mean', description='seed')
     out = W.Output()
@@ -558,11 +553,9 @@ def results_widget(df:pd.DataFrame, # A results table (e.g. `read_results_table(
     return W.VBox([W.HBox([metric, tok, seed]), out])
 
 # %% ../nbs/05_report.ipynb #4837a4c9
-REPORT_METRICS = ('val_bpb', 'cont_bpb', 'strict_parse', 'name_grounding', 'fn_strict_parse', 'fn_pass_at_1', 'mode_collapse', 'whitespace_run', 'has_keywords', 'repetition_ratio', 'unique_chars',
-                  'seq_rep_4', 'repetition_loop', 'parses')  # one plot each in the HTML report, if present
-TABLE_COLUMNS = ['run', 'tier_mb', 'tokenizer', 'seed', 'params', 'steps', 'tokens_seen', 'train_seconds', 'val_loss', 'val_bpb',
-                 'xz_bpb', 'cont_bpb', 'strict_parse', 'name_grounding', 'mode_collapse', 'whitespace_run', 'has_keywords', 'repetition_ratio',
-                 'unique_chars', 'parses', 'fn_strict_parse', 'fn_pass_at_1', 'fn_pass_at_10']
+RUN_COLUMNS = ['run', 'tier_mb', 'tokenizer', 'seed', 'params', 'steps', 'tokens_seen', 'train_seconds', 'val_loss', 'xz_bpb']  # of each run, before its metrics
+
+def table_columns()->list: return RUN_COLUMNS + list(report_metrics())  # the report's results table
 _CSS = ('body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.4}'
         '.scroll{overflow-x:auto;max-width:100%}'
         'table{border-collapse:collapse;font-size:0.85em;margin:0.5em 0}td,th{border:1px solid #ddd;padding:3px 7px;text-align:right}'
@@ -630,7 +623,7 @@ def _fits_table(df, targets)->str:
 def write_report(results_dir, # An experiment folder (results.csv and runs/<run>/results.jsonl)
                  out:str=None, # HTML file to write (default: results_dir/report.html)
                  targets:tuple=(1.2, 1.0), # val bpb targets for the power-law predictions
-                 metrics:tuple=REPORT_METRICS, # Columns to plot, one figure each (those missing from the table are skipped)
+                 metrics:tuple=None, # Columns to plot, one figure each (default: `report_metrics()`; those missing from the table are skipped)
                  n_examples:int=5, # Prompts in the side-by-side examples
                 )->Path: # The report's path
     "Write a self-contained HTML report of a data-size experiment"
@@ -648,17 +641,18 @@ def write_report(results_dir, # An experiment folder (results.csv and runs/<run>
          f'<p>{len(d)} runs: tiers {html.escape(", ".join(tier_label(t) for t in sorted(d.groupby("tier_target_mb").tier_mb.mean())))}; '
          f'tokenizers {html.escape(", ".join(toks))}; seeds {html.escape(", ".join(map(str, seeds)))}. Points are means over seeds; '
          'bars are the wider of the 95% interval and the seed range; the grey band is human code.</p>', '<h2>Against data size</h2>']
-    p += [_img(plot_metric(d, m).figure) for m in metrics if m in d]
+    p += [_img(plot_metric(d, m).figure) for m in metrics or report_metrics() if m in d]
     p.append("<h2>The original's success criteria</h2><p>Human code does not meet the repetition target: the honest "
              'yardstick is the human column.</p>')
     for t in toks: p += [f'<h3>{html.escape(t)}</h3>', _table(success_table(d, t))]
     p += ['<h2>Power law for val bpb</h2><p><code>bpb = a * D^-alpha</code>, D in MB, least squares in log-log over tier means. '
           'A pure power law has no floor, so sizes predicted beyond the largest tier are optimistic.</p>', _fits_table(d, targets)]
-    p += ['<h2>Results</h2>', _table(d[[c for c in TABLE_COLUMNS if c in d]].set_index('run'))]
+    cols = [c for c in table_columns() if c in df]
+    p += ['<h2>Results</h2>', _table(d[cols].set_index('run'))]
     if len(abl):
         p += ['<div class="diagnostic"><h2>Diagnostic, not a result: causal mask switched off</h2><p>The same model with '
               'causality removed sees the token it must predict: near-zero val loss, and completions that repeat the '
-              "prompt's last token. This reproduces the original study's bug.</p>", _table(abl[[c for c in TABLE_COLUMNS if c in abl]].set_index('run'))]
+              "prompt's last token. This reproduces the original study's bug.</p>", _table(abl[cols].set_index('run'))]
         for r in abl.itertuples():
             comps, prompts = _first_completions(results_dir/'runs'/r.run)
             ex = pd.DataFrame(dict(prompt=[prompts[i] for i in list(comps)[:n_examples]], completion=list(comps.values())[:n_examples]))
