@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse, importlib, inspect, json, os, sys, types, typing
 from fastcore.docments import docments
 from . import __version__
-from .corpus import CodenasError
+from .core import CodenasError
 
 # %% auto #0
 __all__ = ['COMMANDS', 'CLI_TYPES', 'parser_for', 'main']

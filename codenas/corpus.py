@@ -8,77 +8,17 @@ Docs: https://codenas.github.io/codenas/corpus.html.md"""
 from __future__ import annotations
 import hashlib, json, os, platform, random, re, subprocess, sys, sysconfig, tarfile, tempfile, time, zipfile
 from collections import Counter
-from contextlib import contextmanager
 from pathlib import Path
 from functools import partial
 from typing import Callable, Iterator, NamedTuple
 from fastcore.basics import store_attr
+from .core import CodenasError, _umask, sha256_file
 
 # %% auto #0
-__all__ = ['EOD', 'SKIP_DIRS', 'BUILD_DIRS', 'TEST_DIRS', 'PACKAGE_LISTS', 'INCOMPLETE', 'is_quick', 'quick', 'CodenasError',
-           'atomic_write', 'folder_lock', 'decode_source', 'skip_dir', 'Candidate', 'walk_dir', 'walk_archive',
-           'Source', 'stdlib_source', 'site_packages_sources', 'cache_dir', 'fetch_package', 'resolve_sources', 'Doc',
-           'count_lines', 'scan', 'hash_unit', 'split_docs', 'take_tier', 'CorpusStats', 'sha256_file',
+__all__ = ['EOD', 'SKIP_DIRS', 'BUILD_DIRS', 'TEST_DIRS', 'PACKAGE_LISTS', 'INCOMPLETE', 'decode_source', 'skip_dir', 'Candidate',
+           'walk_dir', 'walk_archive', 'Source', 'stdlib_source', 'site_packages_sources', 'cache_dir', 'fetch_package',
+           'resolve_sources', 'Doc', 'count_lines', 'scan', 'hash_unit', 'split_docs', 'take_tier', 'CorpusStats',
            'default_out_dir', 'load_manifest', 'build_corpus', 'synthetic_project']
-
-# %% ../nbs/00_corpus.ipynb #dda68764
-def is_quick()->bool:
-    "True under `nbdev-test` (which sets `IN_TEST`) or when `CODENAS_QUICK` is set to anything but 0/false/no"
-    return any(os.environ.get(k, '').strip().lower() not in ('', '0', 'false', 'no') for k in ('IN_TEST', 'CODENAS_QUICK'))
-
-def quick(full, # Value for real runs
-          small, # Value in quick mode (tests, docs builds, demos)
-         ):
-    "`small` in quick mode, `full` otherwise: the one switch between real settings and test-sized ones"
-    return small if is_quick() else full
-
-# %% ../nbs/00_corpus.ipynb #b52347dd
-class CodenasError(ValueError):
-    "Bad input from a user (a missing directory, an unknown package): the CLI prints it as one line and exits with code 2"
-
-# %% ../nbs/00_corpus.ipynb #f979b8c6
-@contextmanager
-def atomic_write(path, # File to (re)place
-                 mode:str='w', # 'w' for text, 'wb' for bytes
-                ):
-    "Write `path` through a temporary file in the same folder, renamed over `path` only if the block succeeds"
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    os.chmod(tmp, 0o666 & ~_umask())                  # mkstemp makes 0600 files; give the usual permissions
-    try:
-        with open(fd, mode, **({} if 'b' in mode else dict(encoding='utf-8', newline=''))) as f:
-            yield f
-            f.flush(); os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-def _umask()->int:
-    m = os.umask(0); os.umask(m)
-    return m
-
-# %% ../nbs/00_corpus.ipynb #eab88123
-@contextmanager
-def folder_lock(path, # A folder that one writer at a time may change: a run, an experiment
-                wait:bool=False, # Wait for the holder to finish instead of refusing
-               ):
-    "Hold an exclusive lock on `path` for the block (a `.NAME.lock` file beside it); a second writer gets a one-line `CodenasError`"
-    import fcntl
-    path = Path(path); lock = path.parent/f'.{path.name}.lock'
-    try:
-        lock.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
-    except OSError as e: raise CodenasError(f'{path}: cannot make its lock file {lock} ({e.strerror or e})') from None
-    try:
-        try: fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            pid = os.pread(fd, 32, 0).decode(errors='replace').strip() or 'unknown'
-            raise CodenasError(f'{path} is in use by process {pid}: wait for it to finish (or stop it), or use another folder') from None
-        os.ftruncate(fd, 0); os.pwrite(fd, str(os.getpid()).encode(), 0)
-        yield path
-    finally: os.close(fd)
-
 
 # %% ../nbs/00_corpus.ipynb #74820162
 EOD = '\x1c'  # ASCII "file separator": ends every document in train.txt and val.txt
@@ -388,13 +328,6 @@ def _write_corpus(paths:dict, splits:dict, manifest:dict):
     except OSError as e: raise CodenasError(f"cannot write the corpus in {paths['manifest'].parent} ({e.strerror or e}); the corpus there before is intact") from None
     finally:
         for t in tmps.values(): Path(t).unlink(missing_ok=True)
-
-def sha256_file(path)->str:
-    "SHA-256 of a file, read in 1 MB pieces"
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        while chunk := f.read(1 << 20): h.update(chunk)
-    return h.hexdigest()
 
 def _source_name(s:Source)->str:
     if s.label == 'stdlib': return 'stdlib'

@@ -15,7 +15,8 @@ import torch
 from fastcore.basics import store_attr
 from tokenizers import AddedToken, decoders, models, pre_tokenizers, trainers
 from tokenizers import Tokenizer as HFTokenizer
-from .corpus import EOD, CodenasError, atomic_write, load_manifest, sha256_file
+from .core import CodenasError, atomic_write, sha256_file
+from .corpus import EOD, load_manifest
 
 # %% auto #0
 __all__ = ['UNK_CHAR', 'TOKENIZER_KINDS', 'TOKENS_FORMAT', 'IGNORE_INDEX', 'read_chunks', 'Tokenizer', 'CharTokenizer',

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html, importlib.util, os, re, shutil, subprocess, sys, tempfile, time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
-from .corpus import CodenasError
+from .core import CodenasError
 
 # %% auto #0
 __all__ = ['TEMPLATE', 'CSS', 'NPM_PACKAGES', 'execute_notebook', 'process_notebook', 'render_pages', 'npm_cache',

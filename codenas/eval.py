@@ -14,9 +14,10 @@ import pandas as pd
 import torch
 from fastcore.basics import store_attr
 import codenas
-from .corpus import EOD, CodenasError, atomic_write, sha256_file
+from .core import CodenasError, atomic_write, resolve_device, sha256_file
+from .corpus import EOD
 from .dataset import read_chunks
-from .train import load_run, resolve_device
+from .train import load_run
 
 # %% auto #0
 __all__ = ['ORIGINAL_KEYWORDS', 'ORIGINAL_OPERATORS', 'CATEGORIES', 'PY_KEYWORDS', 'IDENTIFIER', 'ALWAYS_GROUNDED', 'KINDS',

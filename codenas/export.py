@@ -10,7 +10,8 @@ import json, shutil, tempfile
 from pathlib import Path
 import torch
 from fastcore.basics import store_attr
-from .corpus import EOD, CodenasError
+from .core import CodenasError
+from .corpus import EOD
 from .dataset import UNK_CHAR, CharTokenizer, Tokenizer
 from .model import GLU_ACTIVATIONS, ArchConfig, CodeLM
 from .train import load_run

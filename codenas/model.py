@@ -12,7 +12,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 from fastcore.basics import patch, store_attr
-from .corpus import CodenasError, atomic_write
+from .core import CodenasError, atomic_write
 from .dataset import IGNORE_INDEX
 
 # %% auto #0

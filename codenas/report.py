@@ -11,7 +11,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .corpus import CodenasError, atomic_write, build_corpus, folder_lock, load_manifest
+from .core import CodenasError, _one_thread_each, atomic_write, folder_lock
+from .corpus import build_corpus, load_manifest
 from .eval import PROMPT_KINDS, REGISTRY, check_sandbox, column, evaluate_prompts, metric
 from .model import ArchConfig
 from .train import train
@@ -161,8 +162,6 @@ def _jobs(p:dict, corpora:dict, ablation:bool)->list:
         jobs += [(mb, 'char', sd, True) for sd in (p['ablation_seeds'] or p['seeds'][:1])]
     jobs.sort(key=lambda j: 0 if j[2] == first and not j[3] else 1 if j[3] else 2)  # stable: tier order within each group
     return [(f"{tk}-{mb:g}MB-s{sd}" + ('-nomask' if abl else ''), mb, tk, sd, abl) for mb, tk, sd, abl in jobs]
-
-def _one_thread_each(threads:int): torch.set_num_threads(threads)
 
 def _last_step(run_dir:Path)->int:
     "The last step a run has logged to its `metrics.jsonl` (0 before the first)"

@@ -17,9 +17,10 @@ import torch
 import optuna
 from optuna.trial import TrialState
 import codenas
-from .corpus import CodenasError, atomic_write, folder_lock, is_quick, load_manifest, sha256_file
+from .core import CodenasError, _one_thread_each, _swap_in, atomic_write, device_name, folder_lock, is_quick, resolve_device, sha256_file
+from .corpus import load_manifest
 from .model import JSON_NAMES, ORIGINAL_FIELDS, ArchConfig, CodeLM
-from .train import ARCH_DIR, _default_corpus, _swap_in, device_name, load_run, resolve_device, train
+from .train import ARCH_DIR, _default_corpus, load_run, train
 
 # %% auto #0
 __all__ = ['SPACE_DIR', 'GENES', 'NOT_SEARCHABLE', 'PRESETS', 'OBJECTIVES', 'SCHEMA_LOCK', 'MAX_FAILS', 'BEST_TOL', 'VALIDATE',
@@ -698,7 +699,6 @@ def _in_parallel(fn, calls:list, jobs:int, ended):
         return
     from concurrent.futures import ProcessPoolExecutor, as_completed
     import multiprocessing as mp
-    from codenas.report import _one_thread_each
     threads = max(1, len(os.sched_getaffinity(0)) // jobs)
     with ProcessPoolExecutor(jobs, mp_context=mp.get_context('spawn'), initializer=_one_thread_each, initargs=(threads,)) as ex:
         futs = [ex.submit(fn, *a) for a in calls]

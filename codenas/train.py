@@ -15,16 +15,17 @@ from torch.nn import functional as F
 from safetensors import SafetensorError
 from safetensors.torch import load_model, save_model
 import codenas
-from .corpus import INCOMPLETE, CodenasError, atomic_write, build_corpus, folder_lock, is_quick, load_manifest
+from .core import CodenasError, _recover, _swap_in, atomic_write, device_name, folder_lock, is_quick, resolve_device
+from .corpus import INCOMPLETE, build_corpus, load_manifest
 from .dataset import (IGNORE_INDEX, RandomWindows, ValWindows, bits_per_byte, byte_lengths, encode_file,
                              load_tokenizer, make_tokenizer)
 from .model import ArchConfig, CodeLM, check_memory
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'OPTIMIZERS', 'PEAK_TFLOPS', 'MAX_BPE_VOCAB', 'RECIPES', 'ARCH_DIR', 'RUN_FILES', 'lr_at', 'Optimizers',
-           'make_optimizer', 'LeakError', 'check_causal', 'check_val', 'evaluate', 'peak_flops', 'device_name',
-           'save_checkpoint', 'load_run', 'read_checkpoint_config', 'load_weights', 'resolve_device', 'cpu_has_bf16',
-           'resolve_arch', 'RunLog', 'read_metrics', 'train', 'plot_losses', 'main']
+           'make_optimizer', 'LeakError', 'check_causal', 'check_val', 'evaluate', 'peak_flops', 'save_checkpoint',
+           'load_run', 'read_checkpoint_config', 'load_weights', 'cpu_has_bf16', 'resolve_arch', 'RunLog',
+           'read_metrics', 'train', 'plot_losses']
 
 # %% ../nbs/03_train.ipynb #a18b89e9
 SCHEDULES = ('cosine', 'wsd')
@@ -143,25 +144,7 @@ def peak_flops(device_name:str, # As `torch.cuda.get_device_name()` reports it
     hits = [k for k in PEAK_TFLOPS if k.lower() in device_name.lower()]
     return PEAK_TFLOPS[max(hits, key=len)] * 1e12 if hits else None
 
-def device_name(device:torch.device)->str:
-    "A readable name for `device`"
-    if device.type == 'cuda': return torch.cuda.get_device_name(device)
-    return f'{device.type} ({torch.get_num_threads()} threads)'
-
 # %% ../nbs/03_train.ipynb #1b692903
-def _swap_in(tmp:Path, dst:Path):
-    "Replace folder `dst` by `tmp` with renames: `dst` is always either the old or the new folder"
-    old = dst.with_name(dst.name + '.old')
-    if old.exists(): shutil.rmtree(old)
-    if dst.exists(): dst.rename(old)
-    tmp.rename(dst)
-    if old.exists(): shutil.rmtree(old)
-
-def _recover(dst:Path):
-    "After a kill between the two renames of `_swap_in`, put the old folder back"
-    old = dst.with_name(dst.name + '.old')
-    if not dst.exists() and old.exists(): old.rename(dst)
-
 def save_checkpoint(dst, # Checkpoint folder to (re)place, e.g. `run/last`
                     model:torch.nn.Module, # Weights to save (unwrapped, not the DDP or compiled wrapper)
                     config:dict, # Everything needed to rebuild and describe the model
@@ -263,17 +246,6 @@ def _check_args(a:dict):
     if a['dtype'] not in ('auto', 'float32', 'bfloat16', 'float16'): raise CodenasError(f"dtype={a['dtype']!r} is not one of auto, float32, bfloat16, float16")
     if a['tokenizer'] not in ('char', 'bpe'): raise CodenasError(f"tokenizer={a['tokenizer']!r} is not one of char, bpe")
     if not isinstance(a['diagnostic_no_causal_mask'], bool): raise CodenasError(f"diagnostic_no_causal_mask={a['diagnostic_no_causal_mask']!r} must be True or False")
-
-def resolve_device(device:str, # cpu, cuda, cuda:N, or auto (CUDA if available)
-                  )->torch.device:
-    "The torch device `device` names, refused in one line unless it is the CPU or a CUDA device this machine has"
-    if device in (None, 'auto'): return torch.device(f"cuda:{os.environ.get('LOCAL_RANK', 0)}" if torch.cuda.is_available() else 'cpu')
-    try: d = torch.device(device)
-    except (RuntimeError, TypeError): raise CodenasError(f'device={device!r} is not a torch device (cpu, cuda, cuda:1, ...)') from None
-    if d.type not in ('cpu', 'cuda'): raise CodenasError(f'device={device!r} is not supported: codenas runs on cpu or cuda (cuda:1, ...)')
-    if d.type == 'cuda' and not torch.cuda.is_available(): raise CodenasError(f'device={device!r} but CUDA is not available here')
-    if d.type == 'cuda' and (d.index or 0) >= torch.cuda.device_count(): raise CodenasError(f'device={device!r} but this machine has {torch.cuda.device_count()} CUDA device(s)')
-    return d
 
 def cpu_has_bf16()->bool:
     "Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX), as oneDNN reports it"
@@ -650,12 +622,3 @@ def plot_losses(run, # A run folder or its metrics.jsonl
     if va: ax.plot([r['step'] for r in va], [r['val_loss'] for r in va], 'o-', label=f"val (last: {va[-1]['val_bpb']:.3f} bits/byte)")
     ax.set(xlabel='step', ylabel='loss (nats/token)', title=Path(run).name); ax.legend()
     return ax
-
-# %% ../nbs/03_train.ipynb #ab76bcf7
-def main():
-    "`python -m codenas.train ...`: the same as `codenas train ...`, and what `torchrun -m codenas.train` runs"
-    from codenas.cli import main as cli_main
-    sys.exit(cli_main(['train', *sys.argv[1:]]))
-
-# %% ../nbs/03_train.ipynb #46de8f2e
-if __name__ == '__main__': main()

@@ -6,7 +6,8 @@ import json, os, shutil, subprocess, sys, time
 from pathlib import Path
 import pytest
 from codenas.cli import main
-from codenas.corpus import build_corpus, folder_lock, synthetic_project, CodenasError
+from codenas.core import CodenasError, folder_lock
+from codenas.corpus import build_corpus, synthetic_project
 
 ARCH = dict(architecture=dict(arch_type='transformer', num_layers=2, hidden_dim=32, num_heads=2, ffn_multiplier=2.0,
                               normalization='layernorm', activation='gelu', position_encoding='absolute', attention_dropout=0.0,
@@ -314,7 +315,7 @@ def test_run_folder_lock(w, capsys):
 def test_folder_lock_other_process(w):
     "The lock holds across processes and is released when its holder dies"
     d = w/'lockme'; d.mkdir()
-    p = subprocess.Popen([sys.executable, '-c', f'from codenas.corpus import folder_lock\nimport time\nwith folder_lock({str(d)!r}): print("held", flush=True); time.sleep(60)'],
+    p = subprocess.Popen([sys.executable, '-c', f'from codenas.core import folder_lock\nimport time\nwith folder_lock({str(d)!r}): print("held", flush=True); time.sleep(60)'],
                          stdout=subprocess.PIPE, text=True)
     try:
         assert p.stdout.readline().strip() == 'held'

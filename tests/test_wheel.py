@@ -31,6 +31,9 @@ def test_wheel_has_its_data(tmp_path):
     where = subprocess.run([sys.executable, '-c', 'import codenas; print(codenas.__file__)'], cwd=work, env=env, capture_output=True, text=True).stdout
     assert where.startswith(str(site)), where                                     # the wheel, not the checkout
     for d in ('archs', 'prompts', 'search'): assert any((site/'codenas'/'data'/d).iterdir()), d
+    for f in ('core.py', '__main__.py'): assert (site/'codenas'/f).exists(), f      # the shared layer, and `python -m codenas`
+    r = subprocess.run([sys.executable, '-m', 'codenas', '--version'], cwd=work, env=env, capture_output=True, text=True)
+    assert (r.returncode, r.stdout.split()[0]) == (0, 'codenas'), r.stderr[-2000:]
     synthetic_project(work/'proj', n=40)
     build_corpus(src_dir=[str(work/'proj')], out_dir=str(work/'c'), val_ratio=0.2, progress=False)
     run(['train', '--train_path', str(work/'c'/'train.txt'), '--max_steps', '2', '--device', 'cpu', '--progress', 'false'], work, env)  # the default architecture: tiny

@@ -90,7 +90,7 @@ def run_codenas(m:dict, p:dict, out:Path, tag:str, time_budget:float=None, extra
     args.update(extra or {})
     if 'lr' in (extra or {}): args['min_lr'] = args['lr'] / 10
     if time_budget: args['time_budget'] = time_budget
-    cmd = [sys.executable, '-m', 'codenas.train', *[f'--{k}={v}' for k, v in args.items()], '--overwrite', '--no-progress']
+    cmd = [sys.executable, '-m', 'codenas', 'train', *[f'--{k}={v}' for k, v in args.items()], '--overwrite', '--no-progress']
     t0 = time.time()
     r = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.time() - t0
