@@ -537,6 +537,7 @@ class _Run:
     sampler:RandomWindows; windows:ValWindows                           # the seeded train windows, the fixed val windows
     progress:dict                                                       # step, best_val, bad_evals, tokens, train_seconds, eval_seconds: state.json
     config:dict; log:RunLog                                             # what each checkpoint's config.json holds; metrics.jsonl (rank 0)
+    t_start:float; pending:list; t_log:float                            # set by `_fit`: the clock's start, the steps since the last log line, its time
     def __init__(self, folder:Path, dev:torch.device, dist:_Dist, dtype:str):
         store_attr('folder,dev,dist')
         self.autocast, self.dtype = _autocast(dev, dtype)
