@@ -76,8 +76,9 @@ def parser_for(func, # A function with docments
                prog:str, # Program name shown in usage lines
                declared:dict=None, # Types of parameters `func` leaves unannotated (see `CLI_TYPES`)
               )->argparse.ArgumentParser:
-    "An argparse parser whose flags, types, defaults and help come from `func`'s signature and docments"
+    "An argparse parser whose flags, types, defaults and help come from `func`'s signature and docments; old names from `func.renamed`"
     p = _Parser(prog=prog, description=func.__doc__); p.required_args, p.list_defaults = [], {}
+    renamed = getattr(func, 'renamed', {})                         # {old name: parameter}: old flags that keep working
     for name, d in docments(func, full=True, eval_str=True, returns=False).items():
         t, many = _arg_type(_annotation(func, name, declared or {}))
         default = None if d.default is inspect.Parameter.empty else d.default
@@ -95,6 +96,8 @@ def parser_for(func, # A function with docments
                 p.required_args.append(name)
         p.add_argument(f'--{name}', dest=name, default=default, help=doc if d.default is not inspect.Parameter.empty else argparse.SUPPRESS, **kw)
         if '_' in name: p.add_argument(f"--{name.replace('_', '-')}", dest=name, default=default, help=argparse.SUPPRESS, **kw)
+        for old in (o for o, new in renamed.items() if new == name):
+            p.add_argument(*dict.fromkeys([f'--{old}', f"--{old.replace('_', '-')}"]), dest=name, default=default, help=argparse.SUPPRESS, **kw)
     return p
 
 # %% ../nbs/10_cli.ipynb #cfc9b749

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib, json, math, os, shutil, sys, time
 from contextlib import nullcontext
 from pathlib import Path
+import inspect
+from fastcore.basics import patch, store_attr
 import numpy as np
 import torch
 from torch.nn import functional as F
@@ -22,10 +24,10 @@ from .dataset import (IGNORE_INDEX, RandomWindows, ValWindows, bits_per_byte, by
 from .model import ArchConfig, CodeLM, check_memory
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'OPTIMIZERS', 'PEAK_TFLOPS', 'MAX_BPE_VOCAB', 'RECIPES', 'ARCH_DIR', 'RUN_FILES', 'lr_at', 'Optimizers',
-           'make_optimizer', 'LeakError', 'check_causal', 'check_val', 'evaluate', 'peak_flops', 'save_checkpoint',
-           'load_run', 'read_checkpoint_config', 'load_weights', 'cpu_has_bf16', 'resolve_arch', 'RunLog',
-           'read_metrics', 'train', 'plot_losses']
+__all__ = ['SCHEDULES', 'OPTIMIZERS', 'PEAK_TFLOPS', 'MAX_BPE_VOCAB', 'RECIPES', 'RENAMED', 'ARCH_DIR', 'RUN_FILES', 'lr_at',
+           'Optimizers', 'make_optimizer', 'LeakError', 'check_causal', 'check_val', 'evaluate', 'peak_flops',
+           'save_checkpoint', 'load_run', 'read_checkpoint_config', 'load_weights', 'cpu_has_bf16', 'TrainConfig',
+           'resolve_arch', 'RunLog', 'read_metrics', 'train', 'plot_losses']
 
 # %% ../nbs/03_train.ipynb #a18b89e9
 SCHEDULES = ('cosine', 'wsd')
@@ -90,19 +92,19 @@ class LeakError(CodenasError):
 
 def check_causal(model:torch.nn.Module, # Maps ids `(B, T)` to logits `(B, T, V)`
                  vocab_size:int, # Ids are drawn below this
-                 T:int=32, # Sequence length of the probe
+                 block_size:int=32, # Tokens in each probe window
                  device:str='cpu', # Where the model lives
                  atol:float=1e-5, # Largest change allowed in a past logit
                 ):
     "Raise `LeakError` if changing tokens after position t changes any logit at positions <= t"
     g = torch.Generator().manual_seed(0)
-    x = torch.randint(0, vocab_size, (2, T), generator=g).to(device)
+    x = torch.randint(0, vocab_size, (2, block_size), generator=g).to(device)
     was_training = model.training; model.eval()
     try:
         with torch.no_grad():
             base = model(x).float()
-            for t in (0, T//2, T-2):
-                x2 = x.clone(); x2[:, t+1:] = torch.randint(0, vocab_size, (2, T-t-1), generator=g).to(device)
+            for t in (0, block_size//2, block_size-2):
+                x2 = x.clone(); x2[:, t+1:] = torch.randint(0, vocab_size, (2, block_size-t-1), generator=g).to(device)
                 diff = (model(x2).float()[:, :t+1] - base[:, :t+1]).abs().max().item()
                 if diff > atol: raise LeakError(f'the model is not causal: changing tokens after position {t} moved a logit at or before it by {diff:.3g}')
     finally: model.train(was_training)
@@ -220,7 +222,69 @@ RECIPES = dict(  # named training recipes, each chosen by the time-to-quality be
     fast=dict(schedule='wsd'),  # warm-up, stable, linear decay; by the clock under a time budget
 )
 
-def _check_args(a:dict):
+def cpu_has_bf16()->bool:
+    "Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX), as oneDNN reports it"
+    try: return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError): return False
+
+def _autocast(device:torch.device, dtype:str):
+    if dtype == 'auto':
+        native = torch.cuda.is_bf16_supported() if device.type == 'cuda' else device.type == 'cpu' and cpu_has_bf16()
+        dtype = 'bfloat16' if native else 'float32'
+    if dtype == 'float32': return nullcontext, dtype
+    return (lambda: torch.autocast(device.type, dtype=getattr(torch, dtype))), dtype
+
+# %% ../nbs/03_train.ipynb #2b6d81db
+RENAMED = dict(seq_len='block_size')  # old names of settings that callers, the command line and old checkpoints still use
+
+class TrainConfig:
+    "Every setting of a training run, checked when it is made; a refusal is one line that names the setting"
+    def __init__(self, arch_json:str='tiny', # Architecture JSON (original format) or a name in data/archs; its vocab_size is replaced by the tokenizer's
+                 experiment_name:str='default', # Run name: the run folder is LOG_DIR/EXPERIMENT_NAME
+                 train_path:str=None, # Train text (a corpus's train.txt); default: the standard-library corpus
+                 val_path:str=None, # Val text; default: val.txt next to TRAIN_PATH
+                 max_steps:int=2000, # Optimizer steps; the cosine schedule ends here
+                 log_dir:str='runs', # Folder of run folders
+                 device:str='auto', # cpu, cuda, cuda:1, ...; auto: CUDA if available
+                 tokenizer:str='char', # char or bpe
+                 vocab_size:int=8192, # BPE vocabulary size
+                 batch_size:int=32, # Windows per micro-batch (per process)
+                 block_size:int=None, # Tokens per window (old name: seq_len); default: the architecture's max_seq_length
+                 lr:float=3e-3, # Peak learning rate
+                 warmup_steps:int=100, # Linear warm-up steps
+                 min_lr:float=3e-4, # Learning rate at the end of the schedule
+                 recipe:str='fast', # A named recipe (RECIPES): fast (warm-up/stable/decay) or classic (cosine, as before)
+                 schedule:str=None, # cosine, or wsd (warm-up, stable, linear decay over the last DECAY_FRAC); default: the recipe's
+                 decay_frac:float=0.4, # wsd: share of the run spent decaying
+                 optimizer:str='adamw', # adamw, or muon (Muon for the blocks' matrices, AdamW for the rest)
+                 weight_decay:float=0.1, # AdamW weight decay of the matrices
+                 grad_clip:float=1.0, # Clip the gradient norm to this (finite); 0: no clipping
+                 grad_accum:int=1, # Micro-batches per optimizer step (split across processes under torchrun)
+                 label_smoothing:float=0.0, # Label smoothing of the training loss (val reports plain NLL)
+                 eval_interval:int=250, # Evaluate, check for leaks and checkpoint every this many steps
+                 eval_tokens:int=262144, # Val tokens per evaluation (a fixed prefix of the val split); 0: all
+                 patience:int=None, # Stop after this many evaluations without a new best val loss
+                 seed:int=1337, # Seed of the weights, the data order and dropout
+                 dtype:str='auto', # auto (bf16 on CUDA and on CPUs with native bf16, else float32), float32, bfloat16, float16
+                 compile:bool=None, # torch.compile the model; default: on for CUDA, off for CPU
+                 resume:bool=False, # Continue the run with the settings it was started with (only MAX_STEPS, STOP_AT, TIME_BUDGET, DEVICE, PROGRESS from here); without it, the same command continues the run if its settings match
+                 overwrite:bool=False, # Throw away the run in LOG_DIR/EXPERIMENT_NAME and start again (the only way to lose a run)
+                 time_budget:float=None, # Stop after this many seconds of training (then evaluate and save); the schedule follows the clock
+                 log_interval:int=10, # Log training metrics every this many steps
+                 stop_at:int=None, # Stop after this step (>= 1) as if interrupted (the schedule still runs to max_steps)
+                 leak_floor_bpb:float=0.3, # Stop if val bits per byte falls below this (see the leak guard)
+                 leak_max_acc:float=0.95, # Stop if teacher-forced val accuracy rises above this
+                 diagnostic_no_causal_mask:bool=False, # DIAGNOSTIC ONLY: train without the causal mask, reproducing the original system's bug (the leak guard is off)
+                 progress:bool=None, # Progress bar; default: on unless in quick mode (tests)
+                ):
+        store_attr()
+        self.check()
+
+# %% ../nbs/03_train.ipynb #84e7ada6
+@patch
+def check(self:TrainConfig)->TrainConfig:
+    "Refuse, in one line that names it, a setting `train` cannot use; fill in the recipe's schedule"
+    a = vars(self)
     n = a['experiment_name']
     if not isinstance(n, str) or n in ('', '.', '..') or Path(n).name != n:
         raise CodenasError(f'experiment_name={n!r} must be one folder name (no /, not . or ..): the run folder is LOG_DIR/EXPERIMENT_NAME')
@@ -231,8 +295,8 @@ def _check_args(a:dict):
     for k in ('lr', 'min_lr', 'weight_decay', 'grad_clip', 'eval_tokens', 'patience'):
         if a[k] is not None and a[k] < 0: raise CodenasError(f'{k}={a[k]} must not be negative')
     if a['lr'] == 0: raise CodenasError('lr=0 trains nothing: give a positive learning rate')
-    for k in ('seq_len', 'stop_at'):
-        if a[k] is not None and a[k] < 1: raise CodenasError(f'{k}={a[k]} must be a positive integer (or left out)')
+    for k in ('block_size', 'stop_at'):
+        if a[k] is not None and a[k] < 1: raise CodenasError(f'{k}={a[k]} must be a positive integer (or left out){_was(k)}')
     if a['tokenizer'] == 'bpe' and a['vocab_size'] > MAX_BPE_VOCAB: raise CodenasError(f"vocab_size={a['vocab_size']:,} is above {MAX_BPE_VOCAB:,}, more BPE merges than any corpus here supports")
     if a['min_lr'] > a['lr']: raise CodenasError(f"min_lr={a['min_lr']} exceeds lr={a['lr']}")
     if not 0 <= a['label_smoothing'] < 1: raise CodenasError(f"label_smoothing={a['label_smoothing']} must be in [0, 1)")
@@ -246,18 +310,44 @@ def _check_args(a:dict):
     if a['dtype'] not in ('auto', 'float32', 'bfloat16', 'float16'): raise CodenasError(f"dtype={a['dtype']!r} is not one of auto, float32, bfloat16, float16")
     if a['tokenizer'] not in ('char', 'bpe'): raise CodenasError(f"tokenizer={a['tokenizer']!r} is not one of char, bpe")
     if not isinstance(a['diagnostic_no_causal_mask'], bool): raise CodenasError(f"diagnostic_no_causal_mask={a['diagnostic_no_causal_mask']!r} must be True or False")
+    return self
 
-def cpu_has_bf16()->bool:
-    "Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX), as oneDNN reports it"
-    try: return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError): return False
+def _was(k:str)->str: return ''.join(f'; {old} is its old name' for old, new in RENAMED.items() if new == k)
 
-def _autocast(device:torch.device, dtype:str):
-    if dtype == 'auto':
-        native = torch.cuda.is_bf16_supported() if device.type == 'cuda' else device.type == 'cpu' and cpu_has_bf16()
-        dtype = 'bfloat16' if native else 'float32'
-    if dtype == 'float32': return nullcontext, dtype
-    return (lambda: torch.autocast(device.type, dtype=getattr(torch, dtype))), dtype
+# %% ../nbs/03_train.ipynb #f21bc98b
+def _renamed(d:dict)->dict:
+    "`d` with the old names of settings (`RENAMED`) replaced by their names"
+    d = dict(d)
+    for old, new in RENAMED.items():
+        if old not in d: continue
+        v = d.pop(old)
+        if d.get(new) is None: d[new] = v
+        elif v is not None and v != d[new]: raise CodenasError(f'{new}={d[new]} and {old}={v}, its old name, disagree: give one of them')
+    return d
+
+@patch
+def to_json(self:TrainConfig)->dict:
+    "The settings by name, in the order of `TrainConfig`'s parameters (what a checkpoint's `train` holds)"
+    return {k: getattr(self, k) for k in inspect.signature(TrainConfig).parameters}
+
+@patch(cls_method=True)
+def from_json(cls:TrainConfig, d:dict, # Settings by name (a checkpoint's `train`, keyword arguments); old names are accepted
+             )->TrainConfig:
+    "The checked config of the settings in `d`; a setting it lacks takes its default"
+    return cls(**_renamed(d))
+
+@patch
+def replace(self:TrainConfig, **changes)->TrainConfig:
+    "A checked copy with `changes` made (old names accepted)"
+    return TrainConfig(**{**self.to_json(), **_renamed(changes)})
+
+@patch
+def __eq__(self:TrainConfig, o): return isinstance(o, TrainConfig) and self.to_json() == o.to_json()
+
+@patch
+def __repr__(self:TrainConfig):
+    d = TrainConfig().to_json()
+    return 'TrainConfig(' + ', '.join(f'{k}={v!r}' for k, v in self.to_json().items() if v != d[k]) + ')'
 
 # %% ../nbs/03_train.ipynb #99ab85af
 ARCH_DIR = Path(codenas.__file__).resolve().parent/'data'/'archs'  # package data: in a wheel as in a checkout (where data/ links to it)
@@ -348,53 +438,21 @@ def read_metrics(run, # A run folder or its metrics.jsonl
     return rows
 
 # %% ../nbs/03_train.ipynb #00c46be7
-def train(arch_json:str='tiny', # Architecture JSON (original format) or a name in data/archs; its vocab_size is replaced by the tokenizer's
-          experiment_name:str='default', # Run name: the run folder is LOG_DIR/EXPERIMENT_NAME
-          train_path:str=None, # Train text (a corpus's train.txt); default: the standard-library corpus
-          val_path:str=None, # Val text; default: val.txt next to TRAIN_PATH
-          max_steps:int=2000, # Optimizer steps; the cosine schedule ends here
-          log_dir:str='runs', # Folder of run folders
-          device:str='auto', # cpu, cuda, cuda:1, ...; auto: CUDA if available
-          tokenizer:str='char', # char or bpe
-          vocab_size:int=8192, # BPE vocabulary size
-          batch_size:int=32, # Windows per micro-batch (per process)
-          seq_len:int=None, # Tokens per window; default: the architecture's max_seq_length
-          lr:float=3e-3, # Peak learning rate
-          warmup_steps:int=100, # Linear warm-up steps
-          min_lr:float=3e-4, # Learning rate at the end of the schedule
-          recipe:str='fast', # A named recipe (RECIPES): fast (warm-up/stable/decay) or classic (cosine, as before)
-          schedule:str=None, # cosine, or wsd (warm-up, stable, linear decay over the last DECAY_FRAC); default: the recipe's
-          decay_frac:float=0.4, # wsd: share of the run spent decaying
-          optimizer:str='adamw', # adamw, or muon (Muon for the blocks' matrices, AdamW for the rest)
-          weight_decay:float=0.1, # AdamW weight decay of the matrices
-          grad_clip:float=1.0, # Clip the gradient norm to this (finite); 0: no clipping
-          grad_accum:int=1, # Micro-batches per optimizer step (split across processes under torchrun)
-          label_smoothing:float=0.0, # Label smoothing of the training loss (val reports plain NLL)
-          eval_interval:int=250, # Evaluate, check for leaks and checkpoint every this many steps
-          eval_tokens:int=262144, # Val tokens per evaluation (a fixed prefix of the val split); 0: all
-          patience:int=None, # Stop after this many evaluations without a new best val loss
-          seed:int=1337, # Seed of the weights, the data order and dropout
-          dtype:str='auto', # auto (bf16 on CUDA and on CPUs with native bf16, else float32), float32, bfloat16, float16
-          compile:bool=None, # torch.compile the model; default: on for CUDA, off for CPU
-          resume:bool=False, # Continue the run with the settings it was started with (only MAX_STEPS, STOP_AT, TIME_BUDGET, DEVICE, PROGRESS from here); without it, the same command continues the run if its settings match
-          overwrite:bool=False, # Throw away the run in LOG_DIR/EXPERIMENT_NAME and start again (the only way to lose a run)
-          time_budget:float=None, # Stop after this many seconds of training (then evaluate and save); the schedule follows the clock
-          log_interval:int=10, # Log training metrics every this many steps
-          stop_at:int=None, # Stop after this step (>= 1) as if interrupted (the schedule still runs to max_steps)
-          leak_floor_bpb:float=0.3, # Stop if val bits per byte falls below this (see the leak guard)
-          leak_max_acc:float=0.95, # Stop if teacher-forced val accuracy rises above this
-          diagnostic_no_causal_mask:bool=False, # DIAGNOSTIC ONLY: train without the causal mask, reproducing the original system's bug (the leak guard is off)
-          progress:bool=None, # Progress bar; default: on unless in quick mode (tests)
+def train(cfg:TrainConfig=None, # The settings; default: those given as keywords
+          **kwargs, # `TrainConfig`'s settings by name (old names accepted): the settings, or changes to `cfg`
          )->dict: # The run's summary
     "Train a causal LM on a corpus, with evaluation, a leak guard, checkpoints and exact resume"
-    args = {k: v for k, v in locals().items()}
-    _check_args(args)
-    dev = resolve_device(device); dist = _Dist(dev)
-    run = Path(log_dir)/experiment_name
-    _check_log_dir(log_dir)
+    cfg = TrainConfig.from_json(kwargs) if cfg is None else cfg.replace(**kwargs)
+    dev = resolve_device(cfg.device); dist = _Dist(dev)
+    run = Path(cfg.log_dir)/cfg.experiment_name
+    _check_log_dir(cfg.log_dir)
     with folder_lock(run) if dist.main else nullcontext():  # one writer per run; the ranks of one torchrun are one writer
-        return _train(args, run, dev, dist)
+        cfg, s = _prepare(cfg, run, dev, dist)
+        if s is None: return json.loads((run/'summary.json').read_text())  # the run is done: nothing is redone
+        return _summarise(cfg, s, *_fit(cfg, s))
 
+train.__signature__ = inspect.signature(TrainConfig, eval_str=True).replace(return_annotation=dict)  # what the CLI, the docs and `inspect` show
+train.__delwrap__, train.renamed = TrainConfig.__init__, RENAMED  # the settings' docments (as fastcore's `delegates` does), and their old names
 
 # %% ../nbs/03_train.ipynb #18b3c576
 _MAY_CHANGE = ('max_steps', 'stop_at', 'progress', 'device', 'time_budget', 'resume', 'overwrite', 'compile', 'log_dir', 'experiment_name',
@@ -415,91 +473,116 @@ def _check_log_dir(log_dir):
     except OSError as e: raise CodenasError(f'log_dir={str(log_dir)!r} cannot be made ({e.strerror or e}): give a writable folder') from None
     if not os.access(log_dir, os.W_OK): raise CodenasError(f'log_dir={str(log_dir)!r} is not writable: give a writable folder')
 
-def _continued(run:Path, args:dict)->dict|None:
-    "The config of the run's last checkpoint when the run continues; None when it starts from step 0"
-    if args['overwrite']: return None
+def _continued(run:Path, cfg:TrainConfig)->dict|None:
+    "The config of the run's last checkpoint when the run continues, its `train` the settings it continues with; None when it starts from step 0"
+    if cfg.overwrite: return None
     if not (run/'last'/'state.json').exists(): return None              # killed before its first checkpoint: nothing to keep
     ck = read_checkpoint_config(run/'last')
-    changed = [f'{k}={v!r} (the run has {ck["train"][k]!r})' for k, v in args.items() if k in ck.get('train', {}) and k not in _MAY_CHANGE
-               and not (k == 'seq_len' and v is None) and v != ck['train'][k]]
-    if args['arch_json'] != ck['train'].get('arch_json') and _arch_name(ArchConfig.from_json(resolve_arch(args['arch_json']))) != _arch_name(_checkpoint_arch(run/'last', ck)):
-        changed.append(f"arch_json={args['arch_json']!r} (another architecture than the run's)")
-    if changed and not args['resume']:
+    saved, given = _renamed(ck['train']), cfg.to_json()
+    changed = [f'{k}={v!r} (the run has {saved[k]!r})' for k, v in given.items() if k in saved and k not in _MAY_CHANGE
+               and not (k == 'block_size' and v is None) and v != saved[k]]
+    if cfg.arch_json != saved.get('arch_json') and _arch_name(ArchConfig.from_json(resolve_arch(cfg.arch_json))) != _arch_name(_checkpoint_arch(run/'last', ck)):
+        changed.append(f"arch_json={cfg.arch_json!r} (another architecture than the run's)")
+    if changed and not cfg.resume:
         raise CodenasError(f"{run} holds a run with other settings: {', '.join(changed)}; give its settings to continue it, "
                            '--resume to continue it with its own, --overwrite to replace it, or another --experiment_name')
-    a = {**ck['train'], **{k: args[k] for k in ('max_steps', 'stop_at', 'progress', 'device', 'resume', 'overwrite')}}
-    if not args['resume']: a.update(train_path=args['train_path'], val_path=args['val_path'])
-    if args['time_budget'] is not None: a['time_budget'] = args['time_budget']  # else the run's own budget: its schedule follows the same clock
+    a = {**saved, **{k: given[k] for k in ('max_steps', 'stop_at', 'progress', 'device', 'resume', 'overwrite')}}
+    if not cfg.resume: a.update(train_path=cfg.train_path, val_path=cfg.val_path)
+    if cfg.time_budget is not None: a['time_budget'] = cfg.time_budget  # else the run's own budget: its schedule follows the same clock
     for k, v in dict(recipe='classic', schedule='cosine', decay_frac=0.4, optimizer='adamw').items(): a.setdefault(k, v)  # runs from before these options
     return dict(ck, train=a)
 
-def _text_paths(args:dict)->tuple[Path, Path]:
-    if args['train_path'] is None: return _default_corpus()
-    tp = Path(args['train_path'])
-    if tp.is_dir(): raise CodenasError(f"train_path={args['train_path']!r} is a folder: give its train.txt")
-    vp = Path(args['val_path'] or tp.parent/'val.txt')
+def _text_paths(cfg:TrainConfig)->tuple[Path, Path]:
+    if cfg.train_path is None: return _default_corpus()
+    tp = Path(cfg.train_path)
+    if tp.is_dir(): raise CodenasError(f'train_path={cfg.train_path!r} is a folder: give its train.txt')
+    vp = Path(cfg.val_path or tp.parent/'val.txt')
     for p in (tp, vp):
         if not p.is_file(): raise CodenasError(f'{p} not found (build a corpus with `codenas corpus`)')
     return tp, vp
 
+# %% ../nbs/03_train.ipynb #1ddccc23
+class _Run:
+    "One run as the steps of `train` share it: `_prepare` fills it in, `_fit` trains it, `_summarise` reports it"
+    corpus:dict; arch:ArchConfig; block_size:int; tok:object            # the data's hashes, the model's shape, the tokenizer
+    model:CodeLM; fwd:torch.nn.Module; opt:torch.optim.Optimizer        # the model, as the steps call it (compiled, DDP), its optimizer
+    sampler:RandomWindows; windows:ValWindows                           # the seeded train windows, the fixed val windows
+    progress:dict                                                       # step, best_val, bad_evals, tokens, train_seconds, eval_seconds: state.json
+    config:dict; log:RunLog                                             # what each checkpoint's config.json holds; metrics.jsonl (rank 0)
+    t_start:float; pending:list; t_log:float                            # set by `_fit`: the clock's start, the steps since the last log line, its time
+    def __init__(self, folder:Path, dev:torch.device, dist:_Dist, dtype:str):
+        store_attr('folder,dev,dist')
+        self.autocast, self.dtype = _autocast(dev, dtype)
+        self.peak = peak_flops(device_name(dev)) if dev.type == 'cuda' else None
+    def start_clock(self): self.t_start = time.time() - self.progress['train_seconds']
+    def trained(self)->float:
+        "Seconds of training: evaluations and checkpoints are not counted"
+        return time.time() - self.t_start - self.progress['eval_seconds']
 
 # %% ../nbs/03_train.ipynb #723984d0
-def _train(args:dict, run:Path, dev:torch.device, dist:_Dist)->dict:
-    "`train` after its settings are checked, holding the run's lock"
+def _prepare(cfg:TrainConfig, run:Path, dev:torch.device, dist:_Dist)->tuple[TrainConfig, _Run|None]:
+    "The run's settings and state, from its last checkpoint when it continues, else new; no state when the run is done"
     if dev.type == 'cuda': torch.cuda.set_device(dev); torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
-    autocast, dtype_used = _autocast(dev, args['dtype'])
-    # --- data, tokenizer, model: from the last checkpoint when the run continues, else new ---
-    if dist.main and not args['overwrite']:
+    s = _Run(run, dev, dist, cfg.dtype)
+    if dist.main and not cfg.overwrite:
         for c in (run/'last', run/'best'): _recover(c)                   # the writer, under the lock, finishes an interrupted swap
     dist.barrier()
-    ck = _continued(run, args)
-    if ck: args = ck['train']
-    if ck and ck.get('step', 0) >= args['max_steps'] and (run/'summary.json').exists(): return json.loads((run/'summary.json').read_text())
-    tp, vp = _text_paths(args)
-    corpus = _corpus_info(tp, vp)                                    # hashes each text once (and checks it is UTF-8); encode_file reuses them
-    if ck and any(ck['corpus'].get(k) not in (None, corpus[k]) for k in ('train_sha256', 'val_sha256')):
+    ck = _continued(run, cfg)
+    if ck: cfg = TrainConfig.from_json(ck['train'])
+    if ck and ck.get('step', 0) >= cfg.max_steps and (run/'summary.json').exists(): return cfg, None
+    tp, vp = _text_paths(cfg)
+    s.corpus = _corpus_info(tp, vp)                                  # hashes each text once (and checks it is UTF-8); encode_file reuses them
+    if ck and any(ck['corpus'].get(k) not in (None, s.corpus[k]) for k in ('train_sha256', 'val_sha256')):
         raise CodenasError(f'{run}: the corpus differs from the one the run was trained on: give that corpus, or --overwrite to start again')
-    arch = _checkpoint_arch(run/'last', ck) if ck else ArchConfig.from_json(resolve_arch(args['arch_json']))
-    check_memory(arch, dev, where=str(run/'last') if ck else args['arch_json'])
-    T = args['seq_len'] or arch.block_size
-    if T > arch.block_size: raise CodenasError(f'seq_len={T} exceeds the architecture\'s max_seq_length={arch.block_size}')
-    if args['grad_accum'] % dist.world: raise CodenasError(f"grad_accum={args['grad_accum']} is not divisible by the {dist.world} processes")
-    if not ck and dist.main: _check_run_folder(run, args['overwrite'])
+    s.arch = _checkpoint_arch(run/'last', ck) if ck else ArchConfig.from_json(resolve_arch(cfg.arch_json))
+    check_memory(s.arch, dev, where=str(run/'last') if ck else cfg.arch_json)
+    s.block_size = cfg.block_size or s.arch.block_size
+    if s.block_size > s.arch.block_size: raise CodenasError(f"block_size={s.block_size} exceeds the architecture's block_size={s.arch.block_size} (max_seq_length in its JSON)")
+    if cfg.grad_accum % dist.world: raise CodenasError(f'grad_accum={cfg.grad_accum} is not divisible by the {dist.world} processes')
+    if not ck and dist.main: _check_run_folder(run, cfg.overwrite)
     if not ck and run.exists() and dist.main: shutil.rmtree(run)     # --overwrite, or a run killed before its first checkpoint
     dist.barrier()
     run.mkdir(parents=True, exist_ok=True)
-    if ck: tok = load_tokenizer(run/'last'/'tokenizer.json')
-    else:                                                            # rank 0 trains the tokenizer and encodes; the others load
-        if dist.main: make_tokenizer(args['tokenizer'], tp, args['vocab_size']).save(run/'tokenizer.json')
-        dist.barrier()
-        tok = load_tokenizer(run/'tokenizer.json')
+    tf_train, tf_val = _tokenize(cfg, s, tp, vp, from_checkpoint=bool(ck))
+    if not ck: s.arch.vocab_size = s.tok.vocab_size
+    _build(cfg, s, tf_train, tf_val)
+    s.progress = _load_state(run/'last', s.model, s.opt, s.sampler, dev) if ck else dict(step=0, best_val=None, bad_evals=0, tokens=0, train_seconds=0.0, eval_seconds=0.0)
+    use_compile = dev.type == 'cuda' if cfg.compile is None else cfg.compile
+    s.fwd = torch.compile(s.model) if use_compile else s.model
+    if dist.on: s.fwd = torch.nn.parallel.DistributedDataParallel(s.fwd, device_ids=[dev.index] if dev.type == 'cuda' else None)
+    s.config = dict(format='codenas-run/1', codenas_version=codenas.__version__, seed=cfg.seed, arch=s.arch.to_json(),
+                    tokenizer=dict(kind=s.tok.kind, vocab_size=s.tok.vocab_size, fingerprint=s.tok.fingerprint),
+                    corpus=s.corpus, train={**cfg.to_json(), 'block_size': s.block_size}, dtype=s.dtype, world_size=dist.world,
+                    diagnostic_no_causal_mask=cfg.diagnostic_no_causal_mask)
+    s.log = RunLog(run/'metrics.jsonl', s.progress['step'] if ck else None) if dist.main else None
+    return cfg, s
+
+def _tokenize(cfg:TrainConfig, s:_Run, tp:Path, vp:Path, from_checkpoint:bool)->tuple:
+    "Set `s.tok`, the run's tokenizer (rank 0 trains a new run's, the others load it); the train and val token files"
+    if from_checkpoint: s.tok = load_tokenizer(s.folder/'last'/'tokenizer.json')
+    else:
+        if s.dist.main: make_tokenizer(cfg.tokenizer, tp, cfg.vocab_size).save(s.folder/'tokenizer.json')
+        s.dist.barrier()
+        s.tok = load_tokenizer(s.folder/'tokenizer.json')
     cache = Path(tp).parent/'tokens'
-    encode = lambda: (encode_file(tok, tp, cache, corpus['train_sha256']), encode_file(tok, vp, cache, corpus['val_sha256']))
-    if dist.main: tf_train, tf_val = encode()
-    dist.barrier()
-    if not dist.main: tf_train, tf_val = encode()                    # cached by rank 0
-    if not ck: arch.vocab_size = tok.vocab_size
-    diag = args.setdefault('diagnostic_no_causal_mask', False)     # runs from before the option have no such key
-    if diag and dist.main: print(f'codenas train: DIAGNOSTIC run {run}: no causal mask, so its losses are a leak; the leak guard is off', file=sys.stderr)
-    torch.manual_seed(args['seed'])
-    model = CodeLM(arch, diagnostic_no_causal_mask=diag).to(dev)
-    if dist.rank: torch.manual_seed(args['seed'] + dist.rank)       # its own dropout masks; rank 0 keeps the 1-process stream
-    if not diag: check_causal(model, arch.vocab_size, min(T, 64), dev)
-    opt = make_optimizer(model, args['lr'], args['weight_decay'], optimizer=args['optimizer'])
-    sampler = RandomWindows(tf_train, T, args['batch_size'] * args['grad_accum'], seed=args['seed'])
-    val_ids = tf_val.tokens if not args['eval_tokens'] else tf_val.tokens[:args['eval_tokens'] + 1]
-    windows = ValWindows(val_ids, T, args['batch_size'], byte_lengths(tok, tf_val), device=dev)
-    st = dict(step=0, best_val=None, bad_evals=0, tokens=0, train_seconds=0.0, eval_seconds=0.0)
-    if ck: st = _load_state(run/'last', model, opt, sampler, dev)
-    use_compile = dev.type == 'cuda' if args['compile'] is None else args['compile']
-    fwd = torch.compile(model) if use_compile else model
-    if dist.on: fwd = torch.nn.parallel.DistributedDataParallel(fwd, device_ids=[dev.index] if dev.type == 'cuda' else None)
-    config = dict(format='codenas-run/1', codenas_version=codenas.__version__, seed=args['seed'], arch=arch.to_json(),
-                  tokenizer=dict(kind=tok.kind, vocab_size=tok.vocab_size, fingerprint=tok.fingerprint),
-                  corpus=corpus, train={**args, 'seq_len': T}, dtype=dtype_used, world_size=dist.world,
-                  diagnostic_no_causal_mask=diag)
-    log = RunLog(run/'metrics.jsonl', st['step'] if ck else None) if dist.main else None
-    return _loop(model, fwd, opt, sampler, windows, tok, config, st, log, run, dist, dev, autocast, args, T)
+    encode = lambda: (encode_file(s.tok, tp, cache, s.corpus['train_sha256']), encode_file(s.tok, vp, cache, s.corpus['val_sha256']))
+    if s.dist.main: files = encode()
+    s.dist.barrier()
+    if not s.dist.main: files = encode()                             # cached by rank 0
+    return files
+
+def _build(cfg:TrainConfig, s:_Run, tf_train, tf_val):
+    "Set the seeded model (proved causal), its optimizer, the seeded train windows and the val windows of `s`"
+    diag = cfg.diagnostic_no_causal_mask
+    if diag and s.dist.main: print(f'codenas train: DIAGNOSTIC run {s.folder}: no causal mask, so its losses are a leak; the leak guard is off', file=sys.stderr)
+    torch.manual_seed(cfg.seed)
+    s.model = CodeLM(s.arch, diagnostic_no_causal_mask=diag).to(s.dev)
+    if s.dist.rank: torch.manual_seed(cfg.seed + s.dist.rank)       # its own dropout masks; rank 0 keeps the 1-process stream
+    if not diag: check_causal(s.model, s.arch.vocab_size, min(s.block_size, 64), s.dev)
+    s.opt = make_optimizer(s.model, cfg.lr, cfg.weight_decay, optimizer=cfg.optimizer)
+    s.sampler = RandomWindows(tf_train, s.block_size, cfg.batch_size * cfg.grad_accum, seed=cfg.seed)
+    val_ids = tf_val.tokens if not cfg.eval_tokens else tf_val.tokens[:cfg.eval_tokens + 1]
+    s.windows = ValWindows(val_ids, s.block_size, cfg.batch_size, byte_lengths(s.tok, tf_val), device=s.dev)
 
 def _load_state(ck:Path, model, opt, sampler, dev)->dict:
     "Weights, optimizer, sampler and RNG state of the checkpoint `ck` (a run's `last/`), or a one-line error naming the damaged file"
@@ -518,95 +601,104 @@ def _load_state(ck:Path, model, opt, sampler, dev)->dict:
     if 'cuda' in saved['rng'] and dev.type == 'cuda': torch.cuda.set_rng_state(saved['rng']['cuda'])
     return st
 
-
 # %% ../nbs/03_train.ipynb #e694218b
-def _diverged(step:int, what:str, v:float, a:dict, run:Path):
+def _diverged(step:int, what:str, v:float, cfg:TrainConfig, run:Path):
     "Stop a run whose loss is no longer a number: no checkpoint of it is saved"
     keep = f'{run}/last holds the last finite checkpoint' if (run/'last').exists() else 'no checkpoint was saved'
-    raise CodenasError(f"training diverged at step {step}: the {what} is not finite ({v}); {keep}; lower --lr (it is {a['lr']:g}) and run with --overwrite")
+    raise CodenasError(f"training diverged at step {step}: the {what} is not finite ({v}); {keep}; lower --lr (it is {cfg.lr:g}) and run with --overwrite")
 
-def _loop(model, fwd, opt, sampler, windows, tok, config, st, log, run, dist, dev, autocast, a, T):
+def _fit(cfg:TrainConfig, s:_Run)->tuple[dict, str]:
+    "Train until `max_steps`, patience, the time budget or `stop_at`: (the last evaluation, why it stopped)"
     from tqdm.auto import tqdm
-    B, accum, world = a['batch_size'], a['grad_accum'], dist.world
-    mine = list(range(dist.rank, accum, world))                       # this rank's micro-batches of each step
-    fpt, peak = model.flops_per_token(T), peak_flops(device_name(dev)) if dev.type == 'cuda' else None
-    show = (not is_quick()) if a['progress'] is None else a['progress']
-    bar = tqdm(total=a['max_steps'], initial=st['step'], disable=not (show and dist.main), unit='step', dynamic_ncols=True)
-    t_start, t_log, tok_log, stop_reason = time.time() - st['train_seconds'], time.time(), 0, 'max_steps'
-    trained = lambda: time.time() - t_start - st['eval_seconds']   # seconds of training: evaluations and checkpoints are not counted
-    losses, nlls, smooth = [], [], a['label_smoothing'] > 0
-
-    def evaluate_and_save():
-        t_trained, t0 = trained(), time.time()
-        r = evaluate(model, windows, autocast)
-        if not math.isfinite(r['val_loss']): _diverged(st['step'], 'val loss', r['val_loss'], a, run)
-        st['eval_seconds'] += time.time() - t0  # before the checkpoints, so a resume restores the same training clock
-        improved = st['best_val'] is None or r['val_loss'] < st['best_val']
-        st.update(best_val=r['val_loss'] if improved else st['best_val'], bad_evals=0 if improved else st['bad_evals'] + 1)
-        if dist.main:
-            log.write(dict(step=st['step'], **r, tokens=st['tokens'], seconds=round(time.time() - t_start, 3), train_seconds=round(t_trained, 3)))
-            cfg = {**config, 'step': st['step'], 'val': r}
-            if improved: save_checkpoint(run/'best', model, cfg, tok)
-            save_checkpoint(run/'last', model, cfg, tok, opt, dict(st, sampler=sampler.state_dict(), train_seconds=time.time() - t_start))
-        dist.barrier()
-        if not a['diagnostic_no_causal_mask']: check_val(r['val_bpb'], r['val_acc'], a['leak_floor_bpb'], a['leak_max_acc'])
-        return r
-
-    r = None
-    out_of_patience = lambda: a['patience'] is not None and st['best_val'] is not None and st['bad_evals'] >= a['patience']
-    if out_of_patience(): stop_reason = 'patience'  # a resumed run that early stopping had ended
-    while st['step'] < a['max_steps'] and stop_reason != 'patience':
-        step = st['step']
-        spent = dist.from_main(trained() / a['time_budget']) if a['time_budget'] else None  # one clock for every rank
-        lr = lr_at(step, a['lr'], a['warmup_steps'], a['max_steps'], a['min_lr'], a['schedule'], a['decay_frac'], spent)
-        for g in opt.param_groups: g['lr'] = lr
-        x, y = sampler.get_batch()                                       # the global batch: (B*accum, T) each
-        step_loss, step_nll = torch.zeros((), device=dev), torch.zeros((), device=dev)
-        for i, m in enumerate(mine):
-            xb, yb = x[m*B:(m+1)*B].to(dev, non_blocking=True), y[m*B:(m+1)*B].to(dev, non_blocking=True)
-            sync = i == len(mine) - 1 or not dist.on
-            with (nullcontext() if sync else fwd.no_sync()), autocast():
-                logits = fwd(xb)
-                flat, yf = logits.float().view(-1, logits.size(-1)), yb.view(-1)
-                loss = F.cross_entropy(flat, yf, label_smoothing=a['label_smoothing'])
-            (loss / len(mine)).backward()
-            step_loss += loss.detach() / len(mine)
-            if smooth:
-                with torch.no_grad(): step_nll += F.cross_entropy(flat, yf) / len(mine)
-        gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), a['grad_clip'] if a['grad_clip'] > 0 else float('inf'))
-        opt.step(); opt.zero_grad(set_to_none=True)
-        st['step'] += 1; st['tokens'] += B * accum * T
-        losses.append(step_loss); nlls.append(step_nll); tok_log += B * accum * T   # no host sync until the log line
-        if st['step'] % a['log_interval'] == 0 or st['step'] == a['max_steps']:
-            train_loss = dist.mean(torch.stack(losses).mean())
-            if not math.isfinite(train_loss): _diverged(st['step'], 'train loss', train_loss, a, run)
-            dt = time.time() - t_log; tps = tok_log / max(dt, 1e-9)
-            row = dict(step=st['step'], train_loss=train_loss, lr=lr, grad_norm=gnorm.item(), tokens_per_s=round(tps, 1),
-                       mfu=round(fpt * tps / peak, 4) if peak else None)
-            if smooth: row['train_nll'] = dist.mean(torch.stack(nlls).mean())
-            if dist.main: log.write(row); bar.set_postfix(loss=f"{row['train_loss']:.3f}", tok_s=f'{tps:,.0f}')
-            losses, nlls, t_log, tok_log = [], [], time.time(), 0
+    st, mine = s.progress, list(range(s.dist.rank, cfg.grad_accum, s.dist.world))  # this rank's micro-batches of each step
+    show = (not is_quick()) if cfg.progress is None else cfg.progress
+    bar = tqdm(total=cfg.max_steps, initial=st['step'], disable=not (show and s.dist.main), unit='step', dynamic_ncols=True)
+    s.start_clock(); s.pending, s.t_log = [], time.time()                # losses since the last log line, and when it was written
+    r, stop_reason = None, 'max_steps'
+    if _out_of_patience(cfg, st): stop_reason = 'patience'  # a resumed run that early stopping had ended
+    while st['step'] < cfg.max_steps and stop_reason != 'patience':
+        spent = s.dist.from_main(s.trained() / cfg.time_budget) if cfg.time_budget else None  # one clock for every rank
+        lr = lr_at(st['step'], cfg.lr, cfg.warmup_steps, cfg.max_steps, cfg.min_lr, cfg.schedule, cfg.decay_frac, spent)
+        for g in s.opt.param_groups: g['lr'] = lr
+        s.pending.append(_step(cfg, s, mine))
+        st['step'] += 1; st['tokens'] += cfg.batch_size * cfg.grad_accum * s.block_size
+        if st['step'] % cfg.log_interval == 0 or st['step'] == cfg.max_steps: _log_train(cfg, s, lr, bar)
         bar.update()
-        out_of_time = a['time_budget'] is not None and spent > 1
-        stopping = st['step'] == a['max_steps'] or out_of_time or st['step'] == a['stop_at']
-        if st['step'] % a['eval_interval'] == 0 or stopping:
-            t_eval = time.time(); r = evaluate_and_save(); t_log += time.time() - t_eval
-            if out_of_patience(): stop_reason = 'patience'; break
-        if out_of_time and st['step'] < a['max_steps']: stop_reason = 'time_budget'; break
-        if st['step'] == a['stop_at']: stop_reason = 'stop_at'; break
+        out_of_time = cfg.time_budget is not None and spent > 1
+        stopping = st['step'] == cfg.max_steps or out_of_time or st['step'] == cfg.stop_at
+        if st['step'] % cfg.eval_interval == 0 or stopping:
+            t_eval = time.time(); r = _evaluate_and_save(cfg, s); s.t_log += time.time() - t_eval
+            if _out_of_patience(cfg, st): stop_reason = 'patience'; break
+        if out_of_time and st['step'] < cfg.max_steps: stop_reason = 'time_budget'; break
+        if st['step'] == cfg.stop_at: stop_reason = 'stop_at'; break
     bar.close()
-    if r is None: r = evaluate_and_save()
-    rows = read_metrics(run) if dist.main else []
+    return (r if r is not None else _evaluate_and_save(cfg, s)), stop_reason
+
+def _out_of_patience(cfg:TrainConfig, st:dict)->bool: return cfg.patience is not None and st['best_val'] is not None and st['bad_evals'] >= cfg.patience
+
+# %% ../nbs/03_train.ipynb #0fdcf2ef
+def _step(cfg:TrainConfig, s:_Run, mine:list)->tuple:
+    "One optimizer step on this rank's micro-batches `mine` of the next global batch: (loss, plain NLL, gradient norm), as tensors"
+    x, y = s.sampler.get_batch()                                       # the global batch: (batch_size*grad_accum, block_size) each
+    step_loss, step_nll = torch.zeros((), device=s.dev), torch.zeros((), device=s.dev)
+    for i, m in enumerate(mine):
+        rows = slice(m * cfg.batch_size, (m + 1) * cfg.batch_size)
+        xb, yb = x[rows].to(s.dev, non_blocking=True), y[rows].to(s.dev, non_blocking=True)
+        sync = i == len(mine) - 1 or not s.dist.on
+        with (nullcontext() if sync else s.fwd.no_sync()), s.autocast():
+            logits = s.fwd(xb)
+            flat, yf = logits.float().view(-1, logits.size(-1)), yb.view(-1)
+            loss = F.cross_entropy(flat, yf, label_smoothing=cfg.label_smoothing)
+        (loss / len(mine)).backward()
+        step_loss += loss.detach() / len(mine)
+        if cfg.label_smoothing > 0:
+            with torch.no_grad(): step_nll += F.cross_entropy(flat, yf) / len(mine)
+    gnorm = torch.nn.utils.clip_grad_norm_(s.model.parameters(), cfg.grad_clip if cfg.grad_clip > 0 else float('inf'))
+    s.opt.step(); s.opt.zero_grad(set_to_none=True)
+    return step_loss, step_nll, gnorm
+
+def _log_train(cfg:TrainConfig, s:_Run, lr:float, bar):
+    "Log the mean loss of the steps since the last line (one host sync), the last gradient norm and the throughput"
+    train_loss = s.dist.mean(torch.stack([p[0] for p in s.pending]).mean())
+    if not math.isfinite(train_loss): _diverged(s.progress['step'], 'train loss', train_loss, cfg, s.folder)
+    tps = len(s.pending) * cfg.batch_size * cfg.grad_accum * s.block_size / max(time.time() - s.t_log, 1e-9)
+    row = dict(step=s.progress['step'], train_loss=train_loss, lr=lr, grad_norm=s.pending[-1][2].item(), tokens_per_s=round(tps, 1),
+               mfu=round(s.model.flops_per_token(s.block_size) * tps / s.peak, 4) if s.peak else None)
+    if cfg.label_smoothing > 0: row['train_nll'] = s.dist.mean(torch.stack([p[1] for p in s.pending]).mean())
+    if s.dist.main: s.log.write(row); bar.set_postfix(loss=f"{row['train_loss']:.3f}", tok_s=f'{tps:,.0f}')
+    s.pending, s.t_log = [], time.time()
+
+# %% ../nbs/03_train.ipynb #2b0a114b
+def _evaluate_and_save(cfg:TrainConfig, s:_Run)->dict:
+    "Evaluate; log it, save `best/` if it improved and `last/` (rank 0); then check for a leak: the evaluation"
+    st, t_trained, t0 = s.progress, s.trained(), time.time()
+    r = evaluate(s.model, s.windows, s.autocast)
+    if not math.isfinite(r['val_loss']): _diverged(st['step'], 'val loss', r['val_loss'], cfg, s.folder)
+    st['eval_seconds'] += time.time() - t0  # before the checkpoints, so a resume restores the same training clock
+    improved = st['best_val'] is None or r['val_loss'] < st['best_val']
+    st.update(best_val=r['val_loss'] if improved else st['best_val'], bad_evals=0 if improved else st['bad_evals'] + 1)
+    if s.dist.main:
+        s.log.write(dict(step=st['step'], **r, tokens=st['tokens'], seconds=round(time.time() - s.t_start, 3), train_seconds=round(t_trained, 3)))
+        ck = {**s.config, 'step': st['step'], 'val': r}
+        if improved: save_checkpoint(s.folder/'best', s.model, ck, s.tok)
+        save_checkpoint(s.folder/'last', s.model, ck, s.tok, s.opt, dict(st, sampler=s.sampler.state_dict(), train_seconds=time.time() - s.t_start))
+    s.dist.barrier()
+    if not cfg.diagnostic_no_causal_mask: check_val(r['val_bpb'], r['val_acc'], cfg.leak_floor_bpb, cfg.leak_max_acc)
+    return r
+
+def _summarise(cfg:TrainConfig, s:_Run, final:dict, stop_reason:str)->dict:
+    "The run's summary, written to summary.json by rank 0: its size, steps, clock, best and final evaluations, median throughput"
+    rows = read_metrics(s.folder) if s.dist.main else []
     tps = [row['tokens_per_s'] for row in rows if 'tokens_per_s' in row][1:] or [None]
-    best = json.loads((run/'best'/'config.json').read_text()) if dist.main else {}
-    summary = dict(run=str(run), device=device_name(dev), world_size=world, params=model.num_params(), steps=st['step'],
-                   tokens=st['tokens'], stop_reason=stop_reason, train_seconds=round(trained(), 2), wall_seconds=round(time.time() - t_start, 2),
-                   best=dict(step=best.get('step'), **best.get('val', {})), final=r, tokens_per_s=float(np.median(tps)) if tps[0] else None,
-                   mfu=(float(np.median([row['mfu'] for row in rows if row.get('mfu')])) if peak and rows else None),
-                   diagnostic_no_causal_mask=a['diagnostic_no_causal_mask'],
-                   leak_guard='off: diagnostic run without the causal mask' if a['diagnostic_no_causal_mask'] else 'on')
-    if dist.main:
-        with atomic_write(run/'summary.json') as f: json.dump(summary, f, indent=1)
+    best = json.loads((s.folder/'best'/'config.json').read_text()) if s.dist.main else {}
+    diag = cfg.diagnostic_no_causal_mask
+    summary = dict(run=str(s.folder), device=device_name(s.dev), world_size=s.dist.world, params=s.model.num_params(), steps=s.progress['step'],
+                   tokens=s.progress['tokens'], stop_reason=stop_reason, train_seconds=round(s.trained(), 2), wall_seconds=round(time.time() - s.t_start, 2),
+                   best=dict(step=best.get('step'), **best.get('val', {})), final=final, tokens_per_s=float(np.median(tps)) if tps[0] else None,
+                   mfu=(float(np.median([row['mfu'] for row in rows if row.get('mfu')])) if s.peak and rows else None),
+                   diagnostic_no_causal_mask=diag, leak_guard='off: diagnostic run without the causal mask' if diag else 'on')
+    if s.dist.main:
+        with atomic_write(s.folder/'summary.json') as f: json.dump(summary, f, indent=1)
     return summary
 
 # %% ../nbs/03_train.ipynb #02a30a12
