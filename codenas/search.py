@@ -545,8 +545,9 @@ def search(preset:str='quick', # tiny (the docs' lesson, seconds), quick (2-core
 
 # %% ../nbs/06_search.ipynb #fab769fa
 VALIDATE = dict(  # a preset's validation: the data-size experiment whose per-run budget, corpus tier and runs it is measured against
-    tiny=dict(experiment=None, tier=None, seeds=[0, 1], baselines=['tiny'], baseline_seeds=[0], min_candidates=2, jobs=1),  # the lesson's: EXPERIMENT and its tier given
-    cpu=dict(experiment='results/cpu', tier=7.92, seeds=[0, 1], baselines=['codenas_best_current', 'small', 'tiny'], baseline_seeds=[0], min_candidates=6, jobs=2),
+    tiny=dict(experiment=None, tier=None, seeds=[0, 1], baselines=['tiny'], baseline_seeds=[0], min_candidates=2, jobs=1, evals=1),  # the lesson's: EXPERIMENT and its tier given
+    cpu=dict(experiment='results/cpu', tier=7.92, seeds=[0, 1], baselines=['codenas_best_current', 'small', 'tiny'], baseline_seeds=[0], min_candidates=6, jobs=2,
+             evals=1),  # one evaluation of the whole val split, at the end: the study's last of three, the number compared
 )
 
 def non_embedding_params(cfg:ArchConfig, # An architecture
@@ -747,7 +748,7 @@ def validate_search(out:str, # A finished search's folder (trials.csv)
     with folder_lock(vdir, wait=False): return _validate(out, exp, trials, v, m, p, progress)
 
 def _validate(out:Path, exp:Path, trials:pd.DataFrame, v:dict, m:dict, p:dict, progress:bool)->dict:
-    vdir = out/'validation'
+    vdir, p = out/'validation', {**p, 'evals': v['evals']}
     jobs_ = _validation_jobs(trials, v, vdir)
     rows = [r for r in (_study_row(exp, v['tier'], sd) for sd in v['seeds']) if r is not None]  # the study's own runs of its architecture
     def ended(row):
