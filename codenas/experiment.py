@@ -207,6 +207,7 @@ def _jobs(p:dict, corpora:dict, ablation:bool)->list:
     jobs.sort(key=lambda j: 0 if j[2] == first and not j[3] else 1 if j[3] else 2)  # stable: tier order within each group
     return [(f"{tk}-{mb:g}MB-s{sd}" + ('-nomask' if abl else ''), mb, tk, sd, abl) for mb, tk, sd, abl in jobs]
 
+# %% ../nbs/05_experiment.ipynb #99d320aa
 def _last_step(run_dir:Path)->int:
     "The last step a run has logged to its `metrics.jsonl` (0 before the first)"
     try:
@@ -219,7 +220,6 @@ def _last_step(run_dir:Path)->int:
         except (ValueError, KeyError, TypeError): continue
     return 0
 
-# %% ../nbs/05_experiment.ipynb #99d320aa
 class _Progress:
     "A bar over the experiment's runs and, under it, one bar per run under way (its steps, then its evaluation), read from the runs' logs"
     def __init__(self, out:Path, total:int, finished:int, steps:int, slots:int, on:bool):
