@@ -162,7 +162,7 @@ def _shrink(p:dict)->dict:
                                                'heartbeat')}, 'seq_len': 32, 'time_budget': None}
 
 def _check_settings(p:dict):
-    obj = p['objectives'] = list(p['objectives'])
+    obj = p['objectives'] = list(p.get('objectives', OBJECTIVES))  # all three unless given
     bad = [o for o in obj if o not in OBJECTIVES]
     if bad: raise CodenasError(f"objectives: unknown {', '.join(bad)} (choose from {', '.join(OBJECTIVES)})")
     if 'bpb' not in obj: raise CodenasError(f"objectives={','.join(obj)} must include bpb: the others depend on the architecture alone, so nothing would be trained")
@@ -170,10 +170,9 @@ def _check_settings(p:dict):
     if not isinstance(p['trials'], int) or p['trials'] < 1: raise CodenasError(f"trials={p['trials']} must be a positive integer")
     if p['time_budget'] is not None and p['time_budget'] <= 0: raise CodenasError(f"time_budget={p['time_budget']} must be positive (seconds)")
 
-_DEFAULTS = dict(recipe='classic', objectives=tuple(OBJECTIVES))  # a preset without a recipe keeps the one its results used
-
 def _settings(preset:str, overrides:dict, dry:bool)->dict:
-    return preset_settings(PRESETS, preset, overrides, dry, defaults=_DEFAULTS, shrink=_shrink, check=_check_settings, explicit_wins=True)
+    return preset_settings(PRESETS, preset, overrides, dry, defaults=dict(recipe='classic'),  # a preset without one keeps the recipe its results used
+                           shrink=_shrink, check=_check_settings, explicit_wins=True)
 
 # %% ../nbs/06_search.ipynb #c1ef69c6
 def train_candidate(arch:ArchConfig, # The architecture (its vocab_size is replaced by the tokenizer's)
