@@ -113,8 +113,3 @@ def device_name(device, # A `torch.device`
     import torch
     if device.type == 'cuda': return torch.cuda.get_device_name(device)
     return f'{device.type} ({torch.get_num_threads()} threads)'
-
-def _one_thread_each(threads:int):
-    "Start-up of a worker process: compute with `threads` threads"
-    import torch
-    torch.set_num_threads(threads)

@@ -1,4 +1,4 @@
-"""The data-size experiment as one command: nested tiers, char against BPE, trained, evaluated, and reported
+"""The data-size experiment's report: plots, power-law fits, success criteria, a widget and the HTML page; and `codenas experiment`, which runs and reports it
 
 Docs: https://codenas.github.io/codenas/report.html.md"""
 
@@ -6,286 +6,21 @@ Docs: https://codenas.github.io/codenas/report.html.md"""
 
 # %% ../nbs/05_report.ipynb #db0e1e9a
 from __future__ import annotations
-import base64, html, io, json, lzma, math, os, platform, subprocess, threading
+import base64, html, io, json, math, platform, subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .core import CodenasError, _one_thread_each, atomic_write, folder_lock
-from .corpus import build_corpus, load_manifest
-from .eval import PROMPT_KINDS, REGISTRY, check_sandbox, column, evaluate_prompts, metric
-from .model import ArchConfig
-from .train import train
+from .core import CodenasError, atomic_write
+from .eval import PROMPT_KINDS, REGISTRY, column, metric
+from .experiment import experiment_folder, run_experiment
 import torch
 
 # %% auto #0
-__all__ = ['PRESETS', 'PRESET_DEFAULTS', 'METRICS', 'REPORT_METRICS', 'RUN_COLUMNS', 'xz_bpb', 'tier_xz', 'train_kwargs',
-           'run_one', 'data_size_experiment', 'metric_labels', 'report_metrics', 'read_results_table', 'honest_runs',
+__all__ = ['METRICS', 'REPORT_METRICS', 'RUN_COLUMNS', 'metric_labels', 'report_metrics', 'read_results_table', 'honest_runs',
            'tokenizers', 'tier_label', 'tier_summary', 'experiment_summary', 'plot_metric', 'plot_all', 'fit_power_law',
            'predict_size_for', 'success_table', 'human_band_tiers', 'examples_side_by_side', 'select', 'results_widget',
-           'table_columns', 'provenance', 'write_report']
-
-# %% ../nbs/05_report.ipynb #8814332f
-PRESETS = dict(
-    quick=dict(src_dir=None, packages=None, tiers=(0.1, 0.4, 1.6), tokenizers=('char', 'bpe'), seeds=(0,), bpe_vocab=1024,
-               arch=dict(n_layer=2, n_head=4, n_embd=64, block_size=64, pos='rope'), batch_size=16, tokens_per_run=16*64*1200,
-               lr=3e-3, evals=4, patience=2, eval_file='oneline', samples=1, max_chars=64, ablation_tier=0.4, device='cpu', dtype='float32'),
-    cpu=dict(src_dir=None, packages=['pinned100'], stdlib=True, val_ratio=0.017, tiers=(1.3, 7.92, 32.0, 64.0), tokenizers=('char', 'bpe'),
-             seeds=(0, 1), seeds_up_to_mb=7.92, bpe_vocab=4096,
-             arch=dict(n_layer=4, n_head=4, n_embd=128, block_size=128, pos='rope', activation='relu2', qk_norm=True, zero_init_proj=True), recipe='fast',
-             batch_size=32, tokens_per_run=32*128*640, lr=3e-3, evals=3, patience=None, eval_file='oneline', samples=3,
-             max_chars=64, fn_samples=10, fn_max_chars=256, ablation_tier=1.3, ablation_seeds=(0, 1), device='cpu', dtype='float32', jobs=2),
-    full=dict(src_dir=None, packages=['pypi100'], stdlib=True, tiers=(1.3, 7.92, 32.0, 100.0), tokenizers=('char', 'bpe'), seeds=(0, 1),
-              bpe_vocab=8192, arch=dict(n_layer=6, n_head=6, n_embd=384, block_size=256, pos='rope'), batch_size=64,
-              tokens_per_run=64*256*2500, lr=1e-3, evals=10, patience=3, eval_file='oneline', samples=3, max_chars=64, ablation_tier=7.92, device='auto'),
-)
-PRESET_DEFAULTS = dict(stdlib=None, val_ratio=0.01, seeds_up_to_mb=None, recipe='classic', ablation_seeds=None, jobs=1, fn_samples=0,
-                       fn_max_chars=256, dtype='auto')  # for what a preset leaves out
-
-
-# %% ../nbs/05_report.ipynb #ced3f5cb
-def _settings(preset:str, overrides:dict, dry:bool)->dict:
-    if preset not in PRESETS: raise CodenasError(f"preset={preset!r} is not one of {', '.join(PRESETS)}")
-    p = {**PRESET_DEFAULTS, **PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None}}
-    if dry: p.update(tiers=tuple(p['tiers'])[:2], seeds=tuple(p['seeds'])[:1], arch={**p['arch'], 'n_layer': 1, 'n_head': 2, 'n_embd': 32, 'block_size': 32},
-                     batch_size=4, tokens_per_run=4*32*10, samples=1, max_chars=8, eval_file='oneline', eval_limit=8, fn_samples=min(2, p['fn_samples']), fn_max_chars=16, bpe_vocab=300, evals=2, dry=True,
-                     ablation_tier=tuple(p['tiers'])[0], ablation_seeds=None, jobs=1)
-    for k in ('tiers', 'seeds', 'tokenizers'):
-        if not p[k]: raise CodenasError(f'{k} is empty')
-    if any(t <= 0 for t in p['tiers']): raise CodenasError(f"tiers={p['tiers']} must be positive sizes in MB")
-    bad = set(p['tokenizers']) - {'char', 'bpe'}
-    if bad: raise CodenasError(f"tokenizers={','.join(p['tokenizers'])}: unknown {', '.join(sorted(bad))} (use char, bpe)")
-    return p
-
-_FREE = ('tiers', 'seeds', 'tokenizers', 'device', 'ablation_tier', 'ablation_seeds', 'seeds_up_to_mb', 'jobs')  # settings that add or pick runs without changing any run
-
-def _check_same_runs(f:Path, new:dict):
-    "Refuse to mix runs: an experiment folder's finished runs must have been made with the same per-run settings"
-    if not f.exists(): return
-    old, new = json.loads(f.read_text()), json.loads(json.dumps(new, default=str))
-    diff = [k for k in sorted(set(old) | set(new)) if k not in _FREE and old.get(k) != new.get(k)]
-    if diff: raise CodenasError(f"{f.parent} holds runs made with other settings ({'; '.join(f'{k}: {old.get(k)} -> {new.get(k)}' for k in diff)}): "
-                                "use another --out or remove it")
-
-# %% ../nbs/05_report.ipynb #c0720cdc
-def xz_bpb(train_path, # Train text
-           val_path, # Val text
-           dict_bytes:int=64 << 20, # LZMA's dictionary size at preset 9: older text cannot be referenced
-          )->float: # Bits per byte of val given train
-    "Conditional compressed size of val after train with xz -9e, in bits per val byte"
-    tr, va = Path(train_path).read_bytes()[-dict_bytes:], Path(val_path).read_bytes()
-    c = lambda b: len(lzma.compress(b, preset=9 | lzma.PRESET_EXTREME))
-    return (c(tr + va) - c(tr)) * 8 / len(va)
-
-# %% ../nbs/05_report.ipynb #c1f490f4
-def tier_xz(corpus, # A tier's corpus folder
-           )->float:
-    "`xz_bpb` of a tier, computed once and kept in the tier's folder (every run of the tier shares it)"
-    f = Path(corpus)/'xz.json'
-    if f.exists(): return json.loads(f.read_text())['xz_bpb']
-    m = load_manifest(corpus)
-    v = xz_bpb(m['train_path'], m['val_path'])
-    with atomic_write(f) as fh: json.dump(dict(xz_bpb=v, preset='9e', train_sha256=m['sha256']['train']), fh)
-    return v
-
-# %% ../nbs/05_report.ipynb #bde11342
-def _row_from(summary:dict, table:pd.DataFrame, fn_table:pd.DataFrame=None)->dict:
-    "Flatten a training summary and the evaluation tables (one-line prompts; whole functions, as `fn_` columns) into one results.csv row"
-    row = dict(params=summary['params'], steps=summary['steps'], tokens_seen=summary['tokens'], train_seconds=summary['train_seconds'],
-               best_step=summary['best']['step'], val_loss=summary['best']['val_loss'], val_bpb=summary['best']['val_bpb'])  # the checkpoint evaluated
-    for kind, t in (('line', table), ('function', fn_table)):
-        if t is not None: row.update(_table_row(t, kind))
-    return row
-
-def _table_row(table:pd.DataFrame, kind:str)->dict:
-    "The columns of a `summarize` table for one prompt kind: K, K_lo, K_hi and human_K, human_K_lo, human_K_hi per metric"
-    keys, row = {m.row: m.key for m in REGISTRY.values()}, {}
-    for name, r in table.iterrows():
-        k = column(keys[name], kind)
-        row.update({k: r['model'], f'{k}_lo': r['model_lo'], f'{k}_hi': r['model_hi'],
-                    f'human_{k}': r['human'], f'human_{k}_lo': r['human_lo'], f'human_{k}_hi': r['human_hi']})
-    return row
-
-def _steps(p:dict, block_size:int=None)->int: return max(1, p['tokens_per_run'] // (p['batch_size'] * (block_size or p['arch']['block_size'])))  # training steps of a run
-
-def train_kwargs(arch_json, # The run's architecture file
-                 name:str, # Run name: its folder under LOG_DIR
-                 m:dict, # The corpus manifest (`load_manifest`)
-                 tok_kind:str, # 'char' or 'bpe'
-                 seed:int, # Seed of the run
-                 p:dict, # Experiment settings: tokens_per_run, batch_size, lr, evals, patience, recipe, dtype, device, bpe_vocab
-                 log_dir, # Folder of the runs
-                 block_size:int=None, # The architecture's context (default: the experiment's)
-                )->dict: # Keyword arguments of `train`
-    "The `train` call of one run at an experiment's per-run budget in tokens: the same for the study's runs and for any run compared with them"
-    steps = _steps(p, block_size)
-    return dict(arch_json=str(arch_json), experiment_name=name, train_path=m['train_path'], val_path=m['val_path'], log_dir=str(log_dir),
-                max_steps=steps, tokenizer=tok_kind, vocab_size=p['bpe_vocab'], batch_size=p['batch_size'], lr=p['lr'], min_lr=p['lr'] / 10,
-                warmup_steps=min(100, max(1, steps // 10)), eval_interval=max(1, steps // p['evals']), eval_tokens=0,
-                patience=p['patience'], seed=seed, device=p['device'], progress=False, recipe=p['recipe'], dtype=p['dtype'])
-
-def run_one(out:Path, # The experiment folder
-            name:str, # Run name
-            corpus:Path, # The tier's corpus folder
-            tok_kind:str, # 'char' or 'bpe'
-            seed:int, # Seed of the run
-            p:dict, # Settings
-            ablation:bool=False, # Train with the causal mask off (the diagnostic)
-            evaluate:bool=True, # False: train only (a later call evaluates the trained run)
-           )->dict: # The run's results.csv row (None when only trained)
-    "Train and evaluate one run, or return its saved row if it already finished"
-    rd = out/'runs'/name
-    if (rd/'done.json').exists(): return json.loads((rd/'done.json').read_text())
-    m = load_manifest(corpus)
-    T, B, steps = p['arch']['block_size'], p['batch_size'], _steps(p)
-    kw = train_kwargs(out/'arch.json', name, m, tok_kind, seed, p, out/'runs')
-    if ablation: kw['diagnostic_no_causal_mask'] = True
-    s = train(**kw)  # the same command continues the run where it stopped, or starts it
-    if not evaluate: return None
-    ev = dict(seed=seed, device=p['device'], progress=False, limit=p.get('eval_limit'))
-    table = evaluate_prompts(str(rd), p['eval_file'], str(rd/'results.jsonl'), samples=p['samples'], max_chars=p['max_chars'], **ev)
-    fn_table = None if not p['fn_samples'] else evaluate_prompts(str(rd), 'functions', str(rd/'functions.jsonl'), samples=p['fn_samples'],
-                                                                  max_chars=p['fn_max_chars'], allow_code_execution=True, **ev)
-    row = dict(run=name, ablation=ablation, tier_mb=m['train']['bytes'] / 1e6, tier_target_mb=m['params']['target_size_mb'],
-               tokenizer=tok_kind, seed=seed, budget_tokens=steps * B * T, **_row_from(s, table, fn_table), xz_bpb=tier_xz(corpus))
-    with atomic_write(rd/'done.json') as f: json.dump(row, f)
-    return row
-
-# %% ../nbs/05_report.ipynb #42a312ca
-def _jobs(p:dict, corpora:dict, ablation:bool)->list:
-    "(name, tier, tokenizer, seed, ablation) of every run: the first seed at every tier, then the diagnostic, then the other seeds"
-    upto, first = p['seeds_up_to_mb'], p['seeds'][0]
-    jobs = [(mb, tk, sd, False) for mb in sorted(p['tiers']) for tk in p['tokenizers']
-            for sd in (p['seeds'] if upto is None or mb <= upto else p['seeds'][:1])]
-    if ablation:
-        mb = p['ablation_tier'] if p['ablation_tier'] in corpora else sorted(corpora)[0]
-        jobs += [(mb, 'char', sd, True) for sd in (p['ablation_seeds'] or p['seeds'][:1])]
-    jobs.sort(key=lambda j: 0 if j[2] == first and not j[3] else 1 if j[3] else 2)  # stable: tier order within each group
-    return [(f"{tk}-{mb:g}MB-s{sd}" + ('-nomask' if abl else ''), mb, tk, sd, abl) for mb, tk, sd, abl in jobs]
-
-def _last_step(run_dir:Path)->int:
-    "The last step a run has logged to its `metrics.jsonl` (0 before the first)"
-    try:
-        with open(run_dir/'metrics.jsonl', 'rb') as f:
-            f.seek(0, 2); f.seek(max(0, f.tell() - 4096))
-            lines = f.read().decode('utf-8', 'replace').splitlines()
-    except OSError: return 0
-    for l in reversed(lines):  # the first line may be cut by the seek: it does not parse, and is passed over
-        try: return int(json.loads(l)['step'])
-        except (ValueError, KeyError, TypeError): continue
-    return 0
-
-class _Progress:
-    "A bar over the experiment's runs and, under it, one bar per run under way (its steps, then its evaluation), read from the runs' logs"
-    def __init__(self, out:Path, total:int, finished:int, steps:int, slots:int, on:bool):
-        from tqdm.auto import tqdm
-        self.out, self.steps, self.on, self.active = out, steps, on, []
-        self.runs = tqdm(total=total, initial=finished, desc='runs', unit='run', disable=not on)
-        self.bars = [tqdm(total=steps, unit='step', position=i + 1, leave=False, disable=not on) for i in range(slots)]
-        self._stop = threading.Event()
-        self._poller = threading.Thread(target=self._poll, daemon=True)
-        if on: self._poller.start()
-
-    def _poll(self):
-        while not self._stop.wait(1.0): self.refresh()
-
-    def refresh(self):
-        names = list(self.active)[:len(self.bars)]
-        for bar, name in zip(self.bars, names + [None] * (len(self.bars) - len(names))):
-            step = 0 if name is None else min(_last_step(self.out/'runs'/name), self.steps)
-            bar.set_description_str('' if name is None else f"{name} {'evaluating' if step == self.steps else 'training'}", refresh=False)
-            bar.n = step; bar.refresh()
-
-    def finished(self, name:str, row:dict|None):
-        self.runs.update(1)
-        if row is not None and self.on: self.runs.write(f"{name}: {row['val_bpb']:.3f} val bits per byte")
-
-    def close(self):
-        self._stop.set()
-        if self._poller.is_alive(): self._poller.join()
-        for b in self.bars + [self.runs]: b.close()
-
-def _run_all(out:Path, corpora:dict, jobs:list, p:dict, evaluate:bool, progress:bool=False)->pd.DataFrame:
-    "Run `jobs`, `p['jobs']` at a time in worker processes, writing results.csv (in job order) after each one ends"
-    rows = {}
-    def done(name, row):
-        if row is None: return
-        rows[name] = row
-        df = pd.DataFrame([rows[j[0]] for j in jobs if j[0] in rows])
-        with atomic_write(out/'results.csv') as f: df.to_csv(f, index=False)
-    for name, mb, tk, sd, abl in jobs:  # finished runs first: their rows are read, not made, so the table is whole at once
-        if (out/'runs'/name/'done.json').exists(): done(name, run_one(out, name, corpora[mb], tk, sd, p, abl, evaluate))
-    jobs_left = [j for j in jobs if j[0] not in rows]
-    parallel = p['jobs'] > 1 and len(jobs_left) > 1
-    prog = _Progress(out, len(jobs), len(rows), _steps(p), p['jobs'] if parallel else 1, progress)
-    def ended(name, row): done(name, row); prog.finished(name, row)
-    try:
-        if not parallel:
-            for name, mb, tk, sd, abl in jobs_left:
-                prog.active = [name]
-                ended(name, run_one(out, name, corpora[mb], tk, sd, p, abl, evaluate))
-        else:
-            from concurrent.futures import ProcessPoolExecutor, wait, FIRST_COMPLETED
-            import multiprocessing as mp
-            threads = max(1, len(os.sched_getaffinity(0)) // p['jobs'])
-            with ProcessPoolExecutor(p['jobs'], mp_context=mp.get_context('spawn'), initializer=_one_thread_each, initargs=(threads,)) as ex:
-                futs = {ex.submit(run_one, out, name, corpora[mb], tk, sd, p, abl, evaluate): name for name, mb, tk, sd, abl in jobs_left}
-                try:
-                    pending = set(futs)
-                    while pending:
-                        finished, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
-                        prog.active = [futs[f] for f in futs if f.running() and (out/'runs'/futs[f]/'metrics.jsonl').exists()]
-                        for f in finished: ended(futs[f], f.result())
-                except BaseException:
-                    ex.shutdown(wait=True, cancel_futures=True)  # the runs under way finish their step; queued ones never start
-                    raise
-    finally: prog.close()
-    return pd.DataFrame([rows[j[0]] for j in jobs if j[0] in rows])
-
-def data_size_experiment(preset:str='quick', # quick (CPU, minutes) or full (one GPU)
-                         out:str=None, # Experiment folder (default: results/PRESET)
-                         tiers:list[float]=None, # Train sizes in MB (default: the preset's)
-                         tokenizers:list[str]=None, # char, bpe (default: both)
-                         seeds:list[int]=None, # Seeds (default: the preset's)
-                         device:str=None, # cpu, cuda, auto (default: the preset's)
-                         src_dir:list[str]=None, # Source folders instead of the preset's (default: the standard library)
-                         ablation:bool=True, # Add the causal-mask-off diagnostic run
-                         report:bool=True, # Draw the plots and write report.html at the end
-                         dry:bool=False, # Shrink everything to check the code path (see above)
-                         build_only:bool=False, # Build the tier corpora (and their xz figures) and stop: the part that needs the network
-                         train_only:bool=False, # Train every run and stop; a later call without it evaluates them
-                         jobs:int=None, # Runs trained side by side, each on cpu_count/JOBS threads (default: the preset's)
-                         progress:bool=True, # Bars: runs done, and each run under way (its steps, then its evaluation)
-                        )->pd.DataFrame: # results.csv as a table; `attrs['summary']` is the short text table `codenas experiment` prints
-    "Run the data-size experiment: nested tiers, same model and token budget, char against BPE, trained, evaluated, reported"
-    p = _settings(preset, dict(tiers=tuple(tiers) if tiers else None, tokenizers=tuple(tokenizers) if tokenizers else None,
-                               seeds=tuple(seeds) if seeds else None, device=device, src_dir=src_dir, jobs=jobs), dry)
-    if p['device'] == 'auto': p['device'] = 'cuda' if torch.cuda.is_available() else 'cpu'
-    out = Path(out or Path('results')/(preset + ('-dry' if dry else '')))
-    try: out.mkdir(parents=True, exist_ok=True)
-    except OSError as e: raise CodenasError(f'out={str(out)!r}: cannot make the experiment folder ({e.strerror or e})') from None
-    if p['fn_samples'] and not (train_only or build_only): check_sandbox()  # refused before hours of training, not after them
-    with folder_lock(out):  # a second experiment on the same folder is told which process holds it
-        settings = dict(preset=preset, **p)
-        _check_same_runs(out/'settings.json', settings)
-        with atomic_write(out/'settings.json') as f: json.dump(settings, f, indent=1, default=str)
-        ArchConfig(vocab_size=1, **p['arch']).to_json(out/'arch.json')
-        corpora = {}
-        for mb in sorted(p['tiers']):
-            d = out/'corpus'/f'{mb:g}MB'
-            try: load_manifest(d)
-            except CodenasError: build_corpus(src_dir=p['src_dir'], packages=p['packages'], stdlib=p['stdlib'], val_ratio=p['val_ratio'],
-                                              out_dir=d, target_size_mb=mb, progress=False)
-            corpora[mb] = d
-        if build_only:
-            for d in corpora.values(): tier_xz(d)
-            return pd.DataFrame([dict(tier_target_mb=mb, tier_mb=load_manifest(d)['train']['bytes'] / 1e6, xz_bpb=tier_xz(d)) for mb, d in corpora.items()])
-        df = _run_all(out, corpora, _jobs(p, corpora, ablation), p, not train_only, progress)
-        if train_only: return df
-        paths = [f"results: {out/'results.csv'}"]
-        if report: paths.append(f'report:  {write_report(out)}')
-        df.attrs['summary'] = experiment_summary(df) + '\n\n' + '\n'.join(paths)
-        return df
+           'table_columns', 'provenance', 'write_report', 'data_size_experiment']
 
 # %% ../nbs/05_report.ipynb #8fa4aeb9
 def _display(m)->str: return 'rate' if m.percent else 'bits' if m.kind in ('run', 'bpb') else 'mean'
@@ -664,3 +399,29 @@ def write_report(results_dir, # An experiment folder (results.csv and runs/<run>
     p.append('</body></html>')
     with atomic_write(out) as f: f.write('\n'.join(p))
     return out
+
+# %% ../nbs/05_report.ipynb #b7c8d049
+def data_size_experiment(preset:str='quick', # quick (CPU, minutes) or full (one GPU)
+                         out:str=None, # Experiment folder (default: results/PRESET)
+                         tiers:list[float]=None, # Train sizes in MB (default: the preset's)
+                         tokenizers:list[str]=None, # char, bpe (default: both)
+                         seeds:list[int]=None, # Seeds (default: the preset's)
+                         device:str=None, # cpu, cuda, auto (default: the preset's)
+                         src_dir:list[str]=None, # Source folders instead of the preset's (default: the standard library)
+                         ablation:bool=True, # Add the causal-mask-off diagnostic run
+                         report:bool=True, # Draw the plots and write report.html at the end
+                         dry:bool=False, # Shrink everything to check the code path (see above)
+                         build_only:bool=False, # Build the tier corpora (and their xz figures) and stop: the part that needs the network
+                         train_only:bool=False, # Train every run and stop; a later call without it evaluates them
+                         jobs:int=None, # Runs trained side by side, each on cpu_count/JOBS threads (default: the preset's)
+                         progress:bool=True, # Bars: runs done, and each run under way (its steps, then its evaluation)
+                        )->pd.DataFrame: # results.csv as a table; `attrs['summary']` is the short text table `codenas experiment` prints
+    "Run the data-size experiment: nested tiers, same model and token budget, char against BPE, trained, evaluated, reported"
+    df = run_experiment(preset, out=out, tiers=tiers, tokenizers=tokenizers, seeds=seeds, device=device, src_dir=src_dir, ablation=ablation,
+                        dry=dry, build_only=build_only, train_only=train_only, jobs=jobs, progress=progress)
+    if build_only or train_only: return df
+    out = experiment_folder(preset, out, dry)
+    paths = [f"results: {out/'results.csv'}"]
+    if report: paths.append(f'report:  {write_report(out)}')
+    df.attrs['summary'] = experiment_summary(df) + '\n\n' + '\n'.join(paths)
+    return df

@@ -17,8 +17,9 @@ import torch
 import optuna
 from optuna.trial import TrialState
 import codenas
-from .core import CodenasError, _one_thread_each, _swap_in, atomic_write, device_name, folder_lock, is_quick, resolve_device, sha256_file
+from .core import CodenasError, _swap_in, atomic_write, device_name, folder_lock, is_quick, resolve_device, sha256_file
 from .corpus import load_manifest
+from .experiment import in_parallel, preset_settings, train_kwargs
 from .model import JSON_NAMES, ORIGINAL_FIELDS, ArchConfig, CodeLM
 from .train import ARCH_DIR, _default_corpus, load_run, train
 
@@ -156,20 +157,23 @@ PRESETS = dict(
 OBJECTIVES = dict(bpb='val_bpb', params='params', latency='latency_ms')  # objective -> its column in the results
 
 # %% ../nbs/06_search.ipynb #e246fbd5
-def _settings(preset:str, overrides:dict, dry:bool)->dict:
-    if preset not in PRESETS: raise CodenasError(f"preset={preset!r} is not one of {', '.join(PRESETS)}")
-    p = {'recipe': 'classic', **PRESETS[preset], 'objectives': list(OBJECTIVES)}  # the presets without one keep the recipe their results used
-    if dry: p.update({k: PRESETS['tiny'][k] for k in ('trials', 'population', 'steps', 'batch_size', 'eval_tokens', 'latency_tokens',
-                                                      'latency_repeats', 'heartbeat')}, seq_len=32, time_budget=None, dry=True)
-    p.update({k: v for k, v in overrides.items() if v is not None})            # explicit values win, over dry's too
-    obj = p['objectives'] = list(p['objectives'])
+def _shrink(p:dict)->dict:
+    "What a dry run changes: tiny's budgets, a context of 32, no time limit"
+    return {**{k: PRESETS['tiny'][k] for k in ('trials', 'population', 'steps', 'batch_size', 'eval_tokens', 'latency_tokens', 'latency_repeats',
+                                               'heartbeat')}, 'seq_len': 32, 'time_budget': None}
+
+def _check_settings(p:dict):
+    obj = p['objectives'] = list(p.get('objectives', OBJECTIVES))  # all three unless given
     bad = [o for o in obj if o not in OBJECTIVES]
     if bad: raise CodenasError(f"objectives: unknown {', '.join(bad)} (choose from {', '.join(OBJECTIVES)})")
     if 'bpb' not in obj: raise CodenasError(f"objectives={','.join(obj)} must include bpb: the others depend on the architecture alone, so nothing would be trained")
     if len(set(obj)) < len(obj): raise CodenasError(f"objectives={','.join(obj)} names one twice")
     if not isinstance(p['trials'], int) or p['trials'] < 1: raise CodenasError(f"trials={p['trials']} must be a positive integer")
     if p['time_budget'] is not None and p['time_budget'] <= 0: raise CodenasError(f"time_budget={p['time_budget']} must be positive (seconds)")
-    return p
+
+def _settings(preset:str, overrides:dict, dry:bool)->dict:
+    return preset_settings(PRESETS, preset, overrides, dry, defaults=dict(recipe='classic'),  # a preset without one keeps the recipe its results used
+                           shrink=_shrink, check=_check_settings, explicit_wins=True)
 
 # %% ../nbs/06_search.ipynb #c1ef69c6
 def train_candidate(arch:ArchConfig, # The architecture (its vocab_size is replaced by the tokenizer's)
@@ -675,9 +679,8 @@ def _validate_run(vdir:Path, name:str, arch_json:str, m:dict, seed:int, p:dict)-
     "Train one architecture from scratch at the experiment's per-run budget, or read its finished row"
     done = vdir/'runs'/name/'done.json'
     if done.exists(): return json.loads(done.read_text())
-    from codenas.report import train_kwargs                                           # the study's own train call: same budget, recipe, evaluation
     cfg = ArchConfig.from_json(arch_json)
-    s = train(**train_kwargs(arch_json, name, m, 'char', seed, p, vdir/'runs', cfg.block_size))
+    s = train(**train_kwargs(arch_json, name, m, 'char', seed, p, vdir/'runs', cfg.block_size))  # the study's own train call: same budget, recipe
     row = dict(run=name, seed=seed, params=s['params'], non_embedding_params=non_embedding_params(cfg), steps=s['steps'], tokens=s['tokens'],
                train_seconds=s['train_seconds'], val_bpb=s['best']['val_bpb'])   # best, as the study's rows: the checkpoint it evaluates
     with atomic_write(done) as f: json.dump(row, f)
@@ -692,22 +695,6 @@ def _study_row(exp:Path, tier:float, seed:int)->dict|None:
     cfg = ArchConfig.from_json(exp/'arch.json')
     return dict(run=f'study-s{seed}', seed=seed, params=r['params'], non_embedding_params=non_embedding_params(cfg), steps=r['steps'],
                 tokens=r['tokens_seen'], train_seconds=r['train_seconds'], val_bpb=r['val_bpb'], reused=f'{exp}/runs/{name}')
-
-def _in_parallel(fn, calls:list, jobs:int, ended):
-    "fn(*args) for every args in CALLS, JOBS at a time in spawned processes that share the cores equally; ENDED(result) as each returns"
-    if jobs <= 1 or len(calls) <= 1:
-        for a in calls: ended(fn(*a))
-        return
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    import multiprocessing as mp
-    threads = max(1, len(os.sched_getaffinity(0)) // jobs)
-    with ProcessPoolExecutor(jobs, mp_context=mp.get_context('spawn'), initializer=_one_thread_each, initargs=(threads,)) as ex:
-        futs = [ex.submit(fn, *a) for a in calls]
-        try:
-            for f in as_completed(futs): ended(f.result())
-        except BaseException:
-            ex.shutdown(wait=True, cancel_futures=True)                           # the runs under way finish; queued ones never start
-            raise
 
 def _validation_jobs(trials:pd.DataFrame, v:dict, vdir:Path)->list:
     "(name, architecture file, seed) of every run: the baselines, then each candidate a search rung promoted, seed by seed"
@@ -751,11 +738,11 @@ def _validate(out:Path, exp:Path, trials:pd.DataFrame, v:dict, m:dict, p:dict, p
     vdir, p = out/'validation', {**p, 'evals': v['evals']}
     jobs_ = _validation_jobs(trials, v, vdir)
     rows = [r for r in (_study_row(exp, v['tier'], sd) for sd in v['seeds']) if r is not None]  # the study's own runs of its architecture
-    def ended(row):
+    def ended(name, row):
         rows.append(row)
         with atomic_write(out/'validation_runs.csv') as f: pd.DataFrame(rows).to_csv(f, index=False)
         if progress: print(f"validated {row['run']}: {row['val_bpb']:.3f} bpb, {row['params']:,} params, {row['train_seconds']:.0f} s", file=sys.stderr)
-    _in_parallel(_validate_run, [(vdir, name, f, m, sd, p) for name, f, sd in jobs_], v['jobs'], ended)
+    in_parallel(_validate_run, {name: (vdir, name, f, m, sd, p) for name, f, sd in jobs_}, v['jobs'], ended)
     vt = validation_table(pd.DataFrame(rows), trials)
     checks = validation_checks(vt)
     with atomic_write(out/'validation.csv') as f: vt.to_csv(f, index=False)
