@@ -50,20 +50,20 @@ NORMS, ACTIVATIONS, POSITIONS = Registry('norm'), Registry('activation'), Regist
 @NORMS.register('layernorm')
 class LayerNorm(nn.LayerNorm):
     "GPT-2's LayerNorm over `n_embd`, with a bias only if `cfg.bias`"
-    def __init__(self, cfg:ArchConfig): super().__init__(cfg.n_embd, bias=cfg.bias)
+    def __init__(self, cfg): super().__init__(cfg.n_embd, bias=cfg.bias)
     @staticmethod
-    def n_params(cfg:ArchConfig)->int: return cfg.n_embd * (1 + cfg.bias)
+    def n_params(cfg)->int: return cfg.n_embd * (1 + cfg.bias)
 
 @NORMS.register('rmsnorm')
 class RMSNorm(nn.Module):
     "x / rms(x) * weight, over the last dimension (`n_embd`)"
-    def __init__(self, cfg:ArchConfig, # The architecture (its `n_embd`)
+    def __init__(self, cfg, # The architecture, an `ArchConfig` (its `n_embd`)
                  eps:float=1e-6, # Added to the mean square before the square root
                 ):
         super().__init__()
         self.eps, self.weight = eps, nn.Parameter(torch.ones(cfg.n_embd))
     @staticmethod
-    def n_params(cfg:ArchConfig)->int: return cfg.n_embd
+    def n_params(cfg)->int: return cfg.n_embd
     def forward(self, x):
         if hasattr(F, 'rms_norm'):
             if x.dtype == torch.float32: return F.rms_norm(x, x.shape[-1:], self.weight, self.eps)  # (..., C)
@@ -152,7 +152,7 @@ def alibi_bias(slopes:torch.Tensor, # `(nh,)`, from `alibi_slopes`
 class PositionEncoding:
     "How attention learns where tokens are; each hook here adds nothing, so an encoding overrides only what it changes"
     relative = False  # True: only distances matter, so positions may pass `block_size` and the KV cache slides
-    def __init__(self, cfg:ArchConfig): self.cfg = cfg
+    def __init__(self, cfg): self.cfg = cfg
 
     @staticmethod
     def check(a:dict, # Every `ArchConfig` field under its GPT name
@@ -160,7 +160,7 @@ class PositionEncoding:
              ):
         "Raise `CodenasError` if the architecture cannot use this encoding"
     @staticmethod
-    def n_params(cfg:ArchConfig)->int:
+    def n_params(cfg)->int:
         "Parameters of the lookup tables it adds (they cost no FLOPs)"
         return 0
     def modules(self)->dict:
