@@ -670,7 +670,8 @@ def plot_validation(vt:pd.DataFrame, # `validation_table`
     b = vt[vt.kind == 'baseline']
     ax.scatter(b.params, b.val_bpb, marker='*', s=120, color='C3', zorder=3, label='baselines')
     for _, x in b.iterrows(): ax.annotate(x.arch, (x.params, x.val_bpb), fontsize=7, xytext=(3, 3), textcoords='offset points')
-    ax.set_xscale('log'); ax.set(xlabel='parameters (log scale)', ylabel='val bpb at the full budget'); ax.grid(alpha=0.3); ax.legend(fontsize=7)
+    ax.set_xscale('log'); ax.xaxis.set_minor_formatter(plt.NullFormatter())    # decades only: the minor labels overlap
+    ax.set(xlabel='parameters (log scale)', ylabel='val bpb at the full budget'); ax.grid(alpha=0.3); ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
 
