@@ -15,7 +15,7 @@ from .corpus import EOD
 from .dataset import UNK_CHAR, CharTokenizer, Tokenizer
 from .model import GLU_ACTIVATIONS, ArchConfig, CodeLM
 from .train import load_run
-from .report import METRICS, REPORT_METRICS, honest_runs, read_results_table
+from .report import honest_runs, metric_labels, read_results_table, report_metrics
 
 # %% auto #0
 __all__ = ['HF_ACTS', 'HF_TARGETS', 'ROPE', 'hf_model_type', 'hf_config', 'hf_state_dict', 'to_hf', 'max_logit_diff',
@@ -197,10 +197,10 @@ def _pct(kind:str, v:float)->str: return f'{v:.1%}' if kind == 'rate' else f'{v:
 def card_metrics(done:dict, # A run's `done.json`: the experiment's row for it
                 )->str: # Markdown table; '' if the row has no metrics with intervals
     "The prompt-suite metrics of a run with their 95% intervals, beside the same metrics on human code"
-    rows = []
-    for k in REPORT_METRICS:
+    rows, labels = [], metric_labels()                       # asked now: a metric registered after import is in the card too
+    for k in report_metrics():
         if f'{k}_lo' not in done or done[k] != done[k]: continue  # NaN: not measured
-        label, kind = METRICS[k]
+        label, kind = labels[k]
         h = done.get(f'human_{k}')
         human = '–' if h is None or h != h else f"{_pct(kind, h)} [{_pct(kind, done[f'human_{k}_lo'])}, {_pct(kind, done[f'human_{k}_hi'])}]"
         rows.append(f"| {label} | {_pct(kind, done[k])} [{_pct(kind, done[f'{k}_lo'])}, {_pct(kind, done[f'{k}_hi'])}] | {human} |")

@@ -17,10 +17,10 @@ from .experiment import experiment_folder, run_experiment
 import torch
 
 # %% auto #0
-__all__ = ['METRICS', 'REPORT_METRICS', 'RUN_COLUMNS', 'metric_labels', 'report_metrics', 'read_results_table', 'honest_runs',
-           'tokenizers', 'tier_label', 'tier_summary', 'experiment_summary', 'plot_metric', 'plot_all', 'fit_power_law',
-           'predict_size_for', 'success_table', 'human_band_tiers', 'examples_side_by_side', 'select', 'results_widget',
-           'table_columns', 'provenance', 'write_report', 'data_size_experiment']
+__all__ = ['RUN_COLUMNS', 'metric_labels', 'report_metrics', 'read_results_table', 'honest_runs', 'tokenizers', 'tier_label',
+           'tier_summary', 'experiment_summary', 'plot_metric', 'plot_all', 'fit_power_law', 'predict_size_for',
+           'success_table', 'human_band_tiers', 'examples_side_by_side', 'select', 'results_widget', 'table_columns',
+           'provenance', 'write_report', 'data_size_experiment']
 
 # %% ../nbs/05_report.ipynb #8fa4aeb9
 def _display(m)->str: return 'rate' if m.percent else 'bits' if m.kind in ('run', 'bpb') else 'mean'
@@ -34,8 +34,6 @@ def metric_labels()->dict: # column -> (label, kind)
 def report_metrics()->tuple: # Columns, one-line prompts first
     "The columns the HTML report plots and tables: each metric's `report` prompt kinds"
     return tuple(column(m.key, k) for k in PROMPT_KINDS for m in REGISTRY.values() if k in m.report)
-
-METRICS, REPORT_METRICS = metric_labels(), report_metrics()  # the package's metrics, for `07_export`'s model card
 
 def read_results_table(results_dir, # An experiment folder holding `results.csv`, or the CSV itself
                       )->pd.DataFrame: # One row per training run

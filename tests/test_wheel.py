@@ -4,7 +4,6 @@ sources (nothing is written into the checkout) and installed with `pip --target`
 own environment, and the commands run outside the repository so that nothing of the checkout can be imported."""
 import json, os, shutil, subprocess, sys
 from pathlib import Path
-import pytest
 from codenas.corpus import build_corpus, synthetic_project
 
 ROOT = Path(__file__).resolve().parent.parent
