@@ -18,7 +18,7 @@ from .train import train
 
 # %% auto #0
 __all__ = ['PRESETS', 'PRESET_DEFAULTS', 'preset_settings', 'xz_bpb', 'tier_xz', 'train_kwargs', 'run_one', 'in_parallel',
-           'experiment_folder', 'run_experiment']
+           'run_name', 'experiment_folder', 'run_experiment']
 
 # %% ../nbs/05_experiment.ipynb #8814332f
 PRESETS = dict(
@@ -154,7 +154,6 @@ def run_one(out:Path, # The experiment folder
     rd = out/'runs'/name
     if (rd/'done.json').exists(): return json.loads((rd/'done.json').read_text())
     m = load_manifest(corpus)
-    T, B, steps = p['arch']['block_size'], p['batch_size'], _steps(p)
     kw = train_kwargs(out/'arch.json', name, m, tok_kind, seed, p, out/'runs')
     if ablation: kw['diagnostic_no_causal_mask'] = True
     s = train(**kw)  # the same command continues the run where it stopped, or starts it
@@ -164,7 +163,8 @@ def run_one(out:Path, # The experiment folder
     fn_table = None if not p['fn_samples'] else evaluate_prompts(str(rd), 'functions', str(rd/'functions.jsonl'), samples=p['fn_samples'],
                                                                   max_chars=p['fn_max_chars'], allow_code_execution=True, **ev)
     row = dict(run=name, ablation=ablation, tier_mb=m['train']['bytes'] / 1e6, tier_target_mb=m['params']['target_size_mb'],
-               tokenizer=tok_kind, seed=seed, budget_tokens=steps * B * T, **_row_from(s, table, fn_table), xz_bpb=tier_xz(corpus))
+               tokenizer=tok_kind, seed=seed, budget_tokens=kw['max_steps'] * kw['batch_size'] * p['arch']['block_size'],
+               **_row_from(s, table, fn_table), xz_bpb=tier_xz(corpus))
     with atomic_write(rd/'done.json') as f: json.dump(row, f)
     return row
 
@@ -197,6 +197,14 @@ def in_parallel(fn, # A module-level function (a worker process imports it)
             raise
 
 # %% ../nbs/05_experiment.ipynb #ad3c4d57
+def run_name(tokenizer:str, # 'char' or 'bpe'
+             tier_mb:float, # The tier's target size in MB
+             seed:int, # The run's seed
+             ablation:bool=False, # The causal-mask-off diagnostic
+            )->str: # Its folder under OUT/runs, e.g. char-7.92MB-s0
+    "The name of an experiment's run, from what sets it apart"
+    return f"{tokenizer}-{tier_mb:g}MB-s{seed}" + ('-nomask' if ablation else '')
+
 def _jobs(p:dict, corpora:dict, ablation:bool)->list:
     "(name, tier, tokenizer, seed, ablation) of every run: the first seed at every tier, then the diagnostic, then the other seeds"
     upto, first = p['seeds_up_to_mb'], p['seeds'][0]
@@ -206,7 +214,7 @@ def _jobs(p:dict, corpora:dict, ablation:bool)->list:
         mb = p['ablation_tier'] if p['ablation_tier'] in corpora else sorted(corpora)[0]
         jobs += [(mb, 'char', sd, True) for sd in (p['ablation_seeds'] or p['seeds'][:1])]
     jobs.sort(key=lambda j: 0 if j[2] == first and not j[3] else 1 if j[3] else 2)  # stable: tier order within each group
-    return [(f"{tk}-{mb:g}MB-s{sd}" + ('-nomask' if abl else ''), mb, tk, sd, abl) for mb, tk, sd, abl in jobs]
+    return [(run_name(tk, mb, sd, abl), mb, tk, sd, abl) for mb, tk, sd, abl in jobs]
 
 # %% ../nbs/05_experiment.ipynb #99d320aa
 def _last_step(run_dir:Path)->int:

@@ -19,7 +19,7 @@ from optuna.trial import TrialState
 import codenas
 from .core import CodenasError, _swap_in, atomic_write, device_name, folder_lock, is_quick, resolve_device, sha256_file
 from .corpus import load_manifest
-from .experiment import in_parallel, preset_settings, train_kwargs
+from .experiment import in_parallel, preset_settings, run_name, train_kwargs
 from .model import JSON_NAMES, ORIGINAL_FIELDS, ArchConfig, CodeLM
 from .train import ARCH_DIR, _default_corpus, load_run, train
 
@@ -229,14 +229,14 @@ def schema_lock(url:str, # An Optuna storage URL
         with folder_lock(Path(u.database), wait=True): yield
         return
     if kind not in ('postgresql', 'mysql'): yield; return                       # no other worker can reach it, or no lock we know
-    take, give = (('SELECT pg_advisory_lock(:k)', 'SELECT pg_advisory_unlock(:k)') if kind == 'postgresql' else
-                  ('SELECT GET_LOCK(:k, :w)', 'SELECT RELEASE_LOCK(:k)'))
+    take, give, key = (('SELECT pg_advisory_lock(:k)', 'SELECT pg_advisory_unlock(:k)', SCHEMA_LOCK) if kind == 'postgresql' else
+                       ('SELECT GET_LOCK(:k, :w)', 'SELECT RELEASE_LOCK(:k)', str(SCHEMA_LOCK)))  # MySQL names its locks
     eng = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool)
-    try: conn = eng.connect(); conn.execute(sqlalchemy.text(take), dict(k=SCHEMA_LOCK if kind == 'postgresql' else str(SCHEMA_LOCK), w=wait))
+    try: conn = eng.connect(); conn.execute(sqlalchemy.text(take), dict(k=key, w=wait))
     except Exception as e: eng.dispose(); raise CodenasError(f'storage={url!r}: {type(e).__name__}: {e}'.splitlines()[0]) from None
     try: yield
     finally:
-        try: conn.execute(sqlalchemy.text(give), dict(k=SCHEMA_LOCK if kind == 'postgresql' else str(SCHEMA_LOCK)))
+        try: conn.execute(sqlalchemy.text(give), dict(k=key))
         finally: conn.close(); eng.dispose()                                   # a closed session releases its advisory lock anyway
 
 def open_studies(url:str, # The storage URL
@@ -689,7 +689,7 @@ def _validate_run(vdir:Path, name:str, arch_json:str, m:dict, seed:int, p:dict)-
 
 def _study_row(exp:Path, tier:float, seed:int)->dict|None:
     "The experiment's own char run of its architecture at TIER with SEED, as a validation row (None if it has not finished)"
-    name = f'char-{tier:g}MB-s{seed}'
+    name = run_name('char', tier, seed)
     d = exp/'runs'/name/'done.json'
     if not d.exists(): return None
     r = json.loads(d.read_text())
@@ -738,13 +738,15 @@ def validate_search(out:str, # A finished search's folder (trials.csv)
 def _validate(out:Path, exp:Path, trials:pd.DataFrame, v:dict, m:dict, p:dict, progress:bool)->dict:
     vdir, p = out/'validation', {**p, 'evals': v['evals']}
     jobs_ = _validation_jobs(trials, v, vdir)
-    rows = [r for r in (_study_row(exp, v['tier'], sd) for sd in v['seeds']) if r is not None]  # the study's own runs of its architecture
+    rows = {r['run']: r for r in (_study_row(exp, v['tier'], sd) for sd in v['seeds']) if r is not None}  # the study's own runs of its architecture
+    order = list(rows) + [name for name, _, _ in jobs_]
+    table = lambda: pd.DataFrame([rows[k] for k in order if k in rows])          # in job order, whichever run ends first
     def ended(name, row):
-        rows.append(row)
-        with atomic_write(out/'validation_runs.csv') as f: pd.DataFrame(rows).to_csv(f, index=False)
+        rows[name] = row
+        with atomic_write(out/'validation_runs.csv') as f: table().to_csv(f, index=False)
         if progress: print(f"validated {row['run']}: {row['val_bpb']:.3f} bpb, {row['params']:,} params, {row['train_seconds']:.0f} s", file=sys.stderr)
     in_parallel(_validate_run, {name: (vdir, name, f, m, sd, p) for name, f, sd in jobs_}, v['jobs'], ended)
-    vt = validation_table(pd.DataFrame(rows), trials)
+    vt = validation_table(table(), trials)
     checks = validation_checks(vt)
     with atomic_write(out/'validation.csv') as f: vt.to_csv(f, index=False)
     with atomic_write(out/'validation.json') as f: f.write(json.dumps(checks, indent=1) + '\n')
