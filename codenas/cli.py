@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse, importlib, inspect, json, os, sys, types, typing
 from fastcore.docments import docments
 from . import __version__
-from .core import CodenasError
+from .core import CodenasError, cpu_threads
 
 # %% auto #0
 __all__ = ['COMMANDS', 'CLI_TYPES', 'parser_for', 'main']
@@ -100,6 +100,20 @@ def parser_for(func, # A function with docments
             p.add_argument(*dict.fromkeys([f'--{old}', f"--{old.replace('_', '-')}"]), dest=name, default=default, help=argparse.SUPPRESS, **kw)
     return p
 
+# %% ../nbs/10_cli.ipynb #c10a3f48
+def _wait_policy(env=os.environ):
+    "Before torch loads: OpenMP threads that sleep when idle, unless the user chose otherwise"
+    env.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+
+def _threads(env=os.environ, busy:float=None)->int|None:
+    "After a command's module loaded torch: compute on the free cores (`cpu_threads`), unless OMP_NUM_THREADS says"
+    if 'torch' not in sys.modules or 'OMP_NUM_THREADS' in env: return None
+    import torch
+    n = cpu_threads(busy=busy)
+    env['OMP_NUM_THREADS'] = str(n)  # the command's own child processes (the sandbox, workers) inherit the choice
+    torch.set_num_threads(n)
+    return n
+
 # %% ../nbs/10_cli.ipynb #cfc9b749
 def _top_parser():
     p = _Parser(prog='codenas', description='Train and study small language models of Python source code.',
@@ -118,8 +132,10 @@ def main(argv:list=None, # Arguments (default: `sys.argv[1:]`)
     cmd, rest = argv[0], argv[1:]
     if cmd not in COMMANDS: top.error(f"unknown command {cmd!r} (choose from {', '.join(COMMANDS)})")
     mod, fn = COMMANDS[cmd][0].split(':')
+    _wait_policy()
     func = getattr(importlib.import_module(mod), fn)
     kwargs = parser_for(func, f'codenas {cmd}', CLI_TYPES.get(cmd)).parse_kwargs(rest)
+    _threads()
     try: res = func(**kwargs)
     except CodenasError as e:
         if os.environ.get('CODENAS_DEBUG'): raise

@@ -11,7 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['is_quick', 'quick', 'CodenasError', 'atomic_write', 'folder_lock', 'sha256_file', 'resolve_device', 'device_name']
+__all__ = ['is_quick', 'quick', 'CodenasError', 'atomic_write', 'folder_lock', 'sha256_file', 'resolve_device', 'device_name',
+           'cpu_sample', 'busy_cores', 'cpu_threads']
 
 # %% ../nbs/00_core.ipynb #53dfe6ea
 def is_quick()->bool:
@@ -113,3 +114,28 @@ def device_name(device, # A `torch.device`
     import torch
     if device.type == 'cuda': return torch.cuda.get_device_name(device)
     return f'{device.type} ({torch.get_num_threads()} threads)'
+
+# %% ../nbs/00_core.ipynb #79da3caa
+def cpu_sample()->tuple|None:
+    "Seconds of CPU time since boot: all processes' busy time, this process's own time; None where /proc/stat is unreadable"
+    try: f = [int(x) for x in Path('/proc/stat').read_text().split('\n', 1)[0].split()[1:]]
+    except (OSError, ValueError, IndexError): return None
+    t = os.times()
+    return (sum(f[:3]) + sum(f[5:8])) / os.sysconf('SC_CLK_TCK'), t.user + t.system  # user nice system, irq softirq steal
+
+def busy_cores(interval:float=0.25, # Seconds to watch
+               sample=cpu_sample, # Where the CPU times come from (a lesson passes made-up ones)
+              )->float: # Cores' worth of CPU time that other processes used; 0.0 where it cannot be read
+    "How busy the machine is with other work: CPU time of all processes but this one over `interval`, in cores"
+    import time
+    a = sample(); time.sleep(interval); b = sample()
+    if a is None or b is None: return 0.0
+    return max(0.0, ((b[0] - a[0]) - (b[1] - a[1])) / interval)
+
+def cpu_threads(jobs:int=1, # Processes that will compute side by side
+                busy:float=None, # Cores already busy with other work; default: measured by `busy_cores`
+               )->int: # Threads for each process
+    "Threads per process: the cores this process may use, less those busy with other work, shared among `jobs`"
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
+    free = cores - (busy_cores() if busy is None else busy)
+    return max(1, round(free) // jobs)
