@@ -32,9 +32,9 @@ class CodenasError(ValueError):
 
 # %% ../nbs/00_core.ipynb #f106bb7d
 def check_counts(**counts):
-    "Refuse, in one line that names it, a count that is not a positive integer; one left out (None) passes"
+    "Refuse, in one line that names it, a count that is not a positive integer (pass optional ones only when given)"
     for k, v in counts.items():
-        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise CodenasError(f'{k}={v!r} must be a positive integer')
 
 
@@ -132,7 +132,7 @@ def is_run(p:Path)->bool:
 
 # %% ../nbs/00_core.ipynb #5e495f8f
 def check_output(out, # The folder a command writes or replaces
-                 what:str='out', # The flag that names it, for the message
+                 fix:str='give another --out', # What the refusal advises
                  run:bool=False, # `out` is a run folder that the command trains: it may be a run (its own), but not a checkpoint
                  inner:tuple=(), # Names inside `out` that the command also replaces (a run's `best`, `last`, ...)
                 )->Path:
@@ -140,13 +140,11 @@ def check_output(out, # The folder a command writes or replaces
     p = Path(out)
     for q in (p, *(p/n for n in inner)):
         if q.is_symlink(): raise CodenasError(f'{q} is a symbolic link (to {os.readlink(q)}): give a real folder')
-    if run and is_checkpoint(p.resolve()):
-        raise CodenasError(f'{what}={str(out)!r} is a checkpoint, not a run folder: give another {what} (it would be destroyed)')
+    if run and is_checkpoint(p.resolve()): raise CodenasError(f'{p} is a checkpoint, not a run folder (it would be destroyed): {fix}')
     for q in ([] if run else [p.resolve()]) + list(p.resolve().parents):
         if is_checkpoint(q) or is_run(q):
             kind = 'checkpoint' if is_checkpoint(q) else 'run'
-            raise CodenasError(f'{what}={str(out)!r} is {"" if q == p.resolve() else "inside "}the {kind} {q}: give another {what} '
-                               f'(writing there would destroy the {kind})')
+            raise CodenasError(f'{p} is {"" if q == p.resolve() else "inside "}the {kind} {q} (writing there would destroy it): {fix}')
     return p
 
 

@@ -302,7 +302,8 @@ def test_full_disk_during_save(w, capsys, monkeypatch):
     before = (run/'last'/'model.safetensors').read_bytes()
     def full(*a, **k): raise OSError(28, 'No space left on device')
     monkeypatch.setattr(ct, 'save_model', full)
-    one_line_error(['train', *TRAIN(w), '--max_steps', '3', '--log_dir', str(w), '--experiment_name', 'fulldisk'], capsys, contains=('No space left',))
+    one_line_error(['train', *TRAIN(w), '--max_steps', '3', '--log_dir', str(w), '--experiment_name', 'fulldisk'], capsys,
+                   contains=('no space left on device while writing', 'the previous checkpoint is intact'))
     assert (run/'last'/'model.safetensors').read_bytes() == before
 
 def test_run_folder_lock(w, capsys):
@@ -411,3 +412,99 @@ def test_two_trainers_on_one_run(w):
     assert 'is in use by process' in res[1][1] and len(res[1][1].splitlines()) == 1
     rows = [json.loads(l) for l in (w/'runs'/'twice'/'metrics.jsonl').read_text().splitlines()]
     assert [r['step'] for r in rows if 'val_loss' in r] == [100, 200, 300]
+
+# --- round 3 (../shared/PROBES3.md): output folders, stale summaries, full disks, damaged logs and tokenizers ------------
+
+def test_run_folder_is_a_symlink(w, capsys):
+    "K25: a run folder that is a symbolic link to a run outside LOG_DIR is refused, even with --overwrite; its target is kept"
+    outside = copy_run(w, 'outside_run'); (w/'k25').mkdir()
+    (w/'k25'/'k25').symlink_to(outside)
+    one_line_error(['train', *TRAIN(w), '--log_dir', str(w/'k25'), '--experiment_name', 'k25', '--overwrite'], capsys,
+                   contains=('symbolic link',))
+    assert (outside/'last'/'model.safetensors').exists()
+
+def test_checkpoint_is_a_symlink(w, capsys):
+    "K26: a run whose last/ is a symbolic link to a checkpoint outside is refused in one line on resume; the target is kept"
+    run = copy_run(w, 'k26')
+    (run/'last').rename(w/'outside_ck'); (run/'last').symlink_to(w/'outside_ck')
+    one_line_error(['train', *TRAIN(w), '--max_steps', '4', '--log_dir', str(w), '--experiment_name', 'k26', '--resume'], capsys,
+                   contains=('last', 'symbolic link'))
+    assert (w/'outside_ck'/'model.safetensors').exists() and not (run/'last.old').exists()
+
+def test_run_inside_a_checkpoint(w, capsys):
+    "A run folder inside a checkpoint (LOG_DIR = a run's best/) is refused: --overwrite would destroy the checkpoint"
+    run = copy_run(w, 'holder')
+    err = one_line_error(['train', *TRAIN(w), '--log_dir', str(run), '--experiment_name', 'best', '--overwrite'], capsys, contains=('checkpoint',))
+    assert '--overwrite' not in err and (run/'best'/'model.safetensors').exists()
+
+def test_stale_summary_is_rewritten(w, capsys):
+    "KS01: a continued run killed after its final checkpoint but before its summary: the next run summarises last/, not the old run"
+    run = copy_run(w, 'ks')
+    old = json.loads((run/'summary.json').read_text())
+    args = ['train', *TRAIN(w), '--max_steps', '4', '--log_dir', str(w), '--experiment_name', 'ks', '--resume']
+    assert main(args) == 0
+    (run/'summary.json').write_text(json.dumps(old))                   # as if killed between last/ and summary.json
+    capsys.readouterr()
+    assert main(args) == 0
+    s = json.loads(capsys.readouterr().out)
+    assert s['steps'] == 4 == json.loads((run/'summary.json').read_text())['steps'] == json.loads((run/'last'/'state.json').read_text())['step']
+    assert s['final'] == json.loads((run/'last'/'config.json').read_text())['val']
+    assert [r['step'] for r in map(json.loads, (run/'metrics.jsonl').read_text().splitlines()) if 'val_loss' in r] == [1, 2, 3, 4]
+
+def test_damaged_metrics_on_resume(w, capsys):
+    "K24: binary garbage and a cut line in metrics.jsonl: the resume skips them with one warning, and the log is clean again"
+    run = copy_run(w, 'k24')
+    with open(run/'metrics.jsonl', 'ab') as f: f.write(b'\xff\xfe garbage \x00\n{"step": 1, "val_lo\n')
+    capsys.readouterr()
+    assert main(['train', *TRAIN(w), '--max_steps', '3', '--log_dir', str(w), '--experiment_name', 'k24', '--resume']) == 0
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and 'skipped 2 damaged line(s)' in err, err
+    from codenas.train import read_metrics
+    assert [r['step'] for r in read_metrics(run, warn=False) if 'val_loss' in r] == [1, 2, 3]
+    assert b'garbage' not in (run/'metrics.jsonl').read_bytes()
+
+@pytest.mark.parametrize('flags,says', [(['--seq_len', '1'], 'block_size=1 is too small: need at least 2'),
+                                        (['--batch_size', '0'], 'batch_size=0 must be a positive integer')])
+def test_too_small(w, capsys, flags, says):
+    "B04: --block_size 1 is refused in one line, before the run folder is made"
+    one_line_error(['train', *TRAIN(w), *flags, '--log_dir', str(w/'runs'), '--experiment_name', 'b04'], capsys, contains=(says,))
+    assert not (w/'runs'/'b04').exists()
+
+def _swap_char(tok_json:Path, old:str, new:str):
+    t = json.loads(tok_json.read_text()); assert old in t['chars'] and new not in t['chars']
+    t['chars'] = [new if c == old else c for c in t['chars']]; tok_json.write_text(json.dumps(t))
+
+@pytest.mark.parametrize('how', ['shift', 'big'])
+@pytest.mark.parametrize('cmd', ['eval', 'sample', 'resume'])
+def test_tokenizer_not_the_checkpoints(w, capsys, cmd, how):
+    "K20c, K21b, K21: a tokenizer.json other than the one config.json records (ids shifted, or more ids than the model) is refused"
+    run = copy_run(w, f'tok_{cmd}_{how}')
+    for ck in ('best', 'last'):
+        if how == 'shift': _swap_char(run/ck/'tokenizer.json', 'a', '\xe9')
+        else:
+            t = json.loads((run/ck/'tokenizer.json').read_text()); t['chars'] += [chr(0x4e00 + i) for i in range(200)]
+            (run/ck/'tokenizer.json').write_text(json.dumps(t))
+    argv = dict(eval=['eval', str(run), '--output', str(w/f'tok_{cmd}_{how}.jsonl'), '--human', 'false', '--max_chars', '4'],
+                sample=['sample', str(run), '--prompt', 'def \u4e00\u4e01(a):', '--max_chars', '4'],
+                resume=['train', *TRAIN(w), '--max_steps', '4', '--log_dir', str(w), '--experiment_name', run.name, '--resume'])[cmd]
+    one_line_error(argv, capsys, cmd='train' if cmd == 'resume' else cmd, contains=('tokenizer.json',))
+
+def test_full_disk_while_saving_the_optimizer(w, capsys, monkeypatch):
+    "DF01, DF02: a full disk while writing a checkpoint (torch.save's own error was a RuntimeError) is one line; no last.tmp is left"
+    import codenas.train as ct
+    run = copy_run(w, 'df01')
+    before = (run/'last'/'optimizer.pt').read_bytes()
+    real = Path.write_bytes
+    def full(self, data):
+        if self.name == 'optimizer.pt': raise OSError(28, 'No space left on device')
+        return real(self, data)
+    monkeypatch.setattr(Path, 'write_bytes', full)
+    args = ['train', *TRAIN(w), '--max_steps', '3', '--log_dir', str(w), '--experiment_name', 'df01']
+    one_line_error(args, capsys, contains=('no space left on device while writing', 'last', 'the previous checkpoint is intact'))
+    assert (run/'last'/'optimizer.pt').read_bytes() == before and not (run/'last.tmp').exists()
+    monkeypatch.undo()
+    (run/'last.tmp').mkdir(); (run/'last.tmp'/'model.safetensors').write_bytes(b'x' * 1000)   # as a kill would leave it
+    dead = subprocess.run([sys.executable, '-c', 'import os; print(os.getpid())'], capture_output=True, text=True).stdout.strip()
+    (run/f'.summary.json.{dead}.abcd1234.tmp').write_text('half')
+    assert main(args) == 0
+    assert not (run/'last.tmp').exists() and not list(run.glob('.summary.json.*.tmp'))
