@@ -508,3 +508,53 @@ def test_full_disk_while_saving_the_optimizer(w, capsys, monkeypatch):
     (run/f'.summary.json.{dead}.abcd1234.tmp').write_text('half')
     assert main(args) == 0
     assert not (run/'last.tmp').exists() and not list(run.glob('.summary.json.*.tmp'))
+
+@pytest.fixture(scope='module')
+def hf(w):
+    "transformers, needed by export (codenas[hf]); its progress bars off, so that stderr holds only codenas's line"
+    t = pytest.importorskip('transformers')
+    t.utils.logging.disable_progress_bar()
+    return t
+
+def test_export_into_its_own_checkpoint(w, capsys, hf):
+    "X03: --out inside the run (its best/) is refused even with --overwrite, and the refusal does not advise --overwrite"
+    run = copy_run(w, 'xb')
+    before = (run/'best'/'model.safetensors').read_bytes()
+    for out in (run/'best', run/'hf', run/'last'/'x'):
+        err = one_line_error(['export', str(run), '--out', str(out), '--overwrite'], capsys, contains=('give another --out',))
+        assert 'pass --overwrite' not in err
+    assert (run/'best'/'model.safetensors').read_bytes() == before and not (run/'hf').exists()
+
+def test_export_out_is_a_symlink(w, capsys, hf):
+    "X04: --out that is a symbolic link is refused before the work; the folder it points to is kept"
+    (w/'victim').mkdir(); (w/'victim'/'keep.txt').write_text('mine'); (w/'exp').mkdir(exist_ok=True)
+    (w/'exp'/'link').symlink_to(w/'victim')
+    one_line_error(['export', str(w/'runs'/'ref'), '--out', str(w/'exp'/'link'), '--overwrite'], capsys, contains=('symbolic link',))
+    assert (w/'victim'/'keep.txt').read_text() == 'mine'
+
+def test_export_full_disk(w, capsys, hf, monkeypatch):
+    "DF07: a full disk while exporting over an earlier export: one line; the earlier export is kept, no temporary folder left"
+    import codenas.export as ce
+    out = w/'exp'/'df07'
+    assert main(['export', str(w/'runs'/'ref'), '--out', str(out)]) == 0
+    before = sorted(p.name for p in out.iterdir())
+    monkeypatch.setattr(ce, 'model_card', lambda *a, **k: (_ for _ in ()).throw(OSError(28, 'No space left on device')))
+    one_line_error(['export', str(w/'runs'/'ref'), '--out', str(out), '--overwrite'], capsys,
+                   contains=('no space left on device while writing', 'the earlier export is intact'))
+    assert sorted(p.name for p in out.iterdir()) == before and not list(out.parent.glob('.df07.*.tmp'))
+    assert (out.stat().st_mode & 0o777) == 0o777 & ~_umask() and ((out/'model.safetensors').stat().st_mode & 0o777) == 0o666 & ~_umask()
+
+def _umask():
+    m = os.umask(0); os.umask(m); return m
+
+def test_model_card_escapes(w, capsys, hf):
+    "H03, H02: a run name and summary fields holding HTML are escaped in the card: rendered as CommonMark, no tag comes through"
+    name = '<img src=x onerror="document.title=\'PWNED\'">'
+    run = copy_run(w, name)
+    s = json.loads((run/'summary.json').read_text()); s['device'] = '<script>document.title="PWNED"</script>'
+    (run/'summary.json').write_text(json.dumps(s))
+    assert main(['export', str(run), '--out', str(w/'exp'/'card')]) == 0
+    card = (w/'exp'/'card'/'README.md').read_text()
+    mdi = pytest.importorskip('markdown_it')
+    page = mdi.MarkdownIt('commonmark').render(card)
+    assert '<img' not in page and '<script' not in page and '&lt;script&gt;' in page
