@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse, importlib, inspect, json, os, sys, types, typing
 from fastcore.docments import docments
 from . import __version__
-from .core import CodenasError
+from .core import CodenasError, disk_full, is_disk_full
 
 # %% auto #0
 __all__ = ['COMMANDS', 'CLI_TYPES', 'parser_for', 'main']
@@ -121,8 +121,9 @@ def main(argv:list=None, # Arguments (default: `sys.argv[1:]`)
     func = getattr(importlib.import_module(mod), fn)
     kwargs = parser_for(func, f'codenas {cmd}', CLI_TYPES.get(cmd)).parse_kwargs(rest)
     try: res = func(**kwargs)
-    except CodenasError as e:
-        if os.environ.get('CODENAS_DEBUG'): raise
+    except (CodenasError, OSError) as e:
+        if os.environ.get('CODENAS_DEBUG') or not (isinstance(e, CodenasError) or is_disk_full(e)): raise
+        if not isinstance(e, CodenasError): e = disk_full(e.filename or 'its output', 'earlier outputs are intact')  # a writer with no handling of its own
         print(f'codenas {cmd}: error: {e}', file=sys.stderr)
         return 2
     except KeyboardInterrupt:

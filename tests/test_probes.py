@@ -558,3 +558,30 @@ def test_model_card_escapes(w, capsys, hf):
     mdi = pytest.importorskip('markdown_it')
     page = mdi.MarkdownIt('commonmark').render(card)
     assert '<img' not in page and '<script' not in page and '&lt;script&gt;' in page
+
+@pytest.mark.parametrize('argv,says', [(['experiment', '--dry', '--jobs', '0'], 'jobs=0 must be a positive integer'),
+                                       (['experiment', '--jobs', '-1'], 'jobs=-1 must be a positive integer'),
+                                       (['search', '--preset', 'tiny', '--trials', '0'], 'trials=0 must be a positive integer'),
+                                       (['search', '--preset', 'tiny', '--dry', '--trials', '-2'], 'trials=-2 must be a positive integer')])
+def test_count_flags(w, capsys, argv, says):
+    "J01: every count flag is checked by the one count check, before any work"
+    out = w/'counts'/'_'.join(argv).replace('-', '')
+    one_line_error([*argv, '--out', str(out), '--progress', 'false'], capsys, contains=(says,))
+    assert not out.exists() or not any(out.iterdir())
+
+def test_flat_fit_report(w):
+    "RP01: a nearly flat power law predicts a size beyond range (inf), not an OverflowError; the report's fits table says so"
+    import math
+    import numpy as np, pandas as pd
+    from codenas.report import _fits_table, predict_size_for
+    assert predict_size_for(dict(a=2.4, alpha=0.00095), 1.0) == math.inf
+    D = np.array([1.3, 7.92, 32, 100])
+    flat = pd.DataFrame(dict(tokenizer='char', tier_mb=D, tier_target_mb=D, seed=0, ablation=False, val_bpb=2.4*D**-0.00095))
+    assert 'beyond range' in _fits_table(flat, (1.2, 1.0))
+
+def test_full_disk_anywhere_is_one_line(w, capsys, monkeypatch):
+    "A full disk in a writer with no handling of its own is still one line with rc 2, naming the file"
+    import codenas.train as ct
+    def full(*a, **k): raise OSError(28, 'No space left on device', str(w/'somewhere'))
+    monkeypatch.setattr(ct, '_check_log_dir', full)
+    one_line_error(['train', *TRAIN(w), '--log_dir', str(w/'runs'), '--experiment_name', 'x'], capsys, contains=('no space left on device while writing', 'somewhere'))
