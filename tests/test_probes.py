@@ -585,3 +585,16 @@ def test_full_disk_anywhere_is_one_line(w, capsys, monkeypatch):
     def full(*a, **k): raise OSError(28, 'No space left on device', str(w/'somewhere'))
     monkeypatch.setattr(ct, '_check_log_dir', full)
     one_line_error(['train', *TRAIN(w), '--log_dir', str(w/'runs'), '--experiment_name', 'x'], capsys, contains=('no space left on device while writing', 'somewhere'))
+
+# --- search storage: one URL parser and password mask for every message (ST01, ST02, ST06, ST08) ------------------------
+
+@pytest.mark.parametrize('url,says', [('postgresql://u:s3cret@127.0.0.1:1/db', 'postgresql://u:***@127.0.0.1:1/db'),
+                                      ('postgresql+psycopg2://u:s3cret@127.0.0.1:1/db', 'OperationalError'),
+                                      ('sqlite:////nonexistent_codenas/dir/x.db', 'does not exist'),
+                                      ('nosuchdb://u:s3cret@h/db', 'u:***@h')])
+def test_search_storage(w, capsys, url, says):
+    "ST01, ST02 (a closed port, the README's plain postgresql:// form), ST06 (no folder made at the root), ST08 (no password shown)"
+    err = one_line_error(['search', '--preset', 'tiny', '--trials', '1', '--progress', 'false', '--train_path', str(w/'c'/'train.txt'),
+                          '--out', str(w/'srch'/str(abs(hash(url)))), '--storage', url], capsys, contains=(says,))
+    assert 's3cret' not in err
+    assert not Path('/nonexistent_codenas').exists()
