@@ -12,7 +12,7 @@ from . import __version__
 from .core import CodenasError, disk_full, is_disk_full
 
 # %% auto #0
-__all__ = ['COMMANDS', 'CLI_TYPES', 'parser_for', 'main']
+__all__ = ['COMMANDS', 'CLI_TYPES', 'RESUMABLE', 'parser_for', 'main']
 
 # %% ../nbs/10_cli.ipynb #c2bf4ad6
 COMMANDS = dict(
@@ -109,6 +109,8 @@ def _top_parser():
     for name, (_, about) in COMMANDS.items(): sub.add_parser(name, help=about, add_help=False)
     return p
 
+RESUMABLE = ('train', 'experiment', 'search')  # commands that a rerun continues where an interruption left them
+
 def main(argv:list=None, # Arguments (default: `sys.argv[1:]`)
         )->int: # Exit code: 0 done, 2 bad input, 130 interrupted
     "Run a `codenas` subcommand"
@@ -127,7 +129,8 @@ def main(argv:list=None, # Arguments (default: `sys.argv[1:]`)
         print(f'codenas {cmd}: error: {e}', file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f'codenas {cmd}: interrupted', file=sys.stderr)
+        again = '; the same command continues from the last checkpoint' if cmd in RESUMABLE else ''
+        print(f'codenas {cmd}: interrupted{again}', file=sys.stderr)
         return 130
     if isinstance(res, dict): print(json.dumps(res, indent=1))
     elif 'summary' in getattr(res, 'attrs', {}): print(res.attrs['summary'])  # a table with its own short summary (experiment)

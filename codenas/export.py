@@ -276,7 +276,7 @@ def model_card(run_dir:Path, # The run folder
 
 # %% ../nbs/07_export.ipynb #94b50627
 def export(run:str, # A run folder (its best checkpoint) or a checkpoint folder
-           out:str, # Folder to write: config.json, model.safetensors, tokenizer files, README.md
+           out:str, # Folder to write: config.json, model.safetensors, tokenizer files, README.md; not a symbolic link, nor in a run or checkpoint
            overwrite:bool=False, # Replace `out` if it exists and is not empty
            atol:float=1e-4, # Largest |logit difference| accepted between codenas and the export
           )->dict: # out, transformers class, model_type, measured max |logit difference|
