@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse, importlib, inspect, json, os, sys, types, typing
 from fastcore.docments import docments
 from . import __version__
-from .core import CodenasError, cpu_threads
+from .core import CodenasError, cpu_threads, disk_full, is_disk_full
 
 # %% auto #0
-__all__ = ['COMMANDS', 'CLI_TYPES', 'parser_for', 'main']
+__all__ = ['COMMANDS', 'CLI_TYPES', 'RESUMABLE', 'parser_for', 'main']
 
 # %% ../nbs/10_cli.ipynb #c2bf4ad6
 COMMANDS = dict(
@@ -123,6 +123,8 @@ def _top_parser():
     for name, (_, about) in COMMANDS.items(): sub.add_parser(name, help=about, add_help=False)
     return p
 
+RESUMABLE = ('train', 'experiment', 'search')  # commands that a rerun continues where an interruption left them
+
 def main(argv:list=None, # Arguments (default: `sys.argv[1:]`)
         )->int: # Exit code: 0 done, 2 bad input, 130 interrupted
     "Run a `codenas` subcommand"
@@ -137,12 +139,14 @@ def main(argv:list=None, # Arguments (default: `sys.argv[1:]`)
     kwargs = parser_for(func, f'codenas {cmd}', CLI_TYPES.get(cmd)).parse_kwargs(rest)
     _threads()
     try: res = func(**kwargs)
-    except CodenasError as e:
-        if os.environ.get('CODENAS_DEBUG'): raise
+    except (CodenasError, OSError) as e:
+        if os.environ.get('CODENAS_DEBUG') or not (isinstance(e, CodenasError) or is_disk_full(e)): raise
+        if not isinstance(e, CodenasError): e = disk_full(e.filename or 'its output', 'earlier outputs are intact')  # a writer with no handling of its own
         print(f'codenas {cmd}: error: {e}', file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f'codenas {cmd}: interrupted', file=sys.stderr)
+        again = '; the same command continues from the last checkpoint' if cmd in RESUMABLE else ''
+        print(f'codenas {cmd}: interrupted{again}', file=sys.stderr)
         return 130
     if isinstance(res, dict): print(json.dumps(res, indent=1))
     elif 'summary' in getattr(res, 'attrs', {}): print(res.attrs['summary'])  # a table with its own short summary (experiment)

@@ -6,13 +6,14 @@ Docs: https://codenas.github.io/codenas/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #89ab0414
 from __future__ import annotations
-import hashlib, os, shutil, tempfile
+import errno, hashlib, os, re, shutil, tempfile, time
 from contextlib import contextmanager
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['is_quick', 'quick', 'CodenasError', 'atomic_write', 'folder_lock', 'sha256_file', 'resolve_device', 'device_name',
-           'cpu_sample', 'busy_cores', 'cpu_threads']
+__all__ = ['CHECKPOINT_FILES', 'is_quick', 'quick', 'CodenasError', 'check_counts', 'is_disk_full', 'disk_full', 'sweep_tmp',
+           'atomic_write', 'is_checkpoint', 'is_run', 'check_output', 'folder_lock', 'sha256_file', 'resolve_device',
+           'device_name', 'cpu_sample', 'busy_cores', 'cpu_threads']
 
 # %% ../nbs/00_core.ipynb #53dfe6ea
 def is_quick()->bool:
@@ -29,6 +30,49 @@ def quick(full, # Value for real runs
 class CodenasError(ValueError):
     "Bad input from a user (a missing directory, an unknown package): the CLI prints it as one line and exits with code 2"
 
+# %% ../nbs/00_core.ipynb #f106bb7d
+def check_counts(**counts):
+    "Refuse, in one line that names it, a count that is not a positive integer (pass optional ones only when given)"
+    for k, v in counts.items():
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise CodenasError(f'{k}={v!r} must be a positive integer')
+
+
+# %% ../nbs/00_core.ipynb #74a68d9d
+def is_disk_full(e:BaseException)->bool:
+    "Whether `e` says the disk (or the user's quota) is full, as an `OSError` or in a library's words"
+    return getattr(e, 'errno', None) in (errno.ENOSPC, errno.EDQUOT) or 'No space left on device' in str(e) or '(os error 28)' in str(e)
+
+def disk_full(what, # The file or folder being written
+              intact:str='the previous version is intact', # What the failed write left as it was
+             )->CodenasError:
+    "The one-line error of a full disk while writing `what`"
+    return CodenasError(f'no space left on device while writing {what}; {intact}: make room, then run the same command again')
+
+
+# %% ../nbs/00_core.ipynb #769b3608
+def _tmp_prefix(path:Path)->str: return f'.{path.name}.{os.getpid()}.'
+
+def _alive(pid:int)->bool:
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: return True
+    return True
+
+def sweep_tmp(path, # An output file or folder
+             )->list: # The names removed
+    "Remove the temporary files and folders that killed writers of `path` left beside it"
+    path, gone = Path(path), []
+    new, old = (re.compile(rf'\.{re.escape(path.name)}\.{p}\.tmp') for p in (r'(\d+)\.\w{8}', r'\w{8}'))
+    if not path.parent.is_dir(): return gone
+    for q in path.parent.iterdir():
+        m = new.fullmatch(q.name)
+        if m and _alive(int(m[1])) or not m and not (old.fullmatch(q.name) and time.time() - q.lstat().st_mtime > 3600): continue
+        shutil.rmtree(q) if q.is_dir() and not q.is_symlink() else q.unlink(missing_ok=True)
+        gone.append(q.name)
+    return gone
+
+
 # %% ../nbs/00_core.ipynb #188e48d3
 @contextmanager
 def atomic_write(path, # File to (re)place
@@ -36,20 +80,24 @@ def atomic_write(path, # File to (re)place
                 ):
     "Write `path` through a temporary file in the same folder, renamed over `path` only if the block succeeds"
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    sweep_tmp(path)
+    try: fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_tmp_prefix(path), suffix='.tmp')
+    except OSError as e: raise (disk_full(path) if is_disk_full(e) else e) from None
     os.chmod(tmp, 0o666 & ~_umask())                  # mkstemp makes 0600 files; give the usual permissions
     try:
         with open(fd, mode, **({} if 'b' in mode else dict(encoding='utf-8', newline=''))) as f:
             yield f
             f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
+        if is_disk_full(e): raise disk_full(path) from None
         raise
 
 def _umask()->int:
     m = os.umask(0); os.umask(m)
     return m
+
 
 # %% ../nbs/00_core.ipynb #7901475e
 def _swap_in(tmp:Path, dst:Path):
@@ -61,9 +109,44 @@ def _swap_in(tmp:Path, dst:Path):
     if old.exists(): shutil.rmtree(old)
 
 def _recover(dst:Path):
-    "After a kill between the two renames of `_swap_in`, put the old folder back"
-    old = dst.with_name(dst.name + '.old')
+    "Finish what a kill interrupted: put the old folder back if `dst` is missing; remove a left `NAME.old` and `NAME.tmp`"
+    old, tmp = dst.with_name(dst.name + '.old'), dst.with_name(dst.name + '.tmp')
     if not dst.exists() and old.exists(): old.rename(dst)
+    for q in (old, tmp):
+        if q.is_symlink() or q.is_file(): q.unlink()
+        elif q.exists(): shutil.rmtree(q)
+
+# %% ../nbs/00_core.ipynb #8cfb3bea
+CHECKPOINT_FILES = ('model.safetensors', 'config.json', 'tokenizer.json')  # what every codenas checkpoint folder holds
+
+def is_checkpoint(p:Path)->bool:
+    "Whether folder `p` is a codenas checkpoint (an exported Hugging Face folder is not: its config.json has no `arch`)"
+    if not all((p/f).is_file() for f in CHECKPOINT_FILES): return False
+    try: return '"arch"' in (p/'config.json').read_text(encoding='utf-8', errors='replace')
+    except OSError: return False
+
+def is_run(p:Path)->bool:
+    "Whether folder `p` is a codenas run: it holds a `best/` or `last/` checkpoint, or a run's summary and log"
+    return any(is_checkpoint(p/c) for c in ('best', 'last')) or ((p/'summary.json').is_file() and (p/'metrics.jsonl').is_file())
+
+
+# %% ../nbs/00_core.ipynb #5e495f8f
+def check_output(out, # The folder a command writes or replaces
+                 fix:str='give another --out', # What the refusal advises
+                 run:bool=False, # `out` is a run folder that the command trains: it may be a run (its own), but not a checkpoint
+                 inner:tuple=(), # Names inside `out` that the command also replaces (a run's `best`, `last`, ...)
+                )->Path:
+    "Refuse, in one line and before any work, an output folder that is a symbolic link or is (or lies in) a run or checkpoint"
+    p = Path(out)
+    for q in (p, *(p/n for n in inner)):
+        if q.is_symlink(): raise CodenasError(f'{q} is a symbolic link (to {os.readlink(q)}): give a real folder')
+    if run and is_checkpoint(p.resolve()): raise CodenasError(f'{p} is a checkpoint, not a run folder (it would be destroyed): {fix}')
+    for q in ([] if run else [p.resolve()]) + list(p.resolve().parents):
+        if is_checkpoint(q) or is_run(q):
+            kind = 'checkpoint' if is_checkpoint(q) else 'run'
+            raise CodenasError(f'{p} is {"" if q == p.resolve() else "inside "}the {kind} {q} (writing there would destroy it): {fix}')
+    return p
+
 
 # %% ../nbs/00_core.ipynb #f625caf7
 @contextmanager

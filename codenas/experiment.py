@@ -10,15 +10,15 @@ import json, lzma, os, threading
 from pathlib import Path
 import pandas as pd
 import torch
-from .core import CodenasError, atomic_write, folder_lock
+from .core import CodenasError, atomic_write, check_counts, folder_lock
 from .corpus import build_corpus, load_manifest
 from .eval import REGISTRY, check_sandbox, column, evaluate_prompts
 from .model import ArchConfig
 from .train import train
 
 # %% auto #0
-__all__ = ['PRESETS', 'PRESET_DEFAULTS', 'preset_settings', 'xz_bpb', 'tier_xz', 'train_kwargs', 'run_one', 'in_parallel',
-           'run_name', 'experiment_folder', 'run_experiment']
+__all__ = ['PRESETS', 'PRESET_DEFAULTS', 'COUNT_SETTINGS', 'preset_settings', 'xz_bpb', 'tier_xz', 'train_kwargs', 'run_one',
+           'in_parallel', 'run_name', 'experiment_folder', 'run_experiment']
 
 # %% ../nbs/05_experiment.ipynb #8814332f
 PRESETS = dict(
@@ -39,6 +39,9 @@ PRESET_DEFAULTS = dict(stdlib=None, val_ratio=0.01, seeds_up_to_mb=None, recipe=
 
 
 # %% ../nbs/05_experiment.ipynb #2c5c7c55
+COUNT_SETTINGS = ('jobs', 'trials', 'samples', 'evals', 'population', 'steps', 'eta', 'rungs', 'batch_size', 'tokens_per_run', 'max_chars',
+                  'fn_max_chars', 'eval_limit', 'bpe_vocab', 'eval_tokens', 'latency_tokens', 'latency_repeats', 'heartbeat')  # positive integers
+
 def preset_settings(presets:dict, # Preset name -> its settings (data)
                     preset:str, # The preset to use
                     overrides:dict, # Settings given explicitly; a None value means "the preset's"
@@ -52,6 +55,7 @@ def preset_settings(presets:dict, # Preset name -> its settings (data)
     if preset not in presets: raise CodenasError(f"preset={preset!r} is not one of {', '.join(presets)}")
     given = {k: v for k, v in overrides.items() if v is not None}
     p = {**(defaults or {}), **presets[preset], **given}
+    check_counts(**{k: p[k] for k in COUNT_SETTINGS if p.get(k) is not None})  # before a dry run replaces them: --jobs 0 is refused
     if dry: p.update({**(shrink(p) if shrink else {}), 'dry': True})
     if dry and explicit_wins: p.update(given)
     if check: check(p)

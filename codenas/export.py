@@ -6,11 +6,11 @@ Docs: https://codenas.github.io/codenas/export.html.md"""
 
 # %% ../nbs/07_export.ipynb #5edb457f
 from __future__ import annotations
-import json, shutil, tempfile
+import html, json, os, shutil, tempfile
 from pathlib import Path
 import torch
 from fastcore.basics import store_attr
-from .core import CodenasError
+from .core import CodenasError, _tmp_prefix, _umask, check_output, disk_full, folder_lock, is_disk_full, sweep_tmp
 from .corpus import EOD
 from .dataset import UNK_CHAR, CharTokenizer, Tokenizer
 from .model import GLU_ACTIVATIONS, ArchConfig, CodeLM
@@ -209,12 +209,24 @@ def card_metrics(done:dict, # A run's `done.json`: the experiment's row for it
 # %% ../nbs/07_export.ipynb #52204c1f
 def _read(p:Path): return json.loads(p.read_text()) if p.exists() else None
 
+def _esc(x):
+    "`x` with every string in it HTML-escaped, so a run name or a summary field shows as text, never as markup, in a rendered card"
+    if isinstance(x, str): return html.escape(x)
+    if isinstance(x, dict): return {_esc(k): _esc(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)): return type(x)(_esc(v) for v in x)
+    return x
+
+def _num(v, spec:str)->str:
+    "A number as `spec` formats it; anything else (a damaged summary.json) as escaped text"
+    return format(v, spec) if isinstance(v, (int, float)) and not isinstance(v, bool) else _esc(str(v))
+
 def _tiers_table(run_dir:Path)->str:
     "The experiment's runs but its diagnostics (from its results.csv, when the run lies in EXPERIMENT/runs/NAME), this one marked"
     csv = run_dir.parent.parent/'results.csv'
     if run_dir.parent.name != 'runs' or not csv.exists(): return ''
     df = honest_runs(read_results_table(csv))  # the no-causal-mask diagnostic runs are no tier's model
-    rows = [f"| {'**' + r.run + '**' if r.run == run_dir.name else r.run} | {r.tier_mb:.2f} | {r.tokenizer} | {r.seed} | {r.val_bpb:.3f} |" for r in df.itertuples()]
+    rows = [f"| {'**' + _esc(r.run) + '**' if r.run == run_dir.name else _esc(r.run)} | {r.tier_mb:.2f} | {_esc(r.tokenizer)} | {r.seed} | {r.val_bpb:.3f} |"
+            for r in df.itertuples()]
     return '\n'.join(['| run | tier (MB) | tokenizer | seed | val bits per byte |', '|---|---|---|---|---|', *rows])
 
 # %% ../nbs/07_export.ipynb #a61c67d2
@@ -226,11 +238,12 @@ def model_card(run_dir:Path, # The run folder
               )->str: # README.md text
     "A Hugging Face model card of a run, from its own files"
     import transformers
-    cfg, summ, done = ArchConfig.from_json(config['arch']), _read(run_dir/'summary.json') or {}, _read(run_dir/'done.json') or {}
+    config, summ, done = _esc(config), _esc(_read(run_dir/'summary.json') or {}), _esc(_read(run_dir/'done.json') or {})  # text, never markup
+    cfg = ArchConfig.from_json(config['arch'])
     tk, corpus, best = config['tokenizer'], config.get('corpus', {}), summ.get('best') or config.get('val') or {}
     opts = ', '.join(f'{k}={getattr(cfg, k)!r}' for k in ('pos', 'norm', 'activation', 'qk_norm', 'bias', 'tie_embeddings'))
     L = ['---', 'library_name: transformers', 'pipeline_tag: text-generation', 'tags: [codenas, python, code]', '---', '',
-         f"# {run_dir.name}", '',
+         f"# {_esc(run_dir.name)}", '',
          f"A small causal language model of Python source, trained by codenas {config.get('codenas_version', '?')} and exported as "
          f"`{hf_class}` (transformers {transformers.__version__}). On 2 sequences of {cfg.block_size} random ids its logits differ from codenas's by at most {max_diff:.1e}.", '',
          '## Use', '', '```python', 'from transformers import AutoModelForCausalLM, AutoTokenizer',
@@ -243,9 +256,12 @@ def model_card(run_dir:Path, # The run folder
          '## Data', '', f"- Tokenizer: {tk['kind']}, {tk['vocab_size']} ids (end of document: id {config.get('eod_id', '?')})."]
     if done.get('tier_mb'): L.append(f"- Corpus tier: {done['tier_mb']:.2f} MB of Python source.")
     if corpus: L.append(f"- Corpus SHA-256: train {corpus.get('train_sha256', '?')}, val {corpus.get('val_sha256', '?')} (split by file).")
-    if summ: L.append(f"- Trained {summ.get('steps', '?')} steps on {summ.get('tokens', 0):,} tokens in {summ.get('train_seconds', 0):.0f} s on {summ.get('device', '?')}.")
+    if summ: L.append(f"- Trained {summ.get('steps', '?')} steps on {_num(summ.get('tokens', 0), ',')} tokens in {_num(summ.get('train_seconds', 0), '.0f')} s "
+                      f"on {summ.get('device', '?')}.")
     L += ['', '## Results', '']
-    if best.get('val_bpb') is not None: L.append(f"Val bits per byte: **{best['val_bpb']:.3f}** (val loss {best['val_loss']:.3f} nats/token, step {best.get('step', summ.get('steps', '?'))}), over {best.get('val_tokens', 0):,} val tokens.")
+    if best.get('val_bpb') is not None:
+        L.append(f"Val bits per byte: **{_num(best['val_bpb'], '.3f')}** (val loss {_num(best.get('val_loss'), '.3f')} nats/token, "
+                 f"step {best.get('step', summ.get('steps', '?'))}), over {_num(best.get('val_tokens', 0), ',')} val tokens.")
     if tiers := _tiers_table(run_dir): L += ['', 'Runs of the same experiment, by data tier:', '', tiers]
     if metrics := card_metrics(done): L += ['', 'Completions of the prompt suite, scored beside human code from the val split:', '', metrics]
     L += ['', '## Caveats', '',
@@ -260,7 +276,7 @@ def model_card(run_dir:Path, # The run folder
 
 # %% ../nbs/07_export.ipynb #94b50627
 def export(run:str, # A run folder (its best checkpoint) or a checkpoint folder
-           out:str, # Folder to write: config.json, model.safetensors, tokenizer files, README.md
+           out:str, # Folder to write: config.json, model.safetensors, tokenizer files, README.md; not a symbolic link, nor in a run or checkpoint
            overwrite:bool=False, # Replace `out` if it exists and is not empty
            atol:float=1e-4, # Largest |logit difference| accepted between codenas and the export
           )->dict: # out, transformers class, model_type, measured max |logit difference|
@@ -269,11 +285,15 @@ def export(run:str, # A run folder (its best checkpoint) or a checkpoint folder
     except ImportError: raise CodenasError('export needs transformers: pip install "codenas[hf]"') from None
     out = Path(out)
     if (r := Path(run).resolve()) == out.resolve() or out.resolve() in r.parents: raise CodenasError(f'out={str(out)!r} is the run or a folder that holds it: give another --out')
+    check_output(out)                                            # not a link, not a run or checkpoint, nor inside one
     if out.exists() and (not out.is_dir() or any(out.iterdir())) and not overwrite: raise CodenasError(f'{out} exists and is not empty (pass --overwrite to replace it)')
     model, tok, config = load_run(run)
     hf = to_hf(model, tok.eod_id)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f'.{out.name}.', dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        sweep_tmp(out)                                           # what a killed export of `out` left
+        tmp = Path(tempfile.mkdtemp(prefix=_tmp_prefix(out), suffix='.tmp', dir=out.parent))
+    except OSError as e: raise (disk_full(out, 'nothing was written') if is_disk_full(e) else e) from None
     try:
         hf.save_pretrained(tmp); hf_tokenizer(tok, model.cfg.block_size).save_pretrained(tmp)
         ids = torch.randint(0, model.cfg.vocab_size, (2, model.cfg.block_size), generator=torch.Generator().manual_seed(0))
@@ -281,8 +301,13 @@ def export(run:str, # A run folder (its best checkpoint) or a checkpoint folder
         if not diff <= atol: raise CodenasError(f'the export computes other logits (max difference {diff:.2e} > atol={atol}): not written')
         cls, run_dir = type(hf).__name__, Path(run) if (Path(run)/'summary.json').exists() else Path(config['checkpoint']).parent
         (tmp/'README.md').write_text(model_card(run_dir, {**config, 'eod_id': tok.eod_id}, cls, diff, model.num_params()), encoding='utf-8')
-        if out.exists(): shutil.rmtree(out) if out.is_dir() else out.unlink()
-        tmp.rename(out)
+        for p in (tmp, *tmp.rglob('*')): os.chmod(p, (0o777 if p.is_dir() else 0o666) & ~_umask())  # as any other output, not 0700
+        with folder_lock(out):                                   # two exports to one --out take turns to swap theirs in
+            if out.exists(): shutil.rmtree(out) if out.is_dir() else out.unlink()
+            tmp.rename(out)
+    except Exception as e:
+        if is_disk_full(e): raise disk_full(out, 'the earlier export is intact' if out.exists() else 'nothing was written') from None
+        raise
     finally: shutil.rmtree(tmp, ignore_errors=True)
     return dict(out=str(out), transformers_class=cls, model_type=hf.config.model_type, max_logit_diff=diff)
 

@@ -162,10 +162,11 @@ def fit_power_law(df:pd.DataFrame, # A results table
 
 def predict_size_for(fit:dict, # A `fit_power_law` result
                      target_bpb:float, # The bpb to reach
-                    )->float: # Data size in MB; inf if the fit does not fall with data
+                    )->float: # Data size in MB; inf if the fit does not fall with data, or only beyond any float
     "Data size at which the fitted power law reaches `target_bpb`"
     if fit['alpha'] <= 0 or target_bpb <= 0: return math.inf
-    return (fit['a']/target_bpb)**(1/fit['alpha'])
+    log_mb = math.log(fit['a']/target_bpb) / fit['alpha']   # in logs: a nearly flat fit (alpha 0.001) overflows a power
+    return math.exp(log_mb) if log_mb < 700 else math.inf
 
 # %% ../nbs/05_report.ipynb #d3d6eb94
 def _target(m)->tuple[str, str, float]:
@@ -342,13 +343,15 @@ def provenance(results_dir, # An experiment folder
         out[f'corpus {m.parent.name}'] = ', '.join(f'{k} sha256 {v}' for k, v in json.loads(m.read_text()).get('sha256', {}).items())
     return out
 
+def _mb(v:float): return v if math.isfinite(v) else 'beyond range'
+
 def _fits_table(df, targets)->str:
     rows = []
     for tok in tokenizers(df):
         try: f = fit_power_law(df, tok)
         except ValueError as e: rows.append(dict(tokenizer=tok, note=str(e))); continue
         rows.append(dict(tokenizer=tok, a=f['a'], alpha=f['alpha'], r2=f['r2'], tiers=f['n_tiers'],
-                         **{f'MB for {t} bpb': predict_size_for(f, t) for t in targets}))
+                         **{f'MB for {t} bpb': _mb(predict_size_for(f, t)) for t in targets}))
     return _table(pd.DataFrame(rows).set_index('tokenizer'))
 
 # %% ../nbs/05_report.ipynb #4b4c3ee5

@@ -6,7 +6,7 @@ Docs: https://codenas.github.io/codenas/search.html.md"""
 
 # %% ../nbs/06_search.ipynb #96176a22
 from __future__ import annotations
-import itertools, json, math, os, shutil, socket, sys, time, warnings
+import importlib.util, itertools, json, math, os, re, shutil, socket, sys, time, warnings
 from collections import Counter
 from contextlib import contextmanager
 from datetime import datetime
@@ -26,9 +26,10 @@ from .train import ARCH_DIR, _default_corpus, load_run, train
 # %% auto #0
 __all__ = ['SPACE_DIR', 'GENES', 'NOT_SEARCHABLE', 'PRESETS', 'OBJECTIVES', 'SCHEMA_LOCK', 'MAX_FAILS', 'BEST_TOL', 'VALIDATE',
            'arch_from', 'load_space', 'measure_latency', 'pareto_ranks', 'crowding_distance', 'select_best', 'spearman',
-           'train_candidate', 'schema_lock', 'open_studies', 'search_table', 'honesty_checks', 'pick_best',
-           'arch_record', 'plot_front', 'plot_search', 'write_outputs', 'search', 'non_embedding_params',
-           'validation_table', 'bootstrap_spearman', 'validation_checks', 'plot_validation', 'validate_search']
+           'train_candidate', 'mask_url', 'storage_error', 'storage_url', 'schema_lock', 'open_studies', 'search_table',
+           'honesty_checks', 'pick_best', 'arch_record', 'plot_front', 'plot_search', 'write_outputs', 'search',
+           'non_embedding_params', 'validation_table', 'bootstrap_spearman', 'validation_checks', 'plot_validation',
+           'validate_search']
 
 # %% ../nbs/06_search.ipynb #08f39bff
 SPACE_DIR = Path(codenas.__file__).resolve().parent/'data'/'search'  # package data: in a wheel as in a checkout
@@ -203,16 +204,42 @@ SCHEMA_LOCK = 0x636f6465  # the advisory lock's key: 'code' in ASCII
 def _wal(conn, _):
     cur = conn.cursor(); cur.execute('PRAGMA journal_mode=WAL'); cur.execute('PRAGMA synchronous=NORMAL'); cur.close()
 
+def mask_url(url:str)->str:
+    "`url` with its password replaced by ***: the one form of a storage URL that any message shows"
+    return re.sub(r'(://[^:/@]*:)[^@/]*@', r'\1***@', str(url))
+
+def storage_error(url:str, e:BaseException)->CodenasError:
+    "A storage failure as one line that names the URL without its password (and never echoes the password)"
+    pw = re.match(r'[^:]+://[^:/@]*:([^@/]*)@', str(url))
+    why = (str(e).strip().splitlines() or [''])[0]
+    if pw and pw[1]: why = why.replace(pw[1], '***')
+    return CodenasError(f'storage={mask_url(url)!r}: {type(e).__name__}: {why}')
+
+def storage_url(url:str)->str:
+    "The storage URL to open, checked: parsed, its driver installed (plain `postgresql://` falls back to psycopg2), an SQLite folder there"
+    import sqlalchemy
+    try: u = sqlalchemy.engine.make_url(url)
+    except sqlalchemy.exc.ArgumentError as e: raise storage_error(url, e) from None
+    kind = u.get_backend_name()
+    if kind == 'sqlite' and u.database not in (None, '', ':memory:') and not Path(u.database).parent.is_dir():
+        raise CodenasError(f'storage={mask_url(url)!r}: the folder {Path(u.database).parent} does not exist: make it first, or give another --storage')
+    if u.drivername == 'postgresql':                                          # SQLAlchemy 2.1 reads it as psycopg 3
+        if importlib.util.find_spec('psycopg') is None and importlib.util.find_spec('psycopg2') is not None: u = u.set(drivername='postgresql+psycopg2')
+        elif importlib.util.find_spec('psycopg') is None:
+            raise CodenasError(f'storage={mask_url(url)!r}: PostgreSQL needs its driver: pip install "codenas[postgres]" (psycopg)')
+    return u.render_as_string(hide_password=False)
+
 def _storage(url:str, heartbeat:int):
     "An RDB storage with heartbeats whose stale trials are failed and re-queued with the same parameters"
     import sqlalchemy
     from optuna.storages import RDBStorage
+    given, url = url, storage_url(url)
     new = hasattr(optuna.storages, 'RetryHeartbeatStaleTrialCallback')       # the callback's name since optuna 4.9
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')                                       # heartbeats are 'experimental' in optuna
         retry = (optuna.storages.RetryHeartbeatStaleTrialCallback if new else optuna.storages.RetryFailedTrialCallback)(max_retry=3)
         try: st = RDBStorage(url, heartbeat_interval=heartbeat, **{'heartbeat_stale_trial_callback' if new else 'failed_trial_callback': retry})
-        except Exception as e: raise CodenasError(f'storage={url!r}: {type(e).__name__}: {e}') from None
+        except Exception as e: raise storage_error(given, e) from None
     if url.startswith('sqlite'): sqlalchemy.event.listen(st.engine, 'connect', _wal); st.engine.dispose()  # new connections only
     return st
 
@@ -222,8 +249,8 @@ def schema_lock(url:str, # An Optuna storage URL
                ):
     "Hold the storage's creation lock: a file lock beside an SQLite database, an advisory lock in PostgreSQL or MySQL"
     import sqlalchemy
-    try: u = sqlalchemy.engine.make_url(url)
-    except sqlalchemy.exc.ArgumentError as e: raise CodenasError(f'storage={url!r}: {e}') from None
+    given, url = url, storage_url(url)
+    u = sqlalchemy.engine.make_url(url)
     kind = u.get_backend_name()
     if kind == 'sqlite' and u.database not in (None, '', ':memory:'):
         with folder_lock(Path(u.database), wait=True): yield
@@ -231,9 +258,13 @@ def schema_lock(url:str, # An Optuna storage URL
     if kind not in ('postgresql', 'mysql'): yield; return                       # no other worker can reach it, or no lock we know
     take, give, key = (('SELECT pg_advisory_lock(:k)', 'SELECT pg_advisory_unlock(:k)', SCHEMA_LOCK) if kind == 'postgresql' else
                        ('SELECT GET_LOCK(:k, :w)', 'SELECT RELEASE_LOCK(:k)', str(SCHEMA_LOCK)))  # MySQL names its locks
-    eng = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool)
-    try: conn = eng.connect(); conn.execute(sqlalchemy.text(take), dict(k=key, w=wait))
-    except Exception as e: eng.dispose(); raise CodenasError(f'storage={url!r}: {type(e).__name__}: {e}'.splitlines()[0]) from None
+    eng = None
+    try:
+        eng = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool)  # inside: a missing driver is one line too
+        conn = eng.connect(); conn.execute(sqlalchemy.text(take), dict(k=key, w=wait))
+    except Exception as e:
+        if eng is not None: eng.dispose()
+        raise storage_error(given, e) from None
     try: yield
     finally:
         try: conn.execute(sqlalchemy.text(give), dict(k=key))

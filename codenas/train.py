@@ -6,7 +6,7 @@ Docs: https://codenas.github.io/codenas/train.html.md"""
 
 # %% ../nbs/03_train.ipynb #768109d5
 from __future__ import annotations
-import hashlib, json, math, os, shutil, sys, time
+import hashlib, io, json, math, os, shutil, sys, time
 from contextlib import nullcontext
 from pathlib import Path
 import inspect
@@ -17,7 +17,8 @@ from torch.nn import functional as F
 from safetensors import SafetensorError
 from safetensors.torch import load_model, save_model
 import codenas
-from .core import CodenasError, _recover, _swap_in, atomic_write, device_name, folder_lock, is_quick, resolve_device
+from .core import (CodenasError, _recover, _swap_in, atomic_write, check_counts, check_output, device_name, disk_full,
+                          folder_lock, is_disk_full, is_quick, resolve_device)
 from .corpus import INCOMPLETE, build_corpus, load_manifest
 from .dataset import (IGNORE_INDEX, RandomWindows, ValWindows, bits_per_byte, byte_lengths, encode_file,
                              load_tokenizer, make_tokenizer)
@@ -26,8 +27,8 @@ from .model import ArchConfig, CodeLM, check_memory
 # %% auto #0
 __all__ = ['SCHEDULES', 'OPTIMIZERS', 'PEAK_TFLOPS', 'MAX_BPE_VOCAB', 'RECIPES', 'RENAMED', 'ARCH_DIR', 'RUN_FILES', 'lr_at',
            'Optimizers', 'make_optimizer', 'LeakError', 'check_causal', 'check_val', 'evaluate', 'peak_flops',
-           'save_checkpoint', 'load_run', 'read_checkpoint_config', 'load_weights', 'cpu_has_bf16', 'TrainConfig',
-           'resolve_arch', 'RunLog', 'read_metrics', 'train', 'plot_losses']
+           'save_checkpoint', 'load_run', 'read_checkpoint_config', 'load_checkpoint_tokenizer', 'load_weights',
+           'cpu_has_bf16', 'TrainConfig', 'resolve_arch', 'RunLog', 'read_metrics', 'train', 'plot_losses']
 
 # %% ../nbs/03_train.ipynb #a18b89e9
 SCHEDULES = ('cosine', 'wsd')
@@ -159,6 +160,7 @@ def save_checkpoint(dst, # Checkpoint folder to (re)place, e.g. `run/last`
     try: _write_checkpoint(tmp, model, config, tok, optimizer, state)
     except (OSError, SafetensorError) as e:
         shutil.rmtree(tmp, ignore_errors=True)
+        if is_disk_full(e): raise disk_full(f'{dst}/', 'the previous checkpoint is intact') from None
         raise CodenasError(f'cannot save the checkpoint {dst} ({getattr(e, "strerror", None) or e}); any earlier checkpoint is intact: '
                            'make room, then run the same command again to continue') from None
     _swap_in(tmp, dst)
@@ -171,7 +173,8 @@ def _write_checkpoint(tmp:Path, model, config, tok, optimizer, state):
     tok.save(tmp/'tokenizer.json')
     if optimizer is not None:
         rng = dict(torch=torch.get_rng_state(), **({'cuda': torch.cuda.get_rng_state()} if torch.cuda.is_available() else {}))
-        torch.save(dict(optimizer=optimizer.state_dict(), rng=rng), tmp/'optimizer.pt')
+        buf = io.BytesIO(); torch.save(dict(optimizer=optimizer.state_dict(), rng=rng), buf)  # written by Python: a full disk is an OSError
+        (tmp/'optimizer.pt').write_bytes(buf.getbuffer())
         (tmp/'state.json').write_text(json.dumps(state))
 
 def _find_checkpoint(path)->Path:
@@ -190,7 +193,7 @@ def load_run(path, # A run folder (its best checkpoint is used, else last) or a 
     config = read_checkpoint_config(ck)
     arch = _checkpoint_arch(ck, config)
     check_memory(arch, dev, training=False, where=str(ck))
-    tok = load_tokenizer(ck/'tokenizer.json')
+    tok = load_checkpoint_tokenizer(ck, config, arch)
     model = CodeLM(arch, diagnostic_no_causal_mask=config.get('diagnostic_no_causal_mask', False))
     load_weights(model, ck, dev)
     config['checkpoint'] = str(ck)
@@ -202,6 +205,20 @@ def read_checkpoint_config(ck:Path)->dict:
     except (OSError, ValueError) as e: raise CodenasError(f'{ck}/config.json cannot be read ({e}): the checkpoint is damaged') from None
     if not isinstance(c, dict) or not isinstance(c.get('arch'), dict): raise CodenasError(f'{ck}/config.json is not a codenas checkpoint config: the checkpoint is damaged')
     return c
+
+def load_checkpoint_tokenizer(ck:Path, # A checkpoint folder
+                              config:dict, # Its config.json
+                              arch:ArchConfig, # Its architecture
+                             ):
+    "The checkpoint's tokenizer, refused in one line unless it is the one its config.json records and fits the model"
+    tok = load_tokenizer(ck/'tokenizer.json')
+    want = (config.get('tokenizer') or {}).get('fingerprint') if isinstance(config.get('tokenizer'), dict) else None
+    if want is not None and tok.fingerprint != want:
+        raise CodenasError(f'{ck}/tokenizer.json does not match the checkpoint (fingerprint {tok.fingerprint}, but {want} in config.json): '
+                           'the checkpoint is damaged')
+    if tok.vocab_size > arch.vocab_size:
+        raise CodenasError(f"{ck}/tokenizer.json has {tok.vocab_size} ids but the model has {arch.vocab_size}: the checkpoint is damaged")
+    return tok
 
 def _checkpoint_arch(ck:Path, config:dict)->ArchConfig:
     try: return ArchConfig.from_json(config['arch'])
@@ -288,15 +305,15 @@ def check(self:TrainConfig)->TrainConfig:
     n = a['experiment_name']
     if not isinstance(n, str) or n in ('', '.', '..') or Path(n).name != n:
         raise CodenasError(f'experiment_name={n!r} must be one folder name (no /, not . or ..): the run folder is LOG_DIR/EXPERIMENT_NAME')
-    for k in ('max_steps', 'batch_size', 'grad_accum', 'eval_interval', 'log_interval'):
-        if not isinstance(a[k], int) or a[k] < 1: raise CodenasError(f'{k}={a[k]!r} must be a positive integer')
+    check_counts(**{k: a[k] for k in ('max_steps', 'batch_size', 'grad_accum', 'eval_interval', 'log_interval')},
+                 **{k: a[k] for k in ('vocab_size', 'stop_at') if a[k] is not None})
     for k in ('lr', 'min_lr', 'weight_decay', 'grad_clip', 'label_smoothing', 'decay_frac', 'leak_floor_bpb', 'leak_max_acc', 'time_budget'):
         if a[k] is not None and not math.isfinite(a[k]): raise CodenasError(f'{k}={a[k]} must be a finite number')
     for k in ('lr', 'min_lr', 'weight_decay', 'grad_clip', 'eval_tokens', 'patience'):
         if a[k] is not None and a[k] < 0: raise CodenasError(f'{k}={a[k]} must not be negative')
     if a['lr'] == 0: raise CodenasError('lr=0 trains nothing: give a positive learning rate')
-    for k in ('block_size', 'stop_at'):
-        if a[k] is not None and a[k] < 1: raise CodenasError(f'{k}={a[k]} must be a positive integer (or left out){_was(k)}')
+    if a['block_size'] is not None and a['block_size'] < 2:
+        raise CodenasError(f"block_size={a['block_size']} is too small: need at least 2 (an input token and its next){_was('block_size')}")
     if a['tokenizer'] == 'bpe' and a['vocab_size'] > MAX_BPE_VOCAB: raise CodenasError(f"vocab_size={a['vocab_size']:,} is above {MAX_BPE_VOCAB:,}, more BPE merges than any corpus here supports")
     if a['min_lr'] > a['lr']: raise CodenasError(f"min_lr={a['min_lr']} exceeds lr={a['lr']}")
     if not 0 <= a['label_smoothing'] < 1: raise CodenasError(f"label_smoothing={a['label_smoothing']} must be in [0, 1)")
@@ -425,16 +442,25 @@ class RunLog:
         rows = read_metrics(path) if resume_step is not None and path.exists() else []
         with atomic_write(path) as f: f.write(''.join(json.dumps(r) + '\n' for r in rows if r['step'] <= resume_step))
     def write(self, row:dict):
-        with open(self.path, 'a') as f: f.write(json.dumps(row) + '\n')
+        try:
+            with open(self.path, 'a') as f: f.write(json.dumps(row) + '\n')
+        except OSError as e: raise (disk_full(self.path, "the run's checkpoints are intact") if is_disk_full(e) else e) from None
 
 def read_metrics(run, # A run folder or its metrics.jsonl
+                 warn:bool=True, # Name the damaged lines skipped, in one line on stderr
                 )->list[dict]:
-    "The rows of a run's `metrics.jsonl`; a last line cut short by a kill is skipped"
+    "The rows of a run's `metrics.jsonl`; damaged lines are skipped, a last line cut short by a kill without a word"
     p = Path(run); p = p/'metrics.jsonl' if p.is_dir() else p
-    rows = []
-    for line in p.read_text().splitlines():
-        try: rows.append(json.loads(line))
-        except json.JSONDecodeError: pass
+    lines, rows, bad = p.read_bytes().split(b'\n'), [], []
+    for i, line in enumerate(lines, 1):
+        if not line.strip(): continue
+        try: r = json.loads(line.decode('utf-8'))
+        except ValueError: r = None                                      # UnicodeDecodeError is a ValueError too
+        if isinstance(r, dict) and isinstance(r.get('step'), int): rows.append(r)
+        elif i < len(lines): bad.append(i)                              # the last piece, with no newline after it, is a cut line
+    if bad and warn:
+        where = ', '.join(map(str, bad[:5])) + (', ...' if len(bad) > 5 else '')
+        print(f'codenas: warning: {p}: skipped {len(bad)} damaged line(s) (line {where})', file=sys.stderr)
     return rows
 
 # %% ../nbs/03_train.ipynb #00c46be7
@@ -446,6 +472,7 @@ def train(cfg:TrainConfig=None, # The settings; default: those given as keywords
     dev = resolve_device(cfg.device); dist = _Dist(dev)
     run = Path(cfg.log_dir)/cfg.experiment_name
     _check_log_dir(cfg.log_dir)
+    check_output(run, 'give another --log_dir or --experiment_name', run=True, inner=RUN_FILES)     # no symbolic links; not inside another run or a checkpoint
     with folder_lock(run) if dist.main else nullcontext():  # one writer per run; the ranks of one torchrun are one writer
         cfg, s = _prepare(cfg, run, dev, dist)
         if s is None: return json.loads((run/'summary.json').read_text())  # the run is done: nothing is redone
@@ -508,6 +535,7 @@ class _Run:
     model:CodeLM; fwd:torch.nn.Module; opt:torch.optim.Optimizer        # the model, as the steps call it (compiled, DDP), its optimizer
     sampler:RandomWindows; windows:ValWindows                           # the seeded train windows, the fixed val windows
     progress:dict                                                       # step, best_val, bad_evals, tokens, train_seconds, eval_seconds: state.json
+    final:dict|None                                                     # the last checkpoint's evaluation, when nothing is left to train
     config:dict; log:RunLog                                             # what each checkpoint's config.json holds; metrics.jsonl (rank 0)
     t_start:float; pending:list; t_log:float                            # set by `_fit`: the clock's start, the steps since the last log line, its time
     def __init__(self, folder:Path, dev:torch.device, dist:_Dist, dtype:str):
@@ -529,7 +557,7 @@ def _prepare(cfg:TrainConfig, run:Path, dev:torch.device, dist:_Dist)->tuple[Tra
     dist.barrier()
     ck = _continued(run, cfg)
     if ck: cfg = TrainConfig.from_json(ck['train'])
-    if ck and ck.get('step', 0) >= cfg.max_steps and (run/'summary.json').exists(): return cfg, None
+    if ck and ck.get('step', 0) >= cfg.max_steps and _summary_step(run) == ck.get('step'): return cfg, None  # done, and summarised
     tp, vp = _text_paths(cfg)
     s.corpus = _corpus_info(tp, vp)                                  # hashes each text once (and checks it is UTF-8); encode_file reuses them
     if ck and any(ck['corpus'].get(k) not in (None, s.corpus[k]) for k in ('train_sha256', 'val_sha256')):
@@ -537,15 +565,17 @@ def _prepare(cfg:TrainConfig, run:Path, dev:torch.device, dist:_Dist)->tuple[Tra
     s.arch = _checkpoint_arch(run/'last', ck) if ck else ArchConfig.from_json(resolve_arch(cfg.arch_json))
     check_memory(s.arch, dev, where=str(run/'last') if ck else cfg.arch_json)
     s.block_size = cfg.block_size or s.arch.block_size
+    if s.block_size < 2: raise CodenasError(f'block_size={s.block_size} is too small: need at least 2 (an input token and its next)')
     if s.block_size > s.arch.block_size: raise CodenasError(f"block_size={s.block_size} exceeds the architecture's block_size={s.arch.block_size} (max_seq_length in its JSON)")
     if cfg.grad_accum % dist.world: raise CodenasError(f'grad_accum={cfg.grad_accum} is not divisible by the {dist.world} processes')
     if not ck and dist.main: _check_run_folder(run, cfg.overwrite)
     if not ck and run.exists() and dist.main: shutil.rmtree(run)     # --overwrite, or a run killed before its first checkpoint
     dist.barrier()
     run.mkdir(parents=True, exist_ok=True)
-    tf_train, tf_val = _tokenize(cfg, s, tp, vp, from_checkpoint=bool(ck))
+    tf_train, tf_val = _tokenize(cfg, s, tp, vp, ck)
     if not ck: s.arch.vocab_size = s.tok.vocab_size
     _build(cfg, s, tf_train, tf_val)
+    s.final = ck['val'] if ck and ck.get('step', 0) >= cfg.max_steps else None  # a finished run whose summary is missing or stale
     s.progress = _load_state(run/'last', s.model, s.opt, s.sampler, dev) if ck else dict(step=0, best_val=None, bad_evals=0, tokens=0, train_seconds=0.0, eval_seconds=0.0)
     use_compile = dev.type == 'cuda' if cfg.compile is None else cfg.compile
     s.fwd = torch.compile(s.model) if use_compile else s.model
@@ -557,9 +587,14 @@ def _prepare(cfg:TrainConfig, run:Path, dev:torch.device, dist:_Dist)->tuple[Tra
     s.log = RunLog(run/'metrics.jsonl', s.progress['step'] if ck else None) if dist.main else None
     return cfg, s
 
-def _tokenize(cfg:TrainConfig, s:_Run, tp:Path, vp:Path, from_checkpoint:bool)->tuple:
-    "Set `s.tok`, the run's tokenizer (rank 0 trains a new run's, the others load it); the train and val token files"
-    if from_checkpoint: s.tok = load_tokenizer(s.folder/'last'/'tokenizer.json')
+def _summary_step(run:Path)->int|None:
+    "The step summary.json describes; None if there is none, or it cannot be read (a kill can leave it older than `last/`)"
+    try: return json.loads((run/'summary.json').read_text(encoding='utf-8')).get('steps')
+    except (OSError, ValueError, AttributeError): return None
+
+def _tokenize(cfg:TrainConfig, s:_Run, tp:Path, vp:Path, ck:dict|None)->tuple:
+    "Set `s.tok`, the run's tokenizer (rank 0 trains a new run's, the others load it; a continued run's is its checkpoint's)"
+    if ck: s.tok = load_checkpoint_tokenizer(s.folder/'last', ck, s.arch)
     else:
         if s.dist.main: make_tokenizer(cfg.tokenizer, tp, cfg.vocab_size).save(s.folder/'tokenizer.json')
         s.dist.barrier()
@@ -632,6 +667,7 @@ def _fit(cfg:TrainConfig, s:_Run)->tuple[dict, str]:
         if out_of_time and st['step'] < cfg.max_steps: stop_reason = 'time_budget'; break
         if st['step'] == cfg.stop_at: stop_reason = 'stop_at'; break
     bar.close()
+    if r is None and s.final is not None: r = s.final   # nothing left to train: the last checkpoint's evaluation, not a new one
     return (r if r is not None else _evaluate_and_save(cfg, s)), stop_reason
 
 def _out_of_patience(cfg:TrainConfig, st:dict)->bool: return cfg.patience is not None and st['best_val'] is not None and st['bad_evals'] >= cfg.patience

@@ -302,7 +302,8 @@ def test_full_disk_during_save(w, capsys, monkeypatch):
     before = (run/'last'/'model.safetensors').read_bytes()
     def full(*a, **k): raise OSError(28, 'No space left on device')
     monkeypatch.setattr(ct, 'save_model', full)
-    one_line_error(['train', *TRAIN(w), '--max_steps', '3', '--log_dir', str(w), '--experiment_name', 'fulldisk'], capsys, contains=('No space left',))
+    one_line_error(['train', *TRAIN(w), '--max_steps', '3', '--log_dir', str(w), '--experiment_name', 'fulldisk'], capsys,
+                   contains=('no space left on device while writing', 'the previous checkpoint is intact'))
     assert (run/'last'/'model.safetensors').read_bytes() == before
 
 def test_run_folder_lock(w, capsys):
@@ -411,3 +412,189 @@ def test_two_trainers_on_one_run(w):
     assert 'is in use by process' in res[1][1] and len(res[1][1].splitlines()) == 1
     rows = [json.loads(l) for l in (w/'runs'/'twice'/'metrics.jsonl').read_text().splitlines()]
     assert [r['step'] for r in rows if 'val_loss' in r] == [100, 200, 300]
+
+# --- round 3 (../shared/PROBES3.md): output folders, stale summaries, full disks, damaged logs and tokenizers ------------
+
+def test_run_folder_is_a_symlink(w, capsys):
+    "K25: a run folder that is a symbolic link to a run outside LOG_DIR is refused, even with --overwrite; its target is kept"
+    outside = copy_run(w, 'outside_run'); (w/'k25').mkdir()
+    (w/'k25'/'k25').symlink_to(outside)
+    one_line_error(['train', *TRAIN(w), '--log_dir', str(w/'k25'), '--experiment_name', 'k25', '--overwrite'], capsys,
+                   contains=('symbolic link',))
+    assert (outside/'last'/'model.safetensors').exists()
+
+def test_checkpoint_is_a_symlink(w, capsys):
+    "K26: a run whose last/ is a symbolic link to a checkpoint outside is refused in one line on resume; the target is kept"
+    run = copy_run(w, 'k26')
+    (run/'last').rename(w/'outside_ck'); (run/'last').symlink_to(w/'outside_ck')
+    one_line_error(['train', *TRAIN(w), '--max_steps', '4', '--log_dir', str(w), '--experiment_name', 'k26', '--resume'], capsys,
+                   contains=('last', 'symbolic link'))
+    assert (w/'outside_ck'/'model.safetensors').exists() and not (run/'last.old').exists()
+
+def test_run_inside_a_checkpoint(w, capsys):
+    "A run folder inside a checkpoint (LOG_DIR = a run's best/) is refused: --overwrite would destroy the checkpoint"
+    run = copy_run(w, 'holder')
+    err = one_line_error(['train', *TRAIN(w), '--log_dir', str(run), '--experiment_name', 'best', '--overwrite'], capsys, contains=('checkpoint',))
+    assert '--overwrite' not in err and (run/'best'/'model.safetensors').exists()
+
+def test_stale_summary_is_rewritten(w, capsys):
+    "KS01: a continued run killed after its final checkpoint but before its summary: the next run summarises last/, not the old run"
+    run = copy_run(w, 'ks')
+    old = json.loads((run/'summary.json').read_text())
+    args = ['train', *TRAIN(w), '--max_steps', '4', '--log_dir', str(w), '--experiment_name', 'ks', '--resume']
+    assert main(args) == 0
+    (run/'summary.json').write_text(json.dumps(old))                   # as if killed between last/ and summary.json
+    capsys.readouterr()
+    assert main(args) == 0
+    s = json.loads(capsys.readouterr().out)
+    assert s['steps'] == 4 == json.loads((run/'summary.json').read_text())['steps'] == json.loads((run/'last'/'state.json').read_text())['step']
+    assert s['final'] == json.loads((run/'last'/'config.json').read_text())['val']
+    assert [r['step'] for r in map(json.loads, (run/'metrics.jsonl').read_text().splitlines()) if 'val_loss' in r] == [1, 2, 3, 4]
+
+def test_damaged_metrics_on_resume(w, capsys):
+    "K24: binary garbage and a cut line in metrics.jsonl: the resume skips them with one warning, and the log is clean again"
+    run = copy_run(w, 'k24')
+    with open(run/'metrics.jsonl', 'ab') as f: f.write(b'\xff\xfe garbage \x00\n{"step": 1, "val_lo\n')
+    capsys.readouterr()
+    assert main(['train', *TRAIN(w), '--max_steps', '3', '--log_dir', str(w), '--experiment_name', 'k24', '--resume']) == 0
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and 'skipped 2 damaged line(s)' in err, err
+    from codenas.train import read_metrics
+    assert [r['step'] for r in read_metrics(run, warn=False) if 'val_loss' in r] == [1, 2, 3]
+    assert b'garbage' not in (run/'metrics.jsonl').read_bytes()
+
+@pytest.mark.parametrize('flags,says', [(['--seq_len', '1'], 'block_size=1 is too small: need at least 2'),
+                                        (['--batch_size', '0'], 'batch_size=0 must be a positive integer')])
+def test_too_small(w, capsys, flags, says):
+    "B04: --block_size 1 is refused in one line, before the run folder is made"
+    one_line_error(['train', *TRAIN(w), *flags, '--log_dir', str(w/'runs'), '--experiment_name', 'b04'], capsys, contains=(says,))
+    assert not (w/'runs'/'b04').exists()
+
+def _swap_char(tok_json:Path, old:str, new:str):
+    t = json.loads(tok_json.read_text()); assert old in t['chars'] and new not in t['chars']
+    t['chars'] = [new if c == old else c for c in t['chars']]; tok_json.write_text(json.dumps(t))
+
+@pytest.mark.parametrize('how', ['shift', 'big'])
+@pytest.mark.parametrize('cmd', ['eval', 'sample', 'resume'])
+def test_tokenizer_not_the_checkpoints(w, capsys, cmd, how):
+    "K20c, K21b, K21: a tokenizer.json other than the one config.json records (ids shifted, or more ids than the model) is refused"
+    run = copy_run(w, f'tok_{cmd}_{how}')
+    for ck in ('best', 'last'):
+        if how == 'shift': _swap_char(run/ck/'tokenizer.json', 'a', '\xe9')
+        else:
+            t = json.loads((run/ck/'tokenizer.json').read_text()); t['chars'] += [chr(0x4e00 + i) for i in range(200)]
+            (run/ck/'tokenizer.json').write_text(json.dumps(t))
+    argv = dict(eval=['eval', str(run), '--output', str(w/f'tok_{cmd}_{how}.jsonl'), '--human', 'false', '--max_chars', '4'],
+                sample=['sample', str(run), '--prompt', 'def \u4e00\u4e01(a):', '--max_chars', '4'],
+                resume=['train', *TRAIN(w), '--max_steps', '4', '--log_dir', str(w), '--experiment_name', run.name, '--resume'])[cmd]
+    one_line_error(argv, capsys, cmd='train' if cmd == 'resume' else cmd, contains=('tokenizer.json',))
+
+def test_full_disk_while_saving_the_optimizer(w, capsys, monkeypatch):
+    "DF01, DF02: a full disk while writing a checkpoint (torch.save's own error was a RuntimeError) is one line; no last.tmp is left"
+    import codenas.train as ct
+    run = copy_run(w, 'df01')
+    before = (run/'last'/'optimizer.pt').read_bytes()
+    real = Path.write_bytes
+    def full(self, data):
+        if self.name == 'optimizer.pt': raise OSError(28, 'No space left on device')
+        return real(self, data)
+    monkeypatch.setattr(Path, 'write_bytes', full)
+    args = ['train', *TRAIN(w), '--max_steps', '3', '--log_dir', str(w), '--experiment_name', 'df01']
+    one_line_error(args, capsys, contains=('no space left on device while writing', 'last', 'the previous checkpoint is intact'))
+    assert (run/'last'/'optimizer.pt').read_bytes() == before and not (run/'last.tmp').exists()
+    monkeypatch.undo()
+    (run/'last.tmp').mkdir(); (run/'last.tmp'/'model.safetensors').write_bytes(b'x' * 1000)   # as a kill would leave it
+    dead = subprocess.run([sys.executable, '-c', 'import os; print(os.getpid())'], capture_output=True, text=True).stdout.strip()
+    (run/f'.summary.json.{dead}.abcd1234.tmp').write_text('half')
+    assert main(args) == 0
+    assert not (run/'last.tmp').exists() and not list(run.glob('.summary.json.*.tmp'))
+
+@pytest.fixture(scope='module')
+def hf(w):
+    "transformers, needed by export (codenas[hf]); its progress bars off, so that stderr holds only codenas's line"
+    t = pytest.importorskip('transformers')
+    t.utils.logging.disable_progress_bar()
+    return t
+
+def test_export_into_its_own_checkpoint(w, capsys, hf):
+    "X03: --out inside the run (its best/) is refused even with --overwrite, and the refusal does not advise --overwrite"
+    run = copy_run(w, 'xb')
+    before = (run/'best'/'model.safetensors').read_bytes()
+    for out in (run/'best', run/'hf', run/'last'/'x'):
+        err = one_line_error(['export', str(run), '--out', str(out), '--overwrite'], capsys, contains=('give another --out',))
+        assert 'pass --overwrite' not in err
+    assert (run/'best'/'model.safetensors').read_bytes() == before and not (run/'hf').exists()
+
+def test_export_out_is_a_symlink(w, capsys, hf):
+    "X04: --out that is a symbolic link is refused before the work; the folder it points to is kept"
+    (w/'victim').mkdir(); (w/'victim'/'keep.txt').write_text('mine'); (w/'exp').mkdir(exist_ok=True)
+    (w/'exp'/'link').symlink_to(w/'victim')
+    one_line_error(['export', str(w/'runs'/'ref'), '--out', str(w/'exp'/'link'), '--overwrite'], capsys, contains=('symbolic link',))
+    assert (w/'victim'/'keep.txt').read_text() == 'mine'
+
+def test_export_full_disk(w, capsys, hf, monkeypatch):
+    "DF07: a full disk while exporting over an earlier export: one line; the earlier export is kept, no temporary folder left"
+    import codenas.export as ce
+    out = w/'exp'/'df07'
+    assert main(['export', str(w/'runs'/'ref'), '--out', str(out)]) == 0
+    before = sorted(p.name for p in out.iterdir())
+    monkeypatch.setattr(ce, 'model_card', lambda *a, **k: (_ for _ in ()).throw(OSError(28, 'No space left on device')))
+    one_line_error(['export', str(w/'runs'/'ref'), '--out', str(out), '--overwrite'], capsys,
+                   contains=('no space left on device while writing', 'the earlier export is intact'))
+    assert sorted(p.name for p in out.iterdir()) == before and not list(out.parent.glob('.df07.*.tmp'))
+    assert (out.stat().st_mode & 0o777) == 0o777 & ~_umask() and ((out/'model.safetensors').stat().st_mode & 0o777) == 0o666 & ~_umask()
+
+def _umask():
+    m = os.umask(0); os.umask(m); return m
+
+def test_model_card_escapes(w, capsys, hf):
+    "H03, H02: a run name and summary fields holding HTML are escaped in the card: rendered as CommonMark, no tag comes through"
+    name = '<img src=x onerror="document.title=\'PWNED\'">'
+    run = copy_run(w, name)
+    s = json.loads((run/'summary.json').read_text()); s['device'] = '<script>document.title="PWNED"</script>'
+    (run/'summary.json').write_text(json.dumps(s))
+    assert main(['export', str(run), '--out', str(w/'exp'/'card')]) == 0
+    card = (w/'exp'/'card'/'README.md').read_text()
+    mdi = pytest.importorskip('markdown_it')
+    page = mdi.MarkdownIt('commonmark').render(card)
+    assert '<img' not in page and '<script' not in page and '&lt;script&gt;' in page
+
+@pytest.mark.parametrize('argv,says', [(['experiment', '--dry', '--jobs', '0'], 'jobs=0 must be a positive integer'),
+                                       (['experiment', '--jobs', '-1'], 'jobs=-1 must be a positive integer'),
+                                       (['search', '--preset', 'tiny', '--trials', '0'], 'trials=0 must be a positive integer'),
+                                       (['search', '--preset', 'tiny', '--dry', '--trials', '-2'], 'trials=-2 must be a positive integer')])
+def test_count_flags(w, capsys, argv, says):
+    "J01: every count flag is checked by the one count check, before any work"
+    out = w/'counts'/'_'.join(argv).replace('-', '')
+    one_line_error([*argv, '--out', str(out), '--progress', 'false'], capsys, contains=(says,))
+    assert not out.exists() or not any(out.iterdir())
+
+def test_flat_fit_report(w):
+    "RP01: a nearly flat power law predicts a size beyond range (inf), not an OverflowError; the report's fits table says so"
+    import math
+    import numpy as np, pandas as pd
+    from codenas.report import _fits_table, predict_size_for
+    assert predict_size_for(dict(a=2.4, alpha=0.00095), 1.0) == math.inf
+    D = np.array([1.3, 7.92, 32, 100])
+    flat = pd.DataFrame(dict(tokenizer='char', tier_mb=D, tier_target_mb=D, seed=0, ablation=False, val_bpb=2.4*D**-0.00095))
+    assert 'beyond range' in _fits_table(flat, (1.2, 1.0))
+
+def test_full_disk_anywhere_is_one_line(w, capsys, monkeypatch):
+    "A full disk in a writer with no handling of its own is still one line with rc 2, naming the file"
+    import codenas.train as ct
+    def full(*a, **k): raise OSError(28, 'No space left on device', str(w/'somewhere'))
+    monkeypatch.setattr(ct, '_check_log_dir', full)
+    one_line_error(['train', *TRAIN(w), '--log_dir', str(w/'runs'), '--experiment_name', 'x'], capsys, contains=('no space left on device while writing', 'somewhere'))
+
+# --- search storage: one URL parser and password mask for every message (ST01, ST02, ST06, ST08) ------------------------
+
+@pytest.mark.parametrize('url,says', [('postgresql://u:s3cret@127.0.0.1:1/db', 'postgresql://u:***@127.0.0.1:1/db'),
+                                      ('postgresql+psycopg2://u:s3cret@127.0.0.1:1/db', 'OperationalError'),
+                                      ('sqlite:////nonexistent_codenas/dir/x.db', 'does not exist'),
+                                      ('nosuchdb://u:s3cret@h/db', 'u:***@h')])
+def test_search_storage(w, capsys, url, says):
+    "ST01, ST02 (a closed port, the README's plain postgresql:// form), ST06 (no folder made at the root), ST08 (no password shown)"
+    err = one_line_error(['search', '--preset', 'tiny', '--trials', '1', '--progress', 'false', '--train_path', str(w/'c'/'train.txt'),
+                          '--out', str(w/'srch'/str(abs(hash(url)))), '--storage', url], capsys, contains=(says,))
+    assert 's3cret' not in err
+    assert not Path('/nonexistent_codenas').exists()

@@ -96,3 +96,13 @@ def test_new_postgres_database_opened_at_once(pg_url):
     for k in range(5): c.cursor().execute(f'CREATE DATABASE race{k}')
     c.close()
     assert _race([pg_url.rsplit('/', 1)[0] + f'/race{k}' for k in range(5)]) == [2] * 30
+
+def test_readme_url_form(pg_url):
+    "The README's plain `postgresql://user@host/db` (issue 26, ST01): opens with the `postgres` extra's driver (psycopg 3; psycopg2 if only it is there)"
+    import optuna
+    from codenas.search import _storage, schema_lock, storage_url
+    plain = pg_url.replace('postgresql+psycopg2://', 'postgresql://')
+    with schema_lock(plain): st = _storage(plain, 1)
+    optuna.create_study(storage=st, study_name='readme-form', load_if_exists=True)
+    assert 'readme-form' in optuna.get_all_study_names(storage=st)
+    assert storage_url(plain).startswith('postgresql' + ('://' if importlib.util.find_spec('psycopg') else '+psycopg2://'))
