@@ -6,17 +6,29 @@ Docs: https://codenas.github.io/codenas/docs.html.md"""
 
 # %% ../nbs/11_docs.ipynb #834bdc0e
 from __future__ import annotations
-import html, importlib.util, os, re, shutil, subprocess, sys, tempfile, time
+import hashlib, html, importlib.util, os, re, shutil, subprocess, sys, tempfile, time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from .core import CodenasError
 
 # %% auto #0
-__all__ = ['TEMPLATE', 'CSS', 'NPM_PACKAGES', 'execute_notebook', 'process_notebook', 'render_pages', 'npm_cache',
-           'widget_scripts', 'build_docs']
+__all__ = ['TEMPLATE', 'CSS', 'NPM_PACKAGES', 'ran_from', 'execute_notebook', 'execute_notebooks', 'process_notebook',
+           'render_pages', 'npm_cache', 'widget_scripts', 'build_docs']
+
+# %% ../nbs/11_docs.ipynb #942bfe9d
+def ran_from(src, # A notebook
+             skip_flags:list=None, # The flags whose cells are skipped; default: nbdev's `tst_flags`
+            )->str:
+    "What an executed copy of `src` was run from, hashed: the notebook, the package's code and the skipped flags"
+    import codenas
+    from nbdev.config import get_config
+    h = hashlib.sha256(Path(src).read_bytes())
+    for f in sorted(Path(codenas.__file__).parent.rglob('*.py')): h.update(f.read_bytes())
+    h.update(' '.join(sorted(get_config().tst_flags.split() if skip_flags is None else skip_flags)).encode())
+    return h.hexdigest()[:16]
 
 # %% ../nbs/11_docs.ipynb #d8054d75
-def _prepare(src:Path):
+def _prepare(src:Path, skip_flags:list=None):
     "`src` with nbdev's show_doc cells after its exported cells, and the indices of the code cells `nbdev-test` skips"
     import nbformat
     from fastcore.nbio import nb2str
@@ -25,7 +37,7 @@ def _prepare(src:Path):
     from nbdev.processors import add_show_docs
     from nbdev.test import _skip_cell
     nb = NBProcessor(src, procs=[add_show_docs], rm_directives=False, process=True).nb
-    skipped = _skip_cell(nb, get_config().tst_flags.split())
+    skipped = _skip_cell(nb, get_config().tst_flags.split() if skip_flags is None else skip_flags)
     skip = {i for i, c in enumerate(nb.cells) if c.cell_type == 'code' and skipped(c)}
     for c in nb.cells: c.pop('has_sd', None)
     nb = nbformat.reads(nb2str(nb), as_version=4)
@@ -39,13 +51,15 @@ def execute_notebook(src, # A notebook
                      cwd:str=None, # Working folder of its kernel (default: the notebook's folder)
                      timeout:int=600, # Seconds a cell may run
                      env:dict=None, # More environment variables for the kernel
+                     skip_flags:list=None, # The `#| flag`s whose cells do not run; default: nbdev's `tst_flags` (slow, notest)
                     )->float: # Seconds it took
     "Run `src` in quick mode, without the cells `nbdev-test` skips, and save it with outputs and widget state to `dst`"
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
     src, t0 = Path(src), time.time()
-    nb, skip = _prepare(src)
+    nb, skip = _prepare(src, skip_flags)
+    nb.metadata['codenas'] = dict(ran_from=ran_from(src, skip_flags))
     for i in skip: nb.cells[i].metadata['tags'] = nb.cells[i].metadata.get('tags', []) + ['skip-execution']
     client = NotebookClient(nb, timeout=timeout, kernel_name='python3', store_widget_state=True,
                             resources={'metadata': {'path': str(cwd or src.parent)}})
@@ -53,7 +67,9 @@ def execute_notebook(src, # A notebook
     except CellExecutionError as e:
         cell = next((c for c in nb.cells if any(o.output_type == 'error' for o in c.get('outputs', []))), None)
         where = f' in the cell starting {cell.source.splitlines()[0]!r}' if cell and cell.source else ''
-        raise CodenasError(f'{src.name}: {e.ename}' + (f': {e.evalue}' if e.evalue else '') + where) from None
+        err = CodenasError(f'{src.name}: {e.ename}' + (f': {e.evalue}' if e.evalue else '') + where)
+        err.details = re.sub(r'\x1b\[[0-9;]*m', '', str(e))  # the cell and its traceback, for a test's report
+        raise err from None
     except CellTimeoutError: raise CodenasError(f'{src.name}: a cell ran longer than timeout={timeout} s') from None
     except DeadKernelError: raise CodenasError(f'{src.name}: its kernel died (out of memory?)') from None
     for i in skip:
@@ -61,6 +77,39 @@ def execute_notebook(src, # A notebook
         if tags: nb.cells[i].metadata['tags'] = tags
     nbformat.write(nb, Path(dst))
     return time.time() - t0
+
+# %% ../nbs/11_docs.ipynb #6f61bcc5
+def execute_notebooks(srcs:list, # Notebooks
+                      dst, # Folder of the executed copies
+                      cwd:str=None, # Working folder of the kernels (default: each notebook's folder)
+                      workers:int=2, # Notebooks run at once, each on cpu_count/WORKERS threads
+                      timeout:int=600, # Seconds a cell may run
+                      skip_flags:list=None, # The `#| flag`s whose cells do not run; default: nbdev's `tst_flags`
+                      reuse:bool=False, # Keep a copy already in `dst` that was run from the same sources
+                      stop:bool=False, # Raise at the first failure, cancelling the notebooks not started
+                      env:dict=None, # More environment variables for the kernels
+                      progress:bool=False, # A line on stderr as each notebook finishes
+                     )->dict: # {notebook name: None if it ran (or was reused), else its failure with the traceback}
+    "Run the notebooks `workers` at a time into `dst`, in quick mode, without the cells `nbdev-test` skips"
+    import nbformat
+    dst = Path(dst); dst.mkdir(parents=True, exist_ok=True)
+    env = {'OMP_NUM_THREADS': str(max(1, (os.cpu_count() or 1)//workers)), **(env or {})}
+    def fresh(p): return (dst/p.name).exists() and nbformat.read(dst/p.name, as_version=4).metadata.get('codenas', {}).get('ran_from') == ran_from(p, skip_flags)
+    def run(p):
+        if reuse and fresh(p): return None
+        (dst/p.name).unlink(missing_ok=True)  # a failed run leaves no copy behind that a later build could take
+        try: s = execute_notebook(p, dst/p.name, cwd, timeout, env, skip_flags)
+        except CodenasError as e:
+            if stop: raise
+            return getattr(e, 'details', str(e))
+        if progress: print(f'{Path(p).name}: {s:.0f} s', file=sys.stderr, flush=True)
+    srcs = sorted(map(Path, srcs), key=lambda p: -p.stat().st_size)
+    with ThreadPoolExecutor(workers) as ex:
+        futs = {ex.submit(run, p): p.name for p in srcs}
+        try: return {futs[f]: f.result() for f in as_completed(futs)}
+        except BaseException:
+            for f in futs: f.cancel()
+            raise
 
 # %% ../nbs/11_docs.ipynb #106d677c
 def process_notebook(src, # An executed notebook
@@ -232,6 +281,7 @@ def build_docs(out:str='_site', # Output folder, emptied first (gitignored; Quar
                timeout:int=600, # Seconds a cell may run before the build fails
                progress:bool=True, # Print a line on stderr as each notebook finishes
                executed:str=None, # Keep the executed notebooks in this folder (for Quarto's `nbdev-docs`); default: not kept
+               reuse:bool=False, # Render the copies in EXECUTED that were run from the same sources instead of running them again
               )->dict: # The index page, the pages and the seconds each stage took
     "Build the docs site offline: every notebook executed in quick mode, processed by nbdev, rendered with its widgets"
     missing = [m for m in ('nbdev', 'nbclient', 'nbconvert') if importlib.util.find_spec(m) is None]
@@ -243,27 +293,16 @@ def build_docs(out:str='_site', # Output folder, emptied first (gitignored; Quar
     if not (cfg and cfg.config_file.exists()): raise CodenasError('no pyproject.toml with [tool.nbdev] here: run codenas docs inside the repository')
     t, out = [('start', time.time())], _site_dir(out)
     work = Path(tempfile.mkdtemp(prefix='codenas-docs-'))  # executed and processed notebooks: the site folder holds only the site
-    try: return _build(out, work, Path(executed) if executed else work/'nbs', cfg, workers, timeout, progress, t)
+    try: return _build(out, work, Path(executed) if executed else work/'nbs', cfg, workers, timeout, progress, reuse, t)
     finally: shutil.rmtree(work, ignore_errors=True)
 
-def _build(out:Path, work:Path, ran:Path, cfg, workers:int, timeout:int, progress:bool, t:list)->dict:
+def _build(out:Path, work:Path, ran:Path, cfg, workers:int, timeout:int, progress:bool, reuse:bool, t:list)->dict:
     "The build's stages: the widget manager into `out`, the notebooks executed into `ran`, processed in `work`, rendered into `out`"
     from nbdev.doclinks import nbglob
-    ran.mkdir(parents=True, exist_ok=True)
     scripts = widget_scripts(out)
     t.append(('widget_manager', time.time()))
-    srcs = sorted(nbglob(cfg.nbs_path, as_path=True), key=lambda p: -p.stat().st_size)  # the largest tend to run longest: first
-    env = {'OMP_NUM_THREADS': str(max(1, (os.cpu_count() or 1)//workers))}
-    def run(p):
-        s = execute_notebook(p, ran/p.name, cfg.nbs_path, timeout, env)
-        if progress: print(f'{p.name}: {s:.0f} s', file=sys.stderr, flush=True)
-    with ThreadPoolExecutor(workers) as ex:
-        futs = [ex.submit(run, p) for p in srcs]
-        try:
-            for f in as_completed(futs): f.result()
-        except BaseException:
-            for f in futs: f.cancel()
-            raise
+    srcs = list(nbglob(cfg.nbs_path, as_path=True))
+    execute_notebooks(srcs, ran, cfg.nbs_path, workers, timeout, reuse=reuse, stop=True, progress=progress)
     t.append(('execute', time.time()))
     (work/'proc').mkdir()
     for p in srcs: process_notebook(ran/p.name, work/'proc'/p.name)

@@ -10,7 +10,7 @@ import json, lzma, os, threading
 from pathlib import Path
 import pandas as pd
 import torch
-from .core import CodenasError, atomic_write, check_counts, folder_lock
+from .core import CodenasError, atomic_write, check_counts, cpu_threads, folder_lock
 from .corpus import build_corpus, load_manifest
 from .eval import REGISTRY, check_sandbox, column, evaluate_prompts
 from .model import ArchConfig
@@ -179,7 +179,7 @@ def in_parallel(fn, # A module-level function (a worker process imports it)
                 ended, # ended(key, result) as each call returns, in this process
                 running=None, # running(keys) about once a second: the calls handed to a worker (a pool hands one out ahead of its workers)
                ):
-    "fn(*args) for every call, `jobs` at a time in spawned processes that share the cores equally"
+    "fn(*args) for every call, `jobs` at a time in spawned processes that share the free cores (`cpu_threads`) equally"
     if jobs <= 1 or len(calls) <= 1:
         for k, a in calls.items():
             if running: running([k])
@@ -187,7 +187,7 @@ def in_parallel(fn, # A module-level function (a worker process imports it)
         return
     from concurrent.futures import ProcessPoolExecutor, wait, FIRST_COMPLETED
     import multiprocessing as mp
-    threads = max(1, len(os.sched_getaffinity(0)) // jobs)
+    threads = cpu_threads(jobs)  # the free cores shared out: a busy box gives each worker fewer threads
     with ProcessPoolExecutor(jobs, mp_context=mp.get_context('spawn'), initializer=torch.set_num_threads, initargs=(threads,)) as ex:
         futs = {ex.submit(fn, *a): k for k, a in calls.items()}
         try:

@@ -1,7 +1,27 @@
-"""What both browser tests share: headless Debian chromium through Playwright, and skipping (or failing under CI=true)
-when a tool they need is missing."""
+"""What the tests share: the notebooks executed once per session (the notebook tests and the docs test both read them),
+headless Debian chromium through Playwright, and skipping (or failing under CI=true) when a tool the browser tests need
+is missing."""
 import importlib.util, os, shutil
+from pathlib import Path
 import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NBS = sorted(p for p in (ROOT/'nbs').glob('*.ipynb') if not p.name.startswith('_'))
+EXECUTED = ROOT/'artifacts'/'executed'  # gitignored: the executed copies, which the docs build renders
+
+@pytest.fixture(scope='session')
+def executed(request, tmp_path_factory):
+    "The notebooks this session tests (all of them when the docs test runs), each run once: {name: None, or its failure}"
+    from nbdev.config import get_config
+    from codenas.docs import execute_notebooks
+    items = request.session.items
+    wanted = {i.callspec.params['nb'].name for i in items if 'nb' in getattr(getattr(i, 'callspec', None), 'params', {})}
+    if any(i.path.name == 'test_docs.py' for i in items): wanted = {p.name for p in NBS}
+    force = os.environ.get('CODENAS_TEST_FLAGS', '').replace(',', ' ').split()
+    skip = [f for f in get_config().tst_flags.split() if f not in force]
+    tmp = tmp_path_factory.mktemp('notebooks')  # the notebooks' temporary folders go here, which pytest prunes
+    return execute_notebooks([p for p in NBS if p.name in wanted], EXECUTED, cwd=ROOT/'nbs', skip_flags=skip,
+                             timeout=int(get_config().cell_timeout), env={'TMPDIR': str(tmp)}, progress=True)
 
 CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
                   '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage']

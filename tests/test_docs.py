@@ -1,5 +1,6 @@
-"""The docs site in a real browser. `codenas docs` builds it once per pytest session into `artifacts/docs/site`, a local
-HTTP server serves it, and headless Debian chromium (Playwright) opens every page with the network cut off: each page
+"""The docs site in a real browser. `codenas docs` builds it once per pytest session into `artifacts/docs/site`, from the
+notebooks the session executed once for the notebook tests (`artifacts/executed`, reused only if run from the same
+sources); a local HTTP server serves it, and headless Debian chromium (Playwright) opens every page with the network cut off: each page
 must load without a console error or a request leaving the machine, its plots must be drawn images, the sampler and
 results widgets must draw from their saved state, and every link between pages must reach a page and anchor that
 exist. A full-page screenshot of each page, and one of each widget, go to `artifacts/docs/` (gitignored).
@@ -10,7 +11,7 @@ import functools, http.server, os, re, shutil, subprocess, sys, threading, time
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 import pytest
-from conftest import browser_missing, missing
+from conftest import EXECUTED, browser_missing, missing
 from codenas.docs import npm_cache
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,14 +20,17 @@ BUILD_TIMEOUT = 900                    # seconds for `codenas docs` (about 2-4 m
 WIDGET_VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
 
 @pytest.fixture(scope='session')
-def site():
-    "The built site: CODENAS_DOCS_SITE, or `codenas docs` run once into artifacts/docs/site"
+def site(request):
+    "The built site: CODENAS_DOCS_SITE, or `codenas docs` run once into artifacts/docs/site from the session's executed notebooks"
     if why := browser_missing(): missing(why)  # before the build, which takes minutes
     if os.environ.get('CODENAS_DOCS_SITE'): return Path(os.environ['CODENAS_DOCS_SITE']).resolve()
     if not shutil.which('npm') and not (npm_cache()/'node_modules').exists():
         missing('npm is not installed (apt-get install npm): the docs build fetches the widget manager with it')
+    failed = sorted(n for n, why in request.getfixturevalue('executed').items() if why)  # every notebook, run once
+    if failed: pytest.fail(f"no site: {', '.join(failed)} failed (see the notebook tests)")
     out, t0 = ART/'site', time.time()
-    r = subprocess.run([str(Path(sys.executable).parent/'codenas'), 'docs', '--out', str(out)], cwd=ROOT,
+    r = subprocess.run([str(Path(sys.executable).parent/'codenas'), 'docs', '--out', str(out), '--executed', str(EXECUTED),
+                        '--reuse', 'true'], cwd=ROOT,
                        capture_output=True, text=True, timeout=BUILD_TIMEOUT)
     if r.returncode: pytest.fail(f'codenas docs failed ({r.returncode}):\n{r.stderr[-3000:]}')
     print(f'\ncodenas docs: {time.time() - t0:.0f} s\n{r.stderr.strip()}\n{r.stdout.strip()}')

@@ -1,18 +1,13 @@
-"""Each notebook in nbs/ is a test: run through nbdev's own test runner, one pytest case per notebook,
-so a failure names its notebook. Cells flagged `slow` run only with CODENAS_TEST_FLAGS=slow."""
-import os, tempfile
-from pathlib import Path
+"""Each notebook in nbs/ is a test, one pytest case per notebook, so a failure names its notebook and shows its failing
+cell's traceback. The notebooks this session needs run once (the `executed` fixture in conftest.py): in kernels of their
+own, two at a time, in quick mode, skipping the cells `nbdev-test` skips, which is exactly how the docs build runs them
+(`codenas.docs.execute_notebooks`); the docs test then renders these executed copies instead of running every notebook
+a second time. Cells flagged `slow` run only with CODENAS_TEST_FLAGS=slow. `nbdev-test` runs the same cells in-process,
+one notebook at a time."""
 import pytest
-import nbdev.test as nbt
-from nbdev.config import get_config
-
-NBS = sorted(p for p in (Path(__file__).resolve().parent.parent/'nbs').glob('*.ipynb') if not p.name.startswith('_'))
+from conftest import NBS
 
 @pytest.mark.parametrize('nb', NBS, ids=lambda p: p.name)
-def test_notebook(nb, tmp_path, monkeypatch):
-    # the notebooks' temporary folders go under pytest's tmp_path, which pytest prunes (it keeps the last 3 sessions)
-    monkeypatch.setenv('TMPDIR', str(tmp_path)); monkeypatch.setattr(tempfile, 'tempdir', None)
-    force = os.environ.get('CODENAS_TEST_FLAGS', '').replace(',', ' ').split()
-    skip = [f for f in get_config().tst_flags.split() if f not in force]
-    ok, _ = nbt.test_nb(nb, skip_flags=skip, force_flags=force)
-    assert ok, f'{nb.name}: a cell failed (its traceback is printed above)'
+def test_notebook(nb, executed):
+    failure = executed[nb.name]
+    assert failure is None, f'{nb.name}: a cell failed\n{failure}'
