@@ -25,12 +25,12 @@ __all__ = ['ORIGINAL_KEYWORDS', 'ORIGINAL_OPERATORS', 'CATEGORIES', 'PY_KEYWORDS
            'repetition_ratio', 'has_keywords', 'has_operators', 'has_parens', 'category', 'is_whitespace_run',
            'python_tokens', 'has_keywords_tokens', 'seq_rep_n', 'distinct_n', 'final_ngram_repeats',
            'has_repetition_loop', 'longest_repeated_substring', 'longest_repeated_substring_share', 'compression_ratio',
-           'cut_at_last_statement', 'cut_at_function_end', 'parses', 'strict_parse', 'identifiers', 'name_counts',
-           'train_names', 'wilson_interval', 'bootstrap_interval', 'jackknife_interval', 'Metric', 'Sample', 'register',
-           'unregister', 'column', 'metric', 'completion_metrics', 'load_prompts', 'complete', 'continuation_bits',
-           'human_windows', 'human_samples', 'pass_at_k', 'score', 'summarize', 'read_results', 'evaluate_prompts',
-           'sandbox_command', 'check_sandbox', 'run_functional', 'inspect_results', 'sample', 'highlight_repeats',
-           'Sampler', 'render_sample', 'examples_table']
+           'cut_at_last_statement', 'cut_at_function_end', 'parses', 'collapsed', 'strict_parse', 'kept_share',
+           'identifiers', 'name_counts', 'train_names', 'wilson_interval', 'bootstrap_interval', 'jackknife_interval',
+           'Metric', 'Sample', 'register', 'unregister', 'column', 'metric', 'completion_metrics', 'load_prompts',
+           'complete', 'continuation_bits', 'human_windows', 'human_samples', 'pass_at_k', 'score', 'summarize',
+           'read_results', 'evaluate_prompts', 'sandbox_command', 'check_sandbox', 'run_functional', 'inspect_results',
+           'sample', 'highlight_repeats', 'Sampler', 'render_sample', 'examples_table']
 
 # %% ../nbs/04_eval.ipynb #75e27b0a
 def unique_chars(c:str, # A completion
@@ -213,22 +213,31 @@ def compression_ratio(c:str, # A completion
     return len(zlib.compress(b, 9))/len(b) if b else 0.0
 
 # %% ../nbs/04_eval.ipynb #f8ec2f32
+_CLAUSE = re.compile(r'(else|elif|except|finally)\b')  # a clause continues a block that a prompt starting with it lacks
+
+def _context(src:str)->str:
+    "What goes before `src` so that it can parse: `if True:` if its first code line is indented, an opener if it is a clause"
+    first = next((l for l in src.split('\n') if l.strip() and not l.lstrip().startswith('#')), '')
+    ind = first[:len(first) - len(first.lstrip())]
+    pre = 'if True:\n' if ind else ''  # a method's prompt: its class is not in the prompt
+    if m := _CLAUSE.match(first.lstrip()): pre += ind + ('try' if m[1] in ('except', 'finally') else 'if True') + ': pass\n'
+    return pre
+
 def _tree(src:str, # Source text
           compiles:bool=False, # Also require `compile` to accept it (`break` outside a loop, `await` outside `async def`)
          ):
-    "(module, lines added in front) if `src` parses, inside an `if True:` block if its first code line is indented; else None. Never raises, never warns"
-    first = next((l for l in src.split('\n') if l.strip() and not l.lstrip().startswith('#')), '')
-    shift = int(first[:1] in (' ', '\t'))  # a method's prompt: its class is not in the prompt
+    "(module, lines added in front) if `src` parses after its `_context`; else None. Never raises, never warns"
+    pre = _context(src)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')  # invalid escapes and `is` with a literal warn, but parse
         try:
-            tree = ast.parse('if True:\n' * shift + src)
+            tree = ast.parse(pre + src)
             if compiles: compile(tree, '<completion>', 'exec', dont_inherit=True)
-            return tree, shift
+            return tree, pre.count('\n')
         except (SyntaxError, ValueError, RecursionError, MemoryError): return None  # MemoryError: very deep nesting
 
 def _parses(src:str)->bool:
-    "Does `ast.parse` accept `src` (inside a block if its first code line is indented)?"
+    "Does `ast.parse` accept `src` (after its `_context`: inside a block if indented, after an opener if a clause)?"
     return _tree(src) is not None
 
 def cut_at_last_statement(prompt:str, # The prompt the completion continues (need not end with a newline)
@@ -269,17 +278,54 @@ def parses(prompt:str, # The prompt
     return any(t != '\n' and not t.startswith('#') for t in python_tokens(cut_at_last_statement(prompt, completion)))
 
 # %% ../nbs/04_eval.ipynb #a7d035e9
+def _accidental_tuple(v)->bool:
+    "A tuple without parentheses that ends in a comma (`Any,`) or holds a lambda (`lambda x: x, y`): how soup ends a line"
+    if not isinstance(v, ast.Tuple) or not v.elts: return False
+    first, last = v.elts[0], v.elts[-1]
+    if (v.lineno, v.col_offset) != (first.lineno, first.col_offset): return False  # it starts with its `(`
+    return (v.end_lineno, v.end_col_offset) > (last.end_lineno, last.end_col_offset) or any(isinstance(e, ast.Lambda) for e in v.elts)
+
 def _says_something(s:ast.stmt)->bool:
-    "Not `pass`, and not a bare name or constant (`x`, `1`, `...`, a string such as a docstring)"
-    return not isinstance(s, ast.Pass) and not (isinstance(s, ast.Expr) and isinstance(s.value, (ast.Name, ast.Constant)))
+    "Not `pass`, not a bare name or constant (`x`, `1`, `...`, a docstring), not an accidental tuple as its value (`x = a,`)"
+    if isinstance(s, ast.Pass) or (isinstance(s, ast.Expr) and isinstance(s.value, (ast.Name, ast.Constant))): return False
+    return not _accidental_tuple(getattr(s, 'value', None))
+
+def _dominated(text:str)->bool:
+    "One token dominates `text`: a loop of 1-3 characters in a token covers half of it, or one token is most of 8 or more"
+    toks = [t for t in python_tokens(text) if t != '\n' and not t.startswith('#')]
+    visible = sum(not ch.isspace() for ch in text)
+    loop = max((len(m[0]) for t in toks for m in re.finditer(r'(.{1,3}?)\1+', t)), default=0)
+    if loop >= 16 and 2 * loop >= visible: return True
+    return len(toks) >= 8 and 2 * Counter(toks).most_common(1)[0][1] > len(toks)
+
+def collapsed(text:str, # A completion (for whole functions, cut at the function's end)
+             )->bool: # A mode collapse by the original's rule, or dominated by one token
+    "Is `text` a collapse, whatever it parses as? (`import torch` + 64 `h` parses)"
+    return category(text) == 'mode_collapse' or _dominated(text)
+
+
+# %% ../nbs/04_eval.ipynb #e41006de
+import codeop  # asks whether a body is unfinished, as the interactive interpreter does
+
+# %% ../nbs/04_eval.ipynb #39e84975
+def _incomplete(src:str)->bool:
+    "Is `src` valid so far but unfinished (a block header, an open bracket), as the interactive interpreter judges?"
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        try: return codeop.compile_command(_context(src) + src, '<completion>', 'exec') is None
+        except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError): return False
 
 def strict_parse(prompt:str, # The prompt
                  completion:str, # The generated text
-                 whole_function:bool=False, # Cut at the end of the prompt's function first, and require the result to compile
-                )->bool: # The cut completion parses and writes at least one statement that says something
-    "A parse check that letter soup cannot pass: the cut must parse and add a real statement"
-    if whole_function: completion = cut_at_function_end(prompt, completion)
-    cut = cut_at_last_statement(prompt, completion)
+                 whole_function:bool=False, # Cut at the end of the prompt's function first; the whole body must compile
+                )->bool: # Real code: parses, says something, is no collapse; for a function, the whole body
+    "A parse check that collapse, letter soup and trivial fragments cannot pass"
+    text = cut_at_function_end(prompt, completion) if whole_function else completion
+    if collapsed(text): return False
+    cut = cut_at_last_statement(prompt, text)
+    head = text[:text.rfind('\n') + 1]  # all but the line the budget may have cut
+    if whole_function and cut != text:  # the function ended: its whole body; the budget stopped it: all before the cut line
+        if len(text) < len(completion) or len(cut) < len(head) and not _incomplete(prompt + head): return False
     parsed = _tree(prompt + cut, compiles=whole_function) if cut else None
     if parsed is None: return False
     tree, shift = parsed
@@ -289,6 +335,15 @@ def strict_parse(prompt:str, # The prompt
         compound = 'body' in s._fields or isinstance(s, ast.Match)
         if _says_something(s) and ((s.lineno, s.col_offset) >= start or not compound): return True
     return False
+
+def kept_share(prompt:str, # The prompt
+               completion:str, # The generated text
+               whole_function:bool=False, # Cut at the end of the prompt's function first: the share of the body
+              )->float|None: # len(kept cut) / len(judged text); None when there is nothing to judge
+    "How much of the completion (of a function's body) the parse checks keep: 1.0 when it all parses"
+    text = cut_at_function_end(prompt, completion) if whole_function else completion
+    return len(cut_at_last_statement(prompt, text)) / len(text) if text else None
+
 
 # %% ../nbs/04_eval.ipynb #23ce09c9
 IDENTIFIER = re.compile(r'[^\W\d]\w*')  # an identifier-shaped word, Unicode letters included
@@ -491,6 +546,8 @@ register(Metric('compression_ratio', 'zlib compression ratio', lambda s: compres
 register(Metric('parses', 'parse rate', lambda s: parses(s.prompt, s.completion, s.whole_function), 'rate', 'higher', report=('line',), grid=True))
 register(Metric('strict_parse', 'strict parse rate', lambda s: strict_parse(s.prompt, s.completion, s.whole_function), 'rate', 'higher',
                 target=('–', None), short='strict parse', report=('line', 'function')))
+register(Metric('kept_share', 'kept share of the cut', lambda s: kept_share(s.prompt, s.completion, s.whole_function),
+                'mean', 'higher', report=('function',)))
 register(Metric('name_grounding', 'name grounding', kind='ratio', better='higher', parts=('names_grounded', 'names'), target=('–', None), report=('line',)))
 register(Metric('cont_bpb', 'continuation bits per byte', kind='bpb', better='lower', parts=('cont_bits', 'cont_bytes'), report=('line',)))
 register(Metric('passed', 'functional pass rate', kind='rate', better='higher'))
