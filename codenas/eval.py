@@ -20,11 +20,11 @@ from .dataset import read_chunks
 from .train import load_run
 
 # %% auto #0
-__all__ = ['ORIGINAL_KEYWORDS', 'ORIGINAL_OPERATORS', 'CATEGORIES', 'PY_KEYWORDS', 'IDENTIFIER', 'ALWAYS_GROUNDED', 'KINDS',
-           'PROMPT_KINDS', 'REGISTRY', 'PROMPT_DIR', 'SANDBOX_UID', 'SANDBOX_LIMITS', 'unique_chars',
-           'repetition_ratio', 'has_keywords', 'has_operators', 'has_parens', 'category', 'is_whitespace_run',
-           'python_tokens', 'has_keywords_tokens', 'seq_rep_n', 'distinct_n', 'final_ngram_repeats',
-           'has_repetition_loop', 'longest_repeated_substring', 'longest_repeated_substring_share', 'compression_ratio',
+__all__ = ['ORIGINAL_KEYWORDS', 'ORIGINAL_OPERATORS', 'CATEGORIES', 'PY_KEYWORDS', 'ALWAYS_GROUNDED', 'KINDS', 'PROMPT_KINDS',
+           'REGISTRY', 'PROMPT_DIR', 'SANDBOX_UID', 'SANDBOX_LIMITS', 'unique_chars', 'repetition_ratio',
+           'has_keywords', 'has_operators', 'has_parens', 'category', 'is_whitespace_run', 'python_tokens',
+           'has_keywords_tokens', 'seq_rep_n', 'distinct_n', 'final_ngram_repeats', 'has_repetition_loop',
+           'longest_repeated_substring', 'longest_repeated_substring_share', 'compression_ratio',
            'cut_at_last_statement', 'cut_at_function_end', 'parses', 'collapsed', 'strict_parse', 'kept_share',
            'identifiers', 'name_counts', 'train_names', 'wilson_interval', 'bootstrap_interval', 'jackknife_interval',
            'Metric', 'Sample', 'register', 'unregister', 'column', 'metric', 'completion_metrics', 'load_prompts',
@@ -346,43 +346,97 @@ def kept_share(prompt:str, # The prompt
 
 
 # %% ../nbs/04_eval.ipynb #23ce09c9
-IDENTIFIER = re.compile(r'[^\W\d]\w*')  # an identifier-shaped word, Unicode letters included
-ALWAYS_GROUNDED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins))  # need no source
+ALWAYS_GROUNDED = (frozenset(keyword.softkwlist) | frozenset(dir(builtins))) - frozenset(keyword.kwlist)  # names that need no source
 
-def identifiers(text:str, # Any text: code, strings and comments alike
-               )->set[str]: # Its identifier-shaped words
-    "The words of `text` that could be Python names"
-    return set(IDENTIFIER.findall(text))
+def _name_runs(toks:list)->list[list[str]]:
+    "The NAME tokens of `toks` as attribute chains: `os.path.join(p)` -> [['os', 'path', 'join'], ['p']]"
+    runs, i = [], 0
+    while i < len(toks):
+        if toks[i].isidentifier():
+            runs.append([toks[i]])
+            while not keyword.iskeyword(runs[-1][0]) and i + 2 < len(toks) and toks[i+1] == '.' and toks[i+2].isidentifier():
+                runs[-1].append(toks[i+2]); i += 2  # `from . import x` is no chain
+        i += 1
+    return runs
 
+def _imports(toks:list)->set[str]:
+    "The dotted names the import statements of `toks` name (`from a import b`: a.b), and `import M` for each module they bind"
+    out, i = set(), 0
+    while i < len(toks):
+        if toks[i] in ('import', 'from') and (i == 0 or toks[i-1] in ('\n', ';')):
+            j, depth, parts = i + 1, 0, [[]]
+            while j < len(toks) and (depth or toks[j] not in ('\n', ';')):
+                depth += (toks[j] == '(') - (toks[j] == ')')
+                if toks[j] == ',': parts.append([])
+                elif toks[j] not in ('\n', '(', ')'): parts[-1].append(toks[j])
+                j += 1
+            mod = ''
+            if toks[i] == 'from' and 'import' in parts[0]:
+                k = parts[0].index('import')
+                mod, parts[0] = ''.join(parts[0][:k]), parts[0][k+1:]
+            for p in parts:
+                name, alias = ''.join(p[:p.index('as')] if 'as' in p else p), p[-1] if 'as' in p else None
+                if mod: out.add(f'{mod}.{name}')
+                elif name: out |= {name, f"import {alias or name.split('.')[0]}"}
+            i = j
+        i += 1
+    return {c for c in out if not c.startswith('.') and '*' not in c}
+
+def identifiers(text:str, # Python source; its strings and comments are not read
+               )->set[str]: # Names, attribute chains and their prefixes (`os.path`, `os.path.join`), `import M` per module
+    "What the code of `text` names: its NAME tokens and chains, never the words of its strings, docstrings or comments"
+    toks = python_tokens(text)
+    chains = {'.'.join(r) for r in _name_runs(toks) if not keyword.iskeyword(r[0])} | _imports(toks)
+    words = {w for c in chains if not c.startswith('import ') for w in c.split('.')}  # an attribute is a name too
+    return words | {'.'.join(c.split('.')[:k]) for c in chains for k in range(2, c.count('.') + 2)} | chains
+
+
+# %% ../nbs/04_eval.ipynb #95575e09
 def name_counts(prompt:str, # The prompt
                 completion:str, # The generated text
-                known:frozenset, # Names of the training split (`train_names`)
-               )->tuple[int, int]: # (grounded, all) NAME tokens of the completion
-    "How many of the completion's names are keywords or builtins, occur in the prompt, or occur in the training split"
+                known:frozenset, # What the training split names (`train_names`)
+               )->tuple[int, int]: # (grounded, all) names of the completion's code
+    "How many names the completion uses that are builtins, or named by the prompt's code or the training split's"
     toks = python_tokens(completion)
-    names = [t for t in toks if t.isidentifier()]
-    if names and toks[-1] == names[-1] and re.search(r'\w\Z', completion): names.pop()  # the budget may have cut it mid-word
+    runs = _name_runs(toks)
+    if runs and toks[-1] == runs[-1][-1] and re.search(r'\w\Z', completion): runs[-1].pop()  # the budget may have cut it mid-word
     seen = identifiers(prompt)
-    return sum(n in ALWAYS_GROUNDED or n in seen or n in known for n in names), len(names)
+    modules = {c[7:] for c in (known | seen | _imports(toks)) if c.startswith('import ')}
+    grounded = n = 0
+    for run in runs:
+        for j, w in enumerate(run):
+            if j == 0 and keyword.iskeyword(w): continue  # syntax, not a name
+            n += 1
+            if keyword.iskeyword(w): continue  # an attribute that cannot exist (`self.in`)
+            if j and run[0] in modules: grounded += (c := '.'.join(run[:j+1])) in known or c in seen  # the whole chain
+            else: grounded += w in ALWAYS_GROUNDED or w in seen or w in known
+    return grounded, n
+
 
 # %% ../nbs/04_eval.ipynb #20a94265
+_NAMES_FORMAT = 'code names'  # the cache's format: a cache written by another rule is computed again
+
 def train_names(train_path, # The train split (a corpus's train.txt)
                 cache:bool=True, # Keep the set beside the split (`train.names.txt`, keyed by the split's SHA-256)
-               )->frozenset: # Every identifier-shaped word of the split
+               )->frozenset: # What the split's code names (`identifiers` of each document)
     "The names a model could have learned: computed once per corpus, then read back"
     p = Path(train_path)
     if not p.exists(): raise CodenasError(f'{p} not found: name grounding needs the train split (give train_path, or name_grounding=False)')
     sha, f = sha256_file(p), p.with_name(f'{p.stem}.names.txt')
     if f.exists():
         head, _, body = f.read_text(encoding='utf-8').partition('\n')
-        if head == f'# sha256 {sha}': return frozenset(body.split())
-    names = set()
-    for chunk in read_chunks(p): names |= identifiers(chunk)
+        if head == f'# sha256 {sha}, {_NAMES_FORMAT}': return frozenset(body.splitlines())
+    names, rest = set(), ''
+    for chunk in read_chunks(p):
+        *docs, rest = (rest + chunk).split(EOD)
+        for d in docs: names |= identifiers(d)
+    names |= identifiers(rest)
     if cache:
         try:
-            with atomic_write(f) as fh: fh.write(f'# sha256 {sha}\n' + '\n'.join(sorted(names)) + '\n')
+            with atomic_write(f) as fh: fh.write(f'# sha256 {sha}, {_NAMES_FORMAT}\n' + '\n'.join(sorted(names)) + '\n')
         except OSError: pass  # a read-only corpus: the set is recomputed next time, never wrong
     return frozenset(names)
+
 
 # %% ../nbs/04_eval.ipynb #82fd82df
 def wilson_interval(k:int, # Successes (e.g. collapsed samples)
