@@ -29,8 +29,8 @@ __all__ = ['ORIGINAL_KEYWORDS', 'ORIGINAL_OPERATORS', 'CATEGORIES', 'PY_KEYWORDS
            'identifiers', 'name_counts', 'train_names', 'wilson_interval', 'bootstrap_interval', 'jackknife_interval',
            'Metric', 'Sample', 'register', 'unregister', 'column', 'metric', 'completion_metrics', 'load_prompts',
            'complete', 'continuation_bits', 'human_windows', 'human_samples', 'pass_at_k', 'score', 'summarize',
-           'read_results', 'evaluate_prompts', 'sandbox_command', 'check_sandbox', 'run_functional', 'inspect_results',
-           'sample', 'highlight_repeats', 'Sampler', 'render_sample', 'examples_table']
+           'read_results', 'evaluate_prompts', 'rescore', 'sandbox_command', 'check_sandbox', 'run_functional',
+           'inspect_results', 'sample', 'highlight_repeats', 'Sampler', 'render_sample', 'examples_table']
 
 # %% ../nbs/04_eval.ipynb #75e27b0a
 def unique_chars(c:str, # A completion
@@ -997,6 +997,18 @@ def evaluate_prompts(checkpoint:str, # A run folder (its best checkpoint) or a c
         for r in recs:
             if r['source'] == 'model' and r['kind'] == 'function' and r['prompt_id'] in tests: r['passed'] = run_functional(r['prompt'], r['completion'], tests[r['prompt_id']])
     with atomic_write(output) as f: f.write(''.join(json.dumps(r, ensure_ascii=False) + '\n' for r in recs))
+    return summarize(recs)
+
+# %% ../nbs/04_eval.ipynb #4e53b3a6
+def rescore(results, # A results.jsonl written by `codenas eval`
+            train_path=None, # The run's train split, for name grounding; None: the names' fields are dropped
+            output=None, # Where to write the re-scored records (default: over `results`)
+           )->pd.DataFrame: # The summary table of the re-scored records
+    "Score the stored completions of a results file again with the metrics as they are now: no model, no sampling"
+    stale = ('names', 'names_grounded', 'name_grounding') if train_path is None else ()
+    recs = [{k: v for k, v in r.items() if k not in stale} for r in read_results(results)]
+    recs = score(recs, train_names(train_path) if train_path else None)
+    with atomic_write(output or results) as f: f.write(''.join(json.dumps(r, ensure_ascii=False) + '\n' for r in recs))
     return summarize(recs)
 
 # %% ../nbs/04_eval.ipynb #19b567d1
