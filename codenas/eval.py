@@ -303,7 +303,6 @@ def collapsed(text:str, # A completion (for whole functions, cut at the function
     "Is `text` a collapse, whatever it parses as? (`import torch` + 64 `h` parses)"
     return category(text) == 'mode_collapse' or _dominated(text)
 
-
 # %% ../nbs/04_eval.ipynb #e41006de
 import codeop  # asks whether a body is unfinished, as the interactive interpreter does
 
@@ -343,7 +342,6 @@ def kept_share(prompt:str, # The prompt
     "How much of the completion (of a function's body) the parse checks keep: 1.0 when it all parses"
     text = cut_at_function_end(prompt, completion) if whole_function else completion
     return len(cut_at_last_statement(prompt, text)) / len(text) if text else None
-
 
 # %% ../nbs/04_eval.ipynb #23ce09c9
 ALWAYS_GROUNDED = (frozenset(keyword.softkwlist) | frozenset(dir(builtins))) - frozenset(keyword.kwlist)  # names that need no source
@@ -390,7 +388,6 @@ def identifiers(text:str, # Python source; its strings and comments are not read
     words = {w for c in chains if not c.startswith('import ') for w in c.split('.')}  # an attribute is a name too
     return words | {'.'.join(c.split('.')[:k]) for c in chains for k in range(2, c.count('.') + 2)} | chains
 
-
 # %% ../nbs/04_eval.ipynb #95575e09
 def name_counts(prompt:str, # The prompt
                 completion:str, # The generated text
@@ -401,17 +398,17 @@ def name_counts(prompt:str, # The prompt
     runs = _name_runs(toks)
     if runs and toks[-1] == runs[-1][-1] and re.search(r'\w\Z', completion): runs[-1].pop()  # the budget may have cut it mid-word
     seen = identifiers(prompt)
-    modules = {c[7:] for c in (known | seen | _imports(toks)) if c.startswith('import ')}
+    here = seen | _imports(toks)
+    module = lambda w: f'import {w}' in known or f'import {w}' in here  # bound by an import statement
     grounded = n = 0
     for run in runs:
         for j, w in enumerate(run):
             if j == 0 and keyword.iskeyword(w): continue  # syntax, not a name
             n += 1
             if keyword.iskeyword(w): continue  # an attribute that cannot exist (`self.in`)
-            if j and run[0] in modules: grounded += (c := '.'.join(run[:j+1])) in known or c in seen  # the whole chain
+            if j and module(run[0]): grounded += (c := '.'.join(run[:j+1])) in known or c in here  # the whole chain
             else: grounded += w in ALWAYS_GROUNDED or w in seen or w in known
     return grounded, n
-
 
 # %% ../nbs/04_eval.ipynb #20a94265
 _NAMES_FORMAT = 'code names'  # the cache's format: a cache written by another rule is computed again
@@ -436,7 +433,6 @@ def train_names(train_path, # The train split (a corpus's train.txt)
             with atomic_write(f) as fh: fh.write(f'# sha256 {sha}, {_NAMES_FORMAT}\n' + '\n'.join(sorted(names)) + '\n')
         except OSError: pass  # a read-only corpus: the set is recomputed next time, never wrong
     return frozenset(names)
-
 
 # %% ../nbs/04_eval.ipynb #82fd82df
 def wilson_interval(k:int, # Successes (e.g. collapsed samples)
