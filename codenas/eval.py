@@ -20,18 +20,19 @@ from .dataset import read_chunks
 from .train import load_run
 
 # %% auto #0
-__all__ = ['ORIGINAL_KEYWORDS', 'ORIGINAL_OPERATORS', 'CATEGORIES', 'PY_KEYWORDS', 'IDENTIFIER', 'ALWAYS_GROUNDED', 'KINDS',
-           'PROMPT_KINDS', 'REGISTRY', 'PROMPT_DIR', 'CLONE_NEW_ANY', 'SANDBOX_UID', 'SANDBOX_LIMITS', 'unique_chars',
+__all__ = ['ORIGINAL_KEYWORDS', 'ORIGINAL_OPERATORS', 'CATEGORIES', 'PY_KEYWORDS', 'ALWAYS_GROUNDED', 'KINDS', 'PROMPT_KINDS',
+           'REGISTRY', 'PROMPT_DIR', 'CLONE_NEW_ANY', 'SANDBOX_UID', 'SANDBOX_LIMITS', 'unique_chars',
            'repetition_ratio', 'has_keywords', 'has_operators', 'has_parens', 'category', 'is_whitespace_run',
            'python_tokens', 'has_keywords_tokens', 'seq_rep_n', 'distinct_n', 'final_ngram_repeats',
            'has_repetition_loop', 'longest_repeated_substring', 'longest_repeated_substring_share', 'compression_ratio',
-           'cut_at_last_statement', 'cut_at_function_end', 'parses', 'strict_parse', 'identifiers', 'name_counts',
-           'train_names', 'wilson_interval', 'bootstrap_interval', 'jackknife_interval', 'Metric', 'Sample', 'register',
-           'unregister', 'column', 'metric', 'completion_metrics', 'load_prompts', 'complete', 'continuation_bits',
-           'human_windows', 'human_samples', 'pass_at_k', 'score', 'summarize', 'read_results', 'evaluate_prompts',
-           'seccomp_filter', 'sandbox_command', 'sandbox_cgroups', 'sandbox_bounds', 'check_sandbox',
-           'functional_program', 'run_sandboxed', 'run_functional', 'run_tests', 'evaluate_completions',
-           'inspect_results', 'sample', 'highlight_repeats', 'Sampler', 'render_sample', 'examples_table']
+           'cut_at_last_statement', 'cut_at_function_end', 'parses', 'collapsed', 'strict_parse', 'kept_share',
+           'identifiers', 'name_counts', 'train_names', 'wilson_interval', 'bootstrap_interval', 'jackknife_interval',
+           'Metric', 'Sample', 'register', 'unregister', 'column', 'metric', 'completion_metrics', 'load_prompts',
+           'complete', 'continuation_bits', 'human_windows', 'human_samples', 'pass_at_k', 'score', 'summarize',
+           'read_results', 'evaluate_prompts', 'rescore', 'seccomp_filter', 'sandbox_command', 'sandbox_cgroups',
+           'sandbox_bounds', 'check_sandbox', 'functional_program', 'run_sandboxed', 'run_functional', 'run_tests',
+           'evaluate_completions', 'inspect_results', 'sample', 'highlight_repeats', 'Sampler', 'render_sample',
+           'examples_table']
 
 # %% ../nbs/04_eval.ipynb #75e27b0a
 def unique_chars(c:str, # A completion
@@ -214,22 +215,31 @@ def compression_ratio(c:str, # A completion
     return len(zlib.compress(b, 9))/len(b) if b else 0.0
 
 # %% ../nbs/04_eval.ipynb #f8ec2f32
+_CLAUSE = re.compile(r'(else|elif|except|finally)\b')  # a clause continues a block that a prompt starting with it lacks
+
+def _context(src:str)->str:
+    "What goes before `src` so that it can parse: `if True:` if its first code line is indented, an opener if it is a clause"
+    first = next((l for l in src.split('\n') if l.strip() and not l.lstrip().startswith('#')), '')
+    ind = first[:len(first) - len(first.lstrip())]
+    pre = 'if True:\n' if ind else ''  # a method's prompt: its class is not in the prompt
+    if m := _CLAUSE.match(first.lstrip()): pre += ind + ('try' if m[1] in ('except', 'finally') else 'if True') + ': pass\n'
+    return pre
+
 def _tree(src:str, # Source text
           compiles:bool=False, # Also require `compile` to accept it (`break` outside a loop, `await` outside `async def`)
          ):
-    "(module, lines added in front) if `src` parses, inside an `if True:` block if its first code line is indented; else None. Never raises, never warns"
-    first = next((l for l in src.split('\n') if l.strip() and not l.lstrip().startswith('#')), '')
-    shift = int(first[:1] in (' ', '\t'))  # a method's prompt: its class is not in the prompt
+    "(module, lines added in front) if `src` parses after its `_context`; else None. Never raises, never warns"
+    pre = _context(src)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')  # invalid escapes and `is` with a literal warn, but parse
         try:
-            tree = ast.parse('if True:\n' * shift + src)
+            tree = ast.parse(pre + src)
             if compiles: compile(tree, '<completion>', 'exec', dont_inherit=True)
-            return tree, shift
+            return tree, pre.count('\n')
         except (SyntaxError, ValueError, RecursionError, MemoryError): return None  # MemoryError: very deep nesting
 
 def _parses(src:str)->bool:
-    "Does `ast.parse` accept `src` (inside a block if its first code line is indented)?"
+    "Does `ast.parse` accept `src` (after its `_context`: inside a block if indented, after an opener if a clause)?"
     return _tree(src) is not None
 
 def cut_at_last_statement(prompt:str, # The prompt the completion continues (need not end with a newline)
@@ -270,17 +280,53 @@ def parses(prompt:str, # The prompt
     return any(t != '\n' and not t.startswith('#') for t in python_tokens(cut_at_last_statement(prompt, completion)))
 
 # %% ../nbs/04_eval.ipynb #a7d035e9
+def _accidental_tuple(v)->bool:
+    "A tuple without parentheses that ends in a comma (`Any,`) or holds a lambda (`lambda x: x, y`): how soup ends a line"
+    if not isinstance(v, ast.Tuple) or not v.elts: return False
+    first, last = v.elts[0], v.elts[-1]
+    if (v.lineno, v.col_offset) != (first.lineno, first.col_offset): return False  # it starts with its `(`
+    return (v.end_lineno, v.end_col_offset) > (last.end_lineno, last.end_col_offset) or any(isinstance(e, ast.Lambda) for e in v.elts)
+
 def _says_something(s:ast.stmt)->bool:
-    "Not `pass`, and not a bare name or constant (`x`, `1`, `...`, a string such as a docstring)"
-    return not isinstance(s, ast.Pass) and not (isinstance(s, ast.Expr) and isinstance(s.value, (ast.Name, ast.Constant)))
+    "Not `pass`, not a bare name or constant (`x`, `1`, `...`, a docstring), not an accidental tuple as its value (`x = a,`)"
+    if isinstance(s, ast.Pass) or (isinstance(s, ast.Expr) and isinstance(s.value, (ast.Name, ast.Constant))): return False
+    return not _accidental_tuple(getattr(s, 'value', None))
+
+def _dominated(text:str)->bool:
+    "One token dominates `text`: a loop of 1-3 characters in a token covers half of it, or one token is most of 8 or more"
+    toks = [t for t in python_tokens(text) if t != '\n' and not t.startswith('#')]
+    visible = sum(not ch.isspace() for ch in text)
+    loop = max((len(m[0]) for t in toks for m in re.finditer(r'(.{1,3}?)\1+', t)), default=0)
+    if loop >= 16 and 2 * loop >= visible: return True
+    return len(toks) >= 8 and 2 * Counter(toks).most_common(1)[0][1] > len(toks)
+
+def collapsed(text:str, # A completion (for whole functions, cut at the function's end)
+             )->bool: # A mode collapse by the original's rule, or dominated by one token
+    "Is `text` a collapse, whatever it parses as? (`import torch` + 64 `h` parses)"
+    return category(text) == 'mode_collapse' or _dominated(text)
+
+# %% ../nbs/04_eval.ipynb #e41006de
+import codeop  # asks whether a body is unfinished, as the interactive interpreter does
+
+# %% ../nbs/04_eval.ipynb #39e84975
+def _incomplete(src:str)->bool:
+    "Is `src` valid so far but unfinished (a block header, an open bracket), as the interactive interpreter judges?"
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        try: return codeop.compile_command(_context(src) + src, '<completion>', 'exec') is None
+        except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError): return False
 
 def strict_parse(prompt:str, # The prompt
                  completion:str, # The generated text
-                 whole_function:bool=False, # Cut at the end of the prompt's function first, and require the result to compile
-                )->bool: # The cut completion parses and writes at least one statement that says something
-    "A parse check that letter soup cannot pass: the cut must parse and add a real statement"
-    if whole_function: completion = cut_at_function_end(prompt, completion)
-    cut = cut_at_last_statement(prompt, completion)
+                 whole_function:bool=False, # Cut at the end of the prompt's function first; the whole body must compile
+                )->bool: # Real code: parses, says something, is no collapse; for a function, the whole body
+    "A parse check that collapse, letter soup and trivial fragments cannot pass"
+    text = cut_at_function_end(prompt, completion) if whole_function else completion
+    if collapsed(text): return False
+    cut = cut_at_last_statement(prompt, text)
+    head = text[:text.rfind('\n') + 1]  # all but the line the budget may have cut
+    if whole_function and cut != text:  # the function ended: its whole body; the budget stopped it: all before the cut line
+        if len(text) < len(completion) or len(cut) < len(head) and not _incomplete(prompt + head): return False
     parsed = _tree(prompt + cut, compiles=whole_function) if cut else None
     if parsed is None: return False
     tree, shift = parsed
@@ -291,42 +337,102 @@ def strict_parse(prompt:str, # The prompt
         if _says_something(s) and ((s.lineno, s.col_offset) >= start or not compound): return True
     return False
 
+def kept_share(prompt:str, # The prompt
+               completion:str, # The generated text
+               whole_function:bool=False, # Cut at the end of the prompt's function first: the share of the body
+              )->float|None: # len(kept cut) / len(judged text); None when there is nothing to judge
+    "How much of the completion (of a function's body) the parse checks keep: 1.0 when it all parses"
+    text = cut_at_function_end(prompt, completion) if whole_function else completion
+    return len(cut_at_last_statement(prompt, text)) / len(text) if text else None
+
 # %% ../nbs/04_eval.ipynb #23ce09c9
-IDENTIFIER = re.compile(r'[^\W\d]\w*')  # an identifier-shaped word, Unicode letters included
-ALWAYS_GROUNDED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins))  # need no source
+ALWAYS_GROUNDED = (frozenset(keyword.softkwlist) | frozenset(dir(builtins))) - frozenset(keyword.kwlist)  # names that need no source
 
-def identifiers(text:str, # Any text: code, strings and comments alike
-               )->set[str]: # Its identifier-shaped words
-    "The words of `text` that could be Python names"
-    return set(IDENTIFIER.findall(text))
+def _name_runs(toks:list)->list[list[str]]:
+    "The NAME tokens of `toks` as attribute chains: `os.path.join(p)` -> [['os', 'path', 'join'], ['p']]"
+    runs, i = [], 0
+    while i < len(toks):
+        if toks[i].isidentifier():
+            runs.append([toks[i]])
+            while not keyword.iskeyword(runs[-1][0]) and i + 2 < len(toks) and toks[i+1] == '.' and toks[i+2].isidentifier():
+                runs[-1].append(toks[i+2]); i += 2  # `from . import x` is no chain
+        i += 1
+    return runs
 
+def _imports(toks:list)->set[str]:
+    "The dotted names the import statements of `toks` name (`from a import b`: a.b), and `import M` for each module they bind"
+    out, i = set(), 0
+    while i < len(toks):
+        if toks[i] in ('import', 'from') and (i == 0 or toks[i-1] in ('\n', ';')):
+            j, depth, parts = i + 1, 0, [[]]
+            while j < len(toks) and (depth or toks[j] not in ('\n', ';')):
+                depth += (toks[j] == '(') - (toks[j] == ')')
+                if toks[j] == ',': parts.append([])
+                elif toks[j] not in ('\n', '(', ')'): parts[-1].append(toks[j])
+                j += 1
+            mod = ''
+            if toks[i] == 'from' and 'import' in parts[0]:
+                k = parts[0].index('import')
+                mod, parts[0] = ''.join(parts[0][:k]), parts[0][k+1:]
+            for p in parts:
+                name, alias = ''.join(p[:p.index('as')] if 'as' in p else p), p[-1] if 'as' in p else None
+                if mod: out.add(f'{mod}.{name}')
+                elif name: out |= {name, f"import {alias or name.split('.')[0]}"}
+            i = j
+        i += 1
+    return {c for c in out if not c.startswith('.') and '*' not in c}
+
+def identifiers(text:str, # Python source; its strings and comments are not read
+               )->set[str]: # Names, attribute chains and their prefixes (`os.path`, `os.path.join`), `import M` per module
+    "What the code of `text` names: its NAME tokens and chains, never the words of its strings, docstrings or comments"
+    toks = python_tokens(text)
+    chains = {'.'.join(r) for r in _name_runs(toks) if not keyword.iskeyword(r[0])} | _imports(toks)
+    words = {w for c in chains if not c.startswith('import ') for w in c.split('.')}  # an attribute is a name too
+    return words | {'.'.join(c.split('.')[:k]) for c in chains for k in range(2, c.count('.') + 2)} | chains
+
+# %% ../nbs/04_eval.ipynb #95575e09
 def name_counts(prompt:str, # The prompt
                 completion:str, # The generated text
-                known:frozenset, # Names of the training split (`train_names`)
-               )->tuple[int, int]: # (grounded, all) NAME tokens of the completion
-    "How many of the completion's names are keywords or builtins, occur in the prompt, or occur in the training split"
+                known:frozenset, # What the training split names (`train_names`)
+               )->tuple[int, int]: # (grounded, all) names of the completion's code
+    "How many names the completion uses that are builtins, or named by the prompt's code or the training split's"
     toks = python_tokens(completion)
-    names = [t for t in toks if t.isidentifier()]
-    if names and toks[-1] == names[-1] and re.search(r'\w\Z', completion): names.pop()  # the budget may have cut it mid-word
+    runs = _name_runs(toks)
+    if runs and toks[-1] == runs[-1][-1] and re.search(r'\w\Z', completion): runs[-1].pop()  # the budget may have cut it mid-word
     seen = identifiers(prompt)
-    return sum(n in ALWAYS_GROUNDED or n in seen or n in known for n in names), len(names)
+    here = seen | _imports(toks)
+    module = lambda w: f'import {w}' in known or f'import {w}' in here  # bound by an import statement
+    grounded = n = 0
+    for run in runs:
+        for j, w in enumerate(run):
+            if j == 0 and keyword.iskeyword(w): continue  # syntax, not a name
+            n += 1
+            if keyword.iskeyword(w): continue  # an attribute that cannot exist (`self.in`)
+            if j and module(run[0]): grounded += (c := '.'.join(run[:j+1])) in known or c in here  # the whole chain
+            else: grounded += w in ALWAYS_GROUNDED or w in seen or w in known
+    return grounded, n
 
 # %% ../nbs/04_eval.ipynb #20a94265
+_NAMES_FORMAT = 'code names'  # the cache's format: a cache written by another rule is computed again
+
 def train_names(train_path, # The train split (a corpus's train.txt)
                 cache:bool=True, # Keep the set beside the split (`train.names.txt`, keyed by the split's SHA-256)
-               )->frozenset: # Every identifier-shaped word of the split
+               )->frozenset: # What the split's code names (`identifiers` of each document)
     "The names a model could have learned: computed once per corpus, then read back"
     p = Path(train_path)
     if not p.exists(): raise CodenasError(f'{p} not found: name grounding needs the train split (give train_path, or name_grounding=False)')
     sha, f = sha256_file(p), p.with_name(f'{p.stem}.names.txt')
     if f.exists():
         head, _, body = f.read_text(encoding='utf-8').partition('\n')
-        if head == f'# sha256 {sha}': return frozenset(body.split())
-    names = set()
-    for chunk in read_chunks(p): names |= identifiers(chunk)
+        if head == f'# sha256 {sha}, {_NAMES_FORMAT}': return frozenset(body.splitlines())
+    names, rest = set(), ''
+    for chunk in read_chunks(p):
+        *docs, rest = (rest + chunk).split(EOD)
+        for d in docs: names |= identifiers(d)
+    names |= identifiers(rest)
     if cache:
         try:
-            with atomic_write(f) as fh: fh.write(f'# sha256 {sha}\n' + '\n'.join(sorted(names)) + '\n')
+            with atomic_write(f) as fh: fh.write(f'# sha256 {sha}, {_NAMES_FORMAT}\n' + '\n'.join(sorted(names)) + '\n')
         except OSError: pass  # a read-only corpus: the set is recomputed next time, never wrong
     return frozenset(names)
 
@@ -492,6 +598,8 @@ register(Metric('compression_ratio', 'zlib compression ratio', lambda s: compres
 register(Metric('parses', 'parse rate', lambda s: parses(s.prompt, s.completion, s.whole_function), 'rate', 'higher', report=('line',), grid=True))
 register(Metric('strict_parse', 'strict parse rate', lambda s: strict_parse(s.prompt, s.completion, s.whole_function), 'rate', 'higher',
                 target=('–', None), short='strict parse', report=('line', 'function')))
+register(Metric('kept_share', 'kept share of the cut', lambda s: kept_share(s.prompt, s.completion, s.whole_function),
+                'mean', 'higher', report=('function',)))
 register(Metric('name_grounding', 'name grounding', kind='ratio', better='higher', parts=('names_grounded', 'names'), target=('–', None), report=('line',)))
 register(Metric('cont_bpb', 'continuation bits per byte', kind='bpb', better='lower', parts=('cont_bits', 'cont_bytes'), report=('line',)))
 register(Metric('passed', 'functional pass rate', kind='rate', better='higher'))
@@ -884,6 +992,18 @@ def evaluate_prompts(checkpoint:str, # A run folder (its best checkpoint) or a c
     recs = [dict(r, run_id=run_id) for r in score(recs, known)]
     if allow_code_execution: recs = run_tests(recs, prompts)
     with atomic_write(output) as f: f.write(''.join(json.dumps(r, ensure_ascii=False) + '\n' for r in recs))
+    return summarize(recs)
+
+# %% ../nbs/04_eval.ipynb #4e53b3a6
+def rescore(results, # A results.jsonl written by `codenas eval`
+            train_path=None, # The run's train split, for name grounding; None: the names' fields are dropped
+            output=None, # Where to write the re-scored records (default: over `results`)
+           )->pd.DataFrame: # The summary table of the re-scored records
+    "Score the stored completions of a results file again with the metrics as they are now: no model, no sampling"
+    stale = ('names', 'names_grounded', 'name_grounding') if train_path is None else ()
+    recs = [{k: v for k, v in r.items() if k not in stale} for r in read_results(results)]
+    recs = score(recs, train_names(train_path) if train_path else None)
+    with atomic_write(output or results) as f: f.write(''.join(json.dumps(r, ensure_ascii=False) + '\n' for r in recs))
     return summarize(recs)
 
 # %% ../nbs/04_eval.ipynb #c8d15766

@@ -6,7 +6,7 @@ Docs: https://codenas.github.io/codenas/experiment.html.md"""
 
 # %% ../nbs/05_experiment.ipynb #9682f465
 from __future__ import annotations
-import json, lzma, os, threading
+import json, lzma, threading
 from pathlib import Path
 import pandas as pd
 import torch

@@ -10,4 +10,4 @@ from conftest import NBS
 @pytest.mark.parametrize('nb', NBS, ids=lambda p: p.name)
 def test_notebook(nb, executed):
     failure = executed[nb.name]
-    assert failure is None, f'{nb.name}: a cell failed\n{failure}'
+    if failure: pytest.fail(f'{nb.name}: a cell failed\n{failure}', pytrace=False)
