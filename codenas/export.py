@@ -263,6 +263,10 @@ def model_card(run_dir:Path, # The run folder
          '## Data', '', f"- Tokenizer: {tk['kind']}, {tk['vocab_size']} ids (end of document: id {config.get('eod_id', '?')})."]
     if done.get('tier_mb'): L.append(f"- Corpus tier: {done['tier_mb']:.2f} MB of Python source.")
     if corpus: L.append(f"- Corpus SHA-256: train {corpus.get('train_sha256', '?')}, val {corpus.get('val_sha256', '?')} (split by file).")
+    if pv := config.get('provenance'):
+        commit = f"commit {pv['git_commit']}" if pv.get('git_commit') else 'no git checkout: the version above'
+        L.append(f"- Made with Python {pv.get('python')}, torch {pv.get('torch')}, CUDA {pv.get('cuda') or 'none'}, "
+                 f"codenas {pv.get('codenas')} ({commit}).")
     if summ: L.append(f"- Trained {summ.get('steps', '?')} steps on {_num(summ.get('tokens', 0), ',')} tokens in {_num(summ.get('train_seconds', 0), '.0f')} s "
                       f"on {summ.get('device', '?')}.")
     L += ['', '## Results', '']
