@@ -13,7 +13,7 @@ from pathlib import Path
 from functools import partial
 from typing import Callable, Iterator, NamedTuple
 from fastcore.basics import store_attr
-from .core import CodenasError, _umask, sha256_file
+from .core import CodenasError, _tmp_prefix, _umask, sha256_file, sweep_tmp
 
 # %% auto #0
 __all__ = ['EOD', 'SKIP_DIRS', 'BUILD_DIRS', 'TEST_DIRS', 'RECORD_SUFFIXES', 'PACKAGE_LISTS', 'INCOMPLETE', 'decode_source',
@@ -344,7 +344,8 @@ def _check_writable(d:Path):
 
 def _stage(path:Path, write, mode:str='wb')->str:
     "Write a temporary file beside `path` with `write(f)`, synced to disk; return its name (removed if `write` raises)"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    sweep_tmp(path)  # what a killed build left beside it (a whole copy of a split, perhaps)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_tmp_prefix(path), suffix='.tmp')
     os.chmod(tmp, 0o666 & ~_umask())
     try:
         with open(fd, mode, **({} if 'b' in mode else dict(encoding='utf-8', newline=''))) as f: write(f); f.flush(); os.fsync(f.fileno())

@@ -599,3 +599,16 @@ def test_search_storage(w, capsys, url, says):
                           '--out', str(w/'srch'/str(abs(hash(url)))), '--storage', url], capsys, contains=(says,))
     assert 's3cret' not in err
     assert not Path('/nonexistent_codenas').exists()
+
+def test_corpus_sweeps_what_a_killed_build_left(tmp_path):
+    "KC-S: a corpus build killed while staging a split leaves `.train.txt.PID.XXXXXXXX.tmp`; the next build removes it"
+    import subprocess, sys
+    from codenas.corpus import build_corpus, synthetic_project
+    src, out = synthetic_project(tmp_path/'src'), tmp_path/'corpus'
+    build_corpus(src_dir=[src], out_dir=out, val_ratio=0.1, min_file_size=10, progress=False)
+    dead = subprocess.Popen([sys.executable, '-c', 'pass'])  # a process id that is no longer running
+    dead.wait()
+    left = out/f'.train.txt.{dead.pid}.abcd1234.tmp'
+    left.write_text('half a split')
+    build_corpus(src_dir=[src], out_dir=out, val_ratio=0.1, min_file_size=10, progress=False)
+    assert not left.exists() and (out/'train.txt').exists()
