@@ -7,12 +7,13 @@ Docs: https://codenas.github.io/codenas/cli.html.md"""
 # %% ../nbs/10_cli.ipynb #29a4080e
 from __future__ import annotations
 import argparse, importlib, inspect, json, os, sys, types, typing
+from pathlib import Path
 from fastcore.docments import docments
 from . import __version__
 from .core import CodenasError, cpu_threads, disk_full, is_disk_full
 
 # %% auto #0
-__all__ = ['COMMANDS', 'CLI_TYPES', 'RESUMABLE', 'parser_for', 'main']
+__all__ = ['COMMANDS', 'CLI_TYPES', 'RESUMABLE', 'parser_for', 'read_config', 'dump_config', 'main']
 
 # %% ../nbs/10_cli.ipynb #c2bf4ad6
 COMMANDS = dict(
@@ -59,17 +60,42 @@ def _split_commas(t):
     return lambda v: [t(x) for x in v.split(',') if x]
 
 class _Parser(argparse.ArgumentParser):
-    "argparse, with errors on one line, and required arguments given either by position or as `--name`"
-    required_args:list; list_defaults:dict
+    "argparse, with errors on one line, required arguments given either by position or as `--name`, and a config file"
+    required_args:list                                             # parameters given by position or as a flag
+    list_defaults:dict                                             # list parameter -> its default (or the config file's)
+    names:dict                                                     # flag name or old name -> parameter
+    types:dict                                                     # parameter -> (type, whether it takes a list)
+    print_config:str = None                                        # 'json' or 'yaml' when `--print_config` was given
     def error(self, message): self.exit(2, f'{self.prog}: error: {message} (see --help)\n')
+    def use_config(self, path:str):
+        "Make the settings of the config file at `path` the defaults, so that flags on the command line override them"
+        try: settings = read_config(path)
+        except CodenasError as e: self.error(str(e))
+        seen = {}
+        for k, v in settings.items():
+            name = self.names.get(str(k).replace('-', '_'))
+            if name is None: self.error(f'{path}: unknown key {k!r}: not a setting of {self.prog}')
+            if name in seen: self.error(f'{path}: {seen[name]!r} and {k!r} are the same setting: give one of them')
+            seen[name], (t, many) = k, self.types[name]
+            try: v = _setting(v, t, many)
+            except (TypeError, ValueError, argparse.ArgumentTypeError):
+                self.error(f"{path}: {k}={v!r} is not {'a list of ' if many else ''}{t.__name__}")
+            if many: self.list_defaults[name], v = v, None         # flags replace the file's list, not extend it
+            self.set_defaults(**{name: v})
     def parse_kwargs(self, argv:list)->dict:
-        "Keyword arguments for the function from `argv`"
-        kw = vars(self.parse_args(argv))
+        "Keyword arguments for the function from `argv`: its flags, over its `--config` file, over the defaults"
+        ns = self.parse_args(argv)
+        if getattr(ns, 'config', None) is not None:
+            self.use_config(ns.config)
+            ns = self.parse_args(argv)
+        kw = vars(ns)
+        kw.pop('config', None)
+        self.print_config = kw.pop('print_config', None)
         for name, d in self.list_defaults.items():
             if kw[name] is None: kw[name] = d                      # a list flag not given: the function's own default
         for name in self.required_args:
             pos = kw.pop(f'_{name}')
-            if pos is not None and kw[name] is not None: self.error(f'{name} given twice')
+            if pos is not None and kw[name] not in (None, self.get_default(name)): self.error(f'{name} given twice')
             kw[name] = pos if pos is not None else kw[name]
             if kw[name] is None: self.error(f'{name.upper()} is required (by position or as --{name})')
         return kw
@@ -79,10 +105,17 @@ def parser_for(func, # A function with docments
                declared:dict=None, # Types of parameters `func` leaves unannotated (see `CLI_TYPES`)
               )->argparse.ArgumentParser:
     "An argparse parser whose flags, types, defaults and help come from `func`'s signature and docments; old names from `func.renamed`"
-    p = _Parser(prog=prog, description=func.__doc__); p.required_args, p.list_defaults = [], {}
+    p = _Parser(prog=prog, description=func.__doc__)
+    p.required_args, p.list_defaults, p.types = [], {}, {}
     renamed = getattr(func, 'renamed', {})                         # {old name: parameter}: old flags that keep working
+    p.names = {old: new for old, new in renamed.items()}
+    p.add_argument('--config', metavar='FILE', help="YAML, TOML or JSON file of these settings, or a run's "
+                   'config.json to replay it (its training settings); flags given here override it')
+    p.add_argument('--print_config', '--print-config', nargs='?', const='json', choices=('json', 'yaml'),
+                   metavar='json|yaml', help='print the merged settings (JSON, or YAML) and exit without running')
     for name, d in docments(func, full=True, eval_str=True, returns=False).items():
         t, many = _arg_type(_annotation(func, name, declared or {}))
+        p.types[name], p.names[name] = (t, many), name
         default = None if d.default is inspect.Parameter.empty else d.default
         doc = (d.docment or '') + (f' (default: {default})' if default is not None and 'default' not in (d.docment or '') else '')
         if t is bool:
@@ -101,6 +134,64 @@ def parser_for(func, # A function with docments
         for old in (o for o, new in renamed.items() if new == name):
             p.add_argument(*dict.fromkeys([f'--{old}', f"--{old.replace('_', '-')}"]), dest=name, default=default, help=argparse.SUPPRESS, **kw)
     return p
+
+# %% ../nbs/10_cli.ipynb #22526cbf
+def _read_settings(p:Path)->dict:
+    "The mapping a YAML, TOML or JSON file holds (by its suffix; JSON when it has none of these)"
+    text = p.read_text(encoding='utf-8')
+    if p.suffix == '.toml':
+        try: import tomllib
+        except ImportError: raise CodenasError(f'{p}: TOML needs Python 3.11+ (tomllib): give YAML or JSON') from None
+        return tomllib.loads(text)
+    if p.suffix in ('.yaml', '.yml'):
+        import yaml
+        return yaml.safe_load(text)
+    return json.loads(text)
+
+def read_config(path, # A YAML, TOML or JSON file of settings, or a run's config.json (or a run or checkpoint folder)
+               )->dict: # Settings by name, as the file writes them
+    "The settings of a config file; a run's own config.json gives its training settings (the rest are records)"
+    p = Path(path)
+    if p.is_dir():  # a run folder: its last checkpoint's config.json
+        p = next((c/'config.json' for c in (p, p/'last', p/'best') if (c/'config.json').is_file()), p/'config.json')
+    try: d = _read_settings(p)
+    except OSError as e: raise CodenasError(f'{p}: config file cannot be read ({e.strerror or e})') from None
+    except CodenasError: raise
+    except Exception as e:
+        why = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise CodenasError(f"{p}: not a valid {p.suffix.lstrip('.') or 'JSON'} file ({why})") from None
+    d = {} if d is None else d
+    if not isinstance(d, dict): raise CodenasError(f'{p}: a config file holds named settings, not a {type(d).__name__}')
+    fmt = str(d.get('format', ''))
+    if fmt.startswith('codenas-run/'):  # a checkpoint's config.json: its `train`; corpus, tokenizer... are records
+        if fmt != 'codenas-run/1' or not isinstance(d.get('train'), dict):
+            raise CodenasError(f'{p}: a run config of format {fmt!r}, which this codenas cannot replay')
+        return dict(d['train'])
+    return d
+
+def _setting(v, t, many:bool):
+    "A config file's value as the flag's type: a list (or a comma-separated string) for a list flag; None kept"
+    if v is None: return None
+    if many:
+        vs = v if isinstance(v, (list, tuple)) else str(v).split(',')
+        return [_setting(x, t, False) for x in vs if x != '']
+    if isinstance(v, (dict, list, tuple)): raise TypeError(f'{v!r} is a {type(v).__name__}')
+    if t is bool: return v if isinstance(v, bool) else _to_bool(str(v))
+    if t is float and isinstance(v, int) and not isinstance(v, bool): return float(v)
+    if isinstance(v, t) and not isinstance(v, bool): return v
+    if isinstance(v, bool) or (t is int and isinstance(v, float)): raise TypeError(f'{v!r} is not {t.__name__}')
+    return t(str(v))
+
+def dump_config(settings:dict, # Settings by name (what `parse_kwargs` returns)
+                fmt:str='json', # json or yaml
+               )->str: # The text of a config file `--config` reads back
+    "Settings as a JSON or YAML config file"
+    plain = json.loads(json.dumps(settings, default=str))  # tuples become lists, paths strings
+    if fmt == 'yaml':
+        import yaml
+        return yaml.safe_dump(plain, sort_keys=False).rstrip()
+    return json.dumps(plain, indent=1)
+
 
 # %% ../nbs/10_cli.ipynb #c10a3f48
 def _wait_policy(env=os.environ):
@@ -138,7 +229,9 @@ def main(argv:list=None, # Arguments (default: `sys.argv[1:]`)
     mod, fn = COMMANDS[cmd][0].split(':')
     _wait_policy()
     func = getattr(importlib.import_module(mod), fn)
-    kwargs = parser_for(func, f'codenas {cmd}', CLI_TYPES.get(cmd)).parse_kwargs(rest)
+    parser = parser_for(func, f'codenas {cmd}', CLI_TYPES.get(cmd))
+    kwargs = parser.parse_kwargs(rest)
+    if parser.print_config: return print(dump_config(kwargs, parser.print_config)) or 0
     _threads()
     try: res = func(**kwargs)
     except (CodenasError, OSError) as e:

@@ -30,6 +30,23 @@ def test_every_flag_parses_to_its_annotated_type(cmd):
         if many: assert isinstance(kw[name], list) and vals, name
         assert all(type(v) is t for v in vals), f'--{name}: {kw[name]!r} is not {t.__name__}'
 
+@pytest.mark.parametrize('cmd', sorted(COMMANDS))
+@pytest.mark.parametrize('fmt', ['yaml', 'toml', 'json'])
+def test_every_flag_from_a_config_file(cmd, fmt, tmp_path):
+    "`--config FILE` (issue 27) gives every setting of every command as its flag does, in each of the three formats"
+    func = func_of(cmd)
+    argv, lines = [], []
+    for name in inspect.signature(func).parameters:
+        t, many = _arg_type(_annotation(func, name, CLI_TYPES.get(cmd, {})))
+        v = '2,3' if many and t in (int, float) else SAMPLE[t]
+        argv += [f'--{name}', v]
+        val = json.dumps(json.loads(v) if t in (int, float, bool) and not many else v)
+        lines.append(f'{name} = {val}' if fmt == 'toml' else f'{name}: {val}' if fmt == 'yaml' else f'"{name}": {val}')
+    f = tmp_path/f'c.{fmt}'
+    f.write_text('{' + ', '.join(lines) + '}' if fmt == 'json' else '\n'.join(lines) + '\n')
+    parse = lambda a: parser_for(func, f'codenas {cmd}', CLI_TYPES.get(cmd)).parse_kwargs(a)
+    assert parse(['--config', str(f)]) == parse(argv)
+
 @pytest.fixture(scope='module')
 def w(tmp_path_factory):
     d = tmp_path_factory.mktemp('flags')
