@@ -26,6 +26,7 @@ COMMANDS = dict(
     sample=('codenas.eval:sample', 'complete one prompt, or an interactive playground'),
     experiment=('codenas.report:data_size_experiment', 'the data-size experiment: nested tiers, char against BPE, trained, evaluated, reported'),
     report=('codenas.report:write_report', 'write the self-contained HTML report of an experiment folder'),
+    plot=('codenas.report:save_curves', "draw runs' train and val loss against tokens seen on one plot (PNG, SVG or PDF)"),
     search=('codenas.search:search', 'multi-objective, multi-fidelity architecture search: Pareto front, best.json, honesty checks'),
     docs=('codenas.docs:build_docs', 'build the docs site offline: notebooks executed in quick mode, rendered to HTML with widgets'),
     export=('codenas.export:export', 'export a run as a Hugging Face folder (AutoModelForCausalLM, AutoTokenizer) with a model card'),
@@ -94,7 +95,7 @@ class _Parser(argparse.ArgumentParser):
         for name, d in self.list_defaults.items():
             if kw[name] is None: kw[name] = d                      # a list flag not given: the function's own default
         for name in self.required_args:
-            pos = kw.pop(f'_{name}')
+            pos = kw.pop(f'_{name}') or None                       # a list given by position is [] when absent
             if pos is not None and kw[name] not in (None, self.get_default(name)): self.error(f'{name} given twice')
             kw[name] = pos if pos is not None else kw[name]
             if kw[name] is None: self.error(f'{name.upper()} is required (by position or as --{name})')
@@ -124,6 +125,9 @@ def parser_for(func, # A function with docments
         elif many:
             kw = dict(type=_split_commas(t), action='extend', metavar=t.__name__.upper())
             if default is not None: p.list_defaults[name], default = default, None  # extend would append to the default
+            if d.default is inspect.Parameter.empty:               # required: values by position, or the flag
+                p.add_argument(f'_{name}', nargs='*', type=t, metavar=name.upper(), help=doc)
+                p.required_args.append(name)
         else:
             kw = dict(type=t, metavar=getattr(t, '__name__', 'value').upper())
             if d.default is inspect.Parameter.empty:               # required: positional, or the original's --flag

@@ -14,13 +14,15 @@ import pandas as pd
 from .core import CodenasError, atomic_write, lock_holder
 from .eval import PROMPT_KINDS, REGISTRY, column, metric
 from .experiment import experiment_folder, run_experiment
+from .train import read_metrics
 import torch
 
 # %% auto #0
 __all__ = ['RUN_COLUMNS', 'metric_labels', 'report_metrics', 'read_results_table', 'honest_runs', 'tokenizers', 'tier_label',
            'tier_summary', 'experiment_summary', 'plot_metric', 'plot_all', 'fit_power_law', 'predict_size_for',
-           'success_table', 'human_band_tiers', 'examples_side_by_side', 'select', 'results_widget', 'table_columns',
-           'provenance', 'write_report', 'data_size_experiment']
+           'success_table', 'human_band_tiers', 'examples_side_by_side', 'select', 'results_widget', 'run_curves',
+           'plot_runs', 'save_curves', 'plot_curves_by_tier', 'table_columns', 'provenance', 'write_report',
+           'data_size_experiment']
 
 # %% ../nbs/05_report.ipynb #8fa4aeb9
 def _display(m)->str: return 'rate' if m.percent else 'bits' if m.kind in ('run', 'bpb') else 'mean'
@@ -285,6 +287,97 @@ def results_widget(df:pd.DataFrame, # A results table (e.g. `read_results_table(
     redraw()
     return W.VBox([W.HBox([metric, tok, seed]), out])
 
+# %% ../nbs/05_report.ipynb #cba07411
+def run_curves(run, # A run folder: its metrics.jsonl, and its summary.json if there
+              )->dict|None: # train and val as (tokens, losses); stop_reason; None when the folder has no metrics.jsonl
+    "A run's train and val loss (nats/token) against tokens seen, and why it stopped"
+    run = Path(run)
+    if not (run/'metrics.jsonl').is_file(): return None
+    rows = read_metrics(run, warn=False)
+    val = [r for r in rows if 'val_loss' in r and r.get('tokens') and r['step']]
+    summary = json.loads((run/'summary.json').read_text()) if (run/'summary.json').is_file() else {}
+    last = val[-1] if val else dict(tokens=summary.get('tokens') or 0, step=summary.get('steps') or 1)
+    per_step = last['tokens'] / max(last['step'], 1)
+    tr = [r for r in rows if 'train_loss' in r]
+    return dict(train=([r['step'] * per_step for r in tr], [r['train_loss'] for r in tr]),
+                val=([r['tokens'] for r in val], [r['val_loss'] for r in val]), stop_reason=summary.get('stop_reason'))
+
+def _draw_curves(ax, c:dict, color:str, ls:str='-', label:str=None)->bool:
+    "One run's curves on `ax`: train thin, val as dots, an x at an early stop's last evaluation; if it stopped early"
+    ax.plot(*c['train'], color=color, ls=ls, lw=0.8, alpha=0.5)
+    ax.plot(*c['val'], color=color, ls=ls, marker='o', ms=2.5, lw=1.2, label=label)
+    early = c['stop_reason'] not in (None, 'max_steps') and bool(c['val'][0])
+    if early: ax.plot(c['val'][0][-1], c['val'][1][-1], 'kx', ms=7, mew=1.5)
+    return early
+
+def plot_runs(runs:list, # Run folders (LOG_DIR/EXPERIMENT_NAME), each with its metrics.jsonl
+              ax=None, # Axes to draw on (default: a new 6x4 figure)
+             ): # The Axes
+    "Several runs' train (thin) and val (dots) loss against tokens seen on one plot; an x marks an early stop"
+    import matplotlib.pyplot as plt
+    if ax is None: _, ax = plt.subplots(figsize=(6, 4))
+    early = False
+    for i, run in enumerate(runs):
+        c = run_curves(run)
+        if c is None: raise CodenasError(f'{run}: no metrics.jsonl there: give run folders (LOG_DIR/EXPERIMENT_NAME)')
+        early |= _draw_curves(ax, c, f'C{i % 10}', label=Path(run).name)
+    if early: ax.plot([], [], 'kx', label='stopped early')
+    ax.set(xlabel='tokens seen', ylabel='loss (nats/token)', title='train (thin) and val (dots) loss')
+    ax.legend(fontsize=8)
+    return ax
+
+
+# %% ../nbs/05_report.ipynb #f725d5f4
+def save_curves(runs:list[str], # Run folders (LOG_DIR/EXPERIMENT_NAME), drawn on one plot
+                out:str='curves.png', # Image to write: .png (at 2x), .svg or .pdf
+               )->Path: # The image's path
+    "Draw several runs' train and val loss against tokens seen (`plot_runs`) to an image file"
+    import matplotlib.pyplot as plt
+    out = Path(out)
+    if out.suffix.lower() not in ('.png', '.svg', '.pdf'):
+        raise CodenasError(f'out={str(out)!r}: give a .png, .svg or .pdf file')
+    if not out.parent.is_dir(): raise CodenasError(f'out={str(out)!r}: its folder {out.parent} does not exist')
+    ax = plot_runs(runs)
+    try:
+        ax.figure.tight_layout()
+        with atomic_write(out, 'wb') as f: ax.figure.savefig(f, format=out.suffix[1:].lower(), dpi=160)
+    finally: plt.close(ax.figure)
+    return out
+
+
+# %% ../nbs/05_report.ipynb #8df13d65
+_SEED_STYLES = ('-', '--', ':', '-.')
+
+def plot_curves_by_tier(df:pd.DataFrame, # A results table (ablation rows are left out)
+                        results_dir, # Its experiment folder (runs/<run>/metrics.jsonl)
+                       ): # The Figure, or None when no run there kept its metrics.jsonl
+    "Every honest run's learning curves, one small plot per tier: a colour per tokenizer, a line style per seed"
+    import matplotlib.pyplot as plt
+    d = honest_runs(df)
+    curves = {r: run_curves(Path(results_dir)/'runs'/r) for r in d.run}
+    if not any(curves.values()): return None
+    tiers, toks, seeds = sorted(d.tier_target_mb.unique()), tokenizers(d), sorted(d.seed.unique())
+    ncols = min(len(tiers), 3)
+    nrows = math.ceil(len(tiers) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.4 * ncols, 2.1 * nrows + 0.5), sharex=True, sharey=True,
+                             squeeze=False)
+    for ax, tier in zip(axes.flat, tiers):
+        runs = d[d.tier_target_mb == tier]
+        for r in runs.itertuples():
+            style = f'C{toks.index(r.tokenizer)}', _SEED_STYLES[seeds.index(r.seed) % 4]
+            if curves[r.run]: _draw_curves(ax, curves[r.run], *style, f'{r.tokenizer} seed {r.seed}')
+        ax.set_title(tier_label(runs.tier_mb.mean()), fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.xaxis.get_offset_text().set_fontsize(7)
+    for ax in axes.flat[len(tiers):]: ax.set_axis_off()
+    for ax in axes[:, 0]: ax.set_ylabel('loss (nats/token)', fontsize=8)
+    for ax in axes[-1]: ax.set_xlabel('tokens seen', fontsize=8)
+    axes.flat[0].legend(fontsize=6)
+    fig.suptitle('train (thin) and val (dots) loss by tier; x: stopped early', fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
 # %% ../nbs/05_report.ipynb #4837a4c9
 RUN_COLUMNS = ['run', 'tier_mb', 'tokenizer', 'seed', 'params', 'steps', 'tokens_seen', 'train_seconds', 'val_loss', 'xz_bpb']  # of each run, before its metrics
 
@@ -345,6 +438,18 @@ def provenance(results_dir, # An experiment folder
 
 def _mb(v:float): return v if math.isfinite(v) else 'beyond range'
 
+def _curves_section(d:pd.DataFrame, results_dir:Path)->list:
+    "The report's learning curves, or a note saying why there are none"
+    head = '<h2>Learning curves</h2>'
+    fig = plot_curves_by_tier(d, results_dir)
+    if fig is None: return [head, "<p>No learning curves: no run folder here holds its <code>metrics.jsonl</code> "
+                                  '(committed results keep only small files).</p>']
+    kept = sum((results_dir/'runs'/r/'metrics.jsonl').is_file() for r in d.run)
+    left = f' {len(d) - kept} of {len(d)} runs have no <code>metrics.jsonl</code> here and are left out.'
+    return [head, '<p>Loss per token against tokens seen: a BPE token holds several bytes, so compare tokenizers by '
+                  'bits per byte above and read here whether each run converged or stopped early (x).'
+                  f"{left if kept < len(d) else ''}</p>", _img(fig)]
+
 def _fits_table(df, targets)->str:
     rows = []
     for tok in tokenizers(df):
@@ -382,6 +487,7 @@ def write_report(results_dir, # An experiment folder (results.csv and runs/<run>
          f'tokenizers {html.escape(", ".join(toks))}; seeds {html.escape(", ".join(map(str, seeds)))}. Points are means over seeds; '
          'bars are the wider of the 95% interval and the seed range; the grey band is human code.</p>', '<h2>Against data size</h2>']
     p += [_img(plot_metric(d, m).figure) for m in metrics or report_metrics() if m in d]
+    p += _curves_section(d, results_dir)
     p.append("<h2>The original's success criteria</h2><p>Human code does not meet the repetition target: the honest "
              'yardstick is the human column.</p>')
     for t in toks: p += [f'<h3>{html.escape(t)}</h3>', _table(success_table(d, t))]
