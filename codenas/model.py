@@ -728,7 +728,7 @@ def generate_groups(self:CodeLM, groups:list, # Prompt batches `(B_g, T_g)` as `
     kw = dict(temperature=temperature, top_k=top_k, top_p=top_p, repetition_penalty=repetition_penalty)
     rereads = lambda g: not self.pe.relative and g.size(1) + max_new_tokens - 1 > self.cfg.block_size
     out = {i: self.generate(g, max_new_tokens, **kw, stop=stop, seed=seeds[i])
-           for i, g in enumerate(groups) if rereads(g)}
+           for i, g in enumerate(groups) if len(groups) == 1 or rereads(g)}
     rest = [i for i in range(len(groups)) if i not in out]
     if rest and max_new_tokens:
         dev = groups[0].device
