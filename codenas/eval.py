@@ -692,7 +692,7 @@ def _finish(model, tok, ids:list, new:list, max_chars, cap:int, seed:int, device
         if eod: new = new[:new.index(tok.eod_id)]
         text = _new_text(tok, ids[1:], new)
         if max_chars is not None and len(text) >= max_chars:
-            short = int(np.searchsorted(np.cumsum(tok.token_bytes[new]), max_chars))  # fewer bytes than max_chars: too short
+            short = int(np.searchsorted(np.cumsum(tok.token_bytes[new]), max_chars))  # prefixes with too few bytes
             n = next(m for m in range(min(short, len(new)), len(new) + 1)
                      if len(_new_text(tok, ids[1:], new[:m])) >= max_chars)  # tokens the cut text needs
             return text[:max_chars], new[:n], 'chars'
@@ -726,9 +726,9 @@ def complete(model, # A `CodeLM` (see `codenas.train.load_run`)
              device:str='cpu', # Where the model is
              progress:bool=False, # Show a progress bar
              max_chars:int=64, # Characters per completion, whatever the tokenizer (the original's 64); None: only the token cap
-             max_rows:int=256, # Rows decoded together across token lengths: speed only, the completions do not depend on it
+             max_rows:int=256, # Rows decoded together across token lengths: speed only, the completions stay the same
             )->list[dict]: # One record per sample, in prompt order
-    "Sample completions of each prompt with the KV cache, prompts of all lengths decoded together, each cut at `max_chars`"
+    "Sample completions of each prompt with the KV cache, all lengths decoded together, each cut at `max_chars`"
     from tqdm.auto import tqdm
     ps = [p if isinstance(p, dict) else dict(id=str(i), prompt=p, kind='line') for i, p in enumerate(prompts)]
     if any(not p['prompt'] for p in ps): raise CodenasError('empty prompt: give some text to continue')
@@ -740,24 +740,25 @@ def complete(model, # A `CodeLM` (see `codenas.train.load_run`)
     rows = [(i, s) for i in range(len(ps)) for s in range(samples)]
     pos, groups = {rs: k for k, rs in enumerate(rows)}, {}
     for i, s in rows: groups.setdefault(len(enc[i]), []).append((i, s))
-    chunks = [ms[b:b+batch_size] for _, ms in sorted(groups.items()) for b in range(0, len(ms), batch_size)]  # a seed each
+    chunks = [ms[b:b+batch_size] for _, ms in sorted(groups.items()) for b in range(0, len(ms), batch_size)]
     seeds = [seed * 1_000_003 + c[0][0] * 1009 + c[0][1] for c in chunks]
     out = [None] * len(rows)
     model.eval()
     with tqdm(total=len(rows), disable=not progress, desc='generating', unit=' samples') as bar:
         for pack in _packs([len(c) for c in chunks], max_rows):
             t0 = time.time()
-            gens = model.generate_groups([torch.tensor([enc[i] for i, _ in chunks[c]], device=device) for c in pack], first,
-                                         stop=tok.eod_id, seeds=[seeds[c] for c in pack], **kw)
-            done = {(c, r): _finish(model, tok, enc[i], gen[r, len(enc[i]):].tolist(), max_chars, cap, seeds[c] + r, device, **kw)
-                    for c, gen in zip(pack, gens) for r, (i, _) in enumerate(chunks[c])}
+            idx = [torch.tensor([enc[i] for i, _ in chunks[c]], device=device) for c in pack]  # (B_c, T_c) each
+            gens = model.generate_groups(idx, first, stop=tok.eod_id, seeds=[seeds[c] for c in pack], **kw)
+            done = {(c, r): _finish(model, tok, enc[i], gen[r, len(enc[i]):].tolist(), max_chars, cap, seeds[c] + r, device,
+                                    **kw) for c, gen in zip(pack, gens) for r, (i, _) in enumerate(chunks[c])}
             dt = (time.time() - t0) / len(done)
             for (c, r), (text, new, stop) in done.items():
                 i, s = chunks[c][r]
                 p = ps[i]
                 out[pos[i, s]] = dict(source='model', prompt_id=p['id'], kind=p.get('kind', 'line'), prompt=p['prompt'],
-                    completion=text, sample=s, seed=seeds[c], n_chars=len(text), n_tokens=len(new), stop=stop, elapsed_s=round(dt, 4),
-                    temperature=temp, top_k=top_k, top_p=top_p, repetition_penalty=repetition_penalty, max_chars=max_chars, max_new_tokens=cap)
+                    completion=text, sample=s, seed=seeds[c], n_chars=len(text), n_tokens=len(new), stop=stop,
+                    elapsed_s=round(dt, 4), temperature=temp, top_k=top_k, top_p=top_p,
+                    repetition_penalty=repetition_penalty, max_chars=max_chars, max_new_tokens=cap)
             bar.update(len(done))
     return out
 

@@ -621,7 +621,7 @@ def sample_groups(logits, # Next-token logits `(B, V)` of several groups of rows
     logits = process_logits(logits, None, temperature, top_k, top_p)  # (B, V)
     if temperature == 0: return logits.argmax(-1, keepdim=True)
     V, dev = logits.size(-1), logits.device
-    q = torch.cat([torch.empty(n, V, device=dev).exponential_(1, generator=g) for n, g in zip(sizes, generators)])  # (B, V)
+    q = torch.cat([torch.empty(n, V, device=dev).exponential_(1, generator=g) for n, g in zip(sizes, generators)])
     return (logits.softmax(-1) / q).argmax(-1, keepdim=True)  # (B, 1) torch.multinomial's one draw per row
 
 # %% ../nbs/02_model.ipynb #fa6ca66c
@@ -732,12 +732,12 @@ def generate_groups(self:CodeLM, groups:list, # Prompt batches `(B_g, T_g)` as `
     rest = [i for i in range(len(groups)) if i not in out]
     if rest and max_new_tokens:
         dev = groups[0].device
-        stop_ids = None if stop is None else torch.as_tensor([stop] if isinstance(stop, int) else list(stop), device=dev)
+        stops = None if stop is None else torch.as_tensor([stop] if isinstance(stop, int) else list(stop), device=dev)
         was_training = self.training
         self.eval()
         try:
             with torch.no_grad():
-                gens = self._generate_padded([groups[i] for i in rest], max_new_tokens, kw, stop_ids, [seeds[i] for i in rest])
+                gens = self._generate_padded([groups[i] for i in rest], max_new_tokens, kw, stops, [seeds[i] for i in rest])
         finally: self.train(was_training)
         out.update(zip(rest, gens))
     out.update({i: groups[i] for i in rest if i not in out})
