@@ -719,7 +719,7 @@ def generate_groups(self:CodeLM, groups:list, # Prompt batches `(B_g, T_g)` as `
                     top_p:float=None, # As in `generate`
                     repetition_penalty:float=1.0, # As in `generate`
                     stop:int|list=None, # As in `generate`: each group ends when all its rows have stopped
-                    seeds:list=None, # One seed per group (None: torch's global generator)
+                    seeds:list=None, # A seed per group; None: torch's global generator, drawn across groups
                    )->list: # `generate(groups[i], ..., seed=seeds[i])` for each i
     "Several `generate` calls decoded together as one left-padded batch, each group with its own seed, stop and length"
     seeds = [None] * len(groups) if seeds is None else list(seeds)
