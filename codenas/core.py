@@ -12,8 +12,8 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['CHECKPOINT_FILES', 'is_quick', 'quick', 'CodenasError', 'check_counts', 'is_disk_full', 'disk_full', 'sweep_tmp',
-           'atomic_write', 'is_checkpoint', 'is_run', 'check_output', 'folder_lock', 'sha256_file', 'resolve_device',
-           'device_name', 'cpu_sample', 'busy_cores', 'cpu_threads']
+           'atomic_write', 'is_checkpoint', 'is_run', 'check_output', 'folder_lock', 'lock_holder', 'sha256_file',
+           'resolve_device', 'device_name', 'cpu_sample', 'busy_cores', 'cpu_threads']
 
 # %% ../nbs/00_core.ipynb #53dfe6ea
 def is_quick()->bool:
@@ -169,6 +169,23 @@ def folder_lock(path, # A folder that one writer at a time may change: a run, an
         yield path
     finally: os.close(fd)
 
+# %% ../nbs/00_core.ipynb #19861890
+def lock_holder(path, # A folder that `folder_lock` guards
+               )->int|str|None: # The holder's process id ('unknown' if it wrote none); None: nobody holds it
+    "Who holds `path`'s folder lock now, without taking it for longer than a moment"
+    import fcntl
+    lock = Path(path).parent/f'.{Path(path).name}.lock'
+    try: fd = os.open(lock, os.O_RDONLY)
+    except OSError: return None
+    try:
+        try: fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = os.pread(fd, 32, 0).decode(errors='replace').strip()
+            return int(pid) if pid.isdigit() else 'unknown'
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally: os.close(fd)
+
 # %% ../nbs/00_core.ipynb #f73469cb
 def sha256_file(path)->str:
     "SHA-256 of a file, read in 1 MB pieces"
@@ -211,7 +228,9 @@ def busy_cores(interval:float=0.25, # Seconds to watch
               )->float: # Cores' worth of CPU time that other processes used; 0.0 where it cannot be read
     "How busy the machine is with other work: CPU time of all processes but this one over `interval`, in cores"
     import time
-    a = sample(); time.sleep(interval); b = sample()
+    a = sample()
+    time.sleep(interval)
+    b = sample()
     if a is None or b is None: return 0.0
     return max(0.0, ((b[0] - a[0]) - (b[1] - a[1])) / interval)
 

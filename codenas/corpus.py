@@ -6,19 +6,21 @@ Docs: https://codenas.github.io/codenas/corpus.html.md"""
 
 # %% ../nbs/00_corpus.ipynb #8186d920
 from __future__ import annotations
-import hashlib, json, os, platform, random, re, subprocess, sys, sysconfig, tarfile, tempfile, time, zipfile
+import gzip, hashlib, importlib, json, os, platform, random, re, subprocess, sys, sysconfig
+import tarfile, tempfile, time, zipfile
 from collections import Counter
 from pathlib import Path
 from functools import partial
 from typing import Callable, Iterator, NamedTuple
 from fastcore.basics import store_attr
-from .core import CodenasError, _umask, sha256_file
+from .core import CodenasError, _tmp_prefix, _umask, sha256_file, sweep_tmp
 
 # %% auto #0
-__all__ = ['EOD', 'SKIP_DIRS', 'BUILD_DIRS', 'TEST_DIRS', 'PACKAGE_LISTS', 'INCOMPLETE', 'decode_source', 'skip_dir', 'Candidate',
-           'walk_dir', 'walk_archive', 'Source', 'stdlib_source', 'site_packages_sources', 'cache_dir', 'fetch_package',
-           'resolve_sources', 'Doc', 'count_lines', 'scan', 'hash_unit', 'split_docs', 'take_tier', 'CorpusStats',
-           'default_out_dir', 'load_manifest', 'build_corpus', 'synthetic_project']
+__all__ = ['EOD', 'SKIP_DIRS', 'BUILD_DIRS', 'TEST_DIRS', 'RECORD_SUFFIXES', 'PACKAGE_LISTS', 'INCOMPLETE', 'decode_source',
+           'skip_dir', 'Candidate', 'walk_dir', 'walk_archive', 'is_records', 'walk_records', 'Source', 'stdlib_source',
+           'site_packages_sources', 'cache_dir', 'fetch_package', 'resolve_sources', 'Doc', 'count_lines', 'scan',
+           'hash_unit', 'split_docs', 'take_tier', 'CorpusStats', 'default_out_dir', 'load_manifest', 'build_corpus',
+           'synthetic_project']
 
 # %% ../nbs/00_corpus.ipynb #74820162
 EOD = '\x1c'  # ASCII "file separator": ends every document in train.txt and val.txt
@@ -116,14 +118,63 @@ def _archive_members(skipped, label, read, members):
             skipped['skipped_dir'] += 1; continue
         yield Candidate(label, name, size, partial(read, info))
 
+# %% ../nbs/00_corpus.ipynb #0f7eb87b
+RECORD_SUFFIXES = ('.jsonl', '.jsonl.gz', '.parquet')
+
+def is_records(path, # A source path
+              )->bool:
+    "Is `path` a JSONL or Parquet file, or a folder that `datasets`' `save_to_disk` wrote?"
+    p = Path(path)
+    if p.is_dir(): return (p/'state.json').is_file() or (p/'dataset_dict.json').is_file()
+    return p.name.endswith(RECORD_SUFFIXES)
+
+def _needs(module:str, pip:str, what:str):
+    try: return importlib.import_module(module)
+    except ImportError: raise CodenasError(f'reading {what} needs {pip}: pip install {pip}') from None
+
+def _rows(path:Path)->Iterator[dict|None]:
+    "The records of a records source as dicts, in order; None for a JSONL line that is not a JSON object"
+    if path.is_dir():
+        ds = _needs('datasets', 'datasets', f'{path} (a datasets folder)').load_from_disk(str(path))
+        for split in (ds.values() if hasattr(ds, 'values') else [ds]): yield from split  # a DatasetDict: each split
+    elif path.name.endswith('.parquet'):
+        for batch in _needs('pyarrow.parquet', 'pyarrow', f'{path} (Parquet)').ParquetFile(path).iter_batches(1024):
+            yield from batch.to_pylist()
+    else:
+        with (gzip.open if path.name.endswith('.gz') else open)(path, 'rb') as f:
+            for line in filter(bytes.strip, f):
+                try: r = json.loads(line)
+                except ValueError: r = None  # not JSON, or not UTF-8
+                yield r if isinstance(r, dict) else None
+
+def walk_records(path, # A .jsonl/.jsonl.gz/.parquet file or a `datasets` folder
+                 skipped:Counter, # Skip reasons are counted here
+                 label:str=None, # Source label (default: the path)
+                 text_field:str='content', # The field that holds a record's source code
+                )->Iterator[Candidate]:
+    "Yield each record's `text_field` as a candidate, named by its `path` field or else by its index (`#12`)"
+    path, checked = Path(path), False
+    for i, r in enumerate(_rows(path)):
+        if r is None: skipped['bad_record'] += 1; continue
+        if not checked and text_field not in r:
+            has = ', '.join(map(str, r)) or 'none'
+            raise CodenasError(f"{path}: record {i} has no field {text_field!r} (it has {has}): pass --text_field")
+        checked, text = True, r.get(text_field)
+        if not isinstance(text, str): skipped['no_text'] += 1; continue
+        data = text.encode('utf-8', 'surrogatepass')
+        name = r['path'] if isinstance(r.get('path'), str) else f'#{i}'
+        yield Candidate(label or str(path), name, len(data), lambda data=data: data)
+
 # %% ../nbs/00_corpus.ipynb #13b988bd
 class Source(NamedTuple):
-    "A place to read Python files from: a directory, an archive, or the interpreter's own library"
+    "A place to read Python files from: a directory, an archive, records, or the interpreter's own library"
     label:str  # name recorded in the manifest
     path:Path  # directory or archive
     extra_skip:frozenset = frozenset()  # more folder names to skip
+    text_field:str = 'content'  # the field that holds the code, in a source of records
 
     def walk(self, skipped:Counter)->Iterator[Candidate]:
+        if is_records(self.path): return walk_records(self.path, skipped, self.label, self.text_field)
         if self.path.is_dir(): return walk_dir(self.path, skipped, self.label, self.extra_skip)
         return walk_archive(self.path, skipped, self.label)
 
@@ -172,13 +223,14 @@ def resolve_sources(src_dir:list=None, # Directories or archives
                     packages:list=None, # PyPI requirements, or a name from `PACKAGE_LISTS`
                     site_packages:bool=False, # Add the interpreter's site-packages
                     stdlib:bool=None, # Add the standard library (default: unless directories or packages are given)
+                    text_field:str='content', # The field that holds the code in JSONL, Parquet and `datasets` sources
                    )->list[Source]:
     "Turn the user's choices into `Source`s, checking each exists; the standard library if nothing is given"
     srcs = []
     for d in src_dir or []:
         p = Path(d).expanduser()
         if not p.exists(): raise CodenasError(f'source {d} does not exist')
-        srcs.append(Source(str(p), p))
+        srcs.append(Source(str(p), p, text_field=text_field))
     for req in packages or []:
         for r in PACKAGE_LISTS.get(req, [req]): srcs.append(Source(f'pypi:{r}', fetch_package(r)))
     if stdlib or (stdlib is None and not src_dir and not packages): srcs.insert(0, stdlib_source())
@@ -292,7 +344,8 @@ def _check_writable(d:Path):
 
 def _stage(path:Path, write, mode:str='wb')->str:
     "Write a temporary file beside `path` with `write(f)`, synced to disk; return its name (removed if `write` raises)"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    sweep_tmp(path)  # what a killed build left beside it (a whole copy of a split, perhaps)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_tmp_prefix(path), suffix='.tmp')
     os.chmod(tmp, 0o666 & ~_umask())
     try:
         with open(fd, mode, **({} if 'b' in mode else dict(encoding='utf-8', newline=''))) as f: write(f); f.flush(); os.fsync(f.fileno())
@@ -329,6 +382,15 @@ def _write_corpus(paths:dict, splits:dict, manifest:dict):
     finally:
         for t in tmps.values(): Path(t).unlink(missing_ok=True)
 
+def _record_inputs(sources:list)->dict:
+    "For sources of records: the text field and each input's SHA-256 (of the file; of its files' hashes for a folder)"
+    def sha(p:Path):
+        if p.is_file(): return sha256_file(p)
+        lines = [f'{f.relative_to(p).as_posix()}:{sha256_file(f)}\n' for f in sorted(p.rglob('*')) if f.is_file()]
+        return hashlib.sha256(''.join(lines).encode()).hexdigest()
+    ins = [dict(source=s.label, sha256=sha(s.path)) for s in sources if is_records(s.path)]
+    return dict(text_field=sources[0].text_field, inputs=ins) if ins else {}
+
 def _source_name(s:Source)->str:
     if s.label == 'stdlib': return 'stdlib'
     if s.label.startswith('site-packages:'): return 'site'
@@ -357,7 +419,7 @@ def load_manifest(path, # A corpus folder or its manifest.json
     return m
 
 # %% ../nbs/00_corpus.ipynb #5df67a0d
-def build_corpus(src_dir:list[str]=None, # Source directories or archives (repeatable); default: the standard library
+def build_corpus(src_dir:list[str]=None, # Folders (`datasets` ones too), archives, .jsonl, .parquet (repeatable); default: stdlib
                  packages:list[str]=None, # PyPI packages, or a list name: pypi8, pypi100
                  site_packages:bool=False, # Also read this interpreter's site-packages
                  stdlib:bool=None, # Read the standard library too (default: only when no directories or packages are given)
@@ -369,6 +431,7 @@ def build_corpus(src_dir:list[str]=None, # Source directories or archives (repea
                  max_file_size:int=262144, # Largest file kept, in bytes
                  target_size_mb:float=None, # Train tier size in MB (10^6 bytes); default: all train files
                  seed:int=42, # Seed of the split and of the tier order
+                 text_field:str='content', # The field that holds the code in JSONL, Parquet and `datasets` sources
                  progress:bool=None, # Show progress (default: when stderr is a terminal)
                 )->CorpusStats:
     "Build a deduplicated, file-split corpus of Python source, cut to a nested size tier, and write it with its manifest"
@@ -376,7 +439,7 @@ def build_corpus(src_dir:list[str]=None, # Source directories or archives (repea
     if not 0 < val_ratio < 1: raise CodenasError(f'val_ratio={val_ratio} must be between 0 and 1')
     if min_file_size > max_file_size: raise CodenasError(f'min_file_size={min_file_size} exceeds max_file_size={max_file_size}')
     if target_size_mb is not None and target_size_mb <= 0: raise CodenasError(f'target_size_mb={target_size_mb} must be positive')
-    sources = resolve_sources(src_dir, packages, site_packages, stdlib)
+    sources = resolve_sources(src_dir, packages, site_packages, stdlib, text_field)
     out = Path(out_dir) if out_dir else default_out_dir(sources, target_size_mb)
     paths = dict(train=Path(train_out or out/'train.txt'), val=Path(val_out or out/'val.txt'))
     paths['manifest'] = paths['train'].parent/'manifest.json'
@@ -396,7 +459,8 @@ def build_corpus(src_dir:list[str]=None, # Source directories or archives (repea
     manifest = dict(format='codenas-corpus/1', eod=EOD, sha256=None,
                     paths={k: os.path.relpath(paths[k], paths['manifest'].parent) for k in ('train', 'val')},
                     params=dict(sources=[s.label for s in sources], python=platform.python_version(), val_ratio=val_ratio, min_file_size=min_file_size,
-                                max_file_size=max_file_size, target_size_mb=target_size_mb, seed=seed),
+                                max_file_size=max_file_size, target_size_mb=target_size_mb, seed=seed)
+                           | _record_inputs(sources),
                     train=stats.train, val=stats.val, pool=stats.pool, skipped=stats.skipped,
                     files=[dict(source=d.source, path=d.path, sha256=d.sha256, bytes=d.nbytes, lines=d.lines, split=k)
                            for k, ds in (('train', train), ('val', val)) for d in ds])

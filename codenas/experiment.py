@@ -240,6 +240,7 @@ class _Progress:
         self.out, self.steps, self.on, self.active = out, steps, on, []
         self.runs = tqdm(total=total, initial=finished, desc='runs', unit='run', disable=not on)
         self.bars = [tqdm(total=steps, unit='step', position=i + 1, leave=False, disable=not on) for i in range(slots)]
+        self.shown = [None] * slots  # the run each bar shows: a new one resets it, so its rate and ETA are that run's
         self._stop = threading.Event()
         self._poller = threading.Thread(target=self._poll, daemon=True)
         if on: self._poller.start()
@@ -249,7 +250,8 @@ class _Progress:
 
     def refresh(self):
         names = list(self.active)[:len(self.bars)]
-        for bar, name in zip(self.bars, names + [None] * (len(self.bars) - len(names))):
+        for i, (bar, name) in enumerate(zip(self.bars, names + [None] * (len(self.bars) - len(names)))):
+            if name != self.shown[i]: bar.reset(total=self.steps); self.shown[i] = name
             step = 0 if name is None else min(_last_step(self.out/'runs'/name), self.steps)
             bar.set_description_str('' if name is None else f"{name} {'evaluating' if step == self.steps else 'training'}", refresh=False)
             bar.n = step; bar.refresh()

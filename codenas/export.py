@@ -157,6 +157,7 @@ def to_hf(model:CodeLM, # The codenas model
     hf = AutoModelForCausalLM.from_config(AutoConfig.for_model(mt, **hf_config(model.cfg, eod_id, mt)), dtype=torch.float32)
     missing, unexpected = hf.load_state_dict(hf_state_dict(model, mt), strict=False)
     if missing or unexpected: raise CodenasError(f'{mt}: weights the mapping missed {missing[:3]}, or made up {unexpected[:3]}')
+    hf.generation_config.pad_token_id = eod_id  # batched generate pads with EOD; the model config keeps none (no frozen embedding row)
     return hf.eval()
 
 def max_logit_diff(model:CodeLM, # The codenas model
@@ -183,13 +184,13 @@ def _hf_char_tokenizer(tok:CharTokenizer):
 def hf_tokenizer(tok:Tokenizer, # A codenas char or BPE tokenizer
                  block_size:int, # The model's context: transformers' `model_max_length`
                 ): # A `PreTrainedTokenizerFast`
-    "The tokenizer as transformers loads it: the same ids, the end-of-document token as bos and eos, put before each text"
+    "The tokenizer as transformers loads it: the same ids, EOD as bos, eos and pad, put before each text; pads and truncates on the left"
     from tokenizers import Tokenizer as HFTokenizer, processors
     from transformers import PreTrainedTokenizerFast
     t, unk = _hf_char_tokenizer(tok) if isinstance(tok, CharTokenizer) else (HFTokenizer.from_str(tok.to_str()), None)
     t.post_processor = processors.TemplateProcessing(single=f'{EOD} $A', pair=f'{EOD} $A {EOD} $B', special_tokens=[(EOD, tok.eod_id)])
-    return PreTrainedTokenizerFast(tokenizer_object=t, bos_token=EOD, eos_token=EOD, unk_token=unk,
-                                   model_max_length=block_size, clean_up_tokenization_spaces=False)
+    return PreTrainedTokenizerFast(tokenizer_object=t, bos_token=EOD, eos_token=EOD, pad_token=EOD, unk_token=unk, model_max_length=block_size,
+                                   padding_side='left', truncation_side='left', clean_up_tokenization_spaces=False)
 
 # %% ../nbs/07_export.ipynb #ed5f2d49
 def _pct(kind:str, v:float)->str: return f'{v:.1%}' if kind == 'rate' else f'{v:.3f}'
@@ -241,6 +242,7 @@ def model_card(run_dir:Path, # The run folder
     config, summ, done = _esc(config), _esc(_read(run_dir/'summary.json') or {}), _esc(_read(run_dir/'done.json') or {})  # text, never markup
     cfg = ArchConfig.from_json(config['arch'])
     tk, corpus, best = config['tokenizer'], config.get('corpus', {}), summ.get('best') or config.get('val') or {}
+    C, n_new = cfg.block_size, min(64, cfg.block_size // 2)
     opts = ', '.join(f'{k}={getattr(cfg, k)!r}' for k in ('pos', 'norm', 'activation', 'qk_norm', 'bias', 'tie_embeddings'))
     L = ['---', 'library_name: transformers', 'pipeline_tag: text-generation', 'tags: [codenas, python, code]', '---', '',
          f"# {_esc(run_dir.name)}", '',
@@ -248,14 +250,23 @@ def model_card(run_dir:Path, # The run folder
          f"`{hf_class}` (transformers {transformers.__version__}). On 2 sequences of {cfg.block_size} random ids its logits differ from codenas's by at most {max_diff:.1e}.", '',
          '## Use', '', '```python', 'from transformers import AutoModelForCausalLM, AutoTokenizer',
          'tok, model = AutoTokenizer.from_pretrained(PATH), AutoModelForCausalLM.from_pretrained(PATH)',
-         'ids = tok("def add(a, b):", return_tensors="pt").input_ids  # starts with the end-of-document token, as every training document does',
-         'out = model.generate(ids, max_new_tokens=64, do_sample=True, temperature=0.8, top_k=40, top_p=0.9, eos_token_id=tok.eos_token_id)',
+         f'ids = tok("def add(a, b):", truncation=True, max_length={C - n_new}, return_tensors="pt").input_ids  # EOD first, as in training',
+         f'out = model.generate(ids, max_new_tokens={n_new}, do_sample=True, temperature=0.8, top_k=40, top_p=0.9)',
          'print(tok.decode(out[0, ids.size(1):], skip_special_tokens=True))', '```', '',
+         f"The context is **{C} tokens** (`tok.model_max_length`): keep prompt and continuation within it. With `truncation=True` "
+         "the tokenizer cuts a long prompt from the left, keeping the end-of-document token and the prompt's last tokens; "
+         "`padding=True` pads on the left with the end-of-document token, for batched generation. "
+         + (f"Past the context `{hf_class}` fails ({'learned positions' if hf_class.startswith('GPT2') else 'a fixed ALiBi table'})."
+            if hf_class.startswith(('GPT2', 'Mpt')) else f"Past the context `{hf_class}` runs on, on positions it was never trained on."), '',
          '## Model', '', f"{n_params:,} parameters: {cfg.n_layer} layers, {cfg.n_head} heads ({cfg.n_kv_head} key/value), width {cfg.n_embd}, "
          f"context {cfg.block_size} tokens, MLP {cfg.ffn_hidden}; {opts}.", '',
          '## Data', '', f"- Tokenizer: {tk['kind']}, {tk['vocab_size']} ids (end of document: id {config.get('eod_id', '?')})."]
     if done.get('tier_mb'): L.append(f"- Corpus tier: {done['tier_mb']:.2f} MB of Python source.")
     if corpus: L.append(f"- Corpus SHA-256: train {corpus.get('train_sha256', '?')}, val {corpus.get('val_sha256', '?')} (split by file).")
+    if pv := config.get('provenance'):
+        commit = f"commit {pv['git_commit']}" if pv.get('git_commit') else 'no git checkout: the version above'
+        L.append(f"- Made with Python {pv.get('python')}, torch {pv.get('torch')}, CUDA {pv.get('cuda') or 'none'}, "
+                 f"codenas {pv.get('codenas')} ({commit}).")
     if summ: L.append(f"- Trained {summ.get('steps', '?')} steps on {_num(summ.get('tokens', 0), ',')} tokens in {_num(summ.get('train_seconds', 0), '.0f')} s "
                       f"on {summ.get('device', '?')}.")
     L += ['', '## Results', '']
@@ -282,7 +293,7 @@ def export(run:str, # A run folder (its best checkpoint) or a checkpoint folder
           )->dict: # out, transformers class, model_type, measured max |logit difference|
     "Export a run as a Hugging Face model folder that `AutoModelForCausalLM` and `AutoTokenizer` load"
     try: from transformers import AutoModelForCausalLM
-    except ImportError: raise CodenasError('export needs transformers: pip install "codenas[hf]"') from None
+    except ImportError: raise CodenasError('export needs transformers 5 or later: pip install "transformers>=5"') from None
     out = Path(out)
     if (r := Path(run).resolve()) == out.resolve() or out.resolve() in r.parents: raise CodenasError(f'out={str(out)!r} is the run or a folder that holds it: give another --out')
     check_output(out)                                            # not a link, not a run or checkpoint, nor inside one

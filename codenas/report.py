@@ -6,12 +6,12 @@ Docs: https://codenas.github.io/codenas/report.html.md"""
 
 # %% ../nbs/05_report.ipynb #db0e1e9a
 from __future__ import annotations
-import base64, html, io, json, math, platform, subprocess
+import base64, html, io, json, math, platform, subprocess, sys
 from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .core import CodenasError, atomic_write
+from .core import CodenasError, atomic_write, lock_holder
 from .eval import PROMPT_KINDS, REGISTRY, column, metric
 from .experiment import experiment_folder, run_experiment
 import torch
@@ -366,12 +366,17 @@ def write_report(results_dir, # An experiment folder (results.csv and runs/<run>
     df = read_results_table(results_dir)
     d, abl = honest_runs(df), df[df.ablation.astype(bool)]
     if d.empty: raise CodenasError(f'{results_dir}: no finished runs in results.csv yet')
+    running = lock_holder(results_dir)  # an experiment still writing the folder: report what has finished, and say so
+    if running: print(f'codenas report: {results_dir} is still being written by process {running}: '
+                      f'the report shows the {len(d)} runs finished so far', file=sys.stderr)
     out = Path(out) if out else results_dir/'report.html'
     toks, seeds = tokenizers(d), sorted(d.seed.unique())
     prov = ''.join(f'<tr><th>{html.escape(k)}</th><td><code>{html.escape(v)}</code></td></tr>' for k, v in provenance(results_dir).items())
     p = [f'<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
          f'<title>codenas data-size experiment</title><style>{_CSS}</style></head><body>',
          f'<h1>codenas data-size experiment: {html.escape(results_dir.name)}</h1>',
+         *([f'<p class="diagnostic">Partial: the experiment was still running (process {html.escape(str(running))}) '
+            'when this report was written; it shows the runs finished by then.</p>'] if running else []),
          f'<details open><summary>Provenance</summary><table class="provenance">{prov}</table></details>',
          f'<p>{len(d)} runs: tiers {html.escape(", ".join(tier_label(t) for t in sorted(d.groupby("tier_target_mb").tier_mb.mean())))}; '
          f'tokenizers {html.escape(", ".join(toks))}; seeds {html.escape(", ".join(map(str, seeds)))}. Points are means over seeds; '

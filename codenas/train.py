@@ -6,7 +6,7 @@ Docs: https://codenas.github.io/codenas/train.html.md"""
 
 # %% ../nbs/03_train.ipynb #768109d5
 from __future__ import annotations
-import hashlib, io, json, math, os, shutil, sys, time
+import hashlib, io, json, math, os, platform, shutil, subprocess, sys, time
 from contextlib import nullcontext
 from pathlib import Path
 import inspect
@@ -26,9 +26,10 @@ from .model import ArchConfig, CodeLM, check_memory
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'OPTIMIZERS', 'PEAK_TFLOPS', 'MAX_BPE_VOCAB', 'RECIPES', 'RENAMED', 'ARCH_DIR', 'RUN_FILES', 'lr_at',
-           'Optimizers', 'make_optimizer', 'LeakError', 'check_causal', 'check_val', 'evaluate', 'peak_flops',
-           'save_checkpoint', 'load_run', 'read_checkpoint_config', 'load_checkpoint_tokenizer', 'load_weights',
-           'cpu_has_bf16', 'TrainConfig', 'resolve_arch', 'RunLog', 'read_metrics', 'train', 'plot_losses']
+           'capped_warmup', 'Optimizers', 'make_optimizer', 'LeakError', 'check_causal', 'check_val', 'evaluate',
+           'peak_flops', 'save_checkpoint', 'load_run', 'read_checkpoint_config', 'load_checkpoint_tokenizer',
+           'load_weights', 'cpu_has_bf16', 'TrainConfig', 'resolve_arch', 'RunLog', 'read_metrics', 'train',
+           'provenance', 'plot_losses']
 
 # %% ../nbs/03_train.ipynb #a18b89e9
 SCHEDULES = ('cosine', 'wsd')
@@ -49,6 +50,13 @@ def lr_at(step:int, # Optimizer step, counting from 0
     if frac >= 1: return min_lr
     if schedule == 'cosine': return min_lr + 0.5 * (1 + math.cos(math.pi * frac)) * (lr - min_lr)
     return lr if frac <= 1 - decay_frac else min_lr + (lr - min_lr) * (1 - frac) / decay_frac
+
+# %% ../nbs/03_train.ipynb #e0caeff1
+def capped_warmup(warmup_steps:int, # Warm-up steps asked for
+                  max_steps:int, # Steps of the run
+                 )->int: # Warm-up steps used: at most a tenth of the run, and at least 1 when any was asked for
+    "The warm-up `train` uses: `warmup_steps`, capped at a tenth of `max_steps`"
+    return min(warmup_steps, max(1, max_steps // 10))
 
 # %% ../nbs/03_train.ipynb #fe5f42d9
 OPTIMIZERS = ('adamw', 'muon')
@@ -154,10 +162,11 @@ def save_checkpoint(dst, # Checkpoint folder to (re)place, e.g. `run/last`
                     tok, # The tokenizer
                     optimizer:torch.optim.Optimizer=None, # With `state`: what a resume needs
                     state:dict=None, # JSON-able trainer state: step, data sampler, best val, ...
+                    scaler:torch.amp.GradScaler=None, # float16's gradient scaler, saved with the optimizer
                    ):
     "Write a checkpoint folder atomically"
     dst = Path(dst); tmp = dst.with_name(dst.name + '.tmp')
-    try: _write_checkpoint(tmp, model, config, tok, optimizer, state)
+    try: _write_checkpoint(tmp, model, config, tok, optimizer, state, scaler)
     except (OSError, SafetensorError) as e:
         shutil.rmtree(tmp, ignore_errors=True)
         if is_disk_full(e): raise disk_full(f'{dst}/', 'the previous checkpoint is intact') from None
@@ -165,7 +174,7 @@ def save_checkpoint(dst, # Checkpoint folder to (re)place, e.g. `run/last`
                            'make room, then run the same command again to continue') from None
     _swap_in(tmp, dst)
 
-def _write_checkpoint(tmp:Path, model, config, tok, optimizer, state):
+def _write_checkpoint(tmp:Path, model, config, tok, optimizer, state, scaler=None):
     if tmp.exists(): shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
     save_model(model, str(tmp/'model.safetensors'))
@@ -173,7 +182,7 @@ def _write_checkpoint(tmp:Path, model, config, tok, optimizer, state):
     tok.save(tmp/'tokenizer.json')
     if optimizer is not None:
         rng = dict(torch=torch.get_rng_state(), **({'cuda': torch.cuda.get_rng_state()} if torch.cuda.is_available() else {}))
-        buf = io.BytesIO(); torch.save(dict(optimizer=optimizer.state_dict(), rng=rng), buf)  # written by Python: a full disk is an OSError
+        buf = io.BytesIO(); torch.save(dict(optimizer=optimizer.state_dict(), rng=rng, scaler=scaler.state_dict() if scaler else {}), buf)  # written by Python: a full disk is an OSError
         (tmp/'optimizer.pt').write_bytes(buf.getbuffer())
         (tmp/'state.json').write_text(json.dumps(state))
 
@@ -541,6 +550,7 @@ class _Run:
     def __init__(self, folder:Path, dev:torch.device, dist:_Dist, dtype:str):
         store_attr('folder,dev,dist')
         self.autocast, self.dtype = _autocast(dev, dtype)
+        self.scaler = torch.amp.GradScaler(dev.type, enabled=self.dtype == 'float16')  # or float16 grads underflow
         self.peak = peak_flops(device_name(dev)) if dev.type == 'cuda' else None
     def start_clock(self): self.t_start = time.time() - self.progress['train_seconds']
     def trained(self)->float:
@@ -576,16 +586,25 @@ def _prepare(cfg:TrainConfig, run:Path, dev:torch.device, dist:_Dist)->tuple[Tra
     if not ck: s.arch.vocab_size = s.tok.vocab_size
     _build(cfg, s, tf_train, tf_val)
     s.final = ck['val'] if ck and ck.get('step', 0) >= cfg.max_steps else None  # a finished run whose summary is missing or stale
-    s.progress = _load_state(run/'last', s.model, s.opt, s.sampler, dev) if ck else dict(step=0, best_val=None, bad_evals=0, tokens=0, train_seconds=0.0, eval_seconds=0.0)
+    s.progress = _load_state(run/'last', s.model, s.opt, s.sampler, dev, s.scaler) if ck else dict(step=0, best_val=None, bad_evals=0, tokens=0, train_seconds=0.0, eval_seconds=0.0)
     use_compile = dev.type == 'cuda' if cfg.compile is None else cfg.compile
     s.fwd = torch.compile(s.model) if use_compile else s.model
     if dist.on: s.fwd = torch.nn.parallel.DistributedDataParallel(s.fwd, device_ids=[dev.index] if dev.type == 'cuda' else None)
-    s.config = dict(format='codenas-run/1', codenas_version=codenas.__version__, seed=cfg.seed, arch=s.arch.to_json(),
+    s.config = dict(format='codenas-run/1', codenas_version=codenas.__version__, provenance=provenance(), seed=cfg.seed, arch=s.arch.to_json(),
                     tokenizer=dict(kind=s.tok.kind, vocab_size=s.tok.vocab_size, fingerprint=s.tok.fingerprint),
                     corpus=s.corpus, train={**cfg.to_json(), 'block_size': s.block_size}, dtype=s.dtype, world_size=dist.world,
                     diagnostic_no_causal_mask=cfg.diagnostic_no_causal_mask)
     s.log = RunLog(run/'metrics.jsonl', s.progress['step'] if ck else None) if dist.main else None
     return cfg, s
+
+def provenance()->dict:
+    "What a run was made with: Python, torch, CUDA (None for a CPU build), codenas, and the git commit of a checkout"
+    root, commit = Path(codenas.__file__).resolve().parent.parent, None
+    if (root/'.git').exists():
+        try: commit = subprocess.run(['git', '-C', str(root), 'rev-parse', 'HEAD'], capture_output=True, text=True, timeout=10).stdout
+        except (OSError, subprocess.SubprocessError): pass
+    return dict(python=platform.python_version(), torch=torch.__version__, cuda=torch.version.cuda, codenas=codenas.__version__,
+                git_commit=(commit or '').strip() or None)
 
 def _summary_step(run:Path)->int|None:
     "The step summary.json describes; None if there is none, or it cannot be read (a kill can leave it older than `last/`)"
@@ -619,12 +638,13 @@ def _build(cfg:TrainConfig, s:_Run, tf_train, tf_val):
     val_ids = tf_val.tokens if not cfg.eval_tokens else tf_val.tokens[:cfg.eval_tokens + 1]
     s.windows = ValWindows(val_ids, s.block_size, cfg.batch_size, byte_lengths(s.tok, tf_val), device=s.dev)
 
-def _load_state(ck:Path, model, opt, sampler, dev)->dict:
+def _load_state(ck:Path, model, opt, sampler, dev, scaler=None)->dict:
     "Weights, optimizer, sampler and RNG state of the checkpoint `ck` (a run's `last/`), or a one-line error naming the damaged file"
     load_weights(model, ck, dev)
     try:
         saved = torch.load(ck/'optimizer.pt', weights_only=True)
         opt.load_state_dict(saved['optimizer'])
+        if scaler is not None and saved.get('scaler'): scaler.load_state_dict(saved['scaler'])
     except Exception as e: raise CodenasError(f'{ck}/optimizer.pt cannot be loaded ({type(e).__name__}: {str(e).splitlines()[0][:120] if str(e) else ""}): '
                                               'the checkpoint is damaged; --overwrite starts the run again') from None
     try:
@@ -649,11 +669,14 @@ def _fit(cfg:TrainConfig, s:_Run)->tuple[dict, str]:
     show = (not is_quick()) if cfg.progress is None else cfg.progress
     bar = tqdm(total=cfg.max_steps, initial=st['step'], disable=not (show and s.dist.main), unit='step', dynamic_ncols=True)
     s.start_clock(); s.pending, s.t_log = [], time.time()                # losses since the last log line, and when it was written
-    r, stop_reason = None, 'max_steps'
+    r, stop_reason, warmup = None, 'max_steps', capped_warmup(cfg.warmup_steps, cfg.max_steps)
+    if warmup < cfg.warmup_steps and s.dist.main:
+        print(f'codenas train: warmup_steps={cfg.warmup_steps} capped at {warmup}, a tenth of max_steps={cfg.max_steps}, '
+              'so that the learning rate decays', file=sys.stderr)
     if _out_of_patience(cfg, st): stop_reason = 'patience'  # a resumed run that early stopping had ended
     while st['step'] < cfg.max_steps and stop_reason != 'patience':
         spent = s.dist.from_main(s.trained() / cfg.time_budget) if cfg.time_budget else None  # one clock for every rank
-        lr = lr_at(st['step'], cfg.lr, cfg.warmup_steps, cfg.max_steps, cfg.min_lr, cfg.schedule, cfg.decay_frac, spent)
+        lr = lr_at(st['step'], cfg.lr, warmup, cfg.max_steps, cfg.min_lr, cfg.schedule, cfg.decay_frac, spent)
         for g in s.opt.param_groups: g['lr'] = lr
         s.pending.append(_step(cfg, s, mine))
         st['step'] += 1; st['tokens'] += cfg.batch_size * cfg.grad_accum * s.block_size
@@ -685,12 +708,19 @@ def _step(cfg:TrainConfig, s:_Run, mine:list)->tuple:
             logits = s.fwd(xb)
             flat, yf = logits.float().view(-1, logits.size(-1)), yb.view(-1)
             loss = F.cross_entropy(flat, yf, label_smoothing=cfg.label_smoothing)
-        (loss / len(mine)).backward()
+        s.scaler.scale(loss / len(mine)).backward()
         step_loss += loss.detach() / len(mine)
         if cfg.label_smoothing > 0:
             with torch.no_grad(): step_nll += F.cross_entropy(flat, yf) / len(mine)
+    opts = getattr(s.opt, 'opts', [s.opt])                             # Muon: its optimizers, each unscaled and stepped
+    if s.scaler.is_enabled():
+        for o in opts: s.scaler.unscale_(o)
     gnorm = torch.nn.utils.clip_grad_norm_(s.model.parameters(), cfg.grad_clip if cfg.grad_clip > 0 else float('inf'))
-    s.opt.step(); s.opt.zero_grad(set_to_none=True)
+    if s.scaler.is_enabled():
+        for o in opts: s.scaler.step(o)                                 # skipped when a gradient overflowed
+        s.scaler.update()
+    else: s.opt.step()
+    s.opt.zero_grad(set_to_none=True)
     return step_loss, step_nll, gnorm
 
 def _log_train(cfg:TrainConfig, s:_Run, lr:float, bar):
@@ -717,7 +747,8 @@ def _evaluate_and_save(cfg:TrainConfig, s:_Run)->dict:
         s.log.write(dict(step=st['step'], **r, tokens=st['tokens'], seconds=round(time.time() - s.t_start, 3), train_seconds=round(t_trained, 3)))
         ck = {**s.config, 'step': st['step'], 'val': r}
         if improved: save_checkpoint(s.folder/'best', s.model, ck, s.tok)
-        save_checkpoint(s.folder/'last', s.model, ck, s.tok, s.opt, dict(st, sampler=s.sampler.state_dict(), train_seconds=time.time() - s.t_start))
+        save_checkpoint(s.folder/'last', s.model, ck, s.tok, s.opt, dict(st, sampler=s.sampler.state_dict(), train_seconds=time.time() - s.t_start),
+                        s.scaler)
     s.dist.barrier()
     if not cfg.diagnostic_no_causal_mask: check_val(r['val_bpb'], r['val_acc'], cfg.leak_floor_bpb, cfg.leak_max_acc)
     return r

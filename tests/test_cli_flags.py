@@ -42,7 +42,8 @@ def w(tmp_path_factory):
 def test_corpus_every_flag(w):
     assert main(['corpus', '--src_dir', str(w/'src'), '--packages', '', '--site_packages', 'false', '--stdlib', 'false', '--out_dir', str(w/'c2'),
                  '--train_out', str(w/'c2'/'train.txt'), '--val_out', str(w/'c2'/'val.txt'), '--val_ratio', '0.25', '--min_file_size', '50',
-                 '--max_file_size', '100000', '--target_size_mb', '0.01', '--seed', '3', '--progress', 'false']) == 0
+                 '--max_file_size', '100000', '--target_size_mb', '0.01', '--seed', '3', '--progress', 'false',
+                 '--text_field', 'content']) == 0
     assert (w/'c2'/'manifest.json').exists()
 
 def test_train_eval_sample_inspect_every_flag(w, capsys):

@@ -34,7 +34,8 @@ def w(tmp_path_factory):
     return d
 
 def TRAIN(d): return ['--arch_json', str(d/'arch.json'), '--train_path', str(d/'c'/'train.txt'), '--device', 'cpu', '--max_steps', '2',
-                      '--batch_size', '4', '--seq_len', '32', '--eval_tokens', '512', '--eval_interval', '1', '--progress', 'false']
+                      '--batch_size', '4', '--seq_len', '32', '--eval_tokens', '512', '--eval_interval', '1', '--progress', 'false',
+                      '--warmup_steps', '0']  # no warm-up: its cap's warning line would join the one line each probe expects
 
 def one_line_error(argv, capsys, cmd=None, contains=()):
     "Run `codenas argv`: exit code 2 and a single stderr line `codenas CMD: error: ...` that contains every string in `contains`"
@@ -598,3 +599,16 @@ def test_search_storage(w, capsys, url, says):
                           '--out', str(w/'srch'/str(abs(hash(url)))), '--storage', url], capsys, contains=(says,))
     assert 's3cret' not in err
     assert not Path('/nonexistent_codenas').exists()
+
+def test_corpus_sweeps_what_a_killed_build_left(tmp_path):
+    "KC-S: a corpus build killed while staging a split leaves `.train.txt.PID.XXXXXXXX.tmp`; the next build removes it"
+    import subprocess, sys
+    from codenas.corpus import build_corpus, synthetic_project
+    src, out = synthetic_project(tmp_path/'src'), tmp_path/'corpus'
+    build_corpus(src_dir=[src], out_dir=out, val_ratio=0.1, min_file_size=10, progress=False)
+    dead = subprocess.Popen([sys.executable, '-c', 'pass'])  # a process id that is no longer running
+    dead.wait()
+    left = out/f'.train.txt.{dead.pid}.abcd1234.tmp'
+    left.write_text('half a split')
+    build_corpus(src_dir=[src], out_dir=out, val_ratio=0.1, min_file_size=10, progress=False)
+    assert not left.exists() and (out/'train.txt').exists()

@@ -1,4 +1,4 @@
-"""Thread policy benchmark: training speed by OpenMP threads and wait policy, on an idle box and beside a busy neighbour.
+"""Thread policy benchmark: training speed by OpenMP threads and wait policy, idle and beside a busy neighbour.
 
     python tools/bench_threads.py [--rounds 3] [--steps 40] [--arch codenas_best_current] [--out DIR]
 
@@ -52,7 +52,9 @@ def measure(env:dict, arch:str, steps:int, batch:int, busy:bool)->float:
                            capture_output=True, text=True, check=True)
         return float(r.stdout.strip().splitlines()[-1])
     finally:
-        if nb: nb.kill(); nb.wait()
+        if nb:
+            nb.kill()
+            nb.wait()
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
@@ -62,7 +64,8 @@ def main():
     ap.add_argument('--arch', default='codenas_best_current', help='a name in codenas/data/archs or a JSON file')
     ap.add_argument('--out', default='artifacts/bench_threads')
     a = ap.parse_args()
-    arch = a.arch if a.arch.endswith('.json') else str(Path(__file__).resolve().parent.parent/'codenas'/'data'/'archs'/f'{a.arch}.json')
+    archs = Path(__file__).resolve().parent.parent/'codenas'/'data'/'archs'
+    arch = a.arch if a.arch.endswith('.json') else str(archs/f'{a.arch}.json')
     res = {(s, b): [] for s in SETTINGS for b in (False, True)}
     rng = random.Random(0)
     for r in range(a.rounds):
@@ -71,8 +74,10 @@ def main():
                 tps = measure(SETTINGS[s], arch, a.steps, a.batch, busy)
                 res[s, busy].append(tps)
                 print(json.dumps(dict(round=r, setting=s, neighbour=busy, tokens_per_s=round(tps))), flush=True)
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-    rows = [dict(setting=s, neighbour=b, median=statistics.median(v), min=min(v), max=max(v), runs=v) for (s, b), v in res.items()]
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = [dict(setting=s, neighbour=b, median=statistics.median(v), min=min(v), max=max(v), runs=v)
+            for (s, b), v in res.items()]
     (out/'threads.json').write_text(json.dumps(dict(arch=a.arch, steps=a.steps, batch=a.batch, rows=rows), indent=1))
     print(f"\n{'setting':<22}{'idle tokens/s':>24}{'busy neighbour':>24}")
     for s in SETTINGS:

@@ -1,0 +1,46 @@
+"""Lines that read at a glance, held by a ratchet: ruff counts, per file, the lines over 120 characters (E501) and the
+statements packed with `;` (E702, E703); no file may have more than its budget in `tools/lint_budget.json`.
+
+    python tools/lint.py            # check: exit 1 naming each file over its budget, and the new lines themselves
+    python tools/lint.py --update   # write today's counts as the budget (after shortening lines, to lock the gain in)
+
+The package held 752 long lines when the rule came (2026-12-06), too many to rewrite beside other work; the budget
+lets no file grow worse and falls each time a file is tidied. New files get a budget of zero. Ruff's settings are in
+`pyproject.toml` (`[tool.ruff]`); the generated `_modidx.py` is excluded there.
+"""
+import argparse, collections, json, subprocess, sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUDGET = ROOT/'tools'/'lint_budget.json'
+PATHS = ('codenas', 'tools', 'tests')
+
+def findings()->list[dict]:
+    "Ruff's findings for the configured rules, as dicts with a path relative to the repository"
+    r = subprocess.run([sys.executable, '-m', 'ruff', 'check', '--output-format', 'json', '--exit-zero', *PATHS],
+                       cwd=ROOT, capture_output=True, text=True)
+    if r.returncode: sys.exit(f'tools/lint.py: ruff failed ({r.returncode}): {r.stderr.strip()[:500]}')
+    return [dict(f, filename=Path(f['filename']).resolve().relative_to(ROOT).as_posix()) for f in json.loads(r.stdout)]
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    ap.add_argument('--update', action='store_true', help='write the current counts as the budget')
+    a = ap.parse_args()
+    found = findings()
+    counts = collections.Counter(f['filename'] for f in found)
+    if a.update:
+        BUDGET.write_text(json.dumps(dict(sorted(counts.items())), indent=1) + '\n')
+        print(f'tools/lint.py: budget written, {sum(counts.values())} findings in {len(counts)} files')
+        return
+    budget = json.loads(BUDGET.read_text())
+    over = {f: n for f, n in counts.items() if n > budget.get(f, 0)}
+    for f, n in sorted(over.items()):
+        print(f'{f}: {n} long or packed lines, budget {budget.get(f, 0)}', file=sys.stderr)
+        for x in found:
+            if x['filename'] == f: print(f"  {f}:{x['location']['row']}: {x['code']} {x['message']}", file=sys.stderr)
+    if over: sys.exit(1)
+    lower = {f: (counts.get(f, 0), n) for f, n in budget.items() if counts.get(f, 0) < n}
+    if lower: print(f'tools/lint.py: {len(lower)} file(s) below budget: run tools/lint.py --update to lock the gain in')
+    print(f'tools/lint.py: {sum(counts.values())} long or packed lines, none over budget')
+
+if __name__ == '__main__': main()
