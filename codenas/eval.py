@@ -692,7 +692,9 @@ def _finish(model, tok, ids:list, new:list, max_chars, cap:int, seed:int, device
         if eod: new = new[:new.index(tok.eod_id)]
         text = _new_text(tok, ids[1:], new)
         if max_chars is not None and len(text) >= max_chars:
-            n = next(m for m in range(len(new) + 1) if len(_new_text(tok, ids[1:], new[:m])) >= max_chars)  # tokens the cut text needs
+            short = int(np.searchsorted(np.cumsum(tok.token_bytes[new]), max_chars))  # prefixes with too few bytes
+            n = next(m for m in range(min(short, len(new)), len(new) + 1)
+                     if len(_new_text(tok, ids[1:], new[:m])) >= max_chars)  # tokens the cut text needs
             return text[:max_chars], new[:n], 'chars'
         if eod or max_chars is None or len(new) >= cap: return text, new, 'eod' if eod else 'tokens'
         n = min(cap - len(new), max_chars - len(text))  # a token is at least one byte, sometimes less than a character
@@ -700,6 +702,15 @@ def _finish(model, tok, ids:list, new:list, max_chars, cap:int, seed:int, device
         new = new + gen[0, len(ids) + len(new):].tolist()
 
 # %% ../nbs/04_eval.ipynb #2aa46fe8
+def _packs(sizes:list, most:int)->list[list[int]]:
+    "Indices of `sizes` in runs of consecutive items with at most `most` in all (an item bigger than `most` alone)"
+    out, n = [], 0
+    for i, k in enumerate(sizes):
+        if out and n + k <= most: out[-1].append(i)
+        else: out, n = out + [[i]], 0
+        n += k
+    return out
+
 def complete(model, # A `CodeLM` (see `codenas.train.load_run`)
              tok, # Its tokenizer
              prompts:list, # Prompt strings, or dicts with a 'prompt' key
@@ -711,12 +722,13 @@ def complete(model, # A `CodeLM` (see `codenas.train.load_run`)
              samples:int=1, # Completions per prompt
              seed:int=0, # Seed of the run
              greedy:bool=False, # Greedy decoding (then samples > 1 are identical)
-             batch_size:int=32, # Rows per generation batch
+             batch_size:int=32, # Rows per sampling group: rows of one token length share a seed, this many at a time
              device:str='cpu', # Where the model is
              progress:bool=False, # Show a progress bar
              max_chars:int=64, # Characters per completion, whatever the tokenizer (the original's 64); None: only the token cap
+             max_rows:int=256, # Rows decoded together across token lengths: speed only, the completions stay the same
             )->list[dict]: # One record per sample, in prompt order
-    "Sample completions of each prompt with the KV cache, batching equal-length prompts, each cut at `max_chars` characters"
+    "Sample completions of each prompt with the KV cache, all lengths decoded together, each cut at `max_chars`"
     from tqdm.auto import tqdm
     ps = [p if isinstance(p, dict) else dict(id=str(i), prompt=p, kind='line') for i, p in enumerate(prompts)]
     if any(not p['prompt'] for p in ps): raise CodenasError('empty prompt: give some text to continue')
@@ -728,23 +740,26 @@ def complete(model, # A `CodeLM` (see `codenas.train.load_run`)
     rows = [(i, s) for i in range(len(ps)) for s in range(samples)]
     pos, groups = {rs: k for k, rs in enumerate(rows)}, {}
     for i, s in rows: groups.setdefault(len(enc[i]), []).append((i, s))
+    chunks = [ms[b:b+batch_size] for _, ms in sorted(groups.items()) for b in range(0, len(ms), batch_size)]
+    seeds = [seed * 1_000_003 + c[0][0] * 1009 + c[0][1] for c in chunks]
     out = [None] * len(rows)
     model.eval()
     with tqdm(total=len(rows), disable=not progress, desc='generating', unit=' samples') as bar:
-        for L, members in sorted(groups.items()):
-            for b in range(0, len(members), batch_size):
-                chunk = members[b:b+batch_size]
-                bseed = seed * 1_000_003 + chunk[0][0] * 1009 + chunk[0][1]
-                t0 = time.time()
-                gen = model.generate(torch.tensor([enc[i] for i, _ in chunk], device=device), first, stop=tok.eod_id, seed=bseed, **kw)
-                done = [_finish(model, tok, enc[i], gen[r, L:].tolist(), max_chars, cap, bseed + r, device, **kw) for r, (i, _) in enumerate(chunk)]
-                dt = (time.time() - t0) / len(chunk)
-                for (i, s), (text, new, stop) in zip(chunk, done):
-                    p = ps[i]
-                    out[pos[i, s]] = dict(source='model', prompt_id=p['id'], kind=p.get('kind', 'line'), prompt=p['prompt'],
-                        completion=text, sample=s, seed=bseed, n_chars=len(text), n_tokens=len(new), stop=stop, elapsed_s=round(dt, 4),
-                        temperature=temp, top_k=top_k, top_p=top_p, repetition_penalty=repetition_penalty, max_chars=max_chars, max_new_tokens=cap)
-                bar.update(len(chunk))
+        for pack in _packs([len(c) for c in chunks], max_rows):
+            t0 = time.time()
+            idx = [torch.tensor([enc[i] for i, _ in chunks[c]], device=device) for c in pack]  # (B_c, T_c) each
+            gens = model.generate_groups(idx, first, stop=tok.eod_id, seeds=[seeds[c] for c in pack], **kw)
+            done = {(c, r): _finish(model, tok, enc[i], gen[r, len(enc[i]):].tolist(), max_chars, cap, seeds[c] + r, device,
+                                    **kw) for c, gen in zip(pack, gens) for r, (i, _) in enumerate(chunks[c])}
+            dt = (time.time() - t0) / len(done)
+            for (c, r), (text, new, stop) in done.items():
+                i, s = chunks[c][r]
+                p = ps[i]
+                out[pos[i, s]] = dict(source='model', prompt_id=p['id'], kind=p.get('kind', 'line'), prompt=p['prompt'],
+                    completion=text, sample=s, seed=seeds[c], n_chars=len(text), n_tokens=len(new), stop=stop,
+                    elapsed_s=round(dt, 4), temperature=temp, top_k=top_k, top_p=top_p,
+                    repetition_penalty=repetition_penalty, max_chars=max_chars, max_new_tokens=cap)
+            bar.update(len(done))
     return out
 
 # %% ../nbs/04_eval.ipynb #bba7ff5f

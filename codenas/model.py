@@ -6,7 +6,7 @@ Docs: https://codenas.github.io/codenas/model.html.md"""
 
 # %% ../nbs/02_model.ipynb #25e0c0db
 from __future__ import annotations
-import inspect, json, math, os
+import inspect, itertools, json, math, os
 from pathlib import Path
 import torch
 from torch import nn
@@ -21,7 +21,7 @@ __all__ = ['NORMS', 'ACTIVATIONS', 'POSITIONS', 'GLU_ACTIVATIONS', 'QUANTIZATION
            'GeGLU', 'rope_cos_sin', 'apply_rope', 'alibi_slopes', 'alibi_bias', 'PositionEncoding', 'Absolute', 'Rope',
            'Alibi', 'check_arch', 'ArchConfig', 'param_count', 'free_memory', 'check_memory', 'flops_per_token',
            'make_norm', 'MLP', 'attn_kwargs', 'KVCache', 'CausalSelfAttention', 'Block', 'CodeLM', 'process_logits',
-           'sample_next', 'diagnostic_attn_kwargs']
+           'sample_next', 'sample_groups', 'diagnostic_attn_kwargs']
 
 # %% ../nbs/02_model.ipynb #8626c0f3
 class Registry(dict):
@@ -115,20 +115,18 @@ class GeGLU(Activation):
 GLU_ACTIVATIONS = tuple(k for k, a in ACTIVATIONS.items() if a.gated)  # for `codenas.export`; the model reads `gated`
 
 # %% ../nbs/02_model.ipynb #28830432
-def rope_cos_sin(pos0:int, # Position of the first token
-                 T:int, # Number of tokens
+def rope_cos_sin(pos:torch.Tensor, # Positions, any shape: `(T,)`, or `(B, T)` when each row has its own
                  head_dim:int, # Features per head (even)
-                 device:str=None, # Where to build the tables
                  base:float=10000.0, # Wavelength scale of the slowest pair
                 ):
-    "Cosines and sines `(T, head_dim)` of the RoPE angles for positions `pos0 .. pos0+T-1`"
-    inv_freq = base ** -(torch.arange(0, head_dim, 2, device=device, dtype=torch.float32) / head_dim)  # (hd/2,)
-    ang = torch.outer(torch.arange(pos0, pos0 + T, device=device, dtype=torch.float32), inv_freq)  # (T, hd/2)
-    ang = torch.cat([ang, ang], dim=-1)  # (T, hd)
+    "Cosines and sines `(*pos.shape, head_dim)` of the RoPE angles of positions `pos`, on its device"
+    inv_freq = base ** -(torch.arange(0, head_dim, 2, device=pos.device, dtype=torch.float32) / head_dim)  # (hd/2,)
+    ang = pos.to(torch.float32)[..., None] * inv_freq  # (..., T, hd/2)
+    ang = torch.cat([ang, ang], dim=-1)  # (..., T, hd)
     return ang.cos(), ang.sin()
 
-def apply_rope(x, # Queries or keys `(..., T, hd)`, or `(B, T, nh, hd)` with cos/sin `(T, 1, hd)`
-               cos, sin, # From `rope_cos_sin`, `(T, hd)`, shaped to broadcast against `x`
+def apply_rope(x, # Queries or keys `(..., T, hd)`, or `(B, T, nh, hd)` with cos/sin `(T, 1, hd)` or `(B, T, 1, hd)`
+               cos, sin, # From `rope_cos_sin`, shaped to broadcast against `x`
               ):
     "Rotate each pair (x[i], x[i + hd/2]) of every head by its angle"
     x1, x2 = x.chunk(2, dim=-1)  # (..., hd/2) each
@@ -170,11 +168,12 @@ class PositionEncoding:
         "Tensors the model holds without saving them (they move with it)"
         return {}
     def embed(self, model, x, # Token embeddings `(B, T, C)`
-              pos0:int, # Position of the first token
+              pos:torch.Tensor, # Positions `(T,)`, or `(B, T)` when each row has its own (a left-padded batch)
              ):
         "`x` with the positions added `(B, T, C)`"
         return x
-    def rotation(self, pos0:int, T:int, device):
+    def rotation(self, pos:torch.Tensor, # Positions, as `embed` gets them
+                ):
         "None, or a function applied to each block's queries and keys `(B, T, nh+nkv, hd)`"
         return None
     def score_bias(self, model):
@@ -188,8 +187,7 @@ class Absolute(PositionEncoding):
     @staticmethod
     def n_params(cfg): return cfg.block_size * cfg.n_embd
     def modules(self): return dict(wpe=nn.Embedding(self.cfg.block_size, self.cfg.n_embd))
-    def embed(self, model, x, pos0):
-        return x + model.transformer.wpe(torch.arange(pos0, pos0 + x.size(1), device=x.device))  # (B, T, C)
+    def embed(self, model, x, pos): return x + model.transformer.wpe(pos)  # (B, T, C)
 
 @POSITIONS.register('rope')
 class Rope(PositionEncoding):
@@ -199,9 +197,9 @@ class Rope(PositionEncoding):
     def check(a, n):
         if (a['n_embd'] // a['n_head']) % 2:
             raise CodenasError(f"{n('pos')} needs an even head size, but {n('n_embd')} / {n('n_head')} = {a['n_embd'] // a['n_head']}")
-    def rotation(self, pos0, T, device):
-        cos, sin = rope_cos_sin(pos0, T, self.cfg.head_dim, device)  # (T, hd) each
-        return lambda qk: apply_rope(qk, cos[:, None], sin[:, None])  # (B, T, nh+nkv, hd)
+    def rotation(self, pos):
+        cos, sin = rope_cos_sin(pos, self.cfg.head_dim)  # (T, hd) or (B, T, hd) each
+        return lambda qk: apply_rope(qk, cos.unsqueeze(-2), sin.unsqueeze(-2))  # (B, T, nh+nkv, hd)
 
 @POSITIONS.register('alibi')
 class Alibi(PositionEncoding):
@@ -400,18 +398,25 @@ def _key_offsets(T:int, Tk:int, pos0:int, device=None)->torch.Tensor:
     kpos = torch.arange(pos0 + T - Tk, pos0 + T, device=device)
     return qpos[:, None] - kpos[None, :]
 
-def attn_kwargs(T:int, # Queries, at positions pos0 .. pos0+T-1
-                Tk:int, # Keys, at positions pos0+T-Tk .. pos0+T-1
-                pos0:int, # Position of the first query
+def _hide_padding(ok, dist, T:int, Tk:int, pos0:int, pad)->torch.Tensor:
+    "`ok` `(T, Tk)` without the keys in each row's padding, but with a padding query's own key `(B, 1, T, Tk)`"
+    kcol = torch.arange(pos0 + T - Tk, pos0 + T, device=dist.device)  # (Tk,) column of each key
+    return ((ok & (kcol >= pad.to(dist.device)[:, None, None])) | (dist == 0))[:, None]  # (B, 1, T, Tk)
+
+def attn_kwargs(T:int, # Queries, at columns pos0 .. pos0+T-1 (positions, without padding)
+                Tk:int, # Keys, at columns pos0+T-Tk .. pos0+T-1
+                pos0:int, # Column of the first query
                 bias=None, # A function from key offsets `(T, Tk)` to an additive score bias `(nh, T, Tk)` (ALiBi's), or None
                 dtype:torch.dtype=torch.float32, # Dtype of the queries (an additive mask must match it)
                 device=None,
+                pad:torch.Tensor=None, # Left padding `(B,)`: row b's first `pad[b]` columns are hidden; None: none
                )->dict:
-    "Keyword arguments for `F.scaled_dot_product_attention` that hide every key after its query"
-    if bias is None and Tk == T: return dict(is_causal=True)
+    "Keyword arguments for `F.scaled_dot_product_attention` that hide every key after its query, and every padding key"
+    if bias is None and Tk == T and pad is None: return dict(is_causal=True)
     dist = _key_offsets(T, Tk, pos0, device)  # (T, Tk)
-    if bias is None: return dict(attn_mask=dist >= 0)  # (T, Tk) True = may attend
-    return dict(attn_mask=bias(dist).masked_fill(dist < 0, float('-inf')).to(dtype))  # (nh, T, Tk)
+    ok = dist >= 0 if pad is None else _hide_padding(dist >= 0, dist, T, Tk, pos0, pad)  # (T, Tk) or (B, 1, T, Tk)
+    if bias is None: return dict(attn_mask=ok)  # True = may attend
+    return dict(attn_mask=bias(dist).masked_fill(~ok, float('-inf')).to(dtype))  # (nh, T, Tk) or (B, nh, T, Tk)
 
 # %% ../nbs/02_model.ipynb #8ad8f290
 class KVCache:
@@ -437,6 +442,12 @@ class KVCache:
         self.k[i][:, :, e:e+T], self.v[i][:, :, e:e+T] = k, v
         self.start[i], self.end[i] = max(s, e + T - self.keep), e + T
         return self.k[i][:, :, s:e+T], self.v[i][:, :, s:e+T]  # (B, nkv, Tk, hd)
+
+    def select(self, rows:torch.Tensor, # Indices of the rows to keep `(B',)`
+              ):
+        "Keep only `rows` of the batch in every layer (rows whose generation has ended leave it)"
+        for i, k in enumerate(self.k):
+            if k is not None: self.k[i], self.v[i] = k[rows], self.v[i][rows]  # (B', nkv, capacity, hd)
 
 # %% ../nbs/02_model.ipynb #fa4026e4
 class CausalSelfAttention(nn.Module):
@@ -508,18 +519,23 @@ class CodeLM(nn.Module):
 
     def hidden(self, idx, # Token ids `(B, T)`
                kv_cache:KVCache=None, # Continue after the tokens already in this cache (and add these)
+               pad:torch.Tensor=None, # Left padding `(B,)`: row b's first `pad[b]` columns are filler, never attended
               ):
         "Final hidden states `(B, T, n_embd)` after `ln_f`"
         B, T = idx.size()
         pos0, bs = (kv_cache.pos if kv_cache is not None else 0), self.cfg.block_size
         if T > bs: raise ValueError(f'sequence of {T} tokens is longer than block_size={bs}: crop it')
-        if not self.pe.relative and pos0 + T > bs:
-            raise ValueError(f'positions up to {pos0 + T - 1} exceed block_size={bs} of pos={self.cfg.pos!r}: crop the input')
-        x = self.transformer.drop(self.pe.embed(self, self.transformer.wte(idx), pos0))  # (B, T, C)
-        rotate, bias = self.pe.rotation(pos0, T, idx.device), self.pe.score_bias(self)
+        last = pos0 + T - 1 - (0 if pad is None else int(pad.min()))  # the furthest position of any row
+        if not self.pe.relative and last >= bs:
+            raise ValueError(f'positions up to {last} exceed block_size={bs} of pos={self.cfg.pos!r}: crop the input')
+        pos = torch.arange(pos0, pos0 + T, device=idx.device)  # (T,) a column is a position
+        if pad is not None: pos = (pos - pad.to(idx.device)[:, None]).clamp(min=0)  # (B, T) from each row's first token
+        x = self.transformer.drop(self.pe.embed(self, self.transformer.wte(idx), pos))  # (B, T, C)
+        rotate, bias = self.pe.rotation(pos), self.pe.score_bias(self)
         Tk = T + (len(kv_cache) if kv_cache is not None else 0)
-        mask = attn_kwargs(T, Tk, pos0, bias, x.dtype, idx.device)
-        if self.diagnostic_no_causal_mask: mask = diagnostic_attn_kwargs(T, Tk, pos0, bias, x.dtype, idx.device)  # the bug, on purpose
+        mask = attn_kwargs(T, Tk, pos0, bias, x.dtype, idx.device, pad)
+        if self.diagnostic_no_causal_mask:  # the bug, on purpose
+            mask = diagnostic_attn_kwargs(T, Tk, pos0, bias, x.dtype, idx.device, pad)
         for block in self.transformer.h: x = block(x, mask, rotate, kv_cache)  # (B, T, C)
         if kv_cache is not None: kv_cache.pos += T
         return self.transformer.ln_f(x)  # (B, T, C)
@@ -527,9 +543,10 @@ class CodeLM(nn.Module):
     def forward(self, idx, # Token ids `(B, T)`
                 targets:torch.Tensor=None, # Next-token ids `(B, T)`; IGNORE_INDEX (-100, as in `codenas.dataset`) is not scored
                 kv_cache:KVCache=None, # Continue after the tokens already in this cache (and add these)
+                pad:torch.Tensor=None, # Left padding of each row `(B,)` (see `hidden`); its logits are meaningless
                ):
         "Logits `(B, T, vocab_size)`; with `targets`, `(logits, mean cross-entropy in nats)`"
-        logits = self.head(self.hidden(idx, kv_cache))  # (B, T, V)
+        logits = self.head(self.hidden(idx, kv_cache, pad))  # (B, T, V)
         if targets is None: return logits
         return logits, F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1), ignore_index=IGNORE_INDEX)
 
@@ -587,6 +604,26 @@ def sample_next(logits, # Next-token logits `(B, V)`
     if temperature == 0: return logits.argmax(-1, keepdim=True)
     return torch.multinomial(logits.softmax(-1), 1, generator=generator)
 
+# %% ../nbs/02_model.ipynb #5afebd7d
+def sample_groups(logits, # Next-token logits `(B, V)` of several groups of rows, one group after another
+                  sizes:list, # Rows in each group
+                  generators:list, # Each group's `torch.Generator` (None: torch's global one)
+                  contexts:list=None, # Each group's token ids so far `(B_g, T_g)`, for the repetition penalty
+                  temperature:float=1.0, # 0: greedy
+                  top_k:int=None, # See `process_logits`
+                  top_p:float=None, # See `process_logits`
+                  repetition_penalty:float=1.0, # See `process_logits`
+                 ): # Next token ids `(B, 1)`
+    "For each group, the tokens `sample_next` picks for its rows alone with the group's generator"
+    if repetition_penalty != 1.0:  # each group's own context; the rest of `process_logits` works row by row
+        rows = zip(logits.split(sizes), contexts)
+        logits = torch.cat([process_logits(l, c, repetition_penalty=repetition_penalty) for l, c in rows])
+    logits = process_logits(logits, None, temperature, top_k, top_p)  # (B, V)
+    if temperature == 0: return logits.argmax(-1, keepdim=True)
+    V, dev = logits.size(-1), logits.device
+    q = torch.cat([torch.empty(n, V, device=dev).exponential_(1, generator=g) for n, g in zip(sizes, generators)])
+    return (logits.softmax(-1) / q).argmax(-1, keepdim=True)  # (B, 1) torch.multinomial's one draw per row
+
 # %% ../nbs/02_model.ipynb #fa6ca66c
 def _check_sampling(idx, max_new_tokens, temperature, top_k, top_p, repetition_penalty):
     if not isinstance(idx, torch.Tensor) or idx.dim() != 2: raise CodenasError('the prompt must be a (batch, tokens) tensor of token ids')
@@ -633,15 +670,92 @@ def generate(self:CodeLM, idx, # Prompt token ids `(B, T)`, T >= 1
     finally: self.train(was_training)
     return idx
 
+# %% ../nbs/02_model.ipynb #58741298
+def _stopped(nxt, done, fill, stop_ids):
+    "`generate`'s stop rule on one step: a stopped row repeats its stop token; (next tokens, done, fill)"
+    nxt = torch.where(done[:, None], fill[:, None], nxt)  # (B, 1)
+    hit = torch.isin(nxt[:, 0], stop_ids) & ~done
+    return nxt, done | hit, torch.where(hit, nxt[:, 0], fill)
+
+@patch
+def _generate_padded(self:CodeLM, groups:list, n:int, kw:dict, stop_ids, seeds:list)->list:
+    "`generate_groups` for groups that never re-read a window: one left-padded batch through one KV cache"
+    dev, bs, sizes = groups[0].device, self.cfg.block_size, [g.size(0) for g in groups]
+    gens = [None if s is None else torch.Generator(device=dev).manual_seed(s) for s in seeds]
+    W = max(g.size(1) for g in groups)
+    seq = torch.cat([F.pad(g, (W - g.size(1), 0)) for g in groups])  # (B, W) prompts after their padding
+    lead = torch.tensor([W - g.size(1) for g in groups]).repeat_interleave(torch.tensor(sizes)).to(dev)  # (B,)
+    crop = min(W, bs)
+    pad = (lead - (W - crop)).clamp(min=0)  # (B,) padding of the last `crop` columns: a long prompt keeps its last bs
+    done, fill = torch.zeros_like(lead, dtype=torch.bool), torch.zeros_like(seq[:, 0])
+    live, out, cache, x = list(range(len(groups))), [None] * len(groups), KVCache(self.cfg), seq[:, -crop:]
+    for _ in range(n):
+        at = [0] + list(itertools.accumulate(sizes[g] for g in live))  # row offsets of the live groups
+        ctx = [seq[at[j]:at[j+1], W - groups[g].size(1):] for j, g in enumerate(live)]  # each group's `idx` in generate
+        logits = self.head(self.hidden(x, cache, pad)[:, -1])  # (B, V)
+        nxt = sample_groups(logits, [sizes[g] for g in live], [gens[g] for g in live], ctx, **kw)  # (B, 1)
+        if stop_ids is not None: nxt, done, fill = _stopped(nxt, done, fill, stop_ids)
+        seq, x = torch.cat([seq, nxt], dim=1), nxt  # (B, W+1), (B, 1)
+        if stop_ids is None: continue
+        ended = [bool(d.all()) for d in done.split([sizes[g] for g in live])]
+        if not any(ended): continue
+        for j, g in enumerate(live):
+            if ended[j]: out[g] = seq[at[j]:at[j+1], W - groups[g].size(1):]
+        live, left = [g for j, g in enumerate(live) if not ended[j]], [j for j in range(len(live)) if not ended[j]]
+        if not live: break
+        keep = torch.cat([torch.arange(at[j], at[j+1], device=dev) for j in left])  # rows of the groups still going
+        cache.select(keep)
+        seq, x, pad, done, fill = seq[keep], x[keep], pad[keep], done[keep], fill[keep]
+    at = [0] + list(itertools.accumulate(sizes[g] for g in live))
+    for j, g in enumerate(live): out[g] = seq[at[j]:at[j+1], W - groups[g].size(1):]
+    return out
+
+# %% ../nbs/02_model.ipynb #1ab2ea17
+@patch
+def generate_groups(self:CodeLM, groups:list, # Prompt batches `(B_g, T_g)` as `generate` takes them; lengths may differ
+                    max_new_tokens:int, # Tokens to add
+                    temperature:float=1.0, # 0: greedy
+                    top_k:int=None, # As in `generate`
+                    top_p:float=None, # As in `generate`
+                    repetition_penalty:float=1.0, # As in `generate`
+                    stop:int|list=None, # As in `generate`: each group ends when all its rows have stopped
+                    seeds:list=None, # A seed per group; None: torch's global generator, drawn across groups
+                   )->list: # `generate(groups[i], ..., seed=seeds[i])` for each i
+    "Several `generate` calls decoded together as one left-padded batch, each group with its own seed, stop and length"
+    seeds = [None] * len(groups) if seeds is None else list(seeds)
+    if len(seeds) != len(groups): raise CodenasError(f'{len(seeds)} seeds for {len(groups)} groups: give one per group')
+    for g in groups: _check_sampling(g, max_new_tokens, temperature, top_k, top_p, repetition_penalty)
+    kw = dict(temperature=temperature, top_k=top_k, top_p=top_p, repetition_penalty=repetition_penalty)
+    rereads = lambda g: not self.pe.relative and g.size(1) + max_new_tokens - 1 > self.cfg.block_size
+    out = {i: self.generate(g, max_new_tokens, **kw, stop=stop, seed=seeds[i])
+           for i, g in enumerate(groups) if len(groups) == 1 or rereads(g)}
+    rest = [i for i in range(len(groups)) if i not in out]
+    if rest and max_new_tokens:
+        dev = groups[0].device
+        stops = None if stop is None else torch.as_tensor([stop] if isinstance(stop, int) else list(stop), device=dev)
+        was_training = self.training
+        self.eval()
+        try:
+            with torch.no_grad():
+                gens = self._generate_padded([groups[i] for i in rest], max_new_tokens, kw, stops, [seeds[i] for i in rest])
+        finally: self.train(was_training)
+        out.update(zip(rest, gens))
+    out.update({i: groups[i] for i in rest if i not in out})
+    return [out[i] for i in range(len(groups))]
+
 # %% ../nbs/02_model.ipynb #5b7456fa
-def diagnostic_attn_kwargs(T:int, # Queries, at positions pos0 .. pos0+T-1
-                           Tk:int, # Keys, at positions pos0+T-Tk .. pos0+T-1
-                           pos0:int, # Position of the first query
+def diagnostic_attn_kwargs(T:int, # Queries, at columns pos0 .. pos0+T-1
+                           Tk:int, # Keys, at columns pos0+T-Tk .. pos0+T-1
+                           pos0:int, # Column of the first query
                            bias=None, # A function from key offsets to an additive score bias (see `attn_kwargs`), or None
                            dtype:torch.dtype=torch.float32, # Dtype of the queries (an additive mask must match it)
                            device=None,
+                           pad:torch.Tensor=None, # Left padding `(B,)`, hidden as in `attn_kwargs`; None: no padding
                           )->dict:
     "DIAGNOSTIC ONLY: `attn_kwargs` without causality, so every query sees every key (the original system's bug)"
-    if bias is None: return dict(attn_mask=None, is_causal=False)
-    dist = _key_offsets(T, Tk, pos0, device).abs()  # (T, Tk) how far away each key is, either way
-    return dict(attn_mask=bias(dist).to(dtype))  # (nh, T, Tk), no -inf anywhere
+    if bias is None and pad is None: return dict(attn_mask=None, is_causal=False)
+    dist = _key_offsets(T, Tk, pos0, device)  # (T, Tk)
+    ok = None if pad is None else _hide_padding(dist == dist, dist, T, Tk, pos0, pad)  # (B, 1, T, Tk) padding only
+    if bias is None: return dict(attn_mask=ok)
+    m = bias(dist.abs())  # (nh, T, Tk) how far away each key is, either way: no -inf anywhere
+    return dict(attn_mask=(m if ok is None else m.masked_fill(~ok, float('-inf'))).to(dtype))  # (nh or B, nh, T, Tk)
