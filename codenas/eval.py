@@ -651,7 +651,9 @@ def _prompt_record(d, where:str, default_id:str)->dict:
 # %% ../nbs/04_eval.ipynb #a158aaa1
 def _read_text(p:Path)->str:
     "The UTF-8 text of `p`, or an error naming the line of the first bad byte"
-    data = p.read_bytes()
+    data, NL = p.read_bytes(), b'\n'
+    if (nul := data.find(b'\0')) >= 0:  # text tools stop at it, and the tokenizers would read it as an unknown id
+        raise CodenasError(f'{p}:{data.count(NL, 0, nul) + 1}: a NUL byte: a prompt file is text')
     try: return data.decode('utf-8')
     except UnicodeDecodeError as e:
         line = data[:e.start].count(b'\n') + 1
@@ -975,7 +977,7 @@ def _check_output(output):
 def evaluate_prompts(checkpoint:str, # A run folder (its best checkpoint) or a checkpoint folder
                      eval_file:str='oneline', # Prompt file (.txt one per line, or .jsonl), or a suite name: oneline, functions
                      output:str='results.jsonl', # Where to write one JSON record per sample
-                     samples:int=1, # Completions per prompt (pass@10 needs 10)
+                     samples:int=1, # Completions per prompt (pass@10 needs 10); unbounded: --progress shows the rate
                      max_chars:int=64, # Characters per completion, whatever the tokenizer (the original's 64)
                      max_new_tokens:int=None, # Safety cap on tokens per completion (default: 4 * max_chars)
                      temperature:float=0.8, # Sampling temperature

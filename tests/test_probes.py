@@ -612,3 +612,10 @@ def test_corpus_sweeps_what_a_killed_build_left(tmp_path):
     left.write_text('half a split')
     build_corpus(src_dir=[src], out_dir=out, val_ratio=0.1, min_file_size=10, progress=False)
     assert not left.exists() and (out/'train.txt').exists()
+
+def test_nul_byte_in_a_prompt_file(tmp_path, capsys):
+    "PR02: a NUL byte in a .txt prompt file is refused in one line naming the file and line, before the model loads"
+    bad = tmp_path/'prompts.txt'
+    bad.write_bytes(b'def f(x):\nif x:\x00\n')
+    one_line_error(['eval', str(tmp_path/'no-run'), '--eval_file', str(bad)], capsys,
+                   contains=(f'{bad}:2: a NUL byte',))

@@ -36,8 +36,9 @@ def main():
     over = {f: n for f, n in counts.items() if n > budget.get(f, 0)}
     for f, n in sorted(over.items()):
         print(f'{f}: {n} long or packed lines, budget {budget.get(f, 0)}', file=sys.stderr)
-        for x in found:
-            if x['filename'] == f: print(f"  {f}:{x['location']['row']}: {x['code']} {x['message']}", file=sys.stderr)
+        mine = [x for x in found if x['filename'] == f]
+        for x in mine[:12]: print(f"  {f}:{x['location']['row']}: {x['code']} {x['message']}", file=sys.stderr)
+        if len(mine) > 12: print(f'  ... and {len(mine) - 12} more: `ruff check {f}` lists them all', file=sys.stderr)
     if over: sys.exit(1)
     lower = {f: (counts.get(f, 0), n) for f, n in budget.items() if counts.get(f, 0) < n}
     if lower: print(f'tools/lint.py: {len(lower)} file(s) below budget: run tools/lint.py --update to lock the gain in')
