@@ -198,10 +198,6 @@ def dump_config(settings:dict, # Settings by name (what `parse_kwargs` returns)
 
 
 # %% ../nbs/10_cli.ipynb #c10a3f48
-def _wait_policy(env=os.environ):
-    "Before torch loads: OpenMP threads that sleep when idle, unless the user chose otherwise"
-    env.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
-
 def _threads(env=os.environ, busy:float=None)->int|None:
     "After a command's module loaded torch: compute on the free cores (`cpu_threads`), unless OMP_NUM_THREADS says"
     if 'torch' not in sys.modules or 'OMP_NUM_THREADS' in env: return None
@@ -231,7 +227,6 @@ def main(argv:list=None, # Arguments (default: `sys.argv[1:]`)
     cmd, rest = argv[0], argv[1:]
     if cmd not in COMMANDS: top.error(f"unknown command {cmd!r} (choose from {', '.join(COMMANDS)})")
     mod, fn = COMMANDS[cmd][0].split(':')
-    _wait_policy()
     func = getattr(importlib.import_module(mod), fn)
     parser = parser_for(func, f'codenas {cmd}', CLI_TYPES.get(cmd))
     kwargs = parser.parse_kwargs(rest)
