@@ -349,10 +349,10 @@ PRESETS['grid'] = dict(
     max_chars=64, fn_samples=0, device='cpu', dtype='float32', jobs=2)
 
 def _shrink_grid(p:dict)->dict:
-    "A dry grid: the same design at a hundredth of the data and a 512th of the tokens, on 1-layer models, one seed, one job"
+    "A dry grid: its smallest and largest tiers at a hundredth of the size, a 512th of the tokens, the original's regime at 4 passes, 1-layer models"
     small = lambda a: {**a, 'n_layer': 1, 'n_head': 2, 'n_embd': a['n_embd'] // 4, 'block_size': 32}
-    return dict(archs={k: small(a) for k, a in p['archs'].items()}, tiers=tuple(t / 100 for t in p['tiers']), batch_size=4,
-                budgets=tuple(b // 512 for b in p['budgets']), more_seeds=None, bpe_vocab=300, evals=2, eval_tokens=512,
+    return dict(archs={k: small(a) for k, a in p['archs'].items()}, tiers=tuple(float(f'{t / 100:.4g}') for t in (min(p['tiers']), max(p['tiers']))), batch_size=4,
+                budgets=tuple(b // 512 for b in p['budgets']), regime=dict(p['regime'], passes=4), more_seeds=None, bpe_vocab=300, evals=2, eval_tokens=512,
                 samples=1, max_chars=8, eval_limit=4, jobs=1)
 
 # %% ../nbs/05_experiment.ipynb #1e64b0b2
