@@ -56,7 +56,9 @@ def fit_law(points:pd.DataFrame, # Columns N, D, U (millions) and loss
     starts = starts or [[max(y.min() - 0.5, 0), np.log(0.2), 0.0, b, np.log(r)] + [0.34] * (alpha is None)
                         for b in (0.1, 0.3, 0.6) for r in (1, 5, 15, 50)]
     best = min((least_squares(res, np.clip(x0, lo, hi), bounds=(lo, hi)) for x0 in starts), key=lambda r: r.cost)
-    return dict(_unpack(best.x, alpha), rmse=float(np.sqrt(np.mean(best.fun**2))), n=len(y), x=best.x.tolist())
+    names = list(LAW_PARAMS) + ['alpha'] * (alpha is None)
+    at_bound = [n for n, v, l, h in zip(names, best.x, lo, hi) if np.isclose(v, l, atol=1e-6) or np.isclose(v, h, atol=1e-6)]
+    return dict(_unpack(best.x, alpha), rmse=float(np.sqrt(np.mean(best.fun**2))), n=len(y), at_bound=at_bound, x=best.x.tolist())
 
 # %% ../nbs/05_scaling.ipynb #09b957c8
 def grid_design()->pd.DataFrame:
@@ -95,11 +97,11 @@ def u_min(p:dict, # Fitted parameters
 # %% ../nbs/05_scaling.ipynb #f7b30cc4
 def grid_points(results:pd.DataFrame, # A grid's results.csv
                )->pd.DataFrame: # run, regime, seed, N, D, U (millions), passes (D/U) and loss
-    "The fit's points: one per run, at its best evaluation"
+    "The fit's points: one per run, its budget and its best evaluation"
     r = results
-    D = r.budget_tokens * r.best_step / r.steps
-    return pd.DataFrame(dict(run=r.run, regime=r.regime, seed=r.seed, N=r.non_embedding_params / 1e6, D=D / 1e6, U=r.unique_tokens / 1e6,
-                             passes=D / r.unique_tokens, budget=r.budget_tokens / 1e6, loss=r.val_bpb))
+    return pd.DataFrame(dict(run=r.run, regime=r.regime, seed=r.seed, N=r.non_embedding_params / 1e6, D=r.budget_tokens / 1e6, U=r.unique_tokens / 1e6,
+                             passes=r.budget_tokens / r.unique_tokens, best_passes=r.budget_tokens * r.best_step / r.steps / r.unique_tokens,
+                             budget=r.budget_tokens / 1e6, loss=r.val_bpb))
 
 def missing_runs(results_dir, # A grid's folder: settings.json, tiers.csv, results.csv if any
                 )->list[str]: # The planned runs with no row yet, in the order they run
@@ -122,9 +124,10 @@ def plot_passes(points:pd.DataFrame, # `grid_points`
         c, g = plt.cm.viridis(i / max(1, len(groups) - 1)), g.sort_values('passes')
         ax.plot(g.passes, g.loss, 'o', color=c, label=f'N {n:.2g} M, D {b:.3g} M tokens')
         if p is not None:
-            x = np.geomspace(min(g.passes.min(), 0.1), max(g.passes.max(), 100), 100)
+            x = np.geomspace(points.passes.min() / 2, points.passes.max() * 2, 100)
             ax.plot(x, law(p, n, b, b / x), '-', color=c, lw=1)
-    ax.set(xscale='log', xlabel='passes over the unique data (D / U)', ylabel='val bits per byte')
+    ax.set(xscale='log', xlabel='passes over the unique data (D / U)', ylabel='val bits per byte (best evaluation)',
+           ylim=(points.loss.min() - 0.1, points.loss.max() + 0.2))
     ax.legend(fontsize=7)
     return ax
 
