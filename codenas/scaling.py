@@ -1,4 +1,4 @@
-"""Muennighoff et al.'s data-constrained scaling law fitted to the grid of `05_experiment`: effective data, R* with bootstrap intervals, U_min(D), and the original's three runs predicted
+"""Muennighoff et al.'s data-constrained law fitted to the grid: effective data, R* with its interval, U_min(D), the original's runs predicted
 
 Docs: https://codenas.github.io/codenas/scaling.html.md"""
 
@@ -52,20 +52,22 @@ def fit_law(points:pd.DataFrame, # Columns N, D, U (millions) and loss
     k = len(LAW_PARAMS) + (alpha is None)
     if len(y) <= k: raise CodenasError(f'{len(y)} runs cannot fit {k} parameters: need at least {k + 1}')
     res = lambda x: law(_unpack(x, alpha), N, D, U) - y
-    lo, hi = [0, -10, -10, 0.01, np.log(0.05)] + [0.01] * (alpha is None), [y.min(), 5, 8, 2, np.log(1e4)] + [2] * (alpha is None)
+    lo = [0, -10, -10, 0.01, np.log(0.05)] + [0.01] * (alpha is None)   # E, log A, log B, beta, log R* (, alpha)
+    hi = [y.min(), 5, 8, 2, np.log(1e4)] + [2] * (alpha is None)
     starts = starts or [[max(y.min() - 0.5, 0), np.log(0.2), 0.0, b, np.log(r)] + [0.34] * (alpha is None)
                         for b in (0.1, 0.3, 0.6) for r in (1, 5, 15, 50)]
     best = min((least_squares(res, np.clip(x0, lo, hi), bounds=(lo, hi)) for x0 in starts), key=lambda r: r.cost)
     names = list(LAW_PARAMS) + ['alpha'] * (alpha is None)
-    at_bound = [n for n, v, l, h in zip(names, best.x, lo, hi) if np.isclose(v, l, atol=1e-6) or np.isclose(v, h, atol=1e-6)]
-    return dict(_unpack(best.x, alpha), rmse=float(np.sqrt(np.mean(best.fun**2))), n=len(y), at_bound=at_bound, x=best.x.tolist())
+    at_bound = [n for n, v, l, h in zip(names, best.x, lo, hi) if min(abs(v - l), abs(v - h)) < 1e-6]
+    return dict(_unpack(best.x, alpha), rmse=float(np.sqrt(np.mean(best.fun**2))), n=len(y), at_bound=at_bound,
+                x=best.x.tolist())
 
 # %% ../nbs/05_scaling.ipynb #09b957c8
 def grid_design()->pd.DataFrame:
-    "The grid's (N, D, U) in millions, as built: 0.197 M and 0.79 M parameters, 0.655 M and 2.62 M tokens, four tiers, the 63-pass runs"
+    "The grid's (N, D, U) in millions as built: two sizes, two budgets, four tiers, and the 63-pass runs"
     U = (0.0529, 0.2099, 0.8078, 3.106)
-    rows = [(n, d, u) for n in (0.197, 0.79) for d in (0.655, 2.62) for u in U] + [(n, 63 * U[0], U[0]) for n in (0.197, 0.79)]
-    return pd.DataFrame(rows, columns=['N', 'D', 'U'])
+    rows = [(n, d, u) for n in (0.197, 0.79) for d in (0.655, 2.62) for u in U]
+    return pd.DataFrame(rows + [(n, 63 * U[0], U[0]) for n in (0.197, 0.79)], columns=['N', 'D', 'U'])
 
 # %% ../nbs/05_scaling.ipynb #13e46f59
 def bootstrap_law(points:pd.DataFrame, # As for `fit_law`
@@ -81,7 +83,8 @@ def bootstrap_law(points:pd.DataFrame, # As for `fit_law`
         if len(set(i)) <= k: continue
         draws.append(fit_law(points.iloc[i], alpha, starts=[fit['x']]))
     d, names = pd.DataFrame(draws), list(LAW_PARAMS) + (['alpha'] if alpha is None else [])
-    return pd.DataFrame(dict(fit=[fit[p] for p in names], lo=[d[p].quantile(0.025) for p in names], hi=[d[p].quantile(0.975) for p in names]), index=names)
+    return pd.DataFrame(dict(fit=[fit[p] for p in names], lo=[d[p].quantile(0.025) for p in names],
+                             hi=[d[p].quantile(0.975) for p in names]), index=names)
 
 # %% ../nbs/05_scaling.ipynb #370455a0
 def u_min(p:dict, # Fitted parameters
@@ -98,10 +101,11 @@ def u_min(p:dict, # Fitted parameters
 def grid_points(results:pd.DataFrame, # A grid's results.csv
                )->pd.DataFrame: # run, regime, seed, N, D, U (millions), passes (D/U) and loss
     "The fit's points: one per run, its budget and its best evaluation"
-    r = results
-    return pd.DataFrame(dict(run=r.run, regime=r.regime, seed=r.seed, N=r.non_embedding_params / 1e6, D=r.budget_tokens / 1e6, U=r.unique_tokens / 1e6,
-                             passes=r.budget_tokens / r.unique_tokens, best_passes=r.budget_tokens * r.best_step / r.steps / r.unique_tokens,
-                             budget=r.budget_tokens / 1e6, loss=r.val_bpb))
+    r, M = results, 1e6
+    return pd.DataFrame(dict(run=r.run, regime=r.regime, seed=r.seed, N=r.non_embedding_params / M, D=r.budget_tokens / M,
+                             U=r.unique_tokens / M, passes=r.budget_tokens / r.unique_tokens,
+                             best_passes=r.budget_tokens * r.best_step / r.steps / r.unique_tokens,
+                             budget=r.budget_tokens / M, loss=r.val_bpb))
 
 def missing_runs(results_dir, # A grid's folder: settings.json, tiers.csv, results.csv if any
                 )->list[str]: # The planned runs with no row yet, in the order they run
@@ -138,7 +142,7 @@ def original_predictions(p:dict, # Fitted parameters
                          points:pd.DataFrame, # `grid_points` of the fit: its ranges
                          bytes_per_token:float, # Of the study's tokenizer on the tiers (tiers.csv)
                          sizes=(0.197, 0.79), # N, millions
-                        )->pd.DataFrame: # One row per run and size: U, D, passes, predicted bpb, U_min(D), beyond the grid
+                        )->pd.DataFrame: # One row per run and size: U, D, passes, bpb, U_min(D), beyond the grid
     "The law's val bits per byte for the original's runs, with the grid ranges each one lies outside of"
     rows = []
     for name, (mb, passes) in ORIGINAL_RUNS.items():
@@ -146,6 +150,7 @@ def original_predictions(p:dict, # Fitted parameters
         D = U * passes
         beyond = [k for k, v in (('U', U), ('D', D), ('passes', passes)) if not points[k].min() <= v <= points[k].max()]
         for n in sizes:
-            rows.append(dict(run=name, MB=mb, N=n, U=U, D=D, passes=passes, bpb=float(law(p, n, D, U)), fresh_bpb=float(law(p, n, D, 1e12)),
-                             U_min=u_min(p, D), U_min_MB=u_min(p, D) * bytes_per_token, extrapolation=', '.join(f'{k} beyond the grid' for k in beyond) or 'no'))
+            rows.append(dict(run=name, MB=mb, N=n, U=U, D=D, passes=passes, bpb=float(law(p, n, D, U)),
+                             fresh_bpb=float(law(p, n, D, 1e12)), U_min=u_min(p, D), U_min_MB=u_min(p, D) * bytes_per_token,
+                             extrapolation=', '.join(f'{k} beyond the grid' for k in beyond) or 'no'))
     return pd.DataFrame(rows)

@@ -265,7 +265,7 @@ class TrainConfig:
                  device:str='auto', # cpu, cuda, cuda:1, ...; auto: CUDA if available
                  tokenizer:str='char', # char or bpe
                  vocab_size:int=8192, # BPE vocabulary size
-                 tokenizer_file:str=None, # A tokenizer.json (of kind TOKENIZER) used as it is instead of training one on TRAIN_PATH: one tokenizer for every run of a study
+                 tokenizer_file:str=None, # A tokenizer.json of kind TOKENIZER to use as it is (one for every run of a study); default: train one
                  batch_size:int=32, # Windows per micro-batch (per process)
                  block_size:int=None, # Tokens per window (old name: seq_len); default: the architecture's max_seq_length
                  lr:float=3e-3, # Peak learning rate
@@ -597,7 +597,8 @@ def _new_tokenizer(cfg:TrainConfig, tp:Path):
     "A new run's tokenizer: TOKENIZER_FILE as it is, else one of kind TOKENIZER trained on the train split"
     if not cfg.tokenizer_file: return make_tokenizer(cfg.tokenizer, tp, cfg.vocab_size)
     tok = load_tokenizer(cfg.tokenizer_file)
-    if tok.kind != cfg.tokenizer: raise CodenasError(f'tokenizer_file={cfg.tokenizer_file!r} holds a {tok.kind} tokenizer, not tokenizer={cfg.tokenizer!r}')
+    if tok.kind != cfg.tokenizer:
+        raise CodenasError(f'tokenizer_file={cfg.tokenizer_file!r} holds a {tok.kind} tokenizer, not tokenizer={cfg.tokenizer!r}')
     return tok
 
 def _tokenize(cfg:TrainConfig, s:_Run, tp:Path, vp:Path, ck:dict|None)->tuple:
