@@ -484,7 +484,8 @@ train.__delwrap__, train.renamed = TrainConfig.__init__, RENAMED  # the settings
 
 # %% ../nbs/03_train.ipynb #18b3c576
 _MAY_CHANGE = ('max_steps', 'stop_at', 'progress', 'device', 'time_budget', 'resume', 'overwrite', 'compile', 'log_dir', 'experiment_name',
-               'train_path', 'val_path', 'arch_json')  # a continued run may differ in these; its data are checked by their hashes, its architecture by value
+               'train_path', 'val_path', 'arch_json', 'tokenizer_file')  # a continued run may differ in these; its data are checked by
+                                                                         # their hashes, its architecture by value, its tokenizer is its checkpoint's
 RUN_FILES = ('metrics.jsonl', 'tokenizer.json', 'summary.json', 'best', 'last', 'best.tmp', 'last.tmp', 'best.old', 'last.old')  # what a run folder holds
 
 def _arch_name(a:ArchConfig)->dict: return {**a.to_json()['architecture'], 'vocab_size': None}  # the tokenizer sets the vocabulary
