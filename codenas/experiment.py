@@ -21,7 +21,7 @@ from .train import read_metrics, train
 # %% auto #0
 __all__ = ['PRESETS', 'PRESET_DEFAULTS', 'COUNT_SETTINGS', 'preset_settings', 'xz_bpb', 'tier_xz', 'train_kwargs', 'run_one',
            'in_parallel', 'run_name', 'experiment_folder', 'run_experiment', 'GridRun', 'grid_runs', 'study_tokenizer',
-           'grid_tiers', 'learning_curve', 'grid_run_one', 'run_grid']
+           'grid_tiers', 'learning_curve', 'evaluate_last', 'grid_run_one', 'run_grid']
 
 # %% ../nbs/05_experiment.ipynb #8814332f
 PRESETS = dict(
@@ -432,11 +432,25 @@ def learning_curve(run_dir, # A run folder (its metrics.jsonl)
 _KEEP = ('source', 'prompt_id', 'kind', 'prompt', 'completion', 'sample', 'seed', 'n_tokens', 'stop',
          'run_id')  # what a completion needs to be scored again
 
-def _keep_completions(rd:Path):
-    "Write the run's completions, without their scores, as completions.jsonl.gz (small enough to commit)"
-    recs = [json.loads(l) for l in (rd/'results.jsonl').read_text().splitlines() if l.strip()]
+def _keep_completions(rd:Path, records:str='results', name:str='completions'):
+    "Write the run's completions (RECORDS.jsonl), without their scores, as NAME.jsonl.gz (small enough to commit)"
+    recs = [json.loads(l) for l in (rd/f'{records}.jsonl').read_text().splitlines() if l.strip()]
     text = ''.join(json.dumps({k: r[k] for k in _KEEP if k in r}) + '\n' for r in recs)
-    with atomic_write(rd/'completions.jsonl.gz', 'wb') as f: f.write(gzip.compress(text.encode(), mtime=0))
+    with atomic_write(rd/f'{name}.jsonl.gz', 'wb') as f: f.write(gzip.compress(text.encode(), mtime=0))
+
+def evaluate_last(rd:Path, # A finished grid run's folder
+                  seed:int, # Its seed
+                  p:dict, # The grid's settings
+                 )->dict: # The last checkpoint's row of metrics (also in rd/last.json)
+    "The one-line prompts on a run's last checkpoint, as completions-last.jsonl.gz and last.json, kept once"
+    if (rd/'last.json').exists(): return json.loads((rd/'last.json').read_text())
+    table = evaluate_prompts(str(rd/'last'), p['eval_file'], str(rd/'results-last.jsonl'), samples=p['samples'],
+                             max_chars=p['max_chars'], seed=seed, device=p['device'], progress=False,
+                             limit=p.get('eval_limit'))
+    _keep_completions(rd, 'results-last', 'completions-last')
+    row = _table_row(table, 'line')
+    with atomic_write(rd/'last.json') as f: json.dump(row, f)
+    return row
 
 def grid_run_one(out:Path, # The experiment folder
                  run:GridRun, # The run
@@ -470,6 +484,7 @@ def grid_run_one(out:Path, # The experiment folder
                **_row_from(s, table), final_val_loss=s['final']['val_loss'], final_val_bpb=s['final']['val_bpb'],
                final_train_loss=curve.train_loss.iloc[-1], evaluations=len(curve),
                tokenizer_fingerprint=tok.fingerprint, xz_bpb=tier_xz(corpus))
+    if run.regime == 'original': evaluate_last(rd, run.seed, p)  # what the original's regime ends with, beside its best
     with atomic_write(rd/'done.json') as f: json.dump(row, f)
     return row
 
@@ -497,7 +512,10 @@ def run_grid(out:Path, # The experiment folder (settings already written, under 
         rows[name] = row
         with atomic_write(out/'results.csv') as f: table().to_csv(f, index=False)
         if progress: print(f"{name}: {row['passes']:.2f} passes, {row['val_bpb']:.3f} val bits per byte", flush=True)
-    for name in order:
-        if (out/'runs'/name/'done.json').exists(): ended(name, grid_run_one(*calls[name]))
+    for r in runs:  # finished runs first; one of the original's regime without its last evaluation gets it, if it can
+        rd = out/'runs'/r.name
+        if not (rd/'done.json').exists(): continue
+        if r.regime == 'original' and evaluate and (rd/'last').exists(): evaluate_last(rd, r.seed, p)
+        ended(r.name, grid_run_one(*calls[r.name]))
     in_parallel(grid_run_one, {k: a for k, a in calls.items() if k not in rows}, p['jobs'], ended)
     return table()
