@@ -15,7 +15,7 @@ from .experiment import grid_runs
 
 # %% auto #0
 __all__ = ['LAW_PARAMS', 'ORIGINAL_RUNS', 'effective_data', 'law', 'fit_law', 'grid_design', 'bootstrap_law', 'u_min',
-           'grid_points', 'missing_runs', 'plot_passes', 'original_predictions']
+           'grid_points', 'missing_runs', 'plot_passes', 'original_predictions', 'plot_curves']
 
 # %% ../nbs/05_scaling.ipynb #4daaa4d0
 def effective_data(U, # Unique tokens (array or number)
@@ -122,6 +122,7 @@ def plot_passes(points:pd.DataFrame, # `grid_points`
                ): # The Axes
     "Val bits per byte against passes over the unique data, one line per (N, budget), with the fitted law"
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
     if ax is None: _, ax = plt.subplots(figsize=(6, 4))
     groups = list(points.groupby(['N', 'budget']))
     for i, ((n, b), g) in enumerate(groups):
@@ -133,6 +134,7 @@ def plot_passes(points:pd.DataFrame, # `grid_points`
     ax.set(xscale='log', xlabel='passes over the unique data (D / U)', ylabel='val bits per byte (best evaluation)',
            ylim=(points.loss.min() - 0.1, points.loss.max() + 0.2))
     ax.legend(fontsize=7)
+    ax.xaxis.set_minor_formatter(NullFormatter())  # log ticks at the decades only
     return ax
 
 # %% ../nbs/05_scaling.ipynb #f5718aff
@@ -154,3 +156,24 @@ def original_predictions(p:dict, # Fitted parameters
                              fresh_bpb=float(law(p, n, D, 1e12)), U_min=u_min(p, D), U_min_MB=u_min(p, D) * bytes_per_token,
                              extrapolation=', '.join(f'{k} beyond the grid' for k in beyond) or 'no'))
     return pd.DataFrame(rows)
+
+# %% ../nbs/05_scaling.ipynb #2fddb856
+def plot_curves(results_dir, # A grid's folder (results.csv and each run's curve.csv)
+                runs:list=None, # Run names (default: every finished run on the smallest tier)
+                ax=None, # Axes to draw on (default: a new 6x4 figure)
+               ): # The Axes
+    "Val (solid) and train (dashed) loss against passes over the unique data, one colour per run"
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
+    d = Path(results_dir)
+    r = pd.read_csv(d/'results.csv')
+    runs = runs or r[r.tier_target_mb == r.tier_target_mb.min()].run.tolist()
+    if ax is None: _, ax = plt.subplots(figsize=(6, 4))
+    for i, name in enumerate(runs):
+        c, lc = plt.cm.tab10(i % 10), pd.read_csv(d/'runs'/name/'curve.csv')
+        ax.plot(lc.passes, lc.val_loss, '-o', ms=3, color=c, label=name)
+        ax.plot(lc.passes, lc.train_loss, '--', color=c)
+    ax.set(xscale='log', xlabel='passes over the unique data', ylabel='loss, nats a token (val solid, train dashed)')
+    ax.legend(fontsize=6)
+    ax.xaxis.set_minor_formatter(NullFormatter())  # log ticks at the decades only
+    return ax
