@@ -6,19 +6,22 @@ Docs: https://codenas.github.io/codenas/experiment.html.md"""
 
 # %% ../nbs/05_experiment.ipynb #9682f465
 from __future__ import annotations
-import json, lzma, threading
+import gzip, json, lzma, threading
+from typing import NamedTuple
 from pathlib import Path
 import pandas as pd
 import torch
 from .core import CodenasError, atomic_write, check_counts, cpu_threads, folder_lock
 from .corpus import build_corpus, load_manifest
+from .dataset import encode_file, load_tokenizer, make_tokenizer
 from .eval import REGISTRY, check_sandbox, column, evaluate_prompts
-from .model import ArchConfig
-from .train import train
+from .model import ArchConfig, param_count
+from .train import read_metrics, train
 
 # %% auto #0
 __all__ = ['PRESETS', 'PRESET_DEFAULTS', 'COUNT_SETTINGS', 'preset_settings', 'xz_bpb', 'tier_xz', 'train_kwargs', 'run_one',
-           'in_parallel', 'run_name', 'experiment_folder', 'run_experiment']
+           'in_parallel', 'run_name', 'experiment_folder', 'run_experiment', 'GridRun', 'grid_runs', 'study_tokenizer',
+           'grid_tiers', 'learning_curve', 'evaluate_last', 'grid_run_one', 'run_grid']
 
 # %% ../nbs/05_experiment.ipynb #8814332f
 PRESETS = dict(
@@ -64,6 +67,7 @@ def preset_settings(presets:dict, # Preset name -> its settings (data)
 # %% ../nbs/05_experiment.ipynb #960d2343
 def _shrink(p:dict)->dict:
     "What a dry run changes: the first two tiers, one seed, a 1-layer model for a few steps, a handful of prompts, one job"
+    if p.get('design') == 'grid': return _shrink_grid(p)
     return dict(tiers=tuple(p['tiers'])[:2], seeds=tuple(p['seeds'])[:1], arch={**p['arch'], 'n_layer': 1, 'n_head': 2, 'n_embd': 32, 'block_size': 32},
                 batch_size=4, tokens_per_run=4*32*10, samples=1, max_chars=8, eval_file='oneline', eval_limit=8, fn_samples=min(2, p['fn_samples']),
                 fn_max_chars=16, bpe_vocab=300, evals=2, ablation_tier=tuple(p['tiers'])[0], ablation_seeds=None, jobs=1)
@@ -318,8 +322,9 @@ def run_experiment(preset:str='quick', # quick (CPU, minutes) or full (one GPU)
                    progress:bool=True, # Bars: runs done, and each run under way (its steps, then its evaluation)
                   )->pd.DataFrame: # results.csv as a table (with build_only: one row per tier, its size and xz figure)
     "The data-size experiment's runs: nested tiers, same model and token budget, char against BPE, trained and evaluated, into results.csv"
+    sources = dict(src_dir=src_dir, packages=(), stdlib=False) if src_dir else {}  # folders, not the preset's sources
     p = _settings(preset, dict(tiers=tuple(tiers) if tiers else None, tokenizers=tuple(tokenizers) if tokenizers else None,
-                               seeds=tuple(seeds) if seeds else None, device=device, src_dir=src_dir, jobs=jobs), dry)
+                               seeds=tuple(seeds) if seeds else None, device=device, jobs=jobs, **sources), dry)
     if p['device'] == 'auto': p['device'] = 'cuda' if torch.cuda.is_available() else 'cpu'
     out = experiment_folder(preset, out, dry)
     try: out.mkdir(parents=True, exist_ok=True)
@@ -329,8 +334,191 @@ def run_experiment(preset:str='quick', # quick (CPU, minutes) or full (one GPU)
         settings = dict(preset=preset, **p)
         _check_same_runs(out/'settings.json', settings)
         with atomic_write(out/'settings.json') as f: json.dump(settings, f, indent=1, default=str)
+        if p.get('design') == 'grid':
+            return run_grid(out, p, evaluate=not train_only, build_only=build_only, progress=progress)
         ArchConfig(vocab_size=1, **p['arch']).to_json(out/'arch.json')
         corpora = _tier_corpora(out, p)
         if build_only:
             return pd.DataFrame([dict(tier_target_mb=mb, tier_mb=load_manifest(d)['train']['bytes'] / 1e6, xz_bpb=tier_xz(d)) for mb, d in corpora.items()])
         return _run_all(out, corpora, _jobs(p, corpora, ablation), p, not train_only, progress)
+
+# %% ../nbs/05_experiment.ipynb #0b43f5ae
+_GRID_ARCH = dict(n_layer=4, n_head=4, block_size=128, pos='rope', activation='relu2', qk_norm=True,
+                  zero_init_proj=True)  # the cpu study's model, at two widths
+PRESETS['grid'] = dict(
+    design='grid', src_dir=None, packages=['pinned100'], stdlib=True, val_ratio=0.017, tiers=(0.16, 0.65, 2.6, 10.4),
+    tokenizers=('bpe',), seeds=(0,), bpe_vocab=4096,
+    archs={'0.2M': dict(_GRID_ARCH, n_embd=64), '0.8M': dict(_GRID_ARCH, n_embd=128)},
+    budgets=(32*128*160, 32*128*640), regime=dict(passes=63),
+    more_seeds=dict(seeds=(1,), tiers=(0.16, 0.65), budgets=(32*128*160,)),
+    recipe='fast', batch_size=32, lr=3e-3, evals=8, eval_tokens=65536, patience=None, eval_file='oneline', samples=3,
+    max_chars=64, fn_samples=0, device='cpu', dtype='float32', jobs=2)
+
+def _shrink_grid(p:dict)->dict:
+    "A dry grid: its smallest and largest tiers at 1/100, 1/512 of the tokens, the regime at 4 passes, 1-layer models"
+    small = lambda a: {**a, 'n_layer': 1, 'n_head': 2, 'n_embd': a['n_embd'] // 4, 'block_size': 32}
+    return dict(archs={k: small(a) for k, a in p['archs'].items()},
+                tiers=tuple(float(f'{t / 100:.4g}') for t in (min(p['tiers']), max(p['tiers']))),
+                budgets=tuple(b // 512 for b in p['budgets']), regime=dict(p['regime'], passes=4), more_seeds=None,
+                batch_size=4, bpe_vocab=300, evals=2, eval_tokens=512, samples=1, max_chars=8, eval_limit=4, jobs=1)
+
+# %% ../nbs/05_experiment.ipynb #1e64b0b2
+class GridRun(NamedTuple):
+    "One run of the grid"
+    name:str       # its folder under OUT/runs
+    tier_mb:float  # unique data U: the tier's target size in MB
+    budget:int     # tokens read D, whole steps
+    arch:str       # model size: a key of the preset's `archs`
+    seed:int       # the run's seed
+    regime:str     # 'grid'; 'original', the original baseline's passes over the smallest tier; 'seed', a second seed
+
+def grid_runs(p:dict, # The grid's settings
+              unique:dict, # Tier in MB -> its train tokens under the study's tokenizer
+             )->list[GridRun]: # In the order they start
+    "The grid's runs: the small budget everywhere, the original's regime, the larger budgets, then more seeds"
+    def whole(n, a):  # n tokens, rounded to whole steps of model a
+        step = p['batch_size'] * p['archs'][a]['block_size']
+        return max(1, round(n / step)) * step
+    def run(mb, n, a, sd, why):
+        return GridRun(f"bpe-U{mb:g}MB-D{whole(n, a)/1e6:.3g}M-N{a}-s{sd}", mb, whole(n, a), a, sd, why)
+    tiers, (small, *larger), s0, low = sorted(p['tiers']), sorted(p['budgets']), p['seeds'][0], min(p['tiers'])
+    runs = [run(mb, small, a, s0, 'grid') for mb in tiers for a in p['archs']]
+    runs += [run(low, p['regime']['passes'] * unique[low], a, s0, 'original') for a in p['archs']]
+    runs += [run(mb, d, a, s0, 'grid') for d in larger for mb in tiers for a in p['archs']]
+    more = p.get('more_seeds') or dict(seeds=(), tiers=(), budgets=())
+    runs += [run(mb, d, a, sd, 'seed') for sd in more['seeds'] for d in more['budgets'] for mb in more['tiers']
+             if mb in tiers for a in p['archs']]
+    return runs
+
+# %% ../nbs/05_experiment.ipynb #d8961a70
+def study_tokenizer(out:Path, # The experiment folder
+                    corpus:Path, # The corpus whose train split it learns from (the largest tier)
+                    kind:str='bpe', # char or bpe
+                    vocab_size:int=4096, # BPE vocabulary size
+                   )->Path: # OUT/tokenizer-KIND.json
+    "The one tokenizer of a study: trained once on `corpus`'s train split, never its val, then reused as it is"
+    f = out/f'tokenizer-{kind}.json'
+    if not f.exists(): make_tokenizer(kind, corpus, vocab_size).save(f)
+    return f
+
+def grid_tiers(corpora:dict, # Tier in MB -> its corpus folder
+               tok_file:Path, # The study's tokenizer
+              )->pd.DataFrame: # One row per tier: its size, unique tokens, bytes a token, the compressor line
+    "Encode every tier and val once with the study's tokenizer: each tier's unique tokens U give its runs' passes"
+    tok, rows = load_tokenizer(tok_file), []
+    for mb, d in sorted(corpora.items()):
+        m = load_manifest(d)
+        tr = encode_file(tok, m['train_path'], sha256=m['sha256']['train'])
+        va = encode_file(tok, m['val_path'], sha256=m['sha256']['val'])
+        rows.append(dict(tier_target_mb=mb, tier_mb=m['train']['bytes'] / 1e6, files=m['train']['files'],
+                         unique_tokens=len(tr), bytes_per_token=m['train']['bytes'] / len(tr), val_tokens=len(va),
+                         val_sha256=m['sha256']['val'], xz_bpb=tier_xz(d)))
+    return pd.DataFrame(rows)
+
+# %% ../nbs/05_experiment.ipynb #e34e84d2
+def learning_curve(run_dir, # A run folder (its metrics.jsonl)
+                   unique_tokens:int, # Train tokens of its tier
+                  )->pd.DataFrame: # step, tokens, passes, train_loss, val_loss, val_bpb: one row per evaluation
+    "Train and val loss at every evaluation of a run, with the passes over its unique data"
+    rows, since = [], []
+    for r in read_metrics(run_dir, warn=False):
+        if 'train_loss' in r: since.append(r['train_loss'])
+        if 'val_loss' in r:
+            train_loss = sum(since) / len(since) if since else float('nan')
+            rows.append(dict(step=r['step'], tokens=r['tokens'], passes=r['tokens'] / unique_tokens,
+                             train_loss=train_loss,
+                             val_loss=r['val_loss'], val_bpb=r['val_bpb']))
+            since = []
+    return pd.DataFrame(rows, columns=['step', 'tokens', 'passes', 'train_loss', 'val_loss', 'val_bpb'])
+
+# %% ../nbs/05_experiment.ipynb #7c86cadc
+_KEEP = ('source', 'prompt_id', 'kind', 'prompt', 'completion', 'sample', 'seed', 'n_tokens', 'stop',
+         'run_id')  # what a completion needs to be scored again
+
+def _keep_completions(rd:Path, records:str='results', name:str='completions'):
+    "Write the run's completions (RECORDS.jsonl), without their scores, as NAME.jsonl.gz (small enough to commit)"
+    recs = [json.loads(l) for l in (rd/f'{records}.jsonl').read_text().splitlines() if l.strip()]
+    text = ''.join(json.dumps({k: r[k] for k in _KEEP if k in r}) + '\n' for r in recs)
+    with atomic_write(rd/f'{name}.jsonl.gz', 'wb') as f: f.write(gzip.compress(text.encode(), mtime=0))
+
+def evaluate_last(rd:Path, # A finished grid run's folder
+                  seed:int, # Its seed
+                  p:dict, # The grid's settings
+                 )->dict: # The last checkpoint's row of metrics (also in rd/last.json)
+    "The one-line prompts on a run's last checkpoint, as completions-last.jsonl.gz and last.json, kept once"
+    if (rd/'last.json').exists(): return json.loads((rd/'last.json').read_text())
+    table = evaluate_prompts(str(rd/'last'), p['eval_file'], str(rd/'results-last.jsonl'), samples=p['samples'],
+                             max_chars=p['max_chars'], seed=seed, device=p['device'], progress=False,
+                             limit=p.get('eval_limit'))
+    _keep_completions(rd, 'results-last', 'completions-last')
+    row = _table_row(table, 'line')
+    with atomic_write(rd/'last.json') as f: json.dump(row, f)
+    return row
+
+def grid_run_one(out:Path, # The experiment folder
+                 run:GridRun, # The run
+                 corpus:Path, # Its tier's corpus folder
+                 tok_file:Path, # The study's tokenizer
+                 unique_tokens:int, # Train tokens of its tier
+                 p:dict, # Settings
+                 evaluate:bool=True, # False: train only
+                )->dict: # Its results.csv row (None when only trained)
+    "Train and evaluate one grid run, or return its saved row if it already finished"
+    rd = out/'runs'/run.name
+    if (rd/'done.json').exists(): return json.loads((rd/'done.json').read_text())
+    m, arch = load_manifest(corpus), p['archs'][run.arch]
+    q = {**p, 'arch': arch, 'tokens_per_run': run.budget}
+    kw = train_kwargs(out/f'arch-{run.arch}.json', run.name, m, 'bpe', run.seed, q, out/'runs')
+    s = train(**{**kw, 'eval_tokens': p['eval_tokens'], 'tokenizer_file': str(tok_file),
+                 'log_interval': min(10, kw['eval_interval'])})
+    if not evaluate: return None
+    table = evaluate_prompts(str(rd), p['eval_file'], str(rd/'results.jsonl'), samples=p['samples'],
+                             max_chars=p['max_chars'], seed=run.seed, device=p['device'], progress=False,
+                             limit=p.get('eval_limit'))
+    _keep_completions(rd)
+    curve = learning_curve(rd, unique_tokens)
+    with atomic_write(rd/'curve.csv') as f: curve.to_csv(f, index=False)
+    tok = load_tokenizer(tok_file)
+    cfg = ArchConfig(vocab_size=tok.vocab_size, **arch)
+    row = dict(run=run.name, regime=run.regime, ablation=False, tier_mb=m['train']['bytes'] / 1e6,
+               tier_target_mb=run.tier_mb, tokenizer='bpe', seed=run.seed, arch=run.arch,
+               non_embedding_params=param_count(cfg, non_embedding=True) - cfg.vocab_size * cfg.n_embd,
+               unique_tokens=unique_tokens, budget_tokens=run.budget, passes=run.budget / unique_tokens,
+               **_row_from(s, table), final_val_loss=s['final']['val_loss'], final_val_bpb=s['final']['val_bpb'],
+               final_train_loss=curve.train_loss.iloc[-1], evaluations=len(curve),
+               tokenizer_fingerprint=tok.fingerprint, xz_bpb=tier_xz(corpus))
+    if run.regime == 'original': evaluate_last(rd, run.seed, p)  # what the original's regime ends with, beside its best
+    with atomic_write(rd/'done.json') as f: json.dump(row, f)
+    return row
+
+# %% ../nbs/05_experiment.ipynb #9ea7be86
+def run_grid(out:Path, # The experiment folder (settings already written, under its lock)
+             p:dict, # The grid's settings
+             evaluate:bool=True, # False: train only; a later call evaluates
+             build_only:bool=False, # Stop after the tiers, the tokenizer and tiers.csv
+             progress:bool=False, # One line per run as it ends
+            )->pd.DataFrame: # results.csv as a table (with build_only: tiers.csv)
+    "The grid of `grid_runs`: tiers, one tokenizer, then every run, `jobs` at a time, into results.csv"
+    corpora = _tier_corpora(out, p)
+    tok_file = study_tokenizer(out, corpora[max(corpora)], 'bpe', p['bpe_vocab'])
+    tiers = grid_tiers(corpora, tok_file)
+    with atomic_write(out/'tiers.csv') as f: tiers.to_csv(f, index=False)
+    if build_only: return tiers
+    for k, a in p['archs'].items(): ArchConfig(vocab_size=1, **a).to_json(out/f'arch-{k}.json')
+    unique = dict(zip(tiers.tier_target_mb, tiers.unique_tokens))
+    runs = grid_runs(p, unique)
+    calls = {r.name: (out, r, corpora[r.tier_mb], tok_file, unique[r.tier_mb], p, evaluate) for r in runs}
+    rows, order = {}, [r.name for r in runs]
+    table = lambda: pd.DataFrame([rows[n] for n in order if n in rows])
+    def ended(name, row):
+        if row is None: return
+        rows[name] = row
+        with atomic_write(out/'results.csv') as f: table().to_csv(f, index=False)
+        if progress: print(f"{name}: {row['passes']:.2f} passes, {row['val_bpb']:.3f} val bits per byte", flush=True)
+    for r in runs:  # finished runs first; one of the original's regime without its last evaluation gets it, if it can
+        rd = out/'runs'/r.name
+        if not (rd/'done.json').exists(): continue
+        if r.regime == 'original' and evaluate and (rd/'last').exists(): evaluate_last(rd, r.seed, p)
+        ended(r.name, grid_run_one(*calls[r.name]))
+    in_parallel(grid_run_one, {k: a for k, a in calls.items() if k not in rows}, p['jobs'], ended)
+    return table()

@@ -274,6 +274,7 @@ class TrainConfig:
                  device:str='auto', # cpu, cuda, cuda:1, ...; auto: CUDA if available
                  tokenizer:str='char', # char or bpe
                  vocab_size:int=8192, # BPE vocabulary size
+                 tokenizer_file:str=None, # A tokenizer.json of kind TOKENIZER, used as is; default: train one
                  batch_size:int=32, # Windows per micro-batch (per process)
                  block_size:int=None, # Tokens per window (old name: seq_len); default: the architecture's max_seq_length
                  lr:float=3e-3, # Peak learning rate
@@ -492,7 +493,8 @@ train.__delwrap__, train.renamed = TrainConfig.__init__, RENAMED  # the settings
 
 # %% ../nbs/03_train.ipynb #18b3c576
 _MAY_CHANGE = ('max_steps', 'stop_at', 'progress', 'device', 'time_budget', 'resume', 'overwrite', 'compile', 'log_dir', 'experiment_name',
-               'train_path', 'val_path', 'arch_json')  # a continued run may differ in these; its data are checked by their hashes, its architecture by value
+               'train_path', 'val_path', 'arch_json', 'tokenizer_file')  # a continued run may differ in these:
+               # its data are checked by their hashes, its architecture by value; its tokenizer is its checkpoint's
 RUN_FILES = ('metrics.jsonl', 'tokenizer.json', 'summary.json', 'best', 'last', 'best.tmp', 'last.tmp', 'best.old', 'last.old')  # what a run folder holds
 
 def _arch_name(a:ArchConfig)->dict: return {**a.to_json()['architecture'], 'vocab_size': None}  # the tokenizer sets the vocabulary
@@ -611,11 +613,20 @@ def _summary_step(run:Path)->int|None:
     try: return json.loads((run/'summary.json').read_text(encoding='utf-8')).get('steps')
     except (OSError, ValueError, AttributeError): return None
 
+def _new_tokenizer(cfg:TrainConfig, tp:Path):
+    "A new run's tokenizer: TOKENIZER_FILE as it is, else one of kind TOKENIZER trained on the train split"
+    if not cfg.tokenizer_file: return make_tokenizer(cfg.tokenizer, tp, cfg.vocab_size)
+    tok = load_tokenizer(cfg.tokenizer_file)
+    if tok.kind != cfg.tokenizer:
+        raise CodenasError(f'tokenizer_file={cfg.tokenizer_file!r} holds a {tok.kind} tokenizer, '
+                           f'not tokenizer={cfg.tokenizer!r}')
+    return tok
+
 def _tokenize(cfg:TrainConfig, s:_Run, tp:Path, vp:Path, ck:dict|None)->tuple:
     "Set `s.tok`, the run's tokenizer (rank 0 trains a new run's, the others load it; a continued run's is its checkpoint's)"
     if ck: s.tok = load_checkpoint_tokenizer(s.folder/'last', ck, s.arch)
     else:
-        if s.dist.main: make_tokenizer(cfg.tokenizer, tp, cfg.vocab_size).save(s.folder/'tokenizer.json')
+        if s.dist.main: _new_tokenizer(cfg, tp).save(s.folder/'tokenizer.json')
         s.dist.barrier()
         s.tok = load_tokenizer(s.folder/'tokenizer.json')
     cache = Path(tp).parent/'tokens'
