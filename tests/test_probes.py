@@ -344,35 +344,8 @@ def _procs_with(marker:str)->list:
         except OSError: pass
     return out
 
-FN = 'def f(x):\n    """Return x."""\n    '
-
-@pytest.mark.parametrize('payload', ['flood', 'write_outside', 'read_outside', 'socket', 'survivor', 'survivor_quiet', 'fork_bomb', 'allocate_10gb'])
-def test_sandbox_contains(tmp_path, sandbox, payload):
-    from codenas.eval import run_functional
-    import socket
-    secret = tmp_path/'secret.txt'; secret.write_text('host only')
-    listener = socket.socket(); listener.bind(('127.0.0.1', 0)); listener.listen(); listener.setblocking(False)
-    port = listener.getsockname()[1]
-    test = dict(
-        flood='import os\nwhile True: os.write(1, b"x" * 2**20)',
-        write_outside=f'open({str(tmp_path/"pwned")!r}, "w").write("x")\nopen({str(Path.cwd()/"pwned_sandbox")!r}, "w").write("x")',
-        read_outside=f'assert open({str(secret)!r}).read() == "host only"',
-        socket=f'import socket\nsocket.create_connection(("127.0.0.1", {port}), timeout=1)',
-        survivor="import os, time\nif os.fork() == 0: os.execv('/usr/bin/sleep', ['sleep', '31.4159'])\ntime.sleep(0.5)\nassert False",
-        survivor_quiet="import os\nif os.fork() == 0:\n    os.closerange(0, 3); os.execv('/usr/bin/sleep', ['sleep', '31.4159'])",
-        fork_bomb='import os\nwhile True:\n    try: os.fork()\n    except OSError: pass',
-        allocate_10gb='b = bytearray(10 * 2**30)',
-    )[payload]
-    t0 = time.time()
-    passed = run_functional(FN, 'return x\n', test, timeout=2)
-    assert time.time() - t0 < 10
-    if payload != 'survivor_quiet': assert passed is False
-    time.sleep(0.3)
-    assert not (tmp_path/'pwned').exists() and not (Path.cwd()/'pwned_sandbox').exists()
-    assert not _procs_with('31.4159'), 'a child outlived the sandbox'
-    with pytest.raises(BlockingIOError): listener.accept()
-    assert secret.read_text() == 'host only'
-    assert run_functional(FN, 'return x\n', 'assert f(3) == 3') is True   # evaluation goes on
+# Round 2's sandbox payloads (flood, write and read outside, network, survivors, fork bomb, 10 GB) are tested, more
+# strictly, in tests/test_sandbox.py::test_round2_payloads.
 
 def test_sandbox_through_the_cli(w, sandbox, capsys):
     "A prompt suite whose test is a payload: `codenas eval --allow_code_execution` finishes, and nothing escapes"
@@ -492,7 +465,6 @@ def test_tokenizer_not_the_checkpoints(w, capsys, cmd, how):
 
 def test_full_disk_while_saving_the_optimizer(w, capsys, monkeypatch):
     "DF01, DF02: a full disk while writing a checkpoint (torch.save's own error was a RuntimeError) is one line; no last.tmp is left"
-    import codenas.train as ct
     run = copy_run(w, 'df01')
     before = (run/'last'/'optimizer.pt').read_bytes()
     real = Path.write_bytes
