@@ -202,7 +202,10 @@ def train_candidate(arch:ArchConfig, # The architecture (its vocab_size is repla
 SCHEMA_LOCK = 0x636f6465  # the advisory lock's key: 'code' in ASCII
 
 def _wal(conn, _):
-    cur = conn.cursor(); cur.execute('PRAGMA journal_mode=WAL'); cur.execute('PRAGMA synchronous=NORMAL'); cur.close()
+    "SQLite for several workers: write-ahead logging, and writers that wait up to a minute for the lock"
+    cur = conn.cursor()
+    for pragma in ('journal_mode=WAL', 'synchronous=NORMAL', 'busy_timeout=60000'): cur.execute(f'PRAGMA {pragma}')
+    cur.close()
 
 def mask_url(url:str)->str:
     "`url` with its password replaced by ***: the one form of a storage URL that any message shows"
