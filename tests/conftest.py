@@ -9,6 +9,15 @@ ROOT = Path(__file__).resolve().parent.parent
 NBS = sorted(p for p in (ROOT/'nbs').glob('*.ipynb') if not p.name.startswith('_'))
 EXECUTED = ROOT/'artifacts'/'executed'  # gitignored: the executed copies, which the docs build renders
 
+def procs_with(marker:str)->list:
+    "Host processes whose command line holds `marker` (the sandbox tests' check that no child outlived its sandbox)"
+    out = []
+    for p in Path('/proc').iterdir():
+        try:
+            if p.name.isdigit() and marker.encode() in (p/'cmdline').read_bytes(): out.append(p.name)
+        except OSError: pass
+    return out
+
 @pytest.fixture(scope='session')
 def executed(request, tmp_path_factory):
     "The notebooks this session tests (all of them when the docs test runs), each run once: {name: None, or its failure}"

@@ -6,6 +6,7 @@ import json, os, shutil, subprocess, sys, time
 from pathlib import Path
 import pytest
 from codenas.cli import main
+from conftest import procs_with
 from codenas.core import CodenasError, folder_lock
 from codenas.corpus import build_corpus, synthetic_project
 
@@ -336,14 +337,6 @@ def sandbox():
         if os.environ.get('CI', '').lower() == 'true': pytest.fail(f'{why} (CI=true: the sandbox tests must run)')
         pytest.skip(why)
 
-def _procs_with(marker:str)->list:
-    out = []
-    for p in Path('/proc').iterdir():
-        try:
-            if p.name.isdigit() and marker.encode() in (p/'cmdline').read_bytes(): out.append(p.name)
-        except OSError: pass
-    return out
-
 # Round 2's sandbox payloads (flood, write and read outside, network, survivors, fork bomb, 10 GB) are tested, more
 # strictly, in tests/test_sandbox.py::test_round2_payloads.
 
@@ -357,7 +350,7 @@ def test_sandbox_through_the_cli(w, sandbox, capsys):
     recs = [json.loads(l) for l in (w/'payload_out.jsonl').read_text().splitlines()]
     assert [r['passed'] for r in recs] == [False, False] or all('passed' in r for r in recs)
     time.sleep(0.3)
-    assert not (w/'pwned_cli').exists() and not _procs_with('31.4159')
+    assert not (w/'pwned_cli').exists() and not procs_with('31.4159')
 
 def test_no_sandbox_refused(w, capsys, monkeypatch):
     "Without a sandbox the functional check is refused in one line, before any generation"

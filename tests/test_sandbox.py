@@ -6,6 +6,7 @@ import json, os, socket, subprocess, time
 from pathlib import Path
 import pytest
 from codenas.cli import main
+from conftest import procs_with
 from codenas.eval import (_DENIED, _cgroups_work, _sandbox_problem, evaluate_completions, run_functional, run_sandboxed,
                           sandbox_bounds, sandbox_cgroups, sandbox_command)
 
@@ -21,15 +22,6 @@ def run_sb(code:str, timeout:float=20, **limits)->subprocess.CompletedProcess:
     with sandbox_cgroups(limits) as cgs:
         return subprocess.run(sandbox_command(code, limits, cgs), stdin=subprocess.DEVNULL, capture_output=True, text=True,
                               timeout=timeout)
-
-def procs_with(marker:str)->list:
-    "Host processes whose command line holds `marker`"
-    out = []
-    for p in Path('/proc').iterdir():
-        try:
-            if p.name.isdigit() and marker.encode() in (p/'cmdline').read_bytes(): out.append(p.name)
-        except OSError: pass
-    return out
 
 FN = 'def f(x):\n    """Return x."""\n    '
 
