@@ -6,7 +6,7 @@ Docs: https://codenas.github.io/codenas/search.html.md"""
 
 # %% ../nbs/06_search.ipynb #96176a22
 from __future__ import annotations
-import importlib.util, itertools, json, math, os, re, shutil, socket, sys, time, warnings
+import importlib.util, inspect, itertools, json, math, os, re, shutil, socket, sys, time, warnings
 from collections import Counter
 from contextlib import contextmanager
 from datetime import datetime
@@ -17,19 +17,21 @@ import torch
 import optuna
 from optuna.trial import TrialState
 import codenas
-from .core import CodenasError, _swap_in, atomic_write, device_name, folder_lock, is_quick, resolve_device, sha256_file
+from fastcore.basics import patch, store_attr
+from .core import (CodenasError, _swap_in, atomic_write, check_counts, device_name, folder_lock, is_quick,
+                          resolve_device, sha256_file)
 from .corpus import load_manifest
-from .experiment import in_parallel, preset_settings, run_name, train_kwargs
+from .experiment import in_parallel, run_name, train_kwargs
 from .model import JSON_NAMES, ORIGINAL_FIELDS, ArchConfig, CodeLM
-from .train import ARCH_DIR, _default_corpus, load_run, train
+from .train import ARCH_DIR, RECIPES, RENAMED, _default_corpus, load_run, train
 
 # %% auto #0
-__all__ = ['SPACE_DIR', 'GENES', 'NOT_SEARCHABLE', 'PRESETS', 'OBJECTIVES', 'SCHEMA_LOCK', 'MAX_FAILS', 'BEST_TOL', 'VALIDATE',
-           'arch_from', 'load_space', 'measure_latency', 'pareto_ranks', 'crowding_distance', 'select_best', 'spearman',
-           'train_candidate', 'mask_url', 'storage_error', 'storage_url', 'schema_lock', 'open_studies', 'search_table',
-           'honesty_checks', 'pick_best', 'arch_record', 'plot_front', 'plot_search', 'write_outputs', 'search',
-           'non_embedding_params', 'validation_table', 'bootstrap_spearman', 'validation_checks', 'plot_validation',
-           'validate_search']
+__all__ = ['SPACE_DIR', 'GENES', 'NOT_SEARCHABLE', 'OBJECTIVES', 'PRESETS', 'SCHEMA_LOCK', 'COMPARABLE', 'MAX_FAILS', 'BEST_TOL',
+           'VALIDATE', 'arch_from', 'load_space', 'measure_latency', 'pareto_ranks', 'crowding_distance', 'select_best',
+           'spearman', 'SearchConfig', 'train_candidate', 'mask_url', 'storage_error', 'storage_url', 'schema_lock',
+           'open_studies', 'search_table', 'honesty_checks', 'pick_best', 'arch_record', 'plot_front', 'plot_search',
+           'write_outputs', 'read_settings', 'search', 'non_embedding_params', 'validation_table', 'bootstrap_spearman',
+           'validation_checks', 'plot_validation', 'validate_search']
 
 # %% ../nbs/06_search.ipynb #08f39bff
 SPACE_DIR = Path(codenas.__file__).resolve().parent/'data'/'search'  # package data: in a wheel as in a checkout
@@ -143,60 +145,119 @@ def spearman(a, # One score per candidate
     if len(ra) != len(rb): raise ValueError(f'{len(ra)} scores against {len(rb)}')
     return float(ra.corr(rb)) if len(ra) >= 2 else math.nan
 
-# %% ../nbs/06_search.ipynb #83df4dbc
-PRESETS = dict(
-    tiny=dict(space='tiny', trials=8, population=4, steps=20, eta=3, rungs=2, batch_size=8, seq_len=None, lr=3e-3,
-              eval_tokens=2048, latency_tokens=16, latency_repeats=3, device='cpu', time_budget=None, heartbeat=1),
-    quick=dict(space='quick', trials=30, population=10, steps=120, eta=3, rungs=2, batch_size=16, seq_len=None, lr=3e-3,
-               eval_tokens=32768, latency_tokens=32, latency_repeats=5, device='cpu', time_budget=540, heartbeat=5),
-    full=dict(space='full', trials=36, population=12, steps=250, eta=3, rungs=2, batch_size=64, seq_len=None, lr=2e-3,
-              eval_tokens=262144, latency_tokens=64, latency_repeats=5, device='auto', time_budget=480, heartbeat=10),
-    cpu=dict(space='cpu', trials=27, population=9, steps=24, eta=3, rungs=3, batch_size=32, seq_len=None, lr=3e-3, recipe='fast',
-             train_path='results/cpu/corpus/7.92MB/train.txt', eval_tokens=262144, latency_tokens=32, latency_repeats=5, device='cpu',
-             time_budget=None, heartbeat=10),
-)
+# %% ../nbs/06_search.ipynb #e1cde1d6
 OBJECTIVES = dict(bpb='val_bpb', params='params', latency='latency_ms')  # objective -> its column in the results
 
-# %% ../nbs/06_search.ipynb #e246fbd5
-def _shrink(p:dict)->dict:
-    "What a dry run changes: tiny's budgets, a context of 32, no time limit"
-    return {**{k: PRESETS['tiny'][k] for k in ('trials', 'population', 'steps', 'batch_size', 'eval_tokens', 'latency_tokens', 'latency_repeats',
-                                               'heartbeat')}, 'seq_len': 32, 'time_budget': None}
+class SearchConfig:
+    "Every setting of a search, checked when it is made; a preset is one of these"
+    def __init__(self, space='quick', # Search-space JSON file or a name in data/search; once loaded, the space itself
+                 trials:int=30, # Rung-0 candidates
+                 population:int=10, # NSGA-II's population: candidates per generation
+                 steps:int=120, # Training steps at rung 0; rung r trains steps * eta**r
+                 eta:int=3, # Successive halving: each rung promotes the best 1/eta and trains them eta times longer
+                 rungs:int=2, # Rungs, the budgets a candidate can reach
+                 batch_size:int=16, # Training windows per step
+                 block_size:int=None, # Tokens per window (old name: seq_len); default: each architecture's max_seq_length
+                 lr:float=3e-3, # Peak learning rate (min_lr is a tenth of it)
+                 recipe:str='classic', # The training recipe (RECIPES); classic is what the committed searches used
+                 eval_tokens:int=32768, # Val tokens per evaluation; 0: all
+                 latency_tokens:int=32, # Tokens generated per timed call
+                 latency_repeats:int=5, # Timed calls per latency; their median counts
+                 device:str='cpu', # cpu, cuda, cuda:1, auto; once resolved, the device itself
+                 time_budget:float=None, # Seconds per worker, shared equally by the rungs; None: no limit
+                 heartbeat:int=5, # Seconds between a worker's heartbeats; a silent worker's trial is retried
+                 objectives:list=None, # What to minimise, from bpb, params, latency; bpb is required (default: all three)
+                 train_path:str=None, # Train text; default: the standard-library corpus
+                 seed:int=0, # Seed of the samplers and of every training run
+                 progress:bool=False, # One line per trial on stderr
+                 device_name:str=None, # The device by name, as `device_name` gives it (recorded by `search`)
+                 corpus:dict=None, # SHA-256 of the train and val text (recorded by `search`)
+                ):
+        store_attr()
+        self.check()
 
-def _check_settings(p:dict):
-    obj = p['objectives'] = list(p.get('objectives', OBJECTIVES))  # all three unless given
-    bad = [o for o in obj if o not in OBJECTIVES]
-    if bad: raise CodenasError(f"objectives: unknown {', '.join(bad)} (choose from {', '.join(OBJECTIVES)})")
-    if 'bpb' not in obj: raise CodenasError(f"objectives={','.join(obj)} must include bpb: the others depend on the architecture alone, so nothing would be trained")
+# %% ../nbs/06_search.ipynb #b45f343b
+@patch
+def check(self:SearchConfig)->SearchConfig:
+    "Refuse, in one line that names it, a setting a search cannot use; fill in the default objectives"
+    check_counts(**{k: getattr(self, k) for k in ('trials', 'population', 'steps', 'eta', 'rungs', 'batch_size',
+                                                   'latency_tokens', 'latency_repeats', 'heartbeat')})
+    obj = self.objectives = list(OBJECTIVES if self.objectives is None else self.objectives)
+    if bad := [o for o in obj if o not in OBJECTIVES]:
+        raise CodenasError(f"objectives: unknown {', '.join(bad)} (choose from {', '.join(OBJECTIVES)})")
+    if 'bpb' not in obj: raise CodenasError(f"objectives={','.join(obj)} must include bpb: the others depend on "
+                                            'the architecture alone, so nothing would be trained')
     if len(set(obj)) < len(obj): raise CodenasError(f"objectives={','.join(obj)} names one twice")
-    if not isinstance(p['trials'], int) or p['trials'] < 1: raise CodenasError(f"trials={p['trials']} must be a positive integer")
-    if p['time_budget'] is not None and p['time_budget'] <= 0: raise CodenasError(f"time_budget={p['time_budget']} must be positive (seconds)")
+    if self.time_budget is not None and not self.time_budget > 0:
+        raise CodenasError(f'time_budget={self.time_budget} must be positive (seconds)')
+    if self.block_size is not None and not (isinstance(self.block_size, int) and self.block_size >= 2):
+        raise CodenasError(f'block_size={self.block_size} must be an integer of at least 2')
+    if not (isinstance(self.lr, (int, float)) and 0 < self.lr < math.inf): raise CodenasError(f'lr={self.lr} must be a positive number')
+    if self.recipe not in RECIPES: raise CodenasError(f"recipe={self.recipe!r} is not one of {', '.join(RECIPES)}")
+    return self
 
-def _settings(preset:str, overrides:dict, dry:bool)->dict:
-    return preset_settings(PRESETS, preset, overrides, dry, defaults=dict(recipe='classic'),  # a preset without one keeps the recipe its results used
-                           shrink=_shrink, check=_check_settings, explicit_wins=True)
+@patch
+def to_json(self:SearchConfig)->dict:
+    "The settings by name, as settings.json and the study record them"
+    return json.loads(json.dumps(vars(self)))
+
+@patch(cls_method=True)
+def from_json(cls:SearchConfig, d:dict, # Settings by name; an old file's seq_len is read as block_size
+             )->SearchConfig:
+    "The checked settings of `d`; a setting it lacks takes its default, an unknown one is refused by name"
+    d = {RENAMED.get(k, k): v for k, v in d.items()}
+    if bad := [k for k in d if k not in inspect.signature(cls).parameters]:
+        raise CodenasError(f"{', '.join(bad)}: not a search setting (see SearchConfig)")
+    return cls(**d)
+
+# %% ../nbs/06_search.ipynb #83df4dbc
+PRESETS = dict(
+    tiny=SearchConfig(space='tiny', trials=8, population=4, steps=20, eta=3, rungs=2, batch_size=8, lr=3e-3,
+                      eval_tokens=2048, latency_tokens=16, latency_repeats=3, device='cpu', time_budget=None, heartbeat=1),
+    quick=SearchConfig(space='quick', trials=30, population=10, steps=120, eta=3, rungs=2, batch_size=16, lr=3e-3,
+                       eval_tokens=32768, latency_tokens=32, latency_repeats=5, device='cpu', time_budget=540, heartbeat=5),
+    full=SearchConfig(space='full', trials=36, population=12, steps=250, eta=3, rungs=2, batch_size=64, lr=2e-3,
+                      eval_tokens=262144, latency_tokens=64, latency_repeats=5, device='auto', time_budget=480, heartbeat=10),
+    cpu=SearchConfig(space='cpu', trials=27, population=9, steps=24, eta=3, rungs=3, batch_size=32, lr=3e-3, recipe='fast',
+                     train_path='results/cpu/corpus/7.92MB/train.txt', eval_tokens=262144, latency_tokens=32,
+                     latency_repeats=5, device='cpu', time_budget=None, heartbeat=10),
+)  # block_size: each architecture's own context
+
+# %% ../nbs/06_search.ipynb #e246fbd5
+def _shrink()->dict:
+    "What a dry run changes: tiny's budgets, a context of 32, no time limit"
+    budgets = ('trials', 'population', 'steps', 'batch_size', 'eval_tokens', 'latency_tokens', 'latency_repeats', 'heartbeat')
+    return {**{k: getattr(PRESETS['tiny'], k) for k in budgets}, 'block_size': 32, 'time_budget': None}
+
+def _settings(preset:str, overrides:dict, dry:bool)->SearchConfig:
+    "The preset's settings, then a dry run's changes, then the settings given (None: the preset's), checked once"
+    if preset not in PRESETS: raise CodenasError(f"preset={preset!r} is not one of {', '.join(PRESETS)}")
+    given = {k: v for k, v in overrides.items() if v is not None}
+    return SearchConfig.from_json({**PRESETS[preset].to_json(), **(_shrink() if dry else {}), **given})
 
 # %% ../nbs/06_search.ipynb #c1ef69c6
 def train_candidate(arch:ArchConfig, # The architecture (its vocab_size is replaced by the tokenizer's)
                     run, # Run folder to (re)create, e.g. OUT/runs/r0-t0007
                     steps:int, # Optimizer steps: the fidelity
-                    p:dict, # Settings with a preset's keys (batch_size, seq_len, lr, eval_tokens, latency_*, device)
+                    cfg:SearchConfig, # The search's settings (batch_size, block_size, lr, eval_tokens, latency_*, device)
                     train_path:str=None, # Train text; default: the standard-library corpus
                     val_path:str=None, # Val text; default: val.txt next to train_path
                     seed:int=0, # Seed of the weights and of the data order
                    )->dict: # val_bpb, val_loss, params, latency_ms, steps, tokens, train_seconds, vocab_size
     "Train one candidate from scratch for `steps` steps and measure its latency; keep the logs, drop the checkpoints"
-    run = Path(run); run.parent.mkdir(parents=True, exist_ok=True)
+    run = Path(run)
+    run.parent.mkdir(parents=True, exist_ok=True)
     arch.to_json(run.with_suffix('.json'))
-    s = train(arch_json=str(run.with_suffix('.json')), experiment_name=run.name, log_dir=str(run.parent), train_path=train_path,
-              val_path=val_path, max_steps=steps, batch_size=p['batch_size'], seq_len=p['seq_len'], lr=p['lr'], min_lr=p['lr']/10,
-              warmup_steps=max(1, min(100, steps//10)), eval_interval=10**9, eval_tokens=p['eval_tokens'], seed=seed,
-              device=p['device'], compile=False, overwrite=True, progress=False, recipe=p.get('recipe', 'classic'))  # the recipe its committed results used
-    model, tok, _ = load_run(run, device=p['device'])
-    lat = measure_latency(model, p['latency_tokens'], p['latency_repeats'])
+    s = train(arch_json=str(run.with_suffix('.json')), experiment_name=run.name, log_dir=str(run.parent),
+              train_path=train_path, val_path=val_path, max_steps=steps, batch_size=cfg.batch_size, block_size=cfg.block_size,
+              lr=cfg.lr, min_lr=cfg.lr/10, warmup_steps=max(1, min(100, steps//10)), eval_interval=10**9,
+              eval_tokens=cfg.eval_tokens, seed=seed, device=cfg.device, compile=False, overwrite=True, progress=False,
+              recipe=cfg.recipe)
+    model, tok, _ = load_run(run, device=cfg.device)
+    lat = measure_latency(model, cfg.latency_tokens, cfg.latency_repeats)
     for ck in ('best', 'last'): shutil.rmtree(run/ck, ignore_errors=True)
-    return dict(val_bpb=s['final']['val_bpb'], val_loss=s['final']['val_loss'], params=s['params'], latency_ms=lat, steps=s['steps'],
-                tokens=s['tokens'], train_seconds=s['train_seconds'], vocab_size=tok.vocab_size)
+    return dict(val_bpb=s['final']['val_bpb'], val_loss=s['final']['val_loss'], params=s['params'], latency_ms=lat,
+                steps=s['steps'], tokens=s['tokens'], train_seconds=s['train_seconds'], vocab_size=tok.vocab_size)
 
 # %% ../nbs/06_search.ipynb #b8d4a26d
 SCHEMA_LOCK = 0x636f6465  # the advisory lock's key: 'code' in ASCII
@@ -275,16 +336,17 @@ def schema_lock(url:str, # An Optuna storage URL
 
 def open_studies(url:str, # The storage URL
                  study_name:str, # Rung r is the study NAME-rungR
-                 p:dict, # Settings (population, rungs, objectives, heartbeat, and those `_check_same` records)
+                 cfg:SearchConfig, # The settings (population, rungs, objectives, heartbeat, and those `_check_same` records)
                  seed:int, # The samplers' seed (the search's seed plus the worker's number)
                 )->tuple: # (storage, the rung studies)
     "Open, or make, a search's storage and rung studies under `schema_lock`: workers that start together on a new database take turns"
     with schema_lock(url):
-        stor = _storage(url, p['heartbeat'])
-        studies = [optuna.create_study(storage=stor, study_name=f'{study_name}-rung{r}', directions=['minimize']*len(p['objectives']), load_if_exists=True,
-                                       sampler=optuna.samplers.NSGAIISampler(population_size=p['population'], seed=seed) if r == 0 else optuna.samplers.RandomSampler(seed))
-                   for r in range(p['rungs'])]
-        _check_same(studies[0], p)                   # the first worker records the settings; the others are held to them
+        stor = _storage(url, cfg.heartbeat)
+        samplers = [optuna.samplers.NSGAIISampler(population_size=cfg.population, seed=seed)]
+        samplers += [optuna.samplers.RandomSampler(seed) for _ in range(cfg.rungs - 1)]
+        studies = [optuna.create_study(storage=stor, study_name=f'{study_name}-rung{r}', directions=['minimize']*len(cfg.objectives),
+                                       load_if_exists=True, sampler=sm) for r, sm in enumerate(samplers)]
+        _check_same(studies[0], cfg)                 # the first worker records the settings; the others are held to them
     return stor, studies
 
 def _corpus_id(train_path:str|None, val_path:str|None)->dict:
@@ -294,37 +356,42 @@ def _corpus_id(train_path:str|None, val_path:str|None)->dict:
         if not f.is_file(): raise CodenasError(f'{f} not found (build a corpus with `codenas corpus`)')
     return dict(train=sha256_file(tp), val=sha256_file(vp))
 
-def _check_same(study, p:dict):
+COMPARABLE = ('space', 'steps', 'eta', 'rungs', 'batch_size', 'block_size', 'lr', 'eval_tokens', 'latency_tokens',
+              'latency_repeats', 'objectives', 'seed', 'corpus', 'device_name', 'recipe')  # what a study's scores depend on
+
+def _check_same(study, cfg:SearchConfig):
     "Record the settings that make scores comparable on a new study; refuse to continue a study made with others"
-    want = json.loads(json.dumps({k: p[k] for k in ('space', 'steps', 'eta', 'rungs', 'batch_size', 'seq_len', 'lr', 'eval_tokens', 'latency_tokens',
-                                                    'latency_repeats', 'objectives', 'seed', 'corpus', 'device_name', 'recipe')}))
+    want = {k: v for k, v in cfg.to_json().items() if k in COMPARABLE}
     have = study.user_attrs.get('settings')
-    if have is None: study.set_user_attr('settings', want); return
+    if have is None:
+        study.set_user_attr('settings', want)
+        return
+    have = {RENAMED.get(k, k): v for k, v in have.items()}                 # a study from before the rename says seq_len
     diff = [k for k in want if have.get(k, 'classic' if k == 'recipe' else None) != want[k]]  # studies from before recipes were classic
     if diff: raise CodenasError(f"study {study.study_name!r} was started with other {', '.join(diff)}: use another --out or --study_name, or its settings")
 
 # %% ../nbs/06_search.ipynb #675a7e13
 def _objective(trial, rung:int, ctx:dict)->list:
     "Train (or look up) the candidate `trial` proposes at rung `rung`; its objective values"
-    p, t0 = ctx['p'], time.time()
+    cfg, t0 = ctx['cfg'], time.time()
     trial.set_user_attr('worker', f'{socket.gethostname()}:{os.getpid()}')
     trial.set_user_attr('started', trial.number)  # proves this trial's objective (and its heartbeat) started: see `_started`
     if rung and 'candidate' not in trial.user_attrs:  # another worker emptied the queue first: nothing was promoted to this trial
         raise optuna.TrialPruned('no queued candidate')
-    arch = arch_from({k: trial.suggest_categorical(k, v) if len(v) > 1 else v[0] for k, v in p['space'].items()})
+    arch = arch_from({k: trial.suggest_categorical(k, v) if len(v) > 1 else v[0] for k, v in cfg.space.items()})
     key = arch.to_json()['architecture']
     trial.set_user_attr('candidate', trial.user_attrs.get('candidate', trial.number))
     trial.set_user_attr('arch', key)                  # now: a worker that proposes it meanwhile waits for this trial instead of training it too
-    twin = _twin(trial, key, p['heartbeat'])
+    twin = _twin(trial, key, cfg.heartbeat)
     trial.set_user_attr('duplicate_of', None if twin is None else twin.number)  # set either way: a retry inherits its original's
     if twin is not None: res = twin.user_attrs['result']
-    else: res = train_candidate(arch, ctx['out']/'runs'/f'r{rung}-t{trial.number:04d}', p['steps']*p['eta']**rung, p,
-                                ctx['train_path'], ctx['val_path'], p['seed'])
+    else: res = train_candidate(arch, ctx['out']/'runs'/f'r{rung}-t{trial.number:04d}', cfg.steps*cfg.eta**rung, cfg,
+                                ctx['train_path'], ctx['val_path'], cfg.seed)
     trial.set_user_attr('result', res)
-    if p['progress']:
+    if cfg.progress:
         note = f'same architecture as trial {twin.number}' if twin is not None else f'{time.time() - t0:.1f} s'
         print(f"rung {rung} trial {trial.number}: bpb {res['val_bpb']:.3f}, {res['params']:,} params, {res['latency_ms']:.2f} ms/token ({note})", file=sys.stderr)
-    return [res[OBJECTIVES[o]] for o in p['objectives']]
+    return [res[OBJECTIVES[o]] for o in cfg.objectives]
 
 def _twin(trial, key:dict, heartbeat:int):
     "A finished trial of this architecture, after waiting for any earlier-numbered trial that is training it now; None if there is none"
@@ -498,12 +565,12 @@ def plot_search(df:pd.DataFrame, # `search_table`, or a search's trials.csv
 # %% ../nbs/06_search.ipynb #b2f256f2
 def write_outputs(studies:list, # The rung studies, rung 0 first
                   out, # Output folder
-                  p:dict, # Settings (objectives, device, ...)
+                  cfg:SearchConfig, # The settings (objectives, device, ...)
                  )->dict: # Trials per rung, the front's size, the best candidate, the honesty verdicts, the candidates given up
     "Write trials.csv, pareto.csv, pareto.png, front/*.json, best.json and checks.json from the studies"
     import matplotlib.pyplot as plt
-    out, dev = Path(out), p.get('device_name') or device_name(torch.device(p['device']))
-    df = search_table(studies, p['objectives'])
+    out, dev = Path(out), cfg.device_name or device_name(torch.device(cfg.device))
+    df = search_table(studies, cfg.objectives)
     if df.empty: raise CodenasError(f'{out}: no candidate has finished yet (is time_budget too small?)')
     top = int(df.rung.max())
     front = df[(df.rung == top) & df.front].sort_values('val_bpb')
@@ -528,6 +595,16 @@ def write_outputs(studies:list, # The rung studies, rung 0 first
                 best={k: _py(v) for k, v in best[['candidate', 'val_bpb', 'params', 'latency_ms']].items()},
                 checks=checks['verdicts'], gave_up={f'rung{r}': _given_up(st) for r, st in enumerate(studies) if r})
 
+# %% ../nbs/06_search.ipynb #97315ecf
+def read_settings(out, # A search's output folder
+                 )->SearchConfig:
+    "A search's settings.json as the `SearchConfig` it ran with (an old file's seq_len read as block_size)"
+    f = Path(out)/'settings.json'
+    try: d = json.loads(f.read_text(encoding='utf-8'))
+    except OSError: raise CodenasError(f'{f} not found: run the search first') from None
+    except json.JSONDecodeError as e: raise CodenasError(f'{f} is not valid JSON ({e})') from None
+    return SearchConfig.from_json({k: v for k, v in d.items() if k not in ('preset', 'study_name')})
+
 # %% ../nbs/06_search.ipynb #bc94a474
 def search(preset:str='quick', # tiny (the docs' lesson, seconds), quick (2-core CPU, under 10 minutes) or full (one GPU, 8 minutes)
            out:str=None, # Output folder (default: results/search_PRESET); holds the study's SQLite file unless STORAGE is given
@@ -547,39 +624,47 @@ def search(preset:str='quick', # tiny (the docs' lesson, seconds), quick (2-core
            validate:bool=False, # Then retrain the promoted candidates at the full per-run budget of the preset's experiment (`validate_search`)
           )->dict: # Trials per rung, the front's size, the best candidate, the honesty verdicts and the candidates given up
     "Multi-objective, multi-fidelity architecture search: NSGA-II at a short budget, successive halving to longer ones; then, if asked, its validation"
-    p = _settings(preset, dict(trials=trials, time_budget=time_budget, objectives=objectives, space=space, device=device), dry)
-    sp = load_space(p['space'])
-    if dry: sp = {k: sorted(v)[:2] if k in ('num_layers', 'hidden_dim') else v for k, v in sp.items()}
-    dev = resolve_device(p['device'])
-    p.update(space=sp, seed=seed, progress=(not is_quick()) if progress is None else progress, device=str(dev), device_name=device_name(dev))
+    cfg = _settings(preset, dict(trials=trials, time_budget=time_budget, objectives=objectives, space=space, device=device,
+                                 seed=seed, progress=(not is_quick()) if progress is None else progress), dry)
+    cfg.space = load_space(cfg.space)
+    if dry: cfg.space = {k: sorted(v)[:2] if k in ('num_layers', 'hidden_dim') else v for k, v in cfg.space.items()}
+    dev = resolve_device(cfg.device)
+    cfg.device, cfg.device_name = str(dev), device_name(dev)
     out = Path(out or Path('results')/f"search_{preset}{'-dry' if dry else ''}")
     try: out.mkdir(parents=True, exist_ok=True)
     except OSError as e: raise CodenasError(f'out={str(out)!r}: cannot make the output folder ({e.strerror})') from None
-    own = p.pop('train_path', None)                                              # the cpu preset's: the CPU study's 7.92 MB tier
+    own = cfg.train_path                                                          # the cpu preset's: the CPU study's 7.92 MB tier
     if train_path is None and own is not None and not Path(own).is_file():
-        raise CodenasError(f'{own} not found: the {preset} preset searches the CPU study\'s corpus (make it with `codenas experiment --preset cpu`)')
-    train_path = train_path or own
+        raise CodenasError(f"{own} not found: the {preset} preset searches the CPU study's corpus "
+                           '(make it with `codenas experiment --preset cpu`)')
+    cfg.train_path = train_path = train_path or own
     tp, vp = (train_path, val_path) if train_path is not None else map(str, _default_corpus())  # once, not in every trial
-    p['corpus'] = _corpus_id(tp, vp)
+    cfg.corpus = _corpus_id(tp, vp)
     stor, verbosity = None, optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
-        stor, studies = open_studies(storage or f"sqlite:///{(out/'search.db').resolve()}", study_name, p, seed + worker)
-        with atomic_write(out/'settings.json') as f: f.write(json.dumps(dict(preset=preset, study_name=study_name, train_path=train_path, **p), indent=1) + '\n')
-        ctx, t0 = dict(p=p, out=out, train_path=tp, val_path=vp), time.time()
-        for r, st in enumerate(studies):
-            if r:
-                chosen = _promote(studies[r-1], st, p['eta'])
-                if p['progress']: print(f"rung {r}: {len(chosen)} candidates promoted to {p['steps']*p['eta']**r} steps", file=sys.stderr)
-            deadline = None if p['time_budget'] is None else time.time() + (p['time_budget'] - (time.time() - t0)) / (p['rungs'] - r)
-            _run_rung(st, lambda t, r=r: _objective(t, r, ctx), None if r else p['trials'], deadline, p['heartbeat'],
-                      refill=(lambda r=r: _promote(studies[r-1], studies[r], p['eta'])) if r else None)
-        res = write_outputs(studies, out, p)
+        stor, studies = open_studies(storage or f"sqlite:///{(out/'search.db').resolve()}", study_name, cfg, seed + worker)
+        with atomic_write(out/'settings.json') as f:
+            f.write(json.dumps(dict(preset=preset, study_name=study_name, **cfg.to_json()), indent=1) + '\n')
+        ctx = dict(cfg=cfg, out=out, train_path=tp, val_path=vp)
+        _run_rungs(studies, ctx)
+        res = write_outputs(studies, out, cfg)
     finally:
         optuna.logging.set_verbosity(verbosity)
         if stor is not None: stor.engine.dispose()  # closing the connections folds SQLite's log back into the file
-    if validate: res['validation'] = validate_search(out, preset, progress=p['progress'])['verdicts']
+    if validate: res['validation'] = validate_search(out, preset, progress=cfg.progress)['verdicts']
     return res
+
+def _run_rungs(studies:list, ctx:dict):
+    "Rung 0, then each promotion and its rung, each with an equal share of the time left"
+    cfg, t0 = ctx['cfg'], time.time()
+    for r, st in enumerate(studies):
+        if r:
+            chosen = _promote(studies[r-1], st, cfg.eta)
+            if cfg.progress: print(f'rung {r}: {len(chosen)} candidates promoted to {cfg.steps*cfg.eta**r} steps', file=sys.stderr)
+        deadline = None if cfg.time_budget is None else time.time() + (cfg.time_budget - (time.time() - t0)) / (cfg.rungs - r)
+        _run_rung(st, lambda t, r=r: _objective(t, r, ctx), None if r else cfg.trials, deadline, cfg.heartbeat,
+                  refill=(lambda r=r: _promote(studies[r-1], studies[r], cfg.eta)) if r else None)
 
 # %% ../nbs/06_search.ipynb #fab769fa
 VALIDATE = dict(  # a preset's validation: the data-size experiment whose per-run budget, corpus tier and runs it is measured against
