@@ -6,7 +6,7 @@ Docs: https://codenas.github.io/codenas/search.html.md"""
 
 # %% ../nbs/06_search.ipynb #96176a22
 from __future__ import annotations
-import importlib.util, inspect, itertools, json, math, os, re, shutil, socket, sys, time, warnings
+import importlib.util, inspect, json, math, os, re, shutil, socket, sys, time, warnings
 from collections import Counter
 from contextlib import contextmanager
 from datetime import datetime
@@ -16,134 +16,19 @@ import pandas as pd
 import torch
 import optuna
 from optuna.trial import TrialState
-import codenas
 from fastcore.basics import patch, store_attr
 from .core import (CodenasError, _swap_in, atomic_write, check_counts, device_name, folder_lock, is_quick,
                           resolve_device, sha256_file)
-from .corpus import load_manifest
-from .experiment import in_parallel, run_name, train_kwargs
-from .model import JSON_NAMES, ORIGINAL_FIELDS, ArchConfig, CodeLM
-from .train import ARCH_DIR, RECIPES, RENAMED, _default_corpus, load_run, train
+from .model import JSON_NAMES, ArchConfig
+from .train import RECIPES, RENAMED, _default_corpus, load_run, train
+from .candidates import (GENES, _num, _py, arch_from, arch_record, load_space, measure_latency, pareto_ranks,
+                                select_best, spearman)
+from .validation import validate_search
 
 # %% auto #0
-__all__ = ['SPACE_DIR', 'GENES', 'NOT_SEARCHABLE', 'OBJECTIVES', 'PRESETS', 'SCHEMA_LOCK', 'COMPARABLE', 'MAX_FAILS', 'BEST_TOL',
-           'VALIDATE', 'arch_from', 'load_space', 'measure_latency', 'pareto_ranks', 'crowding_distance', 'select_best',
-           'spearman', 'SearchConfig', 'train_candidate', 'mask_url', 'storage_error', 'storage_url', 'schema_lock',
-           'open_studies', 'search_table', 'honesty_checks', 'pick_best', 'arch_record', 'plot_front', 'plot_search',
-           'write_outputs', 'read_settings', 'search', 'non_embedding_params', 'validation_table', 'bootstrap_spearman',
-           'validation_checks', 'plot_validation', 'validate_search']
-
-# %% ../nbs/06_search.ipynb #08f39bff
-SPACE_DIR = Path(codenas.__file__).resolve().parent/'data'/'search'  # package data: in a wheel as in a checkout
-GENES = tuple(j for j in JSON_NAMES.values() if j not in ('vocab_size', 'quantization', 'pruning_ratio'))  # the fields a space may search
-NOT_SEARCHABLE = dict(vocab_size='the tokenizer sets it', quantization='codenas trains float models only',
-                      pruning_ratio='codenas does not prune', arch_type="'transformer' is the only one")
-
-# %% ../nbs/06_search.ipynb #5e35c159
-def arch_from(genes:dict, # One choice per gene, under its JSON field name
-              vocab_size:int=1, # The tokenizer's vocabulary size (the trainer sets it again from its tokenizer)
-             )->ArchConfig:
-    "The architecture a point of the space stands for, with `num_kv_heads` read as a cap: the largest divisor of `num_heads` not above it"
-    a = {**genes, 'vocab_size': vocab_size}
-    h, cap = a.get('num_heads'), a.get('num_kv_heads')
-    if all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in (h, cap)):
-        a['num_kv_heads'] = max(d for d in range(1, min(h, cap) + 1) if h % d == 0)
-    return ArchConfig.from_json(a)
-
-# %% ../nbs/06_search.ipynb #94474ed3
-def load_space(src, # A space JSON file, a name in data/search (tiny, quick, full), or the parsed object
-              )->dict: # gene -> list of choices, in the file's order
-    "Read a search space and prove it: only implemented fields, and every combination of choices a valid architecture"
-    where = 'search space'
-    if not isinstance(src, dict):
-        p = Path(src)
-        if not p.exists() and (SPACE_DIR/f'{src}.json').exists(): p = SPACE_DIR/f'{src}.json'
-        where = str(p)
-        try: src = json.loads(p.read_text(encoding='utf-8'))
-        except OSError as e:
-            names = ', '.join(sorted(f.stem for f in SPACE_DIR.glob('*.json'))) or 'none'
-            raise CodenasError(f'{where}: cannot read the search space ({e.strerror}); named spaces: {names}') from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as e: raise CodenasError(f'{where}: not valid JSON ({e})') from None
-    sp = src.get('search_space', src) if isinstance(src, dict) else src
-    if not isinstance(sp, dict): raise CodenasError(f'{where}: expected an object mapping fields to lists of choices')
-    for k, v in sp.items():
-        if k in NOT_SEARCHABLE: raise CodenasError(f'{where}: {k} cannot be searched ({NOT_SEARCHABLE[k]})')
-        if k not in GENES: raise CodenasError(f"{where}: unknown field {k!r} (searchable: {', '.join(GENES)})")
-        if not isinstance(v, list) or not v or len(set(map(repr, v))) < len(v): raise CodenasError(f'{where}: {k} must be a non-empty list of distinct choices')
-    missing = [k for k in ORIGINAL_FIELDS if k not in sp and k != 'vocab_size']
-    if missing: raise CodenasError(f"{where}: missing field{'s'[:len(missing)-1]} {', '.join(missing)} (one choice fixes a field)")
-    first = {k: v[0] for k, v in sp.items()}
-    cross = [k for k in ('hidden_dim', 'num_heads', 'num_kv_heads', 'position_encoding') if k in sp]
-    points = [dict(zip(cross, c)) for c in itertools.product(*(sp[k] for k in cross))] + [{k: x} for k in sp if k not in cross for x in sp[k]]
-    for pt in points:
-        try: arch_from({**first, **pt})
-        except CodenasError as e:
-            why = str(e).removeprefix('architecture: ')
-            raise CodenasError(f"{where}: {', '.join(f'{k}={v!r}' for k, v in pt.items())} is not a valid architecture ({why})") from None
-    return {k: list(v) for k, v in sp.items()}
-
-# %% ../nbs/06_search.ipynb #0c7495b6
-def measure_latency(model:CodeLM, # A model, on the device to measure
-                    n_tokens:int=32, # Tokens generated per timed call (at most block_size - 1)
-                    repeats:int=5, # Timed calls; their median is returned
-                    warmup:int=1, # Untimed calls first
-                   )->float: # Median milliseconds per generated token
-    "Milliseconds per generated token at batch 1 with the KV cache: warm-up, then the median of timed calls"
-    dev = next(model.parameters()).device
-    n = max(1, min(n_tokens, model.cfg.block_size - 1))
-    idx = torch.zeros(1, 1, dtype=torch.long, device=dev)
-    sync = torch.cuda.synchronize if dev.type == 'cuda' else (lambda: None)
-    times = []
-    for i in range(warmup + repeats):
-        sync(); t = time.perf_counter()
-        model.generate(idx, n, temperature=0)
-        sync()
-        if i >= warmup: times.append((time.perf_counter() - t) * 1e3 / n)
-    return float(np.median(times))
-
-# %% ../nbs/06_search.ipynb #1127f390
-def pareto_ranks(F, # Objective values `(n, m)`, all minimised
-                )->np.ndarray: # `(n,)`: 0 on the Pareto front, 1 on the front of the rest, ...
-    "Non-dominated sorting (NSGA-II's ranks)"
-    F = np.asarray(F, dtype=float).reshape(len(F), -1)
-    dom = (F[:, None] <= F[None]).all(-1) & (F[:, None] < F[None]).any(-1)  # (n, n): row i dominates row j
-    rank, left, r = np.full(len(F), -1), np.ones(len(F), bool), 0
-    while left.any():
-        front = left & ~(dom & left[:, None]).any(0)  # dominated by nobody still left
-        rank[front], left, r = r, left & ~front, r + 1
-    return rank
-
-# %% ../nbs/06_search.ipynb #f3f4db2f
-def crowding_distance(F, # Objective values `(n, m)` of one front
-                     )->np.ndarray: # `(n,)`; inf at both ends of every objective
-    "NSGA-II's crowding distance: the normalised size of the box a point's neighbours span"
-    F = np.asarray(F, dtype=float).reshape(len(F), -1)
-    d = np.zeros(len(F))
-    if len(F) <= 2: return np.full(len(F), np.inf)
-    for k in range(F.shape[1]):
-        o = np.argsort(F[:, k], kind='stable')
-        span = F[o[-1], k] - F[o[0], k]
-        d[o[[0, -1]]] = np.inf
-        if span > 0: d[o[1:-1]] += (F[o[2:], k] - F[o[:-2], k]) / span
-    return d
-
-def select_best(F, # Objective values `(n, m)`, all minimised
-                k:int, # How many to keep
-               )->list: # Row indices, best first
-    "The `k` best rows in NSGA-II's order: Pareto rank, then crowding distance within the rank, then the earlier row"
-    F = np.asarray(F, dtype=float).reshape(len(F), -1)
-    rank, crowd = pareto_ranks(F), np.zeros(len(F))
-    for r in set(rank.tolist()): crowd[rank == r] = crowding_distance(F[rank == r])
-    return sorted(range(len(F)), key=lambda i: (rank[i], -crowd[i], i))[:k]
-
-# %% ../nbs/06_search.ipynb #9fa3e3a4
-def spearman(a, # One score per candidate
-             b, # Another score for the same candidates, in the same order
-            )->float: # In [-1, 1]; nan with fewer than 2 pairs or a constant side
-    "Spearman's rank correlation: Pearson's correlation of the average ranks (no scipy needed)"
-    ra, rb = pd.Series(list(a), dtype=float).rank(), pd.Series(list(b), dtype=float).rank()
-    if len(ra) != len(rb): raise ValueError(f'{len(ra)} scores against {len(rb)}')
-    return float(ra.corr(rb)) if len(ra) >= 2 else math.nan
+__all__ = ['OBJECTIVES', 'PRESETS', 'SCHEMA_LOCK', 'COMPARABLE', 'MAX_FAILS', 'BEST_TOL', 'SearchConfig', 'train_candidate',
+           'mask_url', 'storage_error', 'storage_url', 'schema_lock', 'open_studies', 'search_table', 'honesty_checks',
+           'pick_best', 'plot_front', 'plot_search', 'write_outputs', 'read_settings', 'search']
 
 # %% ../nbs/06_search.ipynb #e1cde1d6
 OBJECTIVES = dict(bpb='val_bpb', params='params', latency='latency_ms')  # objective -> its column in the results
@@ -482,8 +367,6 @@ def search_table(studies:list, # The rung studies, rung 0 first
     return df
 
 # %% ../nbs/06_search.ipynb #a3887bbc
-def _num(x): return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
-
 def honesty_checks(df:pd.DataFrame, # `search_table`, or a search's trials.csv
                    good:float=0.7, # Spearman at or above this: one ranking predicts the other
                    poor:float=0.3, # Below this: it does not
@@ -519,20 +402,6 @@ def pick_best(front:pd.DataFrame, # The last rung's Pareto front (rows of `searc
     "best.json's rule: among front members within `tol` of the front's lowest bpb, the fewest parameters, then the lowest latency"
     ok = front[front.val_bpb <= front.val_bpb.min() * (1 + tol)]
     return ok.sort_values(['params', 'latency_ms', 'val_bpb', 'candidate']).iloc[0]
-
-# %% ../nbs/06_search.ipynb #cee55846
-def _py(x): return x.item() if hasattr(x, 'item') else x  # a numpy scalar as a plain Python value
-
-def arch_record(row:pd.Series, # A row of `search_table`
-                device:str=None, # Where latency was measured, as `device_name` gives it
-               )->dict: # `{"raw_metrics": ..., "architecture": ..., "search": ...}`
-    "A candidate as an architecture file in the original format, with its measured metrics in `raw_metrics`"
-    v = {k: _py(x) for k, x in row.items()}
-    cfg = ArchConfig.from_json({**{g: v[g] for g in GENES if g in v}, 'vocab_size': v['vocab_size']})
-    raw = dict(val_loss=v['val_loss'], num_params=v['params'], latency_ms=v['latency_ms'], val_bpb=v['val_bpb'],
-               train_steps=v['steps'], train_tokens=v['tokens'])
-    return dict(raw_metrics=raw, **cfg.to_json(), search=dict(candidate=v['candidate'], rung=v['rung'], pareto_front=bool(v['front']),
-                latency='ms per generated token, batch 1, KV cache, median' + (f' on {device}' if device else '')))
 
 # %% ../nbs/06_search.ipynb #2de103ed
 def plot_front(df:pd.DataFrame, # `search_table`, or a search's trials.csv
@@ -665,212 +534,3 @@ def _run_rungs(studies:list, ctx:dict):
         deadline = None if cfg.time_budget is None else time.time() + (cfg.time_budget - (time.time() - t0)) / (cfg.rungs - r)
         _run_rung(st, lambda t, r=r: _objective(t, r, ctx), None if r else cfg.trials, deadline, cfg.heartbeat,
                   refill=(lambda r=r: _promote(studies[r-1], studies[r], cfg.eta)) if r else None)
-
-# %% ../nbs/06_search.ipynb #fab769fa
-VALIDATE = dict(  # a preset's validation: the data-size experiment whose per-run budget, corpus tier and runs it is measured against
-    tiny=dict(experiment=None, tier=None, seeds=[0, 1], baselines=['tiny'], baseline_seeds=[0], min_candidates=2, jobs=1, evals=1),  # the lesson's: EXPERIMENT and its tier given
-    cpu=dict(experiment='results/cpu', tier=7.92, seeds=[0, 1], baselines=['codenas_best_current', 'small', 'tiny'], baseline_seeds=[0], min_candidates=6, jobs=2,
-             evals=1),  # one evaluation of the whole val split, at the end: the study's last of three, the number compared
-)
-
-def non_embedding_params(cfg:ArchConfig, # An architecture
-                        )->int: # Parameters of the blocks and the final norm
-    "The size Archai's LTS ranks architectures by: every parameter but the token and position embeddings and the output head"
-    m = CodeLM(cfg)
-    return sum(p.numel() for n, p in m.named_parameters() if n.startswith(('transformer.h.', 'transformer.ln_f.')))
-
-# %% ../nbs/06_search.ipynb #ff308da6
-def validation_table(runs:pd.DataFrame, # One row per validation run (validation_runs.csv)
-                     trials:pd.DataFrame, # The search's trials.csv
-                    )->pd.DataFrame: # One row per architecture, best full-budget bpb first
-    "Mean full-budget bpb over seeds with its range, size, training time, and each candidate's bpb at every search rung it reached"
-    r = runs.assign(arch=runs.run.str.rsplit('-s', n=1).str[0])
-    vt = r.groupby('arch').agg(val_bpb=('val_bpb', 'mean'), bpb_min=('val_bpb', 'min'), bpb_max=('val_bpb', 'max'), seeds=('seed', 'count'),
-                               params=('params', 'first'), non_embedding_params=('non_embedding_params', 'first'),
-                               train_seconds=('train_seconds', 'mean'), steps=('steps', 'first'), tokens=('tokens', 'first')).reset_index()
-    cand = vt.arch.str.fullmatch(r'c\d{4}')
-    vt['kind'] = np.where(cand, 'candidate', 'baseline')
-    vt['candidate'] = pd.array([int(a[1:]) if c else None for a, c in zip(vt.arch, cand)], dtype='Int64')
-    for rung, g in trials.groupby('rung'):
-        by = g.set_index('candidate')
-        vt[f'rung{rung}_bpb'] = [by.val_bpb.get(int(c), np.nan) if c is not pd.NA else np.nan for c in vt.candidate]
-        vt[f'rung{rung}_steps'] = int(g.steps.max())
-    best = trials[trials.best.astype(bool)].candidate.tolist() if 'best' in trials else []
-    vt['search_best'] = vt.candidate.isin(best).fillna(False).astype(bool)
-    return vt.sort_values('val_bpb').reset_index(drop=True)
-
-def bootstrap_spearman(a, # One score per item
-                       b, # Another score for the same items
-                       n:int=2000, # Resamples of the items, with replacement
-                       level:float=0.95, # Interval coverage
-                       seed:int=0, # Seed of the resampling
-                      )->tuple: # (Spearman, low, high); the interval is nan with fewer than 4 items
-    "Spearman's rank correlation with a percentile bootstrap interval over items (a resample whose ranks are all tied is skipped)"
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    rho = spearman(a, b)
-    if len(a) < 4: return rho, math.nan, math.nan
-    rng, got = np.random.default_rng(seed), []
-    for _ in range(n):
-        i = rng.integers(0, len(a), len(a))
-        if np.ptp(a[i]) > 0 and np.ptp(b[i]) > 0: got.append(spearman(a[i], b[i]))
-    lo, hi = np.quantile(got, [(1 - level)/2, (1 + level)/2])
-    return rho, float(lo), float(hi)
-
-# %% ../nbs/06_search.ipynb #acad49c9
-def _proxy(what:str, s:dict, good:float)->str:
-    "A verdict on one proxy ranking from its Spearman and interval (`s`: n, spearman, lo, hi)"
-    n, rho, lo, hi = s['n'], s['spearman'], s['lo'], s['hi']
-    if n < 4 or rho is None or lo is None: return f'{what}: {n} candidates are too few to tell'
-    ci = f'Spearman {rho:+.2f}, 95% interval [{lo:+.2f}, {hi:+.2f}] over {n} candidates'
-    if rho >= good and lo > 0: return f'{what} is a trustworthy proxy for the full budget: {ci}'
-    if lo <= 0: return f'{what} is NOT a trustworthy proxy: {ci}, which includes no correlation at all'
-    return f'{what} only partly predicts the full budget: {ci}'
-
-def _best_within(c:pd.DataFrame, col:str, limit:float)->dict|None:
-    "The lowest-bpb candidate whose COL is at most LIMIT"
-    ok = c[c[col] <= limit]
-    if ok.empty: return None
-    b = ok.iloc[ok.val_bpb.argmin()]
-    return dict(arch=b.arch, val_bpb=float(b.val_bpb), params=int(b.params), train_seconds=float(b.train_seconds))
-
-def validation_checks(vt:pd.DataFrame, # `validation_table`
-                      good:float=0.7, # Spearman at or above this (with an interval above 0): a trustworthy proxy
-                     )->dict: # per rung and per size measure: n, Spearman, interval; seed noise; the search's best; the baselines; verdicts
-    "Which search rung ranks candidates as the full budget does, does size alone (LTS's claim), and do the candidates beat the baselines at equal size and time?"
-    c = vt[vt.kind == 'candidate']
-    def corr(x, y): rho, lo, hi = bootstrap_spearman(x, y); return dict(n=len(x), spearman=_num(rho), lo=_num(lo), hi=_num(hi))
-    rungs = sorted(int(k[4:-4]) for k in vt if k.startswith('rung') and k.endswith('_bpb'))
-    per_rung = {f'rung{r}': dict(steps=int(vt[f'rung{r}_steps'].iloc[0]), **corr(*c.dropna(subset=[f'rung{r}_bpb'])[[f'rung{r}_bpb', 'val_bpb']].T.values))
-                for r in rungs}
-    size = {k: corr(vt[k], vt.val_bpb) for k in ('params', 'non_embedding_params')}  # every architecture trained at the full budget
-    two = vt[vt.seeds >= 2]
-    noise = dict(n=len(two), median_seed_range=_num((two.bpb_max - two.bpb_min).median()), candidate_spread=_num(c.val_bpb.max() - c.val_bpb.min()))
-    front = c[pareto_ranks(c[['val_bpb', 'params']].to_numpy()) == 0]
-    sb = c[c.search_best]
-    best = None if sb.empty else dict(arch=sb.arch.iloc[0], val_bpb=float(sb.val_bpb.iloc[0]), rank=int((c.val_bpb < sb.val_bpb.iloc[0]).sum()) + 1,
-                                      of=len(c), on_front=bool(sb.arch.iloc[0] in set(front.arch)))
-    base = [dict(arch=b.arch, val_bpb=float(b.val_bpb), params=int(b.params), train_seconds=float(b.train_seconds),
-                 equal_params=_best_within(c, 'params', b.params), equal_time=_best_within(c, 'train_seconds', b.train_seconds))
-            for _, b in vt[vt.kind == 'baseline'].iterrows()]
-    v = [_proxy(f"rung {r} ({per_rung[f'rung{r}']['steps']} steps)", per_rung[f'rung{r}'], good) for r in rungs]
-    for k, what in (('params', 'parameter count'), ('non_embedding_params', 'non-embedding parameter count (LTS)')):
-        s = size[k]
-        if s['spearman'] is None or s['lo'] is None: v.append(f'{what}: too few architectures to tell'); continue
-        ci = f"Spearman {s['spearman']:+.2f} [{s['lo']:+.2f}, {s['hi']:+.2f}] over {s['n']} architectures"
-        v.append(f'{what} ranks architectures as full training does: {ci}' if s['spearman'] <= -good and s['hi'] < 0 else
-                 f'{what} does NOT rank architectures reliably: {ci}' if s['hi'] >= 0 else f'{what} partly ranks architectures: {ci}')
-    if best: v.append(f"the search's best.json ({best['arch']}) ranks {best['rank']} of {best['of']} at the full budget"
-                      + (', on the full-budget front of bpb and size' if best['on_front'] else ', off the full-budget front'))
-    for b in base:
-        for k, what in (('equal_params', 'no more parameters'), ('equal_time', 'no more training time')):
-            w = b[k]
-            v.append(f"{b['arch']} ({b['val_bpb']:.3f}): no candidate has {what}" if w is None else
-                     f"{b['arch']} ({b['val_bpb']:.3f} bpb): the best candidate with {what} is {w['arch']} at {w['val_bpb']:.3f} ({w['val_bpb'] - b['val_bpb']:+.3f}: {'better' if w['val_bpb'] < b['val_bpb'] else 'no better'})")
-    return dict(rungs=per_rung, size=size, seed_noise=noise, search_best=best, front=sorted(front.arch), baselines=base, verdicts=v)
-
-def plot_validation(vt:pd.DataFrame, # `validation_table`
-                    checks:dict, # `validation_checks`
-                   ): # The Figure
-    "Full-budget bpb against each rung's bpb (one panel per rung, seed range as bars), and against parameters with the baselines"
-    import matplotlib.pyplot as plt
-    rungs = sorted(checks['rungs'])
-    fig, axs = plt.subplots(1, len(rungs) + 1, figsize=(4*(len(rungs) + 1), 3.6))
-    c = vt[vt.kind == 'candidate']
-    err = lambda g: np.vstack([g.val_bpb - g.bpb_min, g.bpb_max - g.val_bpb])
-    for ax, r in zip(axs, rungs):
-        g, s = c.dropna(subset=[f'{r}_bpb']), checks['rungs'][r]
-        ax.errorbar(g[f'{r}_bpb'], g.val_bpb, yerr=err(g), fmt='o', ms=4, color='C0', capsize=2)
-        for _, x in g.iterrows(): ax.annotate(x.arch[1:].lstrip('0'), (x[f'{r}_bpb'], x.val_bpb), fontsize=7, xytext=(3, 3), textcoords='offset points')
-        rho = 'n/a' if s['spearman'] is None else f"{s['spearman']:+.2f}" + ('' if s['lo'] is None else f" [{s['lo']:+.2f}, {s['hi']:+.2f}]")
-        ax.set(xlabel=f"val bpb at {r.replace('rung', 'rung ')} ({s['steps']} steps)", ylabel='val bpb at the full budget', title=f'Spearman {rho}')
-        ax.title.set_fontsize(9); ax.grid(alpha=0.3)
-    ax = axs[-1]
-    ax.errorbar(c.params, c.val_bpb, yerr=err(c), fmt='o', ms=4, color='C0', capsize=2, label='promoted candidates')
-    b = vt[vt.kind == 'baseline']
-    ax.scatter(b.params, b.val_bpb, marker='*', s=120, color='C3', zorder=3, label='baselines')
-    for _, x in b.iterrows(): ax.annotate(x.arch, (x.params, x.val_bpb), fontsize=7, xytext=(3, 3), textcoords='offset points')
-    ax.set_xscale('log'); ax.xaxis.set_minor_formatter(plt.NullFormatter())    # decades only: the minor labels overlap
-    ax.set(xlabel='parameters (log scale)', ylabel='val bpb at the full budget'); ax.grid(alpha=0.3); ax.legend(fontsize=7)
-    fig.tight_layout()
-    return fig
-
-# %% ../nbs/06_search.ipynb #25e422f4
-def _validate_run(vdir:Path, name:str, arch_json:str, m:dict, seed:int, p:dict)->dict:
-    "Train one architecture from scratch at the experiment's per-run budget, or read its finished row"
-    done = vdir/'runs'/name/'done.json'
-    if done.exists(): return json.loads(done.read_text())
-    cfg = ArchConfig.from_json(arch_json)
-    s = train(**train_kwargs(arch_json, name, m, 'char', seed, p, vdir/'runs', cfg.block_size))  # the study's own train call: same budget, recipe
-    row = dict(run=name, seed=seed, params=s['params'], non_embedding_params=non_embedding_params(cfg), steps=s['steps'], tokens=s['tokens'],
-               train_seconds=s['train_seconds'], val_bpb=s['best']['val_bpb'])   # best, as the study's rows: the checkpoint it evaluates
-    with atomic_write(done) as f: json.dump(row, f)
-    return row
-
-def _study_row(exp:Path, tier:float, seed:int)->dict|None:
-    "The experiment's own char run of its architecture at TIER with SEED, as a validation row (None if it has not finished)"
-    name = run_name('char', tier, seed)
-    d = exp/'runs'/name/'done.json'
-    if not d.exists(): return None
-    r = json.loads(d.read_text())
-    cfg = ArchConfig.from_json(exp/'arch.json')
-    return dict(run=f'study-s{seed}', seed=seed, params=r['params'], non_embedding_params=non_embedding_params(cfg), steps=r['steps'],
-                tokens=r['tokens_seen'], train_seconds=r['train_seconds'], val_bpb=r['val_bpb'], reused=f'{exp}/runs/{name}')
-
-def _validation_jobs(trials:pd.DataFrame, v:dict, vdir:Path)->list:
-    "(name, architecture file, seed) of every run: the baselines, then each candidate a search rung promoted, seed by seed"
-    cands = sorted(int(c) for c in trials[trials.rung >= 1].candidate.unique())
-    if len(cands) < v['min_candidates']:
-        raise CodenasError(f"the search promoted {len(cands)} distinct candidates, fewer than the {v['min_candidates']} a validation needs (raise --trials)")
-    (vdir/'archs').mkdir(parents=True, exist_ok=True)
-    archs = {}
-    for c in cands:
-        row = trials[(trials.candidate == c)].sort_values('rung').iloc[-1]
-        f = vdir/'archs'/f'c{c:04d}.json'
-        if not f.exists():
-            with atomic_write(f) as o: o.write(json.dumps(arch_record(row), indent=2) + '\n')
-        archs[f'c{c:04d}'] = str(f)
-    base = [(f'{b}-s{sd}', str(ARCH_DIR/f'{b}.json'), sd) for sd in v['baseline_seeds'] for b in v['baselines']]
-    return base + [(f'{a}-s{sd}', f, sd) for sd in v['seeds'] for a, f in archs.items()]  # the long baselines first: they overlap the rest
-
-def validate_search(out:str, # A finished search's folder (trials.csv)
-                    preset:str='cpu', # Whose validation settings (VALIDATE) to use
-                    experiment:str=None, # The experiment folder whose per-run budget, corpus and own runs are the yardstick (default: the preset's)
-                    tier:float=None, # Its corpus tier in MB, the one the search searched (default: the preset's)
-                    jobs:int=None, # Runs at a time, each in its own process with its share of the cores (default: the preset's)
-                    progress:bool=True, # One line per finished run on stderr
-                   )->dict: # The checks: Spearman per rung with intervals, params against bpb, the baselines, verdicts
-    "Retrain every candidate a search promoted, from scratch at an experiment's per-run budget, and measure how well each rung ranked them"
-    if preset not in VALIDATE: raise CodenasError(f"preset={preset!r} has no validation settings (presets that do: {', '.join(VALIDATE)})")
-    v, out = {**VALIDATE[preset], **{k: x for k, x in dict(experiment=experiment, tier=tier, jobs=jobs).items() if x is not None}}, Path(out)
-    if v['experiment'] is None or v['tier'] is None: raise CodenasError(f'preset={preset!r} validates against an experiment and tier you name (experiment=, tier=)')
-    exp = Path(v['experiment'])
-    if not (out/'trials.csv').exists(): raise CodenasError(f'{out}/trials.csv not found: run the search first')
-    try: p = json.loads((exp/'settings.json').read_text())
-    except OSError: raise CodenasError(f'{exp}/settings.json not found: run `codenas experiment --preset {preset}` first') from None
-    m = load_manifest(exp/'corpus'/f"{v['tier']:g}MB")
-    searched = json.loads((out/'settings.json').read_text()).get('corpus', {})
-    if searched.get('train') != m['sha256']['train']:
-        raise CodenasError(f"{out} searched another corpus than {exp}'s {v['tier']:g} MB tier: its rung scores would not compare")
-    trials, vdir = pd.read_csv(out/'trials.csv'), out/'validation'
-    with folder_lock(vdir, wait=False): return _validate(out, exp, trials, v, m, p, progress)
-
-def _validate(out:Path, exp:Path, trials:pd.DataFrame, v:dict, m:dict, p:dict, progress:bool)->dict:
-    vdir, p = out/'validation', {**p, 'evals': v['evals']}
-    jobs_ = _validation_jobs(trials, v, vdir)
-    rows = {r['run']: r for r in (_study_row(exp, v['tier'], sd) for sd in v['seeds']) if r is not None}  # the study's own runs of its architecture
-    order = list(rows) + [name for name, _, _ in jobs_]
-    table = lambda: pd.DataFrame([rows[k] for k in order if k in rows])          # in job order, whichever run ends first
-    def ended(name, row):
-        rows[name] = row
-        with atomic_write(out/'validation_runs.csv') as f: table().to_csv(f, index=False)
-        if progress: print(f"validated {row['run']}: {row['val_bpb']:.3f} bpb, {row['params']:,} params, {row['train_seconds']:.0f} s", file=sys.stderr)
-    in_parallel(_validate_run, {name: (vdir, name, f, m, sd, p) for name, f, sd in jobs_}, v['jobs'], ended)
-    vt = validation_table(table(), trials)
-    checks = validation_checks(vt)
-    with atomic_write(out/'validation.csv') as f: vt.to_csv(f, index=False)
-    with atomic_write(out/'validation.json') as f: f.write(json.dumps(checks, indent=1) + '\n')
-    import matplotlib.pyplot as plt
-    fig = plot_validation(vt, checks)
-    with atomic_write(out/'validation.png', 'wb') as f: fig.savefig(f, format='png', dpi=80)
-    plt.close(fig)
-    return checks
