@@ -1,4 +1,4 @@
-"""The search space, the architectures its points stand for, their measured latency, and the ranks (Pareto, Spearman) candidates are compared by
+"""The search space, the architecture of each point, measured latency, and the Pareto and Spearman ranks
 
 Docs: https://codenas.github.io/codenas/candidates.html.md"""
 
@@ -21,7 +21,7 @@ __all__ = ['SPACE_DIR', 'GENES', 'NOT_SEARCHABLE', 'arch_from', 'load_space', 'm
 
 # %% ../nbs/06_candidates.ipynb #08f39bff
 SPACE_DIR = Path(codenas.__file__).resolve().parent/'data'/'search'  # package data: in a wheel as in a checkout
-GENES = tuple(j for j in JSON_NAMES.values() if j not in ('vocab_size', 'quantization', 'pruning_ratio'))  # the fields a space may search
+GENES = tuple(j for j in JSON_NAMES.values() if j not in ('vocab_size', 'quantization', 'pruning_ratio'))  # searchable
 NOT_SEARCHABLE = dict(vocab_size='the tokenizer sets it', quantization='codenas trains float models only',
                       pruning_ratio='codenas does not prune', arch_type="'transformer' is the only one")
 
@@ -29,7 +29,7 @@ NOT_SEARCHABLE = dict(vocab_size='the tokenizer sets it', quantization='codenas 
 def arch_from(genes:dict, # One choice per gene, under its JSON field name
               vocab_size:int=1, # The tokenizer's vocabulary size (the trainer sets it again from its tokenizer)
              )->ArchConfig:
-    "The architecture a point of the space stands for, with `num_kv_heads` read as a cap: the largest divisor of `num_heads` not above it"
+    "The architecture a point of the space stands for; `num_kv_heads` caps the key/value heads (a divisor of num_heads)"
     a = {**genes, 'vocab_size': vocab_size}
     h, cap = a.get('num_heads'), a.get('num_kv_heads')
     if all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in (h, cap)):
@@ -49,23 +49,29 @@ def load_space(src, # A space JSON file, a name in data/search (tiny, quick, ful
         except OSError as e:
             names = ', '.join(sorted(f.stem for f in SPACE_DIR.glob('*.json'))) or 'none'
             raise CodenasError(f'{where}: cannot read the search space ({e.strerror}); named spaces: {names}') from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as e: raise CodenasError(f'{where}: not valid JSON ({e})') from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise CodenasError(f'{where}: not valid JSON ({e})') from None
     sp = src.get('search_space', src) if isinstance(src, dict) else src
     if not isinstance(sp, dict): raise CodenasError(f'{where}: expected an object mapping fields to lists of choices')
     for k, v in sp.items():
         if k in NOT_SEARCHABLE: raise CodenasError(f'{where}: {k} cannot be searched ({NOT_SEARCHABLE[k]})')
         if k not in GENES: raise CodenasError(f"{where}: unknown field {k!r} (searchable: {', '.join(GENES)})")
-        if not isinstance(v, list) or not v or len(set(map(repr, v))) < len(v): raise CodenasError(f'{where}: {k} must be a non-empty list of distinct choices')
+        if not isinstance(v, list) or not v or len(set(map(repr, v))) < len(v):
+            raise CodenasError(f'{where}: {k} must be a non-empty list of distinct choices')
     missing = [k for k in ORIGINAL_FIELDS if k not in sp and k != 'vocab_size']
-    if missing: raise CodenasError(f"{where}: missing field{'s'[:len(missing)-1]} {', '.join(missing)} (one choice fixes a field)")
+    if missing:
+        fields = f"field{'s'[:len(missing)-1]} {', '.join(missing)}"
+        raise CodenasError(f'{where}: missing {fields} (one choice fixes a field)')
     first = {k: v[0] for k, v in sp.items()}
     cross = [k for k in ('hidden_dim', 'num_heads', 'num_kv_heads', 'position_encoding') if k in sp]
-    points = [dict(zip(cross, c)) for c in itertools.product(*(sp[k] for k in cross))] + [{k: x} for k in sp if k not in cross for x in sp[k]]
+    points = [dict(zip(cross, c)) for c in itertools.product(*(sp[k] for k in cross))]
+    points += [{k: x} for k in sp if k not in cross for x in sp[k]]
     for pt in points:
         try: arch_from({**first, **pt})
         except CodenasError as e:
             why = str(e).removeprefix('architecture: ')
-            raise CodenasError(f"{where}: {', '.join(f'{k}={v!r}' for k, v in pt.items())} is not a valid architecture ({why})") from None
+            point = ', '.join(f'{k}={v!r}' for k, v in pt.items())
+            raise CodenasError(f'{where}: {point} is not a valid architecture ({why})') from None
     return {k: list(v) for k, v in sp.items()}
 
 # %% ../nbs/06_candidates.ipynb #0c7495b6
@@ -81,7 +87,8 @@ def measure_latency(model:CodeLM, # A model, on the device to measure
     sync = torch.cuda.synchronize if dev.type == 'cuda' else (lambda: None)
     times = []
     for i in range(warmup + repeats):
-        sync(); t = time.perf_counter()
+        sync()
+        t = time.perf_counter()
         model.generate(idx, n, temperature=0)
         sync()
         if i >= warmup: times.append((time.perf_counter() - t) * 1e3 / n)
@@ -144,5 +151,6 @@ def arch_record(row:pd.Series, # A row of `search_table`
     cfg = ArchConfig.from_json({**{g: v[g] for g in GENES if g in v}, 'vocab_size': v['vocab_size']})
     raw = dict(val_loss=v['val_loss'], num_params=v['params'], latency_ms=v['latency_ms'], val_bpb=v['val_bpb'],
                train_steps=v['steps'], train_tokens=v['tokens'])
-    return dict(raw_metrics=raw, **cfg.to_json(), search=dict(candidate=v['candidate'], rung=v['rung'], pareto_front=bool(v['front']),
-                latency='ms per generated token, batch 1, KV cache, median' + (f' on {device}' if device else '')))
+    where = dict(candidate=v['candidate'], rung=v['rung'], pareto_front=bool(v['front']),
+                 latency='ms per generated token, batch 1, KV cache, median' + (f' on {device}' if device else ''))
+    return dict(raw_metrics=raw, **cfg.to_json(), search=where)

@@ -26,7 +26,7 @@ __all__ = ['TOKENIZERS', 'UNK_CHAR', 'TOKENS_FORMAT', 'IGNORE_INDEX', 'read_chun
 
 # %% ../nbs/01_dataset.ipynb #5450f9df
 def _cut(buf:str)->int:
-    "Where to end a piece of `buf`: after its last EOD, else before its last blank, tab or newline that precedes a non-space"
+    "Where to end a piece of `buf`: after its last EOD, else before its last blank, tab or newline before a non-space"
     if (i := buf.rfind(EOD)) >= 0: return i + 1
     for j in range(len(buf) - 2, 0, -1):
         if buf[j] in ' \t\n' and not buf[j+1].isspace(): return j
@@ -46,10 +46,10 @@ def read_chunks(path, # A UTF-8 text file
         if rest: yield rest
 
 # %% ../nbs/01_dataset.ipynb #fa995268
-TOKENIZERS = Registry('tokenizer')  # kind -> class; `make_tokenizer`, `load_tokenizer`, train and the CLI read it
+TOKENIZERS = Registry('tokenizer')  # kind -> class: what make_tokenizer, load_tokenizer, train and the CLI read
 
 class Tokenizer(ABC):
-    "The interface of a tokenizer kind (the abstract methods) and what every kind shares; register subclasses in `TOKENIZERS`"
+    "A tokenizer kind's interface (the abstract methods) and what every kind shares; subclasses go in `TOKENIZERS`"
     eod_id:int                           # the end-of-document id
     vocab_size:int                       # ids are 0 .. vocab_size-1
     unk_id:int|None = None               # the id of text outside the vocabulary; None where every text encodes
@@ -59,7 +59,7 @@ class Tokenizer(ABC):
     @abstractmethod
     def train(cls, path, vocab_size:int=None, chunk_chars:int=1<<20)->Tokenizer: "Learn from the train split at `path`"
     @abstractmethod
-    def encode_array(self, text:str)->np.ndarray: "Ids of `text` as an int64 array; the EOD character is `eod_id`"
+    def encode_array(self, text:str)->np.ndarray: "Ids of `text` as an int64 array; EOD becomes `eod_id`"
     @abstractmethod
     def decode(self, ids)->str: "Text of `ids` (a list, an array or a tensor)"
     @property
@@ -120,7 +120,7 @@ def prefix_ids(self:Tokenizer, ids:list, # The ids of `text` followed by more te
 @patch
 def to_hf(self:Tokenizer)->tuple: # (a `tokenizers.Tokenizer` with the same ids, its unknown token or None)
     "The tokenizer in Hugging Face's form, for `export` (a kind without one is refused in one line)"
-    raise CodenasError(f'{self.kind} tokenizers have no Hugging Face form: give the class a `to_hf` method to export them')
+    raise CodenasError(f'{self.kind} tokenizers have no Hugging Face form: give the class a `to_hf` to export them')
 
 def _ids_list(ids)->list[int]:
     "A list of ints from a list, a numpy array or a tensor"
@@ -193,7 +193,8 @@ class CharTokenizer(Tokenizer):
                 )->CharTokenizer:
         "The tokenizer that `to_str` wrote"
         d = json.loads(s)
-        if not cls.claims(d) or d.get('eod') != EOD: raise CodenasError('not a codenas char tokenizer (format codenas-char/1)')
+        if not cls.claims(d) or d.get('eod') != EOD:
+            raise CodenasError('not a codenas char tokenizer (format codenas-char/1)')
         return cls(d['chars'])
 
     @classmethod
@@ -203,9 +204,9 @@ class CharTokenizer(Tokenizer):
 
     def to_hf(self)->tuple: # (a `tokenizers.Tokenizer` with the same ids, its unknown token)
         "Hugging Face's form: a word-level vocabulary of code points, EOD special, U+FFFD the unknown token"
-        unk = UNK_CHAR if UNK_CHAR not in self.chars else '<unk>'  # a train split that held U+FFFD keeps it as a character
-        t = HFTokenizer(models.WordLevel({EOD: self.eod_id, unk: self.unk_id, **{c: i for i, c in enumerate(self.chars, 2)}},
-                                         unk_token=unk))
+        unk = UNK_CHAR if UNK_CHAR not in self.chars else '<unk>'  # a train split that held U+FFFD keeps it as a char
+        vocab = {EOD: self.eod_id, unk: self.unk_id, **{c: i for i, c in enumerate(self.chars, 2)}}
+        t = HFTokenizer(models.WordLevel(vocab, unk_token=unk))
         t.pre_tokenizer = pre_tokenizers.Split(Regex(r'[\s\S]'), behavior='isolated')  # every code point its own word
         t.decoder = decoders.Fuse()  # join tokens without spaces
         t.add_special_tokens([AddedToken(EOD, special=True, normalized=False)])
@@ -295,13 +296,13 @@ def load_tokenizer(path, # `tokenizer.json`, or the folder that holds it
 
 def make_tokenizer(kind:str, # A name in `TOKENIZERS`: char, bpe, ...
                    train, # The train split's text file, or a corpus folder (its manifest's train split is used)
-                   vocab_size:int=8192, # Vocabulary size, for kinds that learn one (a char vocabulary is what the text holds)
+                   vocab_size:int=8192, # Vocabulary size, for kinds that learn one (char: what the text holds)
                   )->Tokenizer:
     "Train the tokenizer `kind` on the train split"
     if kind not in TOKENIZERS: raise CodenasError(f"kind={kind!r} is not one of {', '.join(TOKENIZERS)} (TOKENIZERS)")
     cls = TOKENIZERS[kind]
     if cls.max_vocab_size and vocab_size > cls.max_vocab_size:
-        raise CodenasError(f'vocab_size={vocab_size:,} is above {cls.max_vocab_size:,}, the most a {kind} tokenizer takes')
+        raise CodenasError(f'vocab_size={vocab_size:,} is above {cls.max_vocab_size:,}, the most {kind} takes')
     p = Path(train)
     if p.is_dir(): p = Path(load_manifest(p)['train_path'])
     if not p.exists(): raise CodenasError(f'{p} not found: no train split there')
@@ -326,12 +327,14 @@ class TokenFile:
     def tokens(self)->np.ndarray:
         "The ids, read-only, paged in from disk as they are used"
         n = self.meta['n_tokens']
-        return np.memmap(self.path, dtype=self.meta['dtype'], mode='r', shape=(n,)) if n else np.zeros(0, self.meta['dtype'])
+        if not n: return np.zeros(0, self.meta['dtype'])
+        return np.memmap(self.path, dtype=self.meta['dtype'], mode='r', shape=(n,))
 
     def __len__(self): return self.meta['n_tokens']
     def __repr__(self):
         m = self.meta
-        return f"TokenFile({self.path.name}: {m['n_tokens']:,} {m['dtype']} tokens of {m['n_bytes']:,} bytes, {'cached' if self.cached else 'encoded'})"
+        how = 'cached' if self.cached else 'encoded'
+        return f"TokenFile({self.path.name}: {m['n_tokens']:,} {m['dtype']} tokens of {m['n_bytes']:,} bytes, {how})"
 
 # %% ../nbs/01_dataset.ipynb #53b5c725
 def _read_meta(path:Path)->dict|None:
@@ -351,8 +354,9 @@ def encode_file(tok:Tokenizer, # Tokenizer to encode with
     d = Path(cache_dir or path.parent/'tokens')/tok.fingerprint
     bin_path, meta_path = d/f'{path.stem}.bin', d/f'{path.stem}.json'
     m = _read_meta(meta_path)
-    if (m and m.get('format') == TOKENS_FORMAT and m.get('text_sha256') == sha and m.get('tokenizer') == tok.fingerprint and bin_path.exists()
-        and bin_path.stat().st_size == m['n_tokens'] * np.dtype(m['dtype']).itemsize): return TokenFile(bin_path, m, True)
+    if (m and m.get('format') == TOKENS_FORMAT and m.get('text_sha256') == sha and m.get('tokenizer') == tok.fingerprint
+            and bin_path.exists() and bin_path.stat().st_size == m['n_tokens'] * np.dtype(m['dtype']).itemsize):
+        return TokenFile(bin_path, m, True)
     d.mkdir(parents=True, exist_ok=True)
     meta_path.unlink(missing_ok=True)
     t0, dtype, n = time.time(), token_dtype(tok.vocab_size), dict(n_tokens=0, n_chars=0, n_docs=0, n_unk=0, unk_bytes=0)
@@ -363,7 +367,8 @@ def encode_file(tok:Tokenizer, # Tokenizer to encode with
             nu, ub = tok.unknown_bytes(chunk, ids)
             for k, v in zip(n, (len(ids), len(chunk), chunk.count(EOD), nu, ub)): n[k] += v
     m = dict(format=TOKENS_FORMAT, tokenizer=tok.fingerprint, kind=tok.kind, vocab_size=tok.vocab_size,
-             dtype=dtype.name, **n, n_bytes=path.stat().st_size, text=path.name, text_sha256=sha, seconds=round(time.time()-t0, 3))
+             dtype=dtype.name, **n, n_bytes=path.stat().st_size, text=path.name, text_sha256=sha,
+             seconds=round(time.time()-t0, 3))
     with atomic_write(meta_path) as f: json.dump(m, f, indent=1)
     return TokenFile(bin_path, m, False)
 
@@ -389,7 +394,9 @@ class RandomWindows:
                  device:str='cpu', # Where the batches go
                 ):
         tokens = getattr(tokens, 'tokens', tokens)
-        if len(tokens) <= block_size: raise CodenasError(f'block_size={block_size} needs more than {block_size} tokens; the split has {len(tokens)}')
+        if len(tokens) <= block_size:
+            raise CodenasError(f'block_size={block_size} needs more than {block_size} tokens; '
+                               f'the split has {len(tokens)}')
         store_attr()
         self.rng, self.step, self._ar = np.random.default_rng(seed), 0, np.arange(block_size + 1)
 
@@ -448,8 +455,11 @@ class ValWindows:
         T = min(block_size, n - 1)
         starts = list(range(0, n - T, T))  # full windows: targets start+1 .. start+T
         self.n_new = [T] * len(starts)     # targets each window scores
-        if (left := n - 1 - starts[-1] - T): starts.append(n - 1 - T); self.n_new.append(left)
-        store_attr('tokens,batch_size,byte_lengths,device'); self.block_size, self.starts = T, np.array(starts)
+        if (left := n - 1 - starts[-1] - T):
+            starts.append(n - 1 - T)
+            self.n_new.append(left)
+        store_attr('tokens,batch_size,byte_lengths,device')
+        self.block_size, self.starts = T, np.array(starts)
         self.n_targets = n - 1
 
     def __len__(self): return math.ceil(len(self.starts) / self.batch_size)
@@ -469,4 +479,5 @@ class ValWindows:
             x, y = buf[:, :-1], buf[:, 1:].copy()
             for r, k in enumerate(self.n_new[b:b+self.batch_size]): y[r, :self.block_size - k] = IGNORE_INDEX
             nb = float(self.byte_lengths[y[y != IGNORE_INDEX]].sum())
-            yield ValBatch(_to(torch.from_numpy(np.ascontiguousarray(x)), self.device), _to(torch.from_numpy(y), self.device), nb)
+            x, y = torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(y)
+            yield ValBatch(_to(x, self.device), _to(y, self.device), nb)

@@ -1,4 +1,4 @@
-"""Multi-objective, multi-fidelity architecture search: a Pareto front of bits per byte, size and measured latency, resumable and shared through an Optuna study
+"""Multi-objective, multi-fidelity architecture search: a Pareto front of bits per byte, size and measured latency
 
 Docs: https://codenas.github.io/codenas/search.html.md"""
 
@@ -42,7 +42,7 @@ class SearchConfig:
                  eta:int=3, # Successive halving: each rung promotes the best 1/eta and trains them eta times longer
                  rungs:int=2, # Rungs, the budgets a candidate can reach
                  batch_size:int=16, # Training windows per step
-                 block_size:int=None, # Tokens per window (old name: seq_len); default: each architecture's max_seq_length
+                 block_size:int=None, # Tokens per window (old name: seq_len); default: the architecture's context
                  lr:float=3e-3, # Peak learning rate (min_lr is a tenth of it)
                  recipe:str='classic', # The training recipe (RECIPES); classic is what the committed searches used
                  eval_tokens:int=32768, # Val tokens per evaluation; 0: all
@@ -51,7 +51,7 @@ class SearchConfig:
                  device:str='cpu', # cpu, cuda, cuda:1, auto; once resolved, the device itself
                  time_budget:float=None, # Seconds per worker, shared equally by the rungs; None: no limit
                  heartbeat:int=5, # Seconds between a worker's heartbeats; a silent worker's trial is retried
-                 objectives:list=None, # What to minimise, from bpb, params, latency; bpb is required (default: all three)
+                 objectives:list=None, # What to minimise, of bpb, params, latency; bpb is required (default: all three)
                  train_path:str=None, # Train text; default: the standard-library corpus
                  seed:int=0, # Seed of the samplers and of every training run
                  progress:bool=False, # One line per trial on stderr
@@ -77,7 +77,8 @@ def check(self:SearchConfig)->SearchConfig:
         raise CodenasError(f'time_budget={self.time_budget} must be positive (seconds)')
     if self.block_size is not None and not (isinstance(self.block_size, int) and self.block_size >= 2):
         raise CodenasError(f'block_size={self.block_size} must be an integer of at least 2')
-    if not (isinstance(self.lr, (int, float)) and 0 < self.lr < math.inf): raise CodenasError(f'lr={self.lr} must be a positive number')
+    if not (isinstance(self.lr, (int, float)) and 0 < self.lr < math.inf):
+        raise CodenasError(f'lr={self.lr} must be a positive number')
     if self.recipe not in RECIPES: raise CodenasError(f"recipe={self.recipe!r} is not one of {', '.join(RECIPES)}")
     return self
 
@@ -98,20 +99,24 @@ def from_json(cls:SearchConfig, d:dict, # Settings by name; an old file's seq_le
 # %% ../nbs/06_search.ipynb #83df4dbc
 PRESETS = dict(
     tiny=SearchConfig(space='tiny', trials=8, population=4, steps=20, eta=3, rungs=2, batch_size=8, lr=3e-3,
-                      eval_tokens=2048, latency_tokens=16, latency_repeats=3, device='cpu', time_budget=None, heartbeat=1),
+                      eval_tokens=2048, latency_tokens=16, latency_repeats=3, device='cpu', time_budget=None,
+                      heartbeat=1),
     quick=SearchConfig(space='quick', trials=30, population=10, steps=120, eta=3, rungs=2, batch_size=16, lr=3e-3,
-                       eval_tokens=32768, latency_tokens=32, latency_repeats=5, device='cpu', time_budget=540, heartbeat=5),
+                       eval_tokens=32768, latency_tokens=32, latency_repeats=5, device='cpu', time_budget=540,
+                       heartbeat=5),
     full=SearchConfig(space='full', trials=36, population=12, steps=250, eta=3, rungs=2, batch_size=64, lr=2e-3,
-                      eval_tokens=262144, latency_tokens=64, latency_repeats=5, device='auto', time_budget=480, heartbeat=10),
-    cpu=SearchConfig(space='cpu', trials=27, population=9, steps=24, eta=3, rungs=3, batch_size=32, lr=3e-3, recipe='fast',
-                     train_path='results/cpu/corpus/7.92MB/train.txt', eval_tokens=262144, latency_tokens=32,
-                     latency_repeats=5, device='cpu', time_budget=None, heartbeat=10),
+                      eval_tokens=262144, latency_tokens=64, latency_repeats=5, device='auto', time_budget=480,
+                      heartbeat=10),
+    cpu=SearchConfig(space='cpu', trials=27, population=9, steps=24, eta=3, rungs=3, batch_size=32, lr=3e-3,
+                     recipe='fast', train_path='results/cpu/corpus/7.92MB/train.txt', eval_tokens=262144,
+                     latency_tokens=32, latency_repeats=5, device='cpu', time_budget=None, heartbeat=10),
 )  # block_size: each architecture's own context
 
 # %% ../nbs/06_search.ipynb #e246fbd5
 def _shrink()->dict:
     "What a dry run changes: tiny's budgets, a context of 32, no time limit"
-    budgets = ('trials', 'population', 'steps', 'batch_size', 'eval_tokens', 'latency_tokens', 'latency_repeats', 'heartbeat')
+    budgets = ('trials', 'population', 'steps', 'batch_size', 'eval_tokens', 'latency_tokens', 'latency_repeats',
+               'heartbeat')
     return {**{k: getattr(PRESETS['tiny'], k) for k in budgets}, 'block_size': 32, 'time_budget': None}
 
 def _settings(preset:str, overrides:dict, dry:bool)->SearchConfig:
@@ -124,7 +129,7 @@ def _settings(preset:str, overrides:dict, dry:bool)->SearchConfig:
 def train_candidate(arch:ArchConfig, # The architecture (its vocab_size is replaced by the tokenizer's)
                     run, # Run folder to (re)create, e.g. OUT/runs/r0-t0007
                     steps:int, # Optimizer steps: the fidelity
-                    cfg:SearchConfig, # The search's settings (batch_size, block_size, lr, eval_tokens, latency_*, device)
+                    cfg:SearchConfig, # The settings (batch_size, block_size, lr, eval_tokens, latency_*, device)
                     train_path:str=None, # Train text; default: the standard-library corpus
                     val_path:str=None, # Val text; default: val.txt next to train_path
                     seed:int=0, # Seed of the weights and of the data order
@@ -134,8 +139,9 @@ def train_candidate(arch:ArchConfig, # The architecture (its vocab_size is repla
     run.parent.mkdir(parents=True, exist_ok=True)
     arch.to_json(run.with_suffix('.json'))
     s = train(arch_json=str(run.with_suffix('.json')), experiment_name=run.name, log_dir=str(run.parent),
-              train_path=train_path, val_path=val_path, max_steps=steps, batch_size=cfg.batch_size, block_size=cfg.block_size,
-              lr=cfg.lr, min_lr=cfg.lr/10, warmup_steps=max(1, min(100, steps//10)), eval_interval=10**9,
+              train_path=train_path, val_path=val_path, max_steps=steps, batch_size=cfg.batch_size,
+              block_size=cfg.block_size, lr=cfg.lr, min_lr=cfg.lr/10, warmup_steps=max(1, min(100, steps//10)),
+              eval_interval=10**9,
               eval_tokens=cfg.eval_tokens, seed=seed, device=cfg.device, compile=False, overwrite=True, progress=False,
               recipe=cfg.recipe)
     model, tok, _ = load_run(run, device=cfg.device)
@@ -150,7 +156,8 @@ SCHEMA_LOCK = 0x636f6465  # the advisory lock's key: 'code' in ASCII
 def _wal(conn, _):
     "SQLite for several workers: write-ahead logging, and writers that wait up to a minute for the lock"
     cur = conn.cursor()
-    for pragma in ('journal_mode=WAL', 'synchronous=NORMAL', 'busy_timeout=60000'): cur.execute(f'PRAGMA {pragma}')
+    for pragma in ('journal_mode=WAL', 'synchronous=NORMAL', 'busy_timeout=60000'):
+        cur.execute(f'PRAGMA {pragma}')
     cur.close()
 
 def mask_url(url:str)->str:
@@ -165,17 +172,20 @@ def storage_error(url:str, e:BaseException)->CodenasError:
     return CodenasError(f'storage={mask_url(url)!r}: {type(e).__name__}: {why}')
 
 def storage_url(url:str)->str:
-    "The storage URL to open, checked: parsed, its driver installed (plain `postgresql://` falls back to psycopg2), an SQLite folder there"
+    "The storage URL to open, checked: parsed, its driver there (plain `postgresql://` may use psycopg2), its folder"
     import sqlalchemy
     try: u = sqlalchemy.engine.make_url(url)
     except sqlalchemy.exc.ArgumentError as e: raise storage_error(url, e) from None
     kind = u.get_backend_name()
     if kind == 'sqlite' and u.database not in (None, '', ':memory:') and not Path(u.database).parent.is_dir():
-        raise CodenasError(f'storage={mask_url(url)!r}: the folder {Path(u.database).parent} does not exist: make it first, or give another --storage')
+        raise CodenasError(f'storage={mask_url(url)!r}: the folder {Path(u.database).parent} does not exist: '
+                           'make it first, or give another --storage')
     if u.drivername == 'postgresql':                                          # SQLAlchemy 2.1 reads it as psycopg 3
-        if importlib.util.find_spec('psycopg') is None and importlib.util.find_spec('psycopg2') is not None: u = u.set(drivername='postgresql+psycopg2')
-        elif importlib.util.find_spec('psycopg') is None:
-            raise CodenasError(f'storage={mask_url(url)!r}: PostgreSQL needs its driver: pip install "codenas[postgres]" (psycopg)')
+        has = {m: importlib.util.find_spec(m) is not None for m in ('psycopg', 'psycopg2')}
+        if not has['psycopg'] and has['psycopg2']: u = u.set(drivername='postgresql+psycopg2')
+        elif not has['psycopg']:
+            raise CodenasError(f'storage={mask_url(url)!r}: PostgreSQL needs its driver: '
+                               'pip install "codenas[postgres]" (psycopg)')
     return u.render_as_string(hide_password=False)
 
 def _storage(url:str, heartbeat:int):
@@ -186,10 +196,13 @@ def _storage(url:str, heartbeat:int):
     new = hasattr(optuna.storages, 'RetryHeartbeatStaleTrialCallback')       # the callback's name since optuna 4.9
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')                                       # heartbeats are 'experimental' in optuna
-        retry = (optuna.storages.RetryHeartbeatStaleTrialCallback if new else optuna.storages.RetryFailedTrialCallback)(max_retry=3)
-        try: st = RDBStorage(url, heartbeat_interval=heartbeat, **{'heartbeat_stale_trial_callback' if new else 'failed_trial_callback': retry})
+        retry_cls = getattr(optuna.storages, 'RetryHeartbeatStaleTrialCallback' if new else 'RetryFailedTrialCallback')
+        hook = 'heartbeat_stale_trial_callback' if new else 'failed_trial_callback'
+        try: st = RDBStorage(url, heartbeat_interval=heartbeat, **{hook: retry_cls(max_retry=3)})
         except Exception as e: raise storage_error(given, e) from None
-    if url.startswith('sqlite'): sqlalchemy.event.listen(st.engine, 'connect', _wal); st.engine.dispose()  # new connections only
+    if url.startswith('sqlite'):
+        sqlalchemy.event.listen(st.engine, 'connect', _wal)
+        st.engine.dispose()                                                   # new connections only
     return st
 
 @contextmanager
@@ -204,45 +217,56 @@ def schema_lock(url:str, # An Optuna storage URL
     if kind == 'sqlite' and u.database not in (None, '', ':memory:'):
         with folder_lock(Path(u.database), wait=True): yield
         return
-    if kind not in ('postgresql', 'mysql'): yield; return                       # no other worker can reach it, or no lock we know
-    take, give, key = (('SELECT pg_advisory_lock(:k)', 'SELECT pg_advisory_unlock(:k)', SCHEMA_LOCK) if kind == 'postgresql' else
-                       ('SELECT GET_LOCK(:k, :w)', 'SELECT RELEASE_LOCK(:k)', str(SCHEMA_LOCK)))  # MySQL names its locks
+    # no other worker can reach it, or no lock we know
+    if kind not in ('postgresql', 'mysql'):
+        yield
+        return
+    take, give, key = 'SELECT pg_advisory_lock(:k)', 'SELECT pg_advisory_unlock(:k)', SCHEMA_LOCK
+    if kind == 'mysql': take, give, key = 'SELECT GET_LOCK(:k, :w)', 'SELECT RELEASE_LOCK(:k)', str(SCHEMA_LOCK)
     eng = None
     try:
-        eng = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool)  # inside: a missing driver is one line too
-        conn = eng.connect(); conn.execute(sqlalchemy.text(take), dict(k=key, w=wait))
+        # inside: a missing driver is one line too
+        eng = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool)
+        conn = eng.connect()
+        conn.execute(sqlalchemy.text(take), dict(k=key, w=wait))
     except Exception as e:
         if eng is not None: eng.dispose()
         raise storage_error(given, e) from None
     try: yield
     finally:
         try: conn.execute(sqlalchemy.text(give), dict(k=key))
-        finally: conn.close(); eng.dispose()                                   # a closed session releases its advisory lock anyway
+        # a closed session releases its lock anyway
+        finally:
+            conn.close()
+            eng.dispose()
 
 def open_studies(url:str, # The storage URL
                  study_name:str, # Rung r is the study NAME-rungR
-                 cfg:SearchConfig, # The settings (population, rungs, objectives, heartbeat, and those `_check_same` records)
+                 cfg:SearchConfig, # The settings (population, rungs, objectives, heartbeat, those `_check_same` keeps)
                  seed:int, # The samplers' seed (the search's seed plus the worker's number)
                 )->tuple: # (storage, the rung studies)
-    "Open, or make, a search's storage and rung studies under `schema_lock`: workers that start together on a new database take turns"
+    "Open, or make, a search's storage and rung studies under `schema_lock`: workers starting together take turns"
     with schema_lock(url):
         stor = _storage(url, cfg.heartbeat)
         samplers = [optuna.samplers.NSGAIISampler(population_size=cfg.population, seed=seed)]
         samplers += [optuna.samplers.RandomSampler(seed) for _ in range(cfg.rungs - 1)]
-        studies = [optuna.create_study(storage=stor, study_name=f'{study_name}-rung{r}', directions=['minimize']*len(cfg.objectives),
-                                       load_if_exists=True, sampler=sm) for r, sm in enumerate(samplers)]
-        _check_same(studies[0], cfg)                 # the first worker records the settings; the others are held to them
+        studies = [optuna.create_study(storage=stor, study_name=f'{study_name}-rung{r}', load_if_exists=True,
+                                       directions=['minimize']*len(cfg.objectives), sampler=sm)
+                   for r, sm in enumerate(samplers)]
+        # the first worker records the settings; the others are held to them
+        _check_same(studies[0], cfg)
     return stor, studies
 
 def _corpus_id(train_path:str|None, val_path:str|None)->dict:
     "The texts scores are measured on, by content: the SHA-256 of train and val, as a corpus manifest records them"
-    tp, vp = _default_corpus() if train_path is None else (Path(train_path), Path(val_path or Path(train_path).parent/'val.txt'))
+    if train_path is None: tp, vp = _default_corpus()
+    else: tp, vp = Path(train_path), Path(val_path or Path(train_path).parent/'val.txt')
     for f in (tp, vp):
         if not f.is_file(): raise CodenasError(f'{f} not found (build a corpus with `codenas corpus`)')
     return dict(train=sha256_file(tp), val=sha256_file(vp))
 
 COMPARABLE = ('space', 'steps', 'eta', 'rungs', 'batch_size', 'block_size', 'lr', 'eval_tokens', 'latency_tokens',
-              'latency_repeats', 'objectives', 'seed', 'corpus', 'device_name', 'recipe')  # what a study's scores depend on
+              'latency_repeats', 'objectives', 'seed', 'corpus', 'device_name', 'recipe')  # what scores depend on
 
 def _check_same(study, cfg:SearchConfig):
     "Record the settings that make scores comparable on a new study; refuse to continue a study made with others"
@@ -252,48 +276,55 @@ def _check_same(study, cfg:SearchConfig):
         study.set_user_attr('settings', want)
         return
     have = {RENAMED.get(k, k): v for k, v in have.items()}                 # a study from before the rename says seq_len
-    diff = [k for k in want if have.get(k, 'classic' if k == 'recipe' else None) != want[k]]  # studies from before recipes were classic
-    if diff: raise CodenasError(f"study {study.study_name!r} was started with other {', '.join(diff)}: use another --out or --study_name, or its settings")
+    diff = [k for k in want if have.get(k, 'classic' if k == 'recipe' else None) != want[k]]  # before recipes: classic
+    if diff: raise CodenasError(f"study {study.study_name!r} was started with other {', '.join(diff)}: "
+                                'use another --out or --study_name, or its settings')
 
 # %% ../nbs/06_search.ipynb #675a7e13
 def _objective(trial, rung:int, ctx:dict)->list:
     "Train (or look up) the candidate `trial` proposes at rung `rung`; its objective values"
     cfg, t0 = ctx['cfg'], time.time()
     trial.set_user_attr('worker', f'{socket.gethostname()}:{os.getpid()}')
-    trial.set_user_attr('started', trial.number)  # proves this trial's objective (and its heartbeat) started: see `_started`
-    if rung and 'candidate' not in trial.user_attrs:  # another worker emptied the queue first: nothing was promoted to this trial
+    # proves this trial's objective (and heartbeat) started: see `_started`
+    trial.set_user_attr('started', trial.number)
+    # another worker emptied the queue first: none promoted to this trial
+    if rung and 'candidate' not in trial.user_attrs:
         raise optuna.TrialPruned('no queued candidate')
     arch = arch_from({k: trial.suggest_categorical(k, v) if len(v) > 1 else v[0] for k, v in cfg.space.items()})
     key = arch.to_json()['architecture']
     trial.set_user_attr('candidate', trial.user_attrs.get('candidate', trial.number))
-    trial.set_user_attr('arch', key)                  # now: a worker that proposes it meanwhile waits for this trial instead of training it too
+    trial.set_user_attr('arch', key)                  # now: a worker that proposes it meanwhile waits for this trial
     twin = _twin(trial, key, cfg.heartbeat)
-    trial.set_user_attr('duplicate_of', None if twin is None else twin.number)  # set either way: a retry inherits its original's
+    trial.set_user_attr('duplicate_of', None if twin is None else twin.number)  # set either way: a retry inherits it
     if twin is not None: res = twin.user_attrs['result']
     else: res = train_candidate(arch, ctx['out']/'runs'/f'r{rung}-t{trial.number:04d}', cfg.steps*cfg.eta**rung, cfg,
                                 ctx['train_path'], ctx['val_path'], cfg.seed)
     trial.set_user_attr('result', res)
     if cfg.progress:
         note = f'same architecture as trial {twin.number}' if twin is not None else f'{time.time() - t0:.1f} s'
-        print(f"rung {rung} trial {trial.number}: bpb {res['val_bpb']:.3f}, {res['params']:,} params, {res['latency_ms']:.2f} ms/token ({note})", file=sys.stderr)
+        print(f"rung {rung} trial {trial.number}: bpb {res['val_bpb']:.3f}, {res['params']:,} params, "
+              f"{res['latency_ms']:.2f} ms/token ({note})", file=sys.stderr)
     return [res[OBJECTIVES[o]] for o in cfg.objectives]
 
 def _twin(trial, key:dict, heartbeat:int):
-    "A finished trial of this architecture, after waiting for any earlier-numbered trial that is training it now; None if there is none"
+    "A finished trial of this architecture, after waiting for an earlier-numbered trial training it now; else None"
     while True:
         ts = trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.RUNNING))
-        done = [t for t in ts if t.state == TrialState.COMPLETE and t.user_attrs.get('arch') == key and 'result' in t.user_attrs]
+        same = [t for t in ts if t.user_attrs.get('arch') == key]
+        done = [t for t in same if t.state == TrialState.COMPLETE and 'result' in t.user_attrs]
         if done: return done[0]
-        if not any(t.number < trial.number and t.user_attrs.get('arch') == key for t in ts if t.state == TrialState.RUNNING): return None
+        if not any(t.number < trial.number for t in same if t.state == TrialState.RUNNING): return None
         time.sleep(heartbeat)
         with warnings.catch_warnings():               # a dead worker's trial stops RUNNING once its heartbeat is stale
-            warnings.simplefilter('ignore'); optuna.storages.fail_stale_trials(trial.study)
+            warnings.simplefilter('ignore')
+            optuna.storages.fail_stale_trials(trial.study)
 
 def _distinct(study, counts:Counter=None)->list:
-    "The finished trials of a study, one per architecture (the first); `counts`, if given, gains each architecture's number of finished trials"
+    "The finished trials of a study, one per architecture (the first); `counts` gains each one's finished trials"
     seen = {}
     for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
-        k = json.dumps(t.user_attrs['arch'], sort_keys=True); seen.setdefault(k, t)
+        k = json.dumps(t.user_attrs['arch'], sort_keys=True)
+        seen.setdefault(k, t)
         if counts is not None: counts[k] += 1
     return list(seen.values())
 
@@ -305,9 +336,10 @@ def _started(t)->bool:
     return t.user_attrs.get('started') == t.number
 
 def _reap(study, heartbeat:int):
-    "Fail the running trials of dead workers: a stale heartbeat (re-queued by the storage's callback), or none after the objective should have started"
+    "Fail the running trials of dead workers: a stale heartbeat (re-queued by the storage), or none once it should beat"
     with warnings.catch_warnings():
-        warnings.simplefilter('ignore'); optuna.storages.fail_stale_trials(study)
+        warnings.simplefilter('ignore')
+        optuna.storages.fail_stale_trials(study)
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         if not _started(t) and (datetime.now() - t.datetime_start).total_seconds() > max(10, 3*heartbeat):
             study.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)
@@ -319,27 +351,34 @@ def _run_rung(study, objective, n:int|None, deadline:float|None, heartbeat:int, 
         _reap(study, heartbeat)
         if refill is not None: refill()
         c = Counter(t.state for t in study.get_trials(deepcopy=False))
-        if n is not None and c[TrialState.FAIL] > max(n, 3): raise CodenasError(f'{study.study_name}: {c[TrialState.FAIL]} trials failed (see the messages above)')
-        if (c[TrialState.WAITING] or (n is not None and c[TrialState.COMPLETE] + c[TrialState.RUNNING] < n)) and (deadline is None or time.time() < deadline):
-            study.optimize(objective, n_trials=1, catch=(torch.cuda.OutOfMemoryError,)); waited = 0
+        if n is not None and c[TrialState.FAIL] > max(n, 3):
+            raise CodenasError(f'{study.study_name}: {c[TrialState.FAIL]} trials failed (see the messages above)')
+        wanted = c[TrialState.WAITING] or (n is not None and c[TrialState.COMPLETE] + c[TrialState.RUNNING] < n)
+        if wanted and (deadline is None or time.time() < deadline):
+            study.optimize(objective, n_trials=1, catch=(torch.cuda.OutOfMemoryError,))
+            waited = 0
         elif not c[TrialState.RUNNING] or waited >= 30*heartbeat: return
-        else: time.sleep(heartbeat); waited += heartbeat
+        else:
+            time.sleep(heartbeat)
+            waited += heartbeat
 
 def _given_up(study, trials:list=None)->list:
-    "Promoted candidates of `study` whose trials failed `MAX_FAILS` times, none finished; `trials`: its trials, if already fetched"
+    "Promoted candidates of `study` whose trials failed `MAX_FAILS` times, none finished; `trials`: if fetched"
     if trials is None: trials = study.get_trials(deepcopy=False)
     done = {t.user_attrs.get('candidate') for t in trials if t.state == TrialState.COMPLETE}
     fails = Counter(t.user_attrs.get('candidate') for t in trials if t.state == TrialState.FAIL)
     return sorted(c for c, k in fails.items() if k >= MAX_FAILS and c not in done)
 
 def _promote(prev, study, eta:int)->list:
-    "Add the best ceil(n/eta) distinct candidates of the rung before to `study`'s promotions; queue those not there yet, best first; all promoted ids"
+    "Promote the best ceil(n/eta) distinct candidates of the rung before, queue the new ones best first; all promoted"
     cands = {t.user_attrs['candidate']: t for t in _distinct(prev)}
-    best = [list(cands)[i] for i in select_best([t.values for t in cands.values()], math.ceil(len(cands)/eta))] if cands else []
+    keep = select_best([t.values for t in cands.values()], math.ceil(len(cands)/eta)) if cands else []
+    best = [list(cands)[i] for i in keep]
     old = study.user_attrs.get('promoted', [])
     if any(c not in old for c in best): study.set_user_attr('promoted', old + [c for c in best if c not in old])
     trials = study.get_trials(deepcopy=False)
-    have = {t.user_attrs.get('candidate') for t in trials if t.state in (TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING)}
+    live = (TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING)
+    have = {t.user_attrs.get('candidate') for t in trials if t.state in live}
     skip = have | set(_given_up(study, trials))
     order = best + [c for c in old if c not in best]
     for c in order:
@@ -363,7 +402,8 @@ def search_table(studies:list, # The rung studies, rung 0 first
                              proposals=n[json.dumps(t.user_attrs['arch'], sort_keys=True)],
                              promoted=t.user_attrs['candidate'] in promoted, **_genes(cfg)))
     df = pd.DataFrame(rows)
-    if len(df): df['front'] = np.concatenate([pareto_ranks(g[[OBJECTIVES[o] for o in objectives]].to_numpy()) == 0 for _, g in df.groupby('rung')])
+    cols = [OBJECTIVES[o] for o in objectives]
+    if len(df): df['front'] = np.concatenate([pareto_ranks(g[cols].to_numpy()) == 0 for _, g in df.groupby('rung')])
     return df
 
 # %% ../nbs/06_search.ipynb #a3887bbc
@@ -371,25 +411,45 @@ def honesty_checks(df:pd.DataFrame, # `search_table`, or a search's trials.csv
                    good:float=0.7, # Spearman at or above this: one ranking predicts the other
                    poor:float=0.3, # Below this: it does not
                   )->dict: # short_vs_long, params_vs_bpb, latency_repeat (Spearman, n, ...) and plain-language verdicts
-    "Does the short budget rank candidates as the long one does, does parameter count alone predict trained bpb, does latency repeat?"
+    "Does the short budget rank candidates as the long one does, does size alone predict bpb, does latency repeat?"
     top, steps = int(df.rung.max()), df.groupby('rung').steps.max()
-    both = df[df.rung == 0].merge(df[df.rung == top], on='candidate', suffixes=('_short', '_long')) if top else df.iloc[:0]
-    rho, n, s0, s1 = spearman(both.val_bpb_short, both.val_bpb_long) if top else math.nan, len(both), int(steps[0]), int(steps[top])
-    if n < 4 or math.isnan(rho): v1 = f'short vs long: {n} candidates trained at both budgets are too few to tell whether {s0} steps predict {s1}'
-    elif rho >= good: v1 = f'short vs long: the {s0}-step bpb ranks the {n} promoted candidates as the {s1}-step bpb does (Spearman {rho:+.2f}): the short budget predicts the long one'
-    elif rho >= poor: v1 = f'short vs long: the {s0}-step bpb only partly predicts the {s1}-step bpb (Spearman {rho:+.2f} over {n}): promotion is noisy and may drop good candidates'
-    else: v1 = f'short vs long: the {s0}-step bpb does NOT predict the {s1}-step bpb (Spearman {rho:+.2f} over {n}): ranking at the short budget is close to a guess; give rung 0 more steps'
-    pv = {f'rung{r}': dict(steps=int(steps[r]), n=len(g), spearman=_num(spearman(g.params, g.val_bpb))) for r, g in df.groupby('rung')}
+    last = df[df.rung == top]
+    both = df[df.rung == 0].merge(last, on='candidate', suffixes=('_short', '_long')) if top else df.iloc[:0]
+    rho = spearman(both.val_bpb_short, both.val_bpb_long) if top else math.nan
+    n, s0, s1 = len(both), int(steps[0]), int(steps[top])
+    if n < 4 or math.isnan(rho):
+        v1 = (f'short vs long: {n} candidates trained at both budgets are too few to tell whether {s0} steps '
+              f'predict {s1}')
+    elif rho >= good:
+        v1 = (f'short vs long: the {s0}-step bpb ranks the {n} promoted candidates as the {s1}-step bpb does '
+              f'(Spearman {rho:+.2f}): the short budget predicts the long one')
+    elif rho >= poor:
+        v1 = (f'short vs long: the {s0}-step bpb only partly predicts the {s1}-step bpb (Spearman {rho:+.2f} '
+              f'over {n}): promotion is noisy and may drop good candidates')
+    else: v1 = (f'short vs long: the {s0}-step bpb does NOT predict the {s1}-step bpb (Spearman {rho:+.2f} over {n}): '
+                'ranking at the short budget is close to a guess; give rung 0 more steps')
+    pv = {f'rung{r}': dict(steps=int(steps[r]), n=len(g), spearman=_num(spearman(g.params, g.val_bpb)))
+          for r, g in df.groupby('rung')}
     rp, m = pv[f'rung{top}']['spearman'], pv[f'rung{top}']['n']
     if rp is None or m < 4: v2 = f'params vs bpb: {m} candidates at {s1} steps are too few to tell'
-    elif rp <= -good: v2 = f'params vs bpb: parameter count alone ranks the {m} candidates at {s1} steps almost as training does (Spearman {rp:+.2f}): at this budget bigger is better, and the search mostly rediscovered that'
-    elif rp >= good: v2 = f'params vs bpb: larger candidates score worse after {s1} steps (Spearman {rp:+.2f} over {m}): the budget is too short for them, so the front favours small models'
-    else: v2 = f'params vs bpb: parameter count is a weak proxy for bpb after {s1} steps (Spearman {rp:+.2f} over {m}): training the candidates found what size alone would not'
+    elif rp <= -good:
+        v2 = (f'params vs bpb: parameter count alone ranks the {m} candidates at {s1} steps almost as training '
+              f'does (Spearman {rp:+.2f}): at this budget bigger is better, and the search mostly rediscovered that')
+    elif rp >= good:
+        v2 = (f'params vs bpb: larger candidates score worse after {s1} steps (Spearman {rp:+.2f} over {m}): '
+              'the budget is too short for them, so the front favours small models')
+    else:
+        v2 = (f'params vs bpb: parameter count is a weak proxy for bpb after {s1} steps (Spearman {rp:+.2f} '
+              f'over {m}): training the candidates found what size alone would not')
     lat = spearman(both.latency_ms_short, both.latency_ms_long) if n else math.nan
     change = float(np.median(np.abs(both.latency_ms_long / both.latency_ms_short - 1))) if n else math.nan
-    if n < 4 or math.isnan(lat): v3 = f'latency: {n} candidates measured twice are too few to tell whether the measurement repeats'
-    elif lat >= good and change < 0.25: v3 = f'latency: measured again at the last rung, the {n} candidates keep their order (Spearman {lat:+.2f}, median change {change:.0%}): the measurement repeats'
-    else: v3 = f'latency: measured again at the last rung, the {n} candidates changed by a median {change:.0%} (Spearman {lat:+.2f}): latency does not repeat on this device, so the latency objective is rough'
+    if n < 4 or math.isnan(lat):
+        v3 = f'latency: {n} candidates measured twice are too few to tell whether the measurement repeats'
+    elif lat >= good and change < 0.25:
+        v3 = (f'latency: measured again at the last rung, the {n} candidates keep their order '
+              f'(Spearman {lat:+.2f}, median change {change:.0%}): the measurement repeats')
+    else: v3 = (f'latency: measured again at the last rung, the {n} candidates changed by a median {change:.0%} '
+                f'(Spearman {lat:+.2f}): latency does not repeat on this device, so the latency objective is rough')
     return dict(short_vs_long=dict(rungs=[0, top], steps=[s0, s1], n=n, spearman=_num(rho)), params_vs_bpb=pv,
                 latency_repeat=dict(n=n, spearman=_num(lat), median_change=_num(change)), verdicts=[v1, v2, v3])
 
@@ -399,7 +459,7 @@ BEST_TOL = 0.02  # best.json's bpb slack, relative
 def pick_best(front:pd.DataFrame, # The last rung's Pareto front (rows of `search_table`)
               tol:float=BEST_TOL, # Relative bpb slack: members within (1 + tol) x the lowest bpb count as equally good
              )->pd.Series: # The chosen row
-    "best.json's rule: among front members within `tol` of the front's lowest bpb, the fewest parameters, then the lowest latency"
+    "best.json's rule: among front members within `tol` of the front's lowest bpb, the fewest parameters, then latency"
     ok = front[front.val_bpb <= front.val_bpb.min() * (1 + tol)]
     return ok.sort_values(['params', 'latency_ms', 'val_bpb', 'candidate']).iloc[0]
 
@@ -408,18 +468,22 @@ def plot_front(df:pd.DataFrame, # `search_table`, or a search's trials.csv
                x:str='params', # 'params' (log scale) or 'latency_ms'
                ax=None, # Axes to draw on; default: a new 6x4 figure
               ): # The Axes
-    "Val bpb against `x` for every candidate, one colour per rung; the last rung's Pareto front ringed, best.json starred"
+    "Val bpb against `x` for every candidate, one colour per rung; the last rung's front ringed, best.json starred"
     import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(6, 4))
-    for r, g in df.groupby('rung'): ax.scatter(g[x], g.val_bpb, s=16, alpha=0.7, color=f'C{r}', label=f'rung {r}: {int(g.steps.max())} steps, {len(g)} candidates')
+    for r, g in df.groupby('rung'):
+        label = f'rung {r}: {int(g.steps.max())} steps, {len(g)} candidates'
+        ax.scatter(g[x], g.val_bpb, s=16, alpha=0.7, color=f'C{r}', label=label)
     f = df[(df.rung == df.rung.max()) & df.front.astype(bool)]
     ax.scatter(f[x], f.val_bpb, s=70, facecolors='none', edgecolors='k', lw=1, label='Pareto front (last rung)')
     if 'best' in df:
         b = df[df.best.astype(bool)]
         ax.scatter(b[x], b.val_bpb, marker='*', s=160, color='gold', edgecolors='k', zorder=3, label='best.json')
     if x == 'params': ax.set_xscale('log')
-    ax.set(xlabel=dict(params='parameters (log scale)', latency_ms='ms per generated token (batch 1, KV cache)').get(x, x), ylabel='val bits per byte')
-    ax.grid(alpha=0.3); ax.legend(fontsize=7)
+    names = dict(params='parameters (log scale)', latency_ms='ms per generated token (batch 1, KV cache)')
+    ax.set(xlabel=names.get(x, x), ylabel='val bits per byte')
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
     return ax
 
 def plot_search(df:pd.DataFrame, # `search_table`, or a search's trials.csv
@@ -435,7 +499,7 @@ def plot_search(df:pd.DataFrame, # `search_table`, or a search's trials.csv
 def write_outputs(studies:list, # The rung studies, rung 0 first
                   out, # Output folder
                   cfg:SearchConfig, # The settings (objectives, device, ...)
-                 )->dict: # Trials per rung, the front's size, the best candidate, the honesty verdicts, the candidates given up
+                 )->dict: # Trials per rung, the front's size, the best, the honesty verdicts, the candidates given up
     "Write trials.csv, pareto.csv, pareto.png, front/*.json, best.json and checks.json from the studies"
     import matplotlib.pyplot as plt
     out, dev = Path(out), cfg.device_name or device_name(torch.device(cfg.device))
@@ -449,17 +513,24 @@ def write_outputs(studies:list, # The rung studies, rung 0 first
     for name, table in (('trials.csv', df), ('pareto.csv', df.loc[front.index])):
         with atomic_write(out/name) as f: table.to_csv(f, index=False)
     new = out/'front.new'
-    shutil.rmtree(new, ignore_errors=True); new.mkdir()
-    for path, row in [(new/f'candidate{int(r.candidate):04d}.json', r) for _, r in front.iterrows()] + [(out/'best.json', df.loc[best.name])]:
+    shutil.rmtree(new, ignore_errors=True)
+    new.mkdir()
+    files = [(new/f'candidate{int(r.candidate):04d}.json', r) for _, r in front.iterrows()]
+    files.append((out/'best.json', df.loc[best.name]))
+    for path, row in files:
         rec = arch_record(row, dev)
-        if path.name == 'best.json': rec['search']['rule'] = f'fewest parameters, then lowest latency, among last-rung front members within {BEST_TOL:.0%} of its lowest val_bpb'
+        if path.name == 'best.json':
+            rec['search']['rule'] = ('fewest parameters, then lowest latency, among last-rung front members '
+                                     f'within {BEST_TOL:.0%} of its lowest val_bpb')
         with atomic_write(path) as f: f.write(json.dumps(rec, indent=2) + '\n')
-    _swap_in(new, out/'front')                                                 # a resumed search's front may have changed
+    _swap_in(new, out/'front')                                           # a resumed search's front may have changed
     with atomic_write(out/'checks.json') as f: f.write(json.dumps(checks, indent=1) + '\n')
     fig = plot_search(df)
     with atomic_write(out/'pareto.png', 'wb') as f: fig.savefig(f, format='png', dpi=80)
     plt.close(fig)
-    return dict(out=str(out), device=dev, trials={f'rung{r}': len(st.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))) for r, st in enumerate(studies)},
+    done = {f'rung{r}': len(st.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+            for r, st in enumerate(studies)}
+    return dict(out=str(out), device=dev, trials=done,
                 distinct={f'rung{r}': int((df.rung == r).sum()) for r in range(top + 1)}, front=len(front),
                 best={k: _py(v) for k, v in best[['candidate', 'val_bpb', 'params', 'latency_ms']].items()},
                 checks=checks['verdicts'], gave_up={f'rung{r}': _given_up(st) for r, st in enumerate(studies) if r})
@@ -475,26 +546,26 @@ def read_settings(out, # A search's output folder
     return SearchConfig.from_json({k: v for k, v in d.items() if k not in ('preset', 'study_name')})
 
 # %% ../nbs/06_search.ipynb #bc94a474
-def search(preset:str='quick', # tiny (the docs' lesson, seconds), quick (2-core CPU, under 10 minutes) or full (one GPU, 8 minutes)
-           out:str=None, # Output folder (default: results/search_PRESET); holds the study's SQLite file unless STORAGE is given
+def search(preset:str='quick', # tiny (the docs' lesson), quick (2-core CPU, < 10 min), full (one GPU, 8 min), cpu
+           out:str=None, # Output folder (default: results/search_PRESET); holds the study's SQLite file, unless STORAGE
            trials:int=None, # Rung-0 candidates (default: the preset's); raise it to extend a finished search
-           time_budget:float=None, # Seconds for this worker; each rung gets an equal share of the time left (default: the preset's)
-           objectives:list[str]=None, # What to minimise, from bpb, params, latency; bpb is required (default: all three)
+           time_budget:float=None, # Seconds for this worker; each rung gets an equal share of what is left
+           objectives:list[str]=None, # What to minimise, of bpb, params, latency; bpb is required (default: all three)
            space:str=None, # Search-space JSON file, or a name in data/search (default: the preset's)
-           storage:str=None, # Optuna storage URL that workers share, e.g. sqlite:////shared/search.db or postgresql://host/db (default: OUT/search.db)
+           storage:str=None, # Optuna storage URL workers share: sqlite:////shared/s.db, postgresql://host/db
            study_name:str='codenas', # Name of the study in the storage; rung r is the study NAME-rungR
            train_path:str=None, # Train text (a corpus's train.txt); default: the standard-library corpus
            val_path:str=None, # Val text; default: val.txt next to TRAIN_PATH
            device:str=None, # cpu, cuda, cuda:1, auto (default: the preset's)
            seed:int=0, # Seed of the sampler and of every training run
-           worker:int=0, # This worker's number among those sharing the study (0, 1, ...): its sampler draws from seed+worker, so workers propose different candidates
-           dry:bool=False, # Check the code path: the preset's space at its two smallest depths and widths, tiny's budgets (TRIALS and TIME_BUDGET, if given, still apply)
+           worker:int=0, # This worker's number (0, 1, ...): its sampler draws from seed+worker: workers propose others
+           dry:bool=False, # Check the code path: 2 smallest depths and widths, tiny's budgets (given TRIALS still hold)
            progress:bool=None, # One line per trial on stderr; default: on unless in quick mode (tests)
-           validate:bool=False, # Then retrain the promoted candidates at the full per-run budget of the preset's experiment (`validate_search`)
-          )->dict: # Trials per rung, the front's size, the best candidate, the honesty verdicts and the candidates given up
-    "Multi-objective, multi-fidelity architecture search: NSGA-II at a short budget, successive halving to longer ones; then, if asked, its validation"
-    cfg = _settings(preset, dict(trials=trials, time_budget=time_budget, objectives=objectives, space=space, device=device,
-                                 seed=seed, progress=(not is_quick()) if progress is None else progress), dry)
+           validate:bool=False, # Then retrain the promoted candidates at the budget of the preset's experiment
+          )->dict: # Trials per rung, the front's size, the best, the honesty verdicts and the candidates given up
+    "Multi-objective, multi-fidelity architecture search: NSGA-II at a short budget, successive halving to longer ones"
+    given = dict(trials=trials, time_budget=time_budget, objectives=objectives, space=space, device=device, seed=seed)
+    cfg = _settings(preset, {**given, 'progress': (not is_quick()) if progress is None else progress}, dry)
     cfg.space = load_space(cfg.space)
     if dry: cfg.space = {k: sorted(v)[:2] if k in ('num_layers', 'hidden_dim') else v for k, v in cfg.space.items()}
     dev = resolve_device(cfg.device)
@@ -502,17 +573,18 @@ def search(preset:str='quick', # tiny (the docs' lesson, seconds), quick (2-core
     out = Path(out or Path('results')/f"search_{preset}{'-dry' if dry else ''}")
     try: out.mkdir(parents=True, exist_ok=True)
     except OSError as e: raise CodenasError(f'out={str(out)!r}: cannot make the output folder ({e.strerror})') from None
-    own = cfg.train_path                                                          # the cpu preset's: the CPU study's 7.92 MB tier
+    own = cfg.train_path                                                # the cpu preset's: the CPU study's 7.92 MB tier
     if train_path is None and own is not None and not Path(own).is_file():
         raise CodenasError(f"{own} not found: the {preset} preset searches the CPU study's corpus "
                            '(make it with `codenas experiment --preset cpu`)')
     cfg.train_path = train_path = train_path or own
-    tp, vp = (train_path, val_path) if train_path is not None else map(str, _default_corpus())  # once, not in every trial
+    tp, vp = (train_path, val_path) if train_path is not None else map(str, _default_corpus())  # once, not per trial
     cfg.corpus = _corpus_id(tp, vp)
     stor, verbosity = None, optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
-        stor, studies = open_studies(storage or f"sqlite:///{(out/'search.db').resolve()}", study_name, cfg, seed + worker)
+        url = storage or f"sqlite:///{(out/'search.db').resolve()}"
+        stor, studies = open_studies(url, study_name, cfg, seed + worker)
         with atomic_write(out/'settings.json') as f:
             f.write(json.dumps(dict(preset=preset, study_name=study_name, **cfg.to_json()), indent=1) + '\n')
         ctx = dict(cfg=cfg, out=out, train_path=tp, val_path=vp)
@@ -530,7 +602,9 @@ def _run_rungs(studies:list, ctx:dict):
     for r, st in enumerate(studies):
         if r:
             chosen = _promote(studies[r-1], st, cfg.eta)
-            if cfg.progress: print(f'rung {r}: {len(chosen)} candidates promoted to {cfg.steps*cfg.eta**r} steps', file=sys.stderr)
-        deadline = None if cfg.time_budget is None else time.time() + (cfg.time_budget - (time.time() - t0)) / (cfg.rungs - r)
+            if cfg.progress:
+                print(f'rung {r}: {len(chosen)} candidates promoted to {cfg.steps*cfg.eta**r} steps', file=sys.stderr)
+        left = None if cfg.time_budget is None else cfg.time_budget - (time.time() - t0)
+        deadline = None if left is None else time.time() + left / (cfg.rungs - r)
         _run_rung(st, lambda t, r=r: _objective(t, r, ctx), None if r else cfg.trials, deadline, cfg.heartbeat,
                   refill=(lambda r=r: _promote(studies[r-1], studies[r], cfg.eta)) if r else None)

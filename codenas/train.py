@@ -323,7 +323,8 @@ def check(self:TrainConfig)->TrainConfig:
     if a['lr'] == 0: raise CodenasError('lr=0 trains nothing: give a positive learning rate')
     if a['block_size'] is not None and a['block_size'] < 2:
         raise CodenasError(f"block_size={a['block_size']} is too small: need at least 2 (an input token and its next){_was('block_size')}")
-    if a['tokenizer'] not in TOKENIZERS: raise CodenasError(f"tokenizer={a['tokenizer']!r} is not one of {', '.join(TOKENIZERS)}")
+    if a['tokenizer'] not in TOKENIZERS:
+        raise CodenasError(f"tokenizer={a['tokenizer']!r} is not one of {', '.join(TOKENIZERS)}")
     if (cap := TOKENIZERS[a['tokenizer']].max_vocab_size) and a['vocab_size'] > cap:
         raise CodenasError(f"vocab_size={a['vocab_size']:,} is above {cap:,}, the most a {a['tokenizer']} tokenizer takes")
     if a['min_lr'] > a['lr']: raise CodenasError(f"min_lr={a['min_lr']} exceeds lr={a['lr']}")

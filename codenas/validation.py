@@ -1,4 +1,4 @@
-"""Does a search's choice hold up? Every promoted candidate retrained at an experiment's full per-run budget, and each rung's ranking measured against it
+"""Does a search's choice hold up? Its promoted candidates retrained at an experiment's budget, each rung judged
 
 Docs: https://codenas.github.io/codenas/validation.html.md"""
 
@@ -11,26 +11,43 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from .candidates import _num, arch_record, pareto_ranks, spearman
-from .core import CodenasError, atomic_write, folder_lock
+from fastcore.basics import store_attr
+from .core import CodenasError, atomic_write, check_counts, folder_lock
 from .corpus import load_manifest
 from .experiment import in_parallel, run_name, train_kwargs
 from .model import ArchConfig, CodeLM
 from .train import ARCH_DIR, train
 
 # %% auto #0
-__all__ = ['VALIDATE', 'non_embedding_params', 'validation_table', 'bootstrap_spearman', 'validation_checks', 'plot_validation',
-           'validate_search']
+__all__ = ['VALIDATE', 'ValidationConfig', 'non_embedding_params', 'validation_table', 'bootstrap_spearman', 'validation_checks',
+           'plot_validation', 'validate_search']
 
 # %% ../nbs/06_validation.ipynb #fab769fa
-VALIDATE = dict(  # a preset's validation: the data-size experiment whose per-run budget, corpus tier and runs it is measured against
-    tiny=dict(experiment=None, tier=None, seeds=[0, 1], baselines=['tiny'], baseline_seeds=[0], min_candidates=2, jobs=1, evals=1),  # the lesson's: EXPERIMENT and its tier given
-    cpu=dict(experiment='results/cpu', tier=7.92, seeds=[0, 1], baselines=['codenas_best_current', 'small', 'tiny'], baseline_seeds=[0], min_candidates=6, jobs=2,
-             evals=1),  # one evaluation of the whole val split, at the end: the study's last of three, the number compared
-)
+class ValidationConfig:
+    "How a search's choices are validated: against which experiment, with which seeds and baselines"
+    def __init__(self, experiment:str=None, # The data-size experiment whose per-run budget, corpus and runs are the bar
+                 tier:float=None, # Its corpus tier in MB, the one the search searched
+                 seeds:list=(0, 1), # Seeds of every promoted candidate
+                 baselines:list=('tiny',), # Architectures in data/archs trained beside them
+                 baseline_seeds:list=(0,), # Seeds of the baselines
+                 min_candidates:int=2, # Fewer promoted candidates than this are refused: too few to rank
+                 jobs:int=1, # Runs at a time, each in its own process with its share of the cores
+                 evals:int=1, # Evaluations per run (one: the whole val split at the end, as the study's last)
+                ):
+        store_attr()
+        check_counts(min_candidates=min_candidates, jobs=jobs, evals=evals)
+        if not seeds or not baseline_seeds: raise CodenasError('seeds and baseline_seeds must not be empty')
 
+VALIDATE = dict(  # a preset's validation: the experiment whose budget, corpus tier and runs it is measured against
+    tiny=ValidationConfig(seeds=[0, 1], baselines=['tiny'], baseline_seeds=[0], min_candidates=2, jobs=1, evals=1),
+    cpu=ValidationConfig(experiment='results/cpu', tier=7.92, seeds=[0, 1], baseline_seeds=[0], min_candidates=6,
+                         jobs=2, evals=1, baselines=['codenas_best_current', 'small', 'tiny']),
+)  # tiny: the lesson's, its experiment and tier given; cpu: one evaluation at the end, the study's last of three
+
+# %% ../nbs/06_validation.ipynb #649c8523
 def non_embedding_params(cfg:ArchConfig, # An architecture
                         )->int: # Parameters of the blocks and the final norm
-    "The size Archai's LTS ranks architectures by: every parameter but the token and position embeddings and the output head"
+    "The size Archai's LTS ranks architectures by: every parameter but the token and position embeddings and the head"
     m = CodeLM(cfg)
     return sum(p.numel() for n, p in m.named_parameters() if n.startswith(('transformer.h.', 'transformer.ln_f.')))
 
@@ -38,11 +55,13 @@ def non_embedding_params(cfg:ArchConfig, # An architecture
 def validation_table(runs:pd.DataFrame, # One row per validation run (validation_runs.csv)
                      trials:pd.DataFrame, # The search's trials.csv
                     )->pd.DataFrame: # One row per architecture, best full-budget bpb first
-    "Mean full-budget bpb over seeds with its range, size, training time, and each candidate's bpb at every search rung it reached"
+    "Mean full-budget bpb over seeds with its range, size, training time, and a candidate's bpb at each rung it reached"
     r = runs.assign(arch=runs.run.str.rsplit('-s', n=1).str[0])
-    vt = r.groupby('arch').agg(val_bpb=('val_bpb', 'mean'), bpb_min=('val_bpb', 'min'), bpb_max=('val_bpb', 'max'), seeds=('seed', 'count'),
-                               params=('params', 'first'), non_embedding_params=('non_embedding_params', 'first'),
-                               train_seconds=('train_seconds', 'mean'), steps=('steps', 'first'), tokens=('tokens', 'first')).reset_index()
+    vt = r.groupby('arch').agg(val_bpb=('val_bpb', 'mean'), bpb_min=('val_bpb', 'min'), bpb_max=('val_bpb', 'max'),
+                               seeds=('seed', 'count'), params=('params', 'first'),
+                               non_embedding_params=('non_embedding_params', 'first'),
+                               train_seconds=('train_seconds', 'mean'), steps=('steps', 'first'),
+                               tokens=('tokens', 'first')).reset_index()
     cand = vt.arch.str.fullmatch(r'c\d{4}')
     vt['kind'] = np.where(cand, 'candidate', 'baseline')
     vt['candidate'] = pd.array([int(a[1:]) if c else None for a, c in zip(vt.arch, cand)], dtype='Int64')
@@ -60,7 +79,7 @@ def bootstrap_spearman(a, # One score per item
                        level:float=0.95, # Interval coverage
                        seed:int=0, # Seed of the resampling
                       )->tuple: # (Spearman, low, high); the interval is nan with fewer than 4 items
-    "Spearman's rank correlation with a percentile bootstrap interval over items (a resample whose ranks are all tied is skipped)"
+    "Spearman's rank correlation with a percentile bootstrap interval over items (resamples of all-tied ranks skipped)"
     a, b = np.asarray(a, float), np.asarray(b, float)
     rho = spearman(a, b)
     if len(a) < 4: return rho, math.nan, math.nan
@@ -88,45 +107,68 @@ def _best_within(c:pd.DataFrame, col:str, limit:float)->dict|None:
     b = ok.iloc[ok.val_bpb.argmin()]
     return dict(arch=b.arch, val_bpb=float(b.val_bpb), params=int(b.params), train_seconds=float(b.train_seconds))
 
+def _corr(x, y)->dict:
+    "Spearman with its bootstrap interval, as JSON"
+    rho, lo, hi = bootstrap_spearman(x, y)
+    return dict(n=len(x), spearman=_num(rho), lo=_num(lo), hi=_num(hi))
+
+def _size_verdict(what:str, s:dict, good:float)->str:
+    "A verdict on a size measure as a ranking of architectures"
+    if s['spearman'] is None or s['lo'] is None: return f'{what}: too few architectures to tell'
+    ci = f"Spearman {s['spearman']:+.2f} [{s['lo']:+.2f}, {s['hi']:+.2f}] over {s['n']} architectures"
+    if s['spearman'] <= -good and s['hi'] < 0: return f'{what} ranks architectures as full training does: {ci}'
+    if s['hi'] >= 0: return f'{what} does NOT rank architectures reliably: {ci}'
+    return f'{what} partly ranks architectures: {ci}'
+
+def _baseline_verdict(b:dict, k:str, what:str)->str:
+    "A verdict on a baseline against the best candidate with no more of `what`"
+    w, tag = b[k], f"{b['arch']} ({b['val_bpb']:.3f}"
+    if w is None: return f'{tag}): no candidate has {what}'
+    d = w['val_bpb'] - b['val_bpb']
+    return (f"{tag} bpb): the best candidate with {what} is {w['arch']} at {w['val_bpb']:.3f} "
+            f"({d:+.3f}: {'better' if w['val_bpb'] < b['val_bpb'] else 'no better'})")
+
 def validation_checks(vt:pd.DataFrame, # `validation_table`
                       good:float=0.7, # Spearman at or above this (with an interval above 0): a trustworthy proxy
-                     )->dict: # per rung and per size measure: n, Spearman, interval; seed noise; the search's best; the baselines; verdicts
-    "Which search rung ranks candidates as the full budget does, does size alone (LTS's claim), and do the candidates beat the baselines at equal size and time?"
+                     )->dict: # per rung and size measure: n, Spearman, interval; seed noise; best; baselines; verdicts
+    "Does each rung, and size alone (LTS), rank as the full budget does; do candidates beat baselines at equal cost?"
     c = vt[vt.kind == 'candidate']
-    def corr(x, y): rho, lo, hi = bootstrap_spearman(x, y); return dict(n=len(x), spearman=_num(rho), lo=_num(lo), hi=_num(hi))
     rungs = sorted(int(k[4:-4]) for k in vt if k.startswith('rung') and k.endswith('_bpb'))
-    per_rung = {f'rung{r}': dict(steps=int(vt[f'rung{r}_steps'].iloc[0]), **corr(*c.dropna(subset=[f'rung{r}_bpb'])[[f'rung{r}_bpb', 'val_bpb']].T.values))
+    per_rung = {f'rung{r}': dict(steps=int(vt[f'rung{r}_steps'].iloc[0]),
+                                 **_corr(*c.dropna(subset=[f'rung{r}_bpb'])[[f'rung{r}_bpb', 'val_bpb']].T.values))
                 for r in rungs}
-    size = {k: corr(vt[k], vt.val_bpb) for k in ('params', 'non_embedding_params')}  # every architecture trained at the full budget
+    size = {k: _corr(vt[k], vt.val_bpb) for k in ('params', 'non_embedding_params')}  # every architecture, full budget
     two = vt[vt.seeds >= 2]
-    noise = dict(n=len(two), median_seed_range=_num((two.bpb_max - two.bpb_min).median()), candidate_spread=_num(c.val_bpb.max() - c.val_bpb.min()))
+    noise = dict(n=len(two), median_seed_range=_num((two.bpb_max - two.bpb_min).median()),
+                 candidate_spread=_num(c.val_bpb.max() - c.val_bpb.min()))
     front = c[pareto_ranks(c[['val_bpb', 'params']].to_numpy()) == 0]
     sb = c[c.search_best]
-    best = None if sb.empty else dict(arch=sb.arch.iloc[0], val_bpb=float(sb.val_bpb.iloc[0]), rank=int((c.val_bpb < sb.val_bpb.iloc[0]).sum()) + 1,
-                                      of=len(c), on_front=bool(sb.arch.iloc[0] in set(front.arch)))
+    best = None if sb.empty else dict(arch=sb.arch.iloc[0], val_bpb=float(sb.val_bpb.iloc[0]),
+                                      rank=int((c.val_bpb < sb.val_bpb.iloc[0]).sum()) + 1, of=len(c),
+                                      on_front=bool(sb.arch.iloc[0] in set(front.arch)))
     base = [dict(arch=b.arch, val_bpb=float(b.val_bpb), params=int(b.params), train_seconds=float(b.train_seconds),
-                 equal_params=_best_within(c, 'params', b.params), equal_time=_best_within(c, 'train_seconds', b.train_seconds))
+                 equal_params=_best_within(c, 'params', b.params),
+                 equal_time=_best_within(c, 'train_seconds', b.train_seconds))
             for _, b in vt[vt.kind == 'baseline'].iterrows()]
     v = [_proxy(f"rung {r} ({per_rung[f'rung{r}']['steps']} steps)", per_rung[f'rung{r}'], good) for r in rungs]
-    for k, what in (('params', 'parameter count'), ('non_embedding_params', 'non-embedding parameter count (LTS)')):
-        s = size[k]
-        if s['spearman'] is None or s['lo'] is None: v.append(f'{what}: too few architectures to tell'); continue
-        ci = f"Spearman {s['spearman']:+.2f} [{s['lo']:+.2f}, {s['hi']:+.2f}] over {s['n']} architectures"
-        v.append(f'{what} ranks architectures as full training does: {ci}' if s['spearman'] <= -good and s['hi'] < 0 else
-                 f'{what} does NOT rank architectures reliably: {ci}' if s['hi'] >= 0 else f'{what} partly ranks architectures: {ci}')
+    measures = (('params', 'parameter count'), ('non_embedding_params', 'non-embedding parameter count (LTS)'))
+    v += [_size_verdict(what, size[k], good) for k, what in measures]
     if best: v.append(f"the search's best.json ({best['arch']}) ranks {best['rank']} of {best['of']} at the full budget"
-                      + (', on the full-budget front of bpb and size' if best['on_front'] else ', off the full-budget front'))
-    for b in base:
-        for k, what in (('equal_params', 'no more parameters'), ('equal_time', 'no more training time')):
-            w = b[k]
-            v.append(f"{b['arch']} ({b['val_bpb']:.3f}): no candidate has {what}" if w is None else
-                     f"{b['arch']} ({b['val_bpb']:.3f} bpb): the best candidate with {what} is {w['arch']} at {w['val_bpb']:.3f} ({w['val_bpb'] - b['val_bpb']:+.3f}: {'better' if w['val_bpb'] < b['val_bpb'] else 'no better'})")
-    return dict(rungs=per_rung, size=size, seed_noise=noise, search_best=best, front=sorted(front.arch), baselines=base, verdicts=v)
+                      + (', on the full-budget front of bpb and size' if best['on_front'] else
+                         ', off the full-budget front'))
+    v += [_baseline_verdict(b, k, what) for b in base
+          for k, what in (('equal_params', 'no more parameters'), ('equal_time', 'no more training time'))]
+    return dict(rungs=per_rung, size=size, seed_noise=noise, search_best=best, front=sorted(front.arch), baselines=base,
+                verdicts=v)
+
+# %% ../nbs/06_validation.ipynb #c15f5130
+def _annotate(ax, xs, ys, names):
+    for x, y, n in zip(xs, ys, names): ax.annotate(n, (x, y), fontsize=7, xytext=(3, 3), textcoords='offset points')
 
 def plot_validation(vt:pd.DataFrame, # `validation_table`
                     checks:dict, # `validation_checks`
                    ): # The Figure
-    "Full-budget bpb against each rung's bpb (one panel per rung, seed range as bars), and against parameters with the baselines"
+    "Full-budget bpb against each rung's bpb (a panel per rung, seed range as bars), and against size, with baselines"
     import matplotlib.pyplot as plt
     rungs = sorted(checks['rungs'])
     fig, axs = plt.subplots(1, len(rungs) + 1, figsize=(4*(len(rungs) + 1), 3.6))
@@ -135,17 +177,23 @@ def plot_validation(vt:pd.DataFrame, # `validation_table`
     for ax, r in zip(axs, rungs):
         g, s = c.dropna(subset=[f'{r}_bpb']), checks['rungs'][r]
         ax.errorbar(g[f'{r}_bpb'], g.val_bpb, yerr=err(g), fmt='o', ms=4, color='C0', capsize=2)
-        for _, x in g.iterrows(): ax.annotate(x.arch[1:].lstrip('0'), (x[f'{r}_bpb'], x.val_bpb), fontsize=7, xytext=(3, 3), textcoords='offset points')
-        rho = 'n/a' if s['spearman'] is None else f"{s['spearman']:+.2f}" + ('' if s['lo'] is None else f" [{s['lo']:+.2f}, {s['hi']:+.2f}]")
-        ax.set(xlabel=f"val bpb at {r.replace('rung', 'rung ')} ({s['steps']} steps)", ylabel='val bpb at the full budget', title=f'Spearman {rho}')
-        ax.title.set_fontsize(9); ax.grid(alpha=0.3)
+        _annotate(ax, g[f'{r}_bpb'], g.val_bpb, [a[1:].lstrip('0') for a in g.arch])
+        rho = 'n/a' if s['spearman'] is None else f"{s['spearman']:+.2f}"
+        if s['spearman'] is not None and s['lo'] is not None: rho += f" [{s['lo']:+.2f}, {s['hi']:+.2f}]"
+        ax.set(xlabel=f"val bpb at {r.replace('rung', 'rung ')} ({s['steps']} steps)",
+               ylabel='val bpb at the full budget', title=f'Spearman {rho}')
+        ax.title.set_fontsize(9)
+        ax.grid(alpha=0.3)
     ax = axs[-1]
     ax.errorbar(c.params, c.val_bpb, yerr=err(c), fmt='o', ms=4, color='C0', capsize=2, label='promoted candidates')
     b = vt[vt.kind == 'baseline']
     ax.scatter(b.params, b.val_bpb, marker='*', s=120, color='C3', zorder=3, label='baselines')
-    for _, x in b.iterrows(): ax.annotate(x.arch, (x.params, x.val_bpb), fontsize=7, xytext=(3, 3), textcoords='offset points')
-    ax.set_xscale('log'); ax.xaxis.set_minor_formatter(plt.NullFormatter())    # decades only: the minor labels overlap
-    ax.set(xlabel='parameters (log scale)', ylabel='val bpb at the full budget'); ax.grid(alpha=0.3); ax.legend(fontsize=7)
+    _annotate(ax, b.params, b.val_bpb, b.arch)
+    ax.set_xscale('log')
+    ax.xaxis.set_minor_formatter(plt.NullFormatter())    # decades only: the minor labels overlap
+    ax.set(xlabel='parameters (log scale)', ylabel='val bpb at the full budget')
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
 
@@ -155,27 +203,30 @@ def _validate_run(vdir:Path, name:str, arch_json:str, m:dict, seed:int, p:dict)-
     done = vdir/'runs'/name/'done.json'
     if done.exists(): return json.loads(done.read_text())
     cfg = ArchConfig.from_json(arch_json)
-    s = train(**train_kwargs(arch_json, name, m, 'char', seed, p, vdir/'runs', cfg.block_size))  # the study's own train call: same budget, recipe
-    row = dict(run=name, seed=seed, params=s['params'], non_embedding_params=non_embedding_params(cfg), steps=s['steps'], tokens=s['tokens'],
-               train_seconds=s['train_seconds'], val_bpb=s['best']['val_bpb'])   # best, as the study's rows: the checkpoint it evaluates
+    s = train(**train_kwargs(arch_json, name, m, 'char', seed, p, vdir/'runs', cfg.block_size))  # the study's call
+    row = dict(run=name, seed=seed, params=s['params'], non_embedding_params=non_embedding_params(cfg),
+               steps=s['steps'], tokens=s['tokens'], train_seconds=s['train_seconds'],
+               val_bpb=s['best']['val_bpb'])   # best, as the study's rows: the checkpoint it evaluates
     with atomic_write(done) as f: json.dump(row, f)
     return row
 
 def _study_row(exp:Path, tier:float, seed:int)->dict|None:
-    "The experiment's own char run of its architecture at TIER with SEED, as a validation row (None if it has not finished)"
+    "The experiment's own char run of its architecture at TIER with SEED as a validation row (None until it finished)"
     name = run_name('char', tier, seed)
     d = exp/'runs'/name/'done.json'
     if not d.exists(): return None
     r = json.loads(d.read_text())
     cfg = ArchConfig.from_json(exp/'arch.json')
-    return dict(run=f'study-s{seed}', seed=seed, params=r['params'], non_embedding_params=non_embedding_params(cfg), steps=r['steps'],
-                tokens=r['tokens_seen'], train_seconds=r['train_seconds'], val_bpb=r['val_bpb'], reused=f'{exp}/runs/{name}')
+    return dict(run=f'study-s{seed}', seed=seed, params=r['params'], non_embedding_params=non_embedding_params(cfg),
+                steps=r['steps'], tokens=r['tokens_seen'], train_seconds=r['train_seconds'], val_bpb=r['val_bpb'],
+                reused=f'{exp}/runs/{name}')
 
-def _validation_jobs(trials:pd.DataFrame, v:dict, vdir:Path)->list:
-    "(name, architecture file, seed) of every run: the baselines, then each candidate a search rung promoted, seed by seed"
+def _validation_jobs(trials:pd.DataFrame, v:ValidationConfig, vdir:Path)->list:
+    "(name, architecture file, seed) of every run: the baselines, then each candidate a rung promoted, seed by seed"
     cands = sorted(int(c) for c in trials[trials.rung >= 1].candidate.unique())
-    if len(cands) < v['min_candidates']:
-        raise CodenasError(f"the search promoted {len(cands)} distinct candidates, fewer than the {v['min_candidates']} a validation needs (raise --trials)")
+    if len(cands) < v.min_candidates:
+        raise CodenasError(f'the search promoted {len(cands)} distinct candidates, fewer than the {v.min_candidates} '
+                           'a validation needs (raise --trials)')
     (vdir/'archs').mkdir(parents=True, exist_ok=True)
     archs = {}
     for c in cands:
@@ -184,42 +235,48 @@ def _validation_jobs(trials:pd.DataFrame, v:dict, vdir:Path)->list:
         if not f.exists():
             with atomic_write(f) as o: o.write(json.dumps(arch_record(row), indent=2) + '\n')
         archs[f'c{c:04d}'] = str(f)
-    base = [(f'{b}-s{sd}', str(ARCH_DIR/f'{b}.json'), sd) for sd in v['baseline_seeds'] for b in v['baselines']]
-    return base + [(f'{a}-s{sd}', f, sd) for sd in v['seeds'] for a, f in archs.items()]  # the long baselines first: they overlap the rest
+    base = [(f'{b}-s{sd}', str(ARCH_DIR/f'{b}.json'), sd) for sd in v.baseline_seeds for b in v.baselines]
+    return base + [(f'{a}-s{sd}', f, sd) for sd in v.seeds for a, f in archs.items()]  # the long baselines first
 
 def validate_search(out:str, # A finished search's folder (trials.csv)
                     preset:str='cpu', # Whose validation settings (VALIDATE) to use
-                    experiment:str=None, # The experiment folder whose per-run budget, corpus and own runs are the yardstick (default: the preset's)
+                    experiment:str=None, # The experiment whose budget, corpus and runs are the bar (or the preset's)
                     tier:float=None, # Its corpus tier in MB, the one the search searched (default: the preset's)
-                    jobs:int=None, # Runs at a time, each in its own process with its share of the cores (default: the preset's)
+                    jobs:int=None, # Runs at a time, each a process with its share of the cores (or the preset's)
                     progress:bool=True, # One line per finished run on stderr
                    )->dict: # The checks: Spearman per rung with intervals, params against bpb, the baselines, verdicts
-    "Retrain every candidate a search promoted, from scratch at an experiment's per-run budget, and measure how well each rung ranked them"
-    if preset not in VALIDATE: raise CodenasError(f"preset={preset!r} has no validation settings (presets that do: {', '.join(VALIDATE)})")
-    v, out = {**VALIDATE[preset], **{k: x for k, x in dict(experiment=experiment, tier=tier, jobs=jobs).items() if x is not None}}, Path(out)
-    if v['experiment'] is None or v['tier'] is None: raise CodenasError(f'preset={preset!r} validates against an experiment and tier you name (experiment=, tier=)')
-    exp = Path(v['experiment'])
+    "Retrain every candidate a search promoted at an experiment's per-run budget; measure how well each rung ranked"
+    if preset not in VALIDATE:
+        raise CodenasError(f"preset={preset!r} has no validation settings (presets that do: {', '.join(VALIDATE)})")
+    given = {k: x for k, x in dict(experiment=experiment, tier=tier, jobs=jobs).items() if x is not None}
+    v, out = ValidationConfig(**{**vars(VALIDATE[preset]), **given}), Path(out)
+    if v.experiment is None or v.tier is None:
+        raise CodenasError(f'preset={preset!r} validates against an experiment and tier you name (experiment=, tier=)')
+    exp = Path(v.experiment)
     if not (out/'trials.csv').exists(): raise CodenasError(f'{out}/trials.csv not found: run the search first')
     try: p = json.loads((exp/'settings.json').read_text())
-    except OSError: raise CodenasError(f'{exp}/settings.json not found: run `codenas experiment --preset {preset}` first') from None
-    m = load_manifest(exp/'corpus'/f"{v['tier']:g}MB")
-    searched = json.loads((out/'settings.json').read_text()).get('corpus', {})
+    except OSError:
+        raise CodenasError(f'{exp}/settings.json not found: run `codenas experiment --preset {preset}` first') from None
+    m = load_manifest(exp/'corpus'/f'{v.tier:g}MB')
+    searched = json.loads((out/'settings.json').read_text()).get('corpus') or {}  # the search's record of its corpus
     if searched.get('train') != m['sha256']['train']:
-        raise CodenasError(f"{out} searched another corpus than {exp}'s {v['tier']:g} MB tier: its rung scores would not compare")
+        raise CodenasError(f"{out} searched another corpus than {exp}'s {v.tier:g} MB tier: "
+                           'its rung scores would not compare')
     trials, vdir = pd.read_csv(out/'trials.csv'), out/'validation'
     with folder_lock(vdir, wait=False): return _validate(out, exp, trials, v, m, p, progress)
 
-def _validate(out:Path, exp:Path, trials:pd.DataFrame, v:dict, m:dict, p:dict, progress:bool)->dict:
-    vdir, p = out/'validation', {**p, 'evals': v['evals']}
+def _validate(out:Path, exp:Path, trials:pd.DataFrame, v:ValidationConfig, m:dict, p:dict, progress:bool)->dict:
+    vdir, p = out/'validation', {**p, 'evals': v.evals}
     jobs_ = _validation_jobs(trials, v, vdir)
-    rows = {r['run']: r for r in (_study_row(exp, v['tier'], sd) for sd in v['seeds']) if r is not None}  # the study's own runs of its architecture
+    rows = {r['run']: r for r in (_study_row(exp, v.tier, sd) for sd in v.seeds) if r is not None}  # the study's own
     order = list(rows) + [name for name, _, _ in jobs_]
-    table = lambda: pd.DataFrame([rows[k] for k in order if k in rows])          # in job order, whichever run ends first
+    table = lambda: pd.DataFrame([rows[k] for k in order if k in rows])          # in job order, whichever ends first
     def ended(name, row):
         rows[name] = row
         with atomic_write(out/'validation_runs.csv') as f: table().to_csv(f, index=False)
-        if progress: print(f"validated {row['run']}: {row['val_bpb']:.3f} bpb, {row['params']:,} params, {row['train_seconds']:.0f} s", file=sys.stderr)
-    in_parallel(_validate_run, {name: (vdir, name, f, m, sd, p) for name, f, sd in jobs_}, v['jobs'], ended)
+        if progress: print(f"validated {row['run']}: {row['val_bpb']:.3f} bpb, {row['params']:,} params, "
+                           f"{row['train_seconds']:.0f} s", file=sys.stderr)
+    in_parallel(_validate_run, {name: (vdir, name, f, m, sd, p) for name, f, sd in jobs_}, v.jobs, ended)
     vt = validation_table(table(), trials)
     checks = validation_checks(vt)
     with atomic_write(out/'validation.csv') as f: vt.to_csv(f, index=False)
