@@ -549,7 +549,7 @@ def read_settings(out, # A search's output folder
 def search(preset:str='quick', # tiny (the docs' lesson), quick (2-core CPU, < 10 min), full (one GPU, 8 min), cpu
            out:str=None, # Output folder (default: results/search_PRESET); holds the study's SQLite file, unless STORAGE
            trials:int=None, # Rung-0 candidates (default: the preset's); raise it to extend a finished search
-           time_budget:float=None, # Seconds for this worker; each rung gets an equal share of what is left
+           time_budget:float=None, # Seconds for this worker, shared equally by the rungs left (default: the preset's)
            objectives:list[str]=None, # What to minimise, of bpb, params, latency; bpb is required (default: all three)
            space:str=None, # Search-space JSON file, or a name in data/search (default: the preset's)
            storage:str=None, # Optuna storage URL workers share: sqlite:////shared/s.db, postgresql://host/db
