@@ -11,9 +11,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['CHECKPOINT_FILES', 'is_quick', 'quick', 'CodenasError', 'check_counts', 'is_disk_full', 'disk_full', 'sweep_tmp',
-           'atomic_write', 'is_checkpoint', 'is_run', 'check_output', 'folder_lock', 'lock_holder', 'sha256_file',
-           'resolve_device', 'device_name', 'cpu_sample', 'busy_cores', 'cpu_threads']
+__all__ = ['CHECKPOINT_FILES', 'is_quick', 'quick', 'CodenasError', 'check_counts', 'Registry', 'is_disk_full', 'disk_full',
+           'sweep_tmp', 'atomic_write', 'is_checkpoint', 'is_run', 'check_output', 'folder_lock', 'lock_holder',
+           'sha256_file', 'resolve_device', 'device_name', 'cpu_sample', 'busy_cores', 'cpu_threads']
 
 # %% ../nbs/00_core.ipynb #53dfe6ea
 def is_quick()->bool:
@@ -37,6 +37,31 @@ def check_counts(**counts):
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise CodenasError(f'{k}={v!r} must be a positive integer')
 
+
+# %% ../nbs/00_core.ipynb #49ee73e6
+class Registry(dict):
+    "The classes of one kind of option by name; an architecture's strings (`pos='rope'`) are its keys"
+    def __init__(self, kind:str, # What the names name, for messages: 'norm', 'activation', 'pos', 'tokenizer'
+                ):
+        super().__init__()
+        self.kind = kind
+
+    def register(self, name:str, # The name files, flags and settings use
+                ):
+        "Class decorator that files the class under `name`, which must be new"
+        def add(cls):
+            if name in self: raise ValueError(f'{self.kind} {name!r} is already registered, as {self[name].__name__}')
+            self[name] = cls
+            return cls
+        return add
+
+    def unregister(self, name:str):
+        "Forget `name` (a notebook's throwaway option)"
+        del self[name]
+
+    def __contains__(self, name): return isinstance(name, str) and super().__contains__(name)
+    def __missing__(self, name): raise KeyError(f"{self.kind} {name!r} is not one of {', '.join(map(repr, self))}")
+    def __repr__(self): return f"{self.kind}: {', '.join(f'{k}={v.__name__}' for k, v in self.items())}"
 
 # %% ../nbs/00_core.ipynb #74a68d9d
 def is_disk_full(e:BaseException)->bool:

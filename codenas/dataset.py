@@ -7,25 +7,26 @@ Docs: https://codenas.github.io/codenas/dataset.html.md"""
 # %% ../nbs/01_dataset.ipynb #4b95a293
 from __future__ import annotations
 import hashlib, json, math, time
+from abc import ABC, abstractmethod
 from functools import cached_property
 from pathlib import Path
 from typing import Iterator, NamedTuple
 import numpy as np
 import torch
-from fastcore.basics import store_attr
-from tokenizers import AddedToken, decoders, models, pre_tokenizers, trainers
+from fastcore.basics import patch, store_attr
+from tokenizers import AddedToken, Regex, decoders, models, pre_tokenizers, trainers
 from tokenizers import Tokenizer as HFTokenizer
-from .core import CodenasError, atomic_write, sha256_file
+from .core import CodenasError, Registry, atomic_write, sha256_file
 from .corpus import EOD, load_manifest
 
 # %% auto #0
-__all__ = ['UNK_CHAR', 'TOKENIZER_KINDS', 'TOKENS_FORMAT', 'IGNORE_INDEX', 'read_chunks', 'Tokenizer', 'CharTokenizer',
-           'BPETokenizer', 'load_tokenizer', 'make_tokenizer', 'token_dtype', 'TokenFile', 'encode_file',
-           'encode_corpus', 'RandomWindows', 'bits_per_byte', 'byte_lengths', 'ValBatch', 'ValWindows']
+__all__ = ['TOKENIZERS', 'UNK_CHAR', 'TOKENS_FORMAT', 'IGNORE_INDEX', 'read_chunks', 'Tokenizer', 'CharTokenizer', 'BPETokenizer',
+           'load_tokenizer', 'make_tokenizer', 'token_dtype', 'TokenFile', 'encode_file', 'encode_corpus',
+           'RandomWindows', 'bits_per_byte', 'byte_lengths', 'ValBatch', 'ValWindows']
 
 # %% ../nbs/01_dataset.ipynb #5450f9df
 def _cut(buf:str)->int:
-    "Where to end a piece of `buf`: after its last EOD, else before its last blank, tab or newline that precedes a non-space"
+    "Where to end a piece of `buf`: after its last EOD, else before its last blank, tab or newline before a non-space"
     if (i := buf.rfind(EOD)) >= 0: return i + 1
     for j in range(len(buf) - 2, 0, -1):
         if buf[j] in ' \t\n' and not buf[j+1].isspace(): return j
@@ -45,9 +46,40 @@ def read_chunks(path, # A UTF-8 text file
         if rest: yield rest
 
 # %% ../nbs/01_dataset.ipynb #fa995268
-class Tokenizer:
-    "What the char and BPE tokenizers share; subclasses set `kind`, `eod_id`, `unk_id`, `vocab_size`"
-    kind:str; eod_id:int; unk_id:int|None; vocab_size:int
+TOKENIZERS = Registry('tokenizer')  # kind -> class: what make_tokenizer, load_tokenizer, train and the CLI read
+
+class Tokenizer(ABC):
+    "A tokenizer kind's interface (the abstract methods) and what every kind shares; subclasses go in `TOKENIZERS`"
+    eod_id:int                           # the end-of-document id
+    vocab_size:int                       # ids are 0 .. vocab_size-1
+    unk_id:int|None = None               # the id of text outside the vocabulary; None where every text encodes
+    max_vocab_size:int|None = None       # the largest vocab_size `train` accepts (checked before any work), None: any
+
+    @classmethod
+    @abstractmethod
+    def train(cls, path, vocab_size:int=None, chunk_chars:int=1<<20)->Tokenizer: "Learn from the train split at `path`"
+    @abstractmethod
+    def encode_array(self, text:str)->np.ndarray: "Ids of `text` as an int64 array; EOD becomes `eod_id`"
+    @abstractmethod
+    def decode(self, ids)->str: "Text of `ids` (a list, an array or a tensor)"
+    @property
+    @abstractmethod
+    def token_bytes(self)->np.ndarray: "UTF-8 bytes per id (int64), the denominators of bits per byte"
+    @abstractmethod
+    def to_str(self)->str: "The tokenizer as JSON text: what `save` writes"
+    @classmethod
+    @abstractmethod
+    def from_str(cls, s:str)->Tokenizer: "The tokenizer that `to_str` wrote"
+    @classmethod
+    @abstractmethod
+    def claims(cls, d:dict)->bool: "Whether `d`, a parsed tokenizer.json, was written by this kind"
+
+    @property
+    def kind(self)->str:
+        "The name the tokenizer's class is registered under in `TOKENIZERS`"
+        k = next((k for k, c in TOKENIZERS.items() if c is type(self)), None)
+        if k is None: raise CodenasError(f'{type(self).__name__} is not registered in TOKENIZERS')
+        return k
 
     def encode(self, text:str # Text to encode; the EOD character becomes `eod_id`
               )->list[int]:
@@ -62,17 +94,33 @@ class Tokenizer:
     def save(self, path # A file, or a folder to hold `tokenizer.json`
             )->Path: # The file written
         "Write the tokenizer as JSON, atomically"
-        p = Path(path); p = p/'tokenizer.json' if p.is_dir() else p
+        p = Path(path)
+        p = p/'tokenizer.json' if p.is_dir() else p
         with atomic_write(p) as f: f.write(self.to_str())
         return p
 
-    def unknown_bytes(self, text:str, # Text that was encoded
-                      ids:np.ndarray, # Its ids, from `encode_array`
-                     )->tuple[int, int]: # (count, UTF-8 bytes) of the characters that became `unk_id`
-        "How much of `text` the tokenizer could not represent (nothing, unless it has an unknown id)"
-        return 0, 0
-
     def __repr__(self): return f'{type(self).__name__}(vocab_size={self.vocab_size}, fingerprint={self.fingerprint})'
+
+# %% ../nbs/01_dataset.ipynb #3e37606f
+@patch
+def unknown_bytes(self:Tokenizer, text:str, # Text that was encoded
+                  ids:np.ndarray, # Its ids, from `encode_array`
+                 )->tuple[int, int]: # (count, UTF-8 bytes) of the characters that became `unk_id`
+    "How much of `text` the tokenizer could not represent (nothing, unless it has an unknown id)"
+    return 0, 0
+
+@patch
+def prefix_ids(self:Tokenizer, ids:list, # The ids of `text` followed by more text
+               text:str, # The prefix
+              )->int: # How many of `ids` lie wholly inside `text`
+    "Where `text` ends in the encoding of a longer text, in ids (from the UTF-8 size of each id)"
+    ends = np.cumsum(self.token_bytes[np.asarray(ids, dtype=np.int64)])
+    return int(np.searchsorted(ends, len(text.encode('utf-8')), side='right'))
+
+@patch
+def to_hf(self:Tokenizer)->tuple: # (a `tokenizers.Tokenizer` with the same ids, its unknown token or None)
+    "The tokenizer in Hugging Face's form, for `export` (a kind without one is refused in one line)"
+    raise CodenasError(f'{self.kind} tokenizers have no Hugging Face form: give the class a `to_hf` to export them')
 
 def _ids_list(ids)->list[int]:
     "A list of ints from a list, a numpy array or a tensor"
@@ -81,13 +129,15 @@ def _ids_list(ids)->list[int]:
 # %% ../nbs/01_dataset.ipynb #1b7e873c
 UNK_CHAR = '\ufffd'  # what the unknown id decodes to
 
+@TOKENIZERS.register('char')
 class CharTokenizer(Tokenizer):
     "Character-level tokenizer: the train split's characters, plus ids for end-of-document (0) and unknown (1)"
-    kind, eod_id, unk_id = 'char', 0, 1
+    eod_id, unk_id = 0, 1
 
     def __init__(self, chars, # The vocabulary's characters (any order, duplicates and EOD ignored)
                 ):
-        if bad := [c for c in chars if not isinstance(c, str) or len(c) != 1]: raise CodenasError(f'not single characters: {bad[:5]}')
+        if bad := [c for c in chars if not isinstance(c, str) or len(c) != 1]:
+            raise CodenasError(f'not single characters: {bad[:5]}')
         chars = sorted(set(chars) - {EOD})
         self.chars, self.itos = chars, [EOD, UNK_CHAR] + chars
         self.vocab_size = len(self.itos)
@@ -97,6 +147,7 @@ class CharTokenizer(Tokenizer):
 
     @classmethod
     def train(cls, path, # The train split's text file
+              vocab_size:int=None, # Not used: the vocabulary is every character of `path`
               chunk_chars:int=1<<20, # Characters read at a time
              )->CharTokenizer:
         "The tokenizer of every character in `path`"
@@ -115,7 +166,8 @@ class CharTokenizer(Tokenizer):
               )->str:
         "Text of `ids`; `unk_id` becomes U+FFFD"
         ids = _ids_list(ids)
-        if ids and not 0 <= min(ids) <= max(ids) < self.vocab_size: raise ValueError(f'ids outside 0..{self.vocab_size-1}: {min(ids)}..{max(ids)}')
+        if ids and not 0 <= min(ids) <= max(ids) < self.vocab_size:
+            raise ValueError(f'ids outside 0..{self.vocab_size-1}: {min(ids)}..{max(ids)}')
         return ''.join(self.itos[i] for i in ids)
 
     def unknown_bytes(self, text:str, # Text that was encoded
@@ -141,13 +193,30 @@ class CharTokenizer(Tokenizer):
                 )->CharTokenizer:
         "The tokenizer that `to_str` wrote"
         d = json.loads(s)
-        if d.get('format') != 'codenas-char/1' or d.get('eod') != EOD: raise CodenasError('not a codenas char tokenizer (format codenas-char/1)')
+        if not cls.claims(d) or d.get('eod') != EOD:
+            raise CodenasError('not a codenas char tokenizer (format codenas-char/1)')
         return cls(d['chars'])
 
+    @classmethod
+    def claims(cls, d:dict)->bool: return d.get('format') == 'codenas-char/1'
+
+    def prefix_ids(self, ids:list, text:str)->int: return len(text)  # one id per character, unknown ones too
+
+    def to_hf(self)->tuple: # (a `tokenizers.Tokenizer` with the same ids, its unknown token)
+        "Hugging Face's form: a word-level vocabulary of code points, EOD special, U+FFFD the unknown token"
+        unk = UNK_CHAR if UNK_CHAR not in self.chars else '<unk>'  # a train split that held U+FFFD keeps it as a char
+        vocab = {EOD: self.eod_id, unk: self.unk_id, **{c: i for i, c in enumerate(self.chars, 2)}}
+        t = HFTokenizer(models.WordLevel(vocab, unk_token=unk))
+        t.pre_tokenizer = pre_tokenizers.Split(Regex(r'[\s\S]'), behavior='isolated')  # every code point its own word
+        t.decoder = decoders.Fuse()  # join tokens without spaces
+        t.add_special_tokens([AddedToken(EOD, special=True, normalized=False)])
+        return t, unk
+
 # %% ../nbs/01_dataset.ipynb #845ca049
+@TOKENIZERS.register('bpe')
 class BPETokenizer(Tokenizer):
     "Byte-level BPE (Hugging Face `tokenizers`), with the end-of-document character as a special token"
-    kind, unk_id = 'bpe', None
+    max_vocab_size = 1 << 20  # the tokenizers library allocates per entry up front: 10^9 aborts the process
 
     def __init__(self, tok:HFTokenizer, # A Hugging Face tokenizer whose vocabulary holds `EOD`
                 ):
@@ -162,7 +231,8 @@ class BPETokenizer(Tokenizer):
               chunk_chars:int=1<<20, # Characters read at a time
              )->BPETokenizer:
         "Learn a byte-level BPE vocabulary from the documents in `path`"
-        if vocab_size < 257: raise CodenasError(f'vocab_size={vocab_size} is below 257 (256 bytes and the end-of-document token)')
+        if vocab_size < 257:
+            raise CodenasError(f'vocab_size={vocab_size} is below 257 (256 bytes and the end-of-document token)')
         tok = HFTokenizer(models.BPE())
         tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
         tok.decoder = decoders.ByteLevel()
@@ -204,32 +274,39 @@ class BPETokenizer(Tokenizer):
         "The tokenizer that `to_str` wrote"
         return cls(HFTokenizer.from_str(s))
 
-# %% ../nbs/01_dataset.ipynb #c4069bda
-TOKENIZER_KINDS = ('char', 'bpe')
+    @classmethod
+    def claims(cls, d:dict)->bool: return isinstance(d.get('model'), dict) and d['model'].get('type') == 'BPE'
 
+    def to_hf(self)->tuple: return HFTokenizer.from_str(self.to_str()), None  # already Hugging Face's own
+
+# %% ../nbs/01_dataset.ipynb #c4069bda
 def load_tokenizer(path, # `tokenizer.json`, or the folder that holds it
                   )->Tokenizer:
-    "Load a char or BPE tokenizer saved by `Tokenizer.save`"
-    p = Path(path); p = p/'tokenizer.json' if p.is_dir() else p
+    "Load a tokenizer saved by `Tokenizer.save`, of whichever registered kind claims the file"
+    p = Path(path)
+    p = p/'tokenizer.json' if p.is_dir() else p
     if not p.exists(): raise CodenasError(f'{p} not found: no tokenizer saved there')
     s = p.read_text(encoding='utf-8')
     try: d = json.loads(s)
     except json.JSONDecodeError as e: raise CodenasError(f'{p} is not valid JSON: {e}') from None
     if not isinstance(d, dict): raise CodenasError(f'{p} is not a tokenizer file')
-    if d.get('format') == 'codenas-char/1': return CharTokenizer.from_str(s)
-    if isinstance(d.get('model'), dict) and d['model'].get('type') == 'BPE': return BPETokenizer.from_str(s)
-    raise CodenasError(f'{p} is neither a codenas char tokenizer nor a BPE tokenizer.json')
+    for cls in TOKENIZERS.values():
+        if cls.claims(d): return cls.from_str(s)
+    raise CodenasError(f"{p} holds neither a {' nor a '.join(TOKENIZERS)} tokenizer (the kinds in TOKENIZERS)")
 
-def make_tokenizer(kind:str, # 'char' or 'bpe'
+def make_tokenizer(kind:str, # A name in `TOKENIZERS`: char, bpe, ...
                    train, # The train split's text file, or a corpus folder (its manifest's train split is used)
-                   vocab_size:int=8192, # BPE vocabulary size (a char vocabulary is whatever the text holds)
+                   vocab_size:int=8192, # Vocabulary size, for kinds that learn one (char: what the text holds)
                   )->Tokenizer:
     "Train the tokenizer `kind` on the train split"
-    if kind not in TOKENIZER_KINDS: raise CodenasError(f'kind={kind!r} is not one of {TOKENIZER_KINDS}')
+    if kind not in TOKENIZERS: raise CodenasError(f"kind={kind!r} is not one of {', '.join(TOKENIZERS)} (TOKENIZERS)")
+    cls = TOKENIZERS[kind]
+    if cls.max_vocab_size and vocab_size > cls.max_vocab_size:
+        raise CodenasError(f'vocab_size={vocab_size:,} is above {cls.max_vocab_size:,}, the most {kind} takes')
     p = Path(train)
     if p.is_dir(): p = Path(load_manifest(p)['train_path'])
     if not p.exists(): raise CodenasError(f'{p} not found: no train split there')
-    return CharTokenizer.train(p) if kind == 'char' else BPETokenizer.train(p, vocab_size)
+    return cls.train(p, vocab_size=vocab_size)
 
 # %% ../nbs/01_dataset.ipynb #fb37f599
 TOKENS_FORMAT = 'codenas-tokens/1'  # bump when encoding changes, so old token files are re-encoded
@@ -250,12 +327,14 @@ class TokenFile:
     def tokens(self)->np.ndarray:
         "The ids, read-only, paged in from disk as they are used"
         n = self.meta['n_tokens']
-        return np.memmap(self.path, dtype=self.meta['dtype'], mode='r', shape=(n,)) if n else np.zeros(0, self.meta['dtype'])
+        if not n: return np.zeros(0, self.meta['dtype'])
+        return np.memmap(self.path, dtype=self.meta['dtype'], mode='r', shape=(n,))
 
     def __len__(self): return self.meta['n_tokens']
     def __repr__(self):
         m = self.meta
-        return f"TokenFile({self.path.name}: {m['n_tokens']:,} {m['dtype']} tokens of {m['n_bytes']:,} bytes, {'cached' if self.cached else 'encoded'})"
+        how = 'cached' if self.cached else 'encoded'
+        return f"TokenFile({self.path.name}: {m['n_tokens']:,} {m['dtype']} tokens of {m['n_bytes']:,} bytes, {how})"
 
 # %% ../nbs/01_dataset.ipynb #53b5c725
 def _read_meta(path:Path)->dict|None:
@@ -275,8 +354,9 @@ def encode_file(tok:Tokenizer, # Tokenizer to encode with
     d = Path(cache_dir or path.parent/'tokens')/tok.fingerprint
     bin_path, meta_path = d/f'{path.stem}.bin', d/f'{path.stem}.json'
     m = _read_meta(meta_path)
-    if (m and m.get('format') == TOKENS_FORMAT and m.get('text_sha256') == sha and m.get('tokenizer') == tok.fingerprint and bin_path.exists()
-        and bin_path.stat().st_size == m['n_tokens'] * np.dtype(m['dtype']).itemsize): return TokenFile(bin_path, m, True)
+    if (m and m.get('format') == TOKENS_FORMAT and m.get('text_sha256') == sha and m.get('tokenizer') == tok.fingerprint
+            and bin_path.exists() and bin_path.stat().st_size == m['n_tokens'] * np.dtype(m['dtype']).itemsize):
+        return TokenFile(bin_path, m, True)
     d.mkdir(parents=True, exist_ok=True)
     meta_path.unlink(missing_ok=True)
     t0, dtype, n = time.time(), token_dtype(tok.vocab_size), dict(n_tokens=0, n_chars=0, n_docs=0, n_unk=0, unk_bytes=0)
@@ -287,7 +367,8 @@ def encode_file(tok:Tokenizer, # Tokenizer to encode with
             nu, ub = tok.unknown_bytes(chunk, ids)
             for k, v in zip(n, (len(ids), len(chunk), chunk.count(EOD), nu, ub)): n[k] += v
     m = dict(format=TOKENS_FORMAT, tokenizer=tok.fingerprint, kind=tok.kind, vocab_size=tok.vocab_size,
-             dtype=dtype.name, **n, n_bytes=path.stat().st_size, text=path.name, text_sha256=sha, seconds=round(time.time()-t0, 3))
+             dtype=dtype.name, **n, n_bytes=path.stat().st_size, text=path.name, text_sha256=sha,
+             seconds=round(time.time()-t0, 3))
     with atomic_write(meta_path) as f: json.dump(m, f, indent=1)
     return TokenFile(bin_path, m, False)
 
@@ -313,7 +394,9 @@ class RandomWindows:
                  device:str='cpu', # Where the batches go
                 ):
         tokens = getattr(tokens, 'tokens', tokens)
-        if len(tokens) <= block_size: raise CodenasError(f'block_size={block_size} needs more than {block_size} tokens; the split has {len(tokens)}')
+        if len(tokens) <= block_size:
+            raise CodenasError(f'block_size={block_size} needs more than {block_size} tokens; '
+                               f'the split has {len(tokens)}')
         store_attr()
         self.rng, self.step, self._ar = np.random.default_rng(seed), 0, np.arange(block_size + 1)
 
@@ -372,8 +455,11 @@ class ValWindows:
         T = min(block_size, n - 1)
         starts = list(range(0, n - T, T))  # full windows: targets start+1 .. start+T
         self.n_new = [T] * len(starts)     # targets each window scores
-        if (left := n - 1 - starts[-1] - T): starts.append(n - 1 - T); self.n_new.append(left)
-        store_attr('tokens,batch_size,byte_lengths,device'); self.block_size, self.starts = T, np.array(starts)
+        if (left := n - 1 - starts[-1] - T):
+            starts.append(n - 1 - T)
+            self.n_new.append(left)
+        store_attr('tokens,batch_size,byte_lengths,device')
+        self.block_size, self.starts = T, np.array(starts)
         self.n_targets = n - 1
 
     def __len__(self): return math.ceil(len(self.starts) / self.batch_size)
@@ -393,4 +479,5 @@ class ValWindows:
             x, y = buf[:, :-1], buf[:, 1:].copy()
             for r, k in enumerate(self.n_new[b:b+self.batch_size]): y[r, :self.block_size - k] = IGNORE_INDEX
             nb = float(self.byte_lengths[y[y != IGNORE_INDEX]].sum())
-            yield ValBatch(_to(torch.from_numpy(np.ascontiguousarray(x)), self.device), _to(torch.from_numpy(y), self.device), nb)
+            x, y = torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(y)
+            yield ValBatch(_to(x, self.device), _to(y, self.device), nb)

@@ -765,12 +765,6 @@ def complete(model, # A `CodeLM` (see `codenas.train.load_run`)
     return out
 
 # %% ../nbs/04_eval.ipynb #bba7ff5f
-def _context_len(tok, ids:list, context:str)->int:
-    "How many of `ids` (the encoding of context + target) lie wholly inside `context`"
-    if tok.kind == 'char': return len(context)  # one id per character
-    ends = np.cumsum(tok.token_bytes[np.asarray(ids, dtype=np.int64)])  # UTF-8 end of each token
-    return int(np.searchsorted(ends, len(context.encode('utf-8')), side='right'))
-
 def continuation_bits(model, # A `CodeLM`
                       tok, # Its tokenizer
                       context:str, # What the model is given (a new document: the end-of-document id goes first)
@@ -781,7 +775,7 @@ def continuation_bits(model, # A `CodeLM`
                      )->tuple[float, int, int]: # (bits, UTF-8 bytes of `target`, tokens scored)
     "Negative log-likelihood of `target` after `context`, in bits, teacher-forced in windows of the model's context"
     ids = [tok.eod_id] + tok.encode(context + target)
-    first, bs = 1 + _context_len(tok, ids[1:], context), model.cfg.block_size
+    first, bs = 1 + tok.prefix_ids(ids[1:], context), model.cfg.block_size
     if prefix_only is None: prefix_only = getattr(model, 'diagnostic_no_causal_mask', False)
     step, nll = (1 if prefix_only else max(1, bs // 2)), 0.0
     by_len = {}  # window length -> [(s, pos, end)]: the window ids[s:end-1] predicts ids[s+1:end], and ids[pos:end] are scored

@@ -13,7 +13,7 @@ import pandas as pd
 import torch
 from .core import CodenasError, atomic_write, check_counts, cpu_threads, folder_lock
 from .corpus import build_corpus, load_manifest
-from .dataset import encode_file, load_tokenizer, make_tokenizer
+from .dataset import TOKENIZERS, encode_file, load_tokenizer, make_tokenizer
 from .eval import REGISTRY, check_sandbox, column, evaluate_prompts
 from .model import ArchConfig, param_count
 from .train import read_metrics, train
@@ -76,8 +76,8 @@ def _check_settings(p:dict):
     for k in ('tiers', 'seeds', 'tokenizers'):
         if not p[k]: raise CodenasError(f'{k} is empty')
     if any(t <= 0 for t in p['tiers']): raise CodenasError(f"tiers={p['tiers']} must be positive sizes in MB")
-    bad = set(p['tokenizers']) - {'char', 'bpe'}
-    if bad: raise CodenasError(f"tokenizers={','.join(p['tokenizers'])}: unknown {', '.join(sorted(bad))} (use char, bpe)")
+    bad = [t for t in p['tokenizers'] if t not in TOKENIZERS]
+    if bad: raise CodenasError(f"tokenizers={','.join(p['tokenizers'])}: unknown {', '.join(sorted(bad))} (use {', '.join(TOKENIZERS)})")
 
 def _settings(preset:str, overrides:dict, dry:bool)->dict:
     return preset_settings(PRESETS, preset, overrides, dry, defaults=PRESET_DEFAULTS, shrink=_shrink, check=_check_settings)

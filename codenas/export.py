@@ -12,7 +12,7 @@ import torch
 from fastcore.basics import store_attr
 from .core import CodenasError, _tmp_prefix, _umask, check_output, disk_full, folder_lock, is_disk_full, sweep_tmp
 from .corpus import EOD
-from .dataset import UNK_CHAR, CharTokenizer, Tokenizer
+from .dataset import TOKENIZERS, Tokenizer
 from .model import GLU_ACTIVATIONS, ArchConfig, CodeLM
 from .train import load_run
 from .report import honest_runs, metric_labels, read_results_table, report_metrics
@@ -170,24 +170,13 @@ def max_logit_diff(model:CodeLM, # The codenas model
     return (a - b).abs().max().item()
 
 # %% ../nbs/07_export.ipynb #8460df5b
-def _hf_char_tokenizer(tok:CharTokenizer):
-    "A `tokenizers.Tokenizer` with the char tokenizer's ids: one code point per token, EOD special, U+FFFD unknown"
-    from tokenizers import AddedToken, Regex, decoders, models, pre_tokenizers
-    from tokenizers import Tokenizer as HFTokenizer
-    unk = UNK_CHAR if UNK_CHAR not in tok.chars else '<unk>'  # a train split that held U+FFFD keeps it as a character
-    t = HFTokenizer(models.WordLevel({EOD: tok.eod_id, unk: tok.unk_id, **{c: i for i, c in enumerate(tok.chars, 2)}}, unk_token=unk))
-    t.pre_tokenizer = pre_tokenizers.Split(Regex(r'[\s\S]'), behavior='isolated')  # every code point its own word
-    t.decoder = decoders.Fuse()  # join tokens without spaces
-    t.add_special_tokens([AddedToken(EOD, special=True, normalized=False)])
-    return t, unk
-
-def hf_tokenizer(tok:Tokenizer, # A codenas char or BPE tokenizer
+def hf_tokenizer(tok:Tokenizer, # A codenas tokenizer of a kind with `to_hf` (char, bpe)
                  block_size:int, # The model's context: transformers' `model_max_length`
                 ): # A `PreTrainedTokenizerFast`
     "The tokenizer as transformers loads it: the same ids, EOD as bos, eos and pad, put before each text; pads and truncates on the left"
-    from tokenizers import Tokenizer as HFTokenizer, processors
+    from tokenizers import processors
     from transformers import PreTrainedTokenizerFast
-    t, unk = _hf_char_tokenizer(tok) if isinstance(tok, CharTokenizer) else (HFTokenizer.from_str(tok.to_str()), None)
+    t, unk = tok.to_hf()
     t.post_processor = processors.TemplateProcessing(single=f'{EOD} $A', pair=f'{EOD} $A {EOD} $B', special_tokens=[(EOD, tok.eod_id)])
     return PreTrainedTokenizerFast(tokenizer_object=t, bos_token=EOD, eos_token=EOD, pad_token=EOD, unk_token=unk, model_max_length=block_size,
                                    padding_side='left', truncation_side='left', clean_up_tokenization_spaces=False)
@@ -282,7 +271,7 @@ def model_card(run_dir:Path, # The run folder
           f"- The model saw contexts of at most {cfg.block_size} tokens; the transformers class may accept longer ones, which it was never trained on.",
           "- Prompts should begin with the end-of-document token, as the tokenizer does unless `add_special_tokens=False`."]
     if metrics: L.append("- Intervals are 95% over the prompt suite's samples (Wilson for rates, bootstrap for means) for this one training seed; they leave out seed-to-seed variation.")
-    if tk['kind'] == 'char': L.append("- Characters that the train split lacked all map to one unknown id, shown as U+FFFD.")
+    if getattr(TOKENIZERS.get(tk['kind']), 'unk_id', None) is not None: L.append("- Characters that the train split lacked all map to one unknown id, shown as U+FFFD.")
     return '\n'.join(L) + '\n'
 
 # %% ../nbs/07_export.ipynb #94b50627

@@ -12,39 +12,19 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 from fastcore.basics import patch, store_attr
-from .core import CodenasError, atomic_write
+from .core import CodenasError, Registry, atomic_write
 from .dataset import IGNORE_INDEX
 
 # %% auto #0
 __all__ = ['NORMS', 'ACTIVATIONS', 'POSITIONS', 'GLU_ACTIVATIONS', 'QUANTIZATIONS', 'JSON_NAMES', 'ORIGINAL_FIELDS',
-           'ARCH_LIMITS', 'Registry', 'LayerNorm', 'RMSNorm', 'relu2', 'Activation', 'GELU', 'SiLU', 'ReLU2', 'SwiGLU',
-           'GeGLU', 'rope_cos_sin', 'apply_rope', 'alibi_slopes', 'alibi_bias', 'PositionEncoding', 'Absolute', 'Rope',
-           'Alibi', 'check_arch', 'ArchConfig', 'param_count', 'free_memory', 'check_memory', 'flops_per_token',
-           'make_norm', 'MLP', 'attn_kwargs', 'KVCache', 'CausalSelfAttention', 'Block', 'CodeLM', 'process_logits',
-           'sample_next', 'sample_groups', 'diagnostic_attn_kwargs']
+           'ARCH_LIMITS', 'LayerNorm', 'RMSNorm', 'relu2', 'Activation', 'GELU', 'SiLU', 'ReLU2', 'SwiGLU', 'GeGLU',
+           'rope_cos_sin', 'apply_rope', 'alibi_slopes', 'alibi_bias', 'PositionEncoding', 'Absolute', 'Rope', 'Alibi',
+           'check_arch', 'ArchConfig', 'param_count', 'free_memory', 'check_memory', 'flops_per_token', 'make_norm',
+           'MLP', 'attn_kwargs', 'KVCache', 'CausalSelfAttention', 'Block', 'CodeLM', 'process_logits', 'sample_next',
+           'sample_groups', 'diagnostic_attn_kwargs']
 
 # %% ../nbs/02_model.ipynb #8626c0f3
-class Registry(dict):
-    "The classes of one kind of option by name; an architecture's strings (`pos='rope'`) are its keys"
-    def __init__(self, kind:str, # What the names name, for messages: 'norm', 'activation', 'pos'
-                ):
-        super().__init__(); self.kind = kind
-
-    def register(self, name:str, # The name architecture files use
-                ):
-        "Class decorator that files the class under `name`, which must be new"
-        def add(cls):
-            if name in self: raise ValueError(f'{self.kind} {name!r} is already registered, as {self[name].__name__}')
-            self[name] = cls
-            return cls
-        return add
-
-    def unregister(self, name:str): "Forget `name` (a notebook's throwaway option)"; del self[name]
-    def __contains__(self, name): return isinstance(name, str) and super().__contains__(name)
-    def __missing__(self, name): raise KeyError(f"{self.kind} {name!r} is not one of {', '.join(map(repr, self))}")
-    def __repr__(self): return f"{self.kind}: {', '.join(f'{k}={v.__name__}' for k, v in self.items())}"
-
-NORMS, ACTIVATIONS, POSITIONS = Registry('norm'), Registry('activation'), Registry('pos')
+NORMS, ACTIVATIONS, POSITIONS = Registry('norm'), Registry('activation'), Registry('pos')  # `Registry` is core's
 
 # %% ../nbs/02_model.ipynb #96ad454b
 @NORMS.register('layernorm')

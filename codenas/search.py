@@ -1,4 +1,4 @@
-"""Multi-objective, multi-fidelity architecture search: a Pareto front of bits per byte, size and measured latency, resumable and shared through an Optuna study
+"""Multi-objective, multi-fidelity architecture search: a Pareto front of bits per byte, size and measured latency
 
 Docs: https://codenas.github.io/codenas/search.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://codenas.github.io/codenas/search.html.md"""
 
 # %% ../nbs/06_search.ipynb #96176a22
 from __future__ import annotations
-import importlib.util, itertools, json, math, os, re, shutil, socket, sys, time, warnings
+import importlib.util, inspect, json, math, os, re, shutil, socket, sys, time, warnings
 from collections import Counter
 from contextlib import contextmanager
 from datetime import datetime
@@ -16,187 +16,139 @@ import pandas as pd
 import torch
 import optuna
 from optuna.trial import TrialState
-import codenas
-from .core import CodenasError, _swap_in, atomic_write, device_name, folder_lock, is_quick, resolve_device, sha256_file
-from .corpus import load_manifest
-from .experiment import in_parallel, preset_settings, run_name, train_kwargs
-from .model import JSON_NAMES, ORIGINAL_FIELDS, ArchConfig, CodeLM
-from .train import ARCH_DIR, _default_corpus, load_run, train
+from fastcore.basics import patch, store_attr
+from .core import (CodenasError, _swap_in, atomic_write, check_counts, device_name, folder_lock, is_quick,
+                          resolve_device, sha256_file)
+from .model import JSON_NAMES, ArchConfig
+from .train import RECIPES, RENAMED, _default_corpus, load_run, train
+from .candidates import (GENES, _num, _py, arch_from, arch_record, load_space, measure_latency, pareto_ranks,
+                                select_best, spearman)
+from .validation import validate_search
 
 # %% auto #0
-__all__ = ['SPACE_DIR', 'GENES', 'NOT_SEARCHABLE', 'PRESETS', 'OBJECTIVES', 'SCHEMA_LOCK', 'MAX_FAILS', 'BEST_TOL', 'VALIDATE',
-           'arch_from', 'load_space', 'measure_latency', 'pareto_ranks', 'crowding_distance', 'select_best', 'spearman',
-           'train_candidate', 'mask_url', 'storage_error', 'storage_url', 'schema_lock', 'open_studies', 'search_table',
-           'honesty_checks', 'pick_best', 'arch_record', 'plot_front', 'plot_search', 'write_outputs', 'search',
-           'non_embedding_params', 'validation_table', 'bootstrap_spearman', 'validation_checks', 'plot_validation',
-           'validate_search']
+__all__ = ['OBJECTIVES', 'PRESETS', 'SCHEMA_LOCK', 'COMPARABLE', 'MAX_FAILS', 'BEST_TOL', 'SearchConfig', 'train_candidate',
+           'mask_url', 'storage_error', 'storage_url', 'schema_lock', 'open_studies', 'search_table', 'honesty_checks',
+           'pick_best', 'plot_front', 'plot_search', 'write_outputs', 'read_settings', 'search']
 
-# %% ../nbs/06_search.ipynb #08f39bff
-SPACE_DIR = Path(codenas.__file__).resolve().parent/'data'/'search'  # package data: in a wheel as in a checkout
-GENES = tuple(j for j in JSON_NAMES.values() if j not in ('vocab_size', 'quantization', 'pruning_ratio'))  # the fields a space may search
-NOT_SEARCHABLE = dict(vocab_size='the tokenizer sets it', quantization='codenas trains float models only',
-                      pruning_ratio='codenas does not prune', arch_type="'transformer' is the only one")
+# %% ../nbs/06_search.ipynb #e1cde1d6
+OBJECTIVES = dict(bpb='val_bpb', params='params', latency='latency_ms')  # objective -> its column in the results
 
-# %% ../nbs/06_search.ipynb #5e35c159
-def arch_from(genes:dict, # One choice per gene, under its JSON field name
-              vocab_size:int=1, # The tokenizer's vocabulary size (the trainer sets it again from its tokenizer)
-             )->ArchConfig:
-    "The architecture a point of the space stands for, with `num_kv_heads` read as a cap: the largest divisor of `num_heads` not above it"
-    a = {**genes, 'vocab_size': vocab_size}
-    h, cap = a.get('num_heads'), a.get('num_kv_heads')
-    if all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in (h, cap)):
-        a['num_kv_heads'] = max(d for d in range(1, min(h, cap) + 1) if h % d == 0)
-    return ArchConfig.from_json(a)
+class SearchConfig:
+    "Every setting of a search, checked when it is made; a preset is one of these"
+    def __init__(self, space='quick', # Search-space JSON file or a name in data/search; once loaded, the space itself
+                 trials:int=30, # Rung-0 candidates
+                 population:int=10, # NSGA-II's population: candidates per generation
+                 steps:int=120, # Training steps at rung 0; rung r trains steps * eta**r
+                 eta:int=3, # Successive halving: each rung promotes the best 1/eta and trains them eta times longer
+                 rungs:int=2, # Rungs, the budgets a candidate can reach
+                 batch_size:int=16, # Training windows per step
+                 block_size:int=None, # Tokens per window (old name: seq_len); default: the architecture's context
+                 lr:float=3e-3, # Peak learning rate (min_lr is a tenth of it)
+                 recipe:str='classic', # The training recipe (RECIPES); classic is what the committed searches used
+                 eval_tokens:int=32768, # Val tokens per evaluation; 0: all
+                 latency_tokens:int=32, # Tokens generated per timed call
+                 latency_repeats:int=5, # Timed calls per latency; their median counts
+                 device:str='cpu', # cpu, cuda, cuda:1, auto; once resolved, the device itself
+                 time_budget:float=None, # Seconds per worker, shared equally by the rungs; None: no limit
+                 heartbeat:int=5, # Seconds between a worker's heartbeats; a silent worker's trial is retried
+                 objectives:list=None, # What to minimise, of bpb, params, latency; bpb is required (default: all three)
+                 train_path:str=None, # Train text; default: the standard-library corpus
+                 seed:int=0, # Seed of the samplers and of every training run
+                 progress:bool=False, # One line per trial on stderr
+                 device_name:str=None, # The device by name, as `device_name` gives it (recorded by `search`)
+                 corpus:dict=None, # SHA-256 of the train and val text (recorded by `search`)
+                ):
+        store_attr()
+        self.check()
 
-# %% ../nbs/06_search.ipynb #94474ed3
-def load_space(src, # A space JSON file, a name in data/search (tiny, quick, full), or the parsed object
-              )->dict: # gene -> list of choices, in the file's order
-    "Read a search space and prove it: only implemented fields, and every combination of choices a valid architecture"
-    where = 'search space'
-    if not isinstance(src, dict):
-        p = Path(src)
-        if not p.exists() and (SPACE_DIR/f'{src}.json').exists(): p = SPACE_DIR/f'{src}.json'
-        where = str(p)
-        try: src = json.loads(p.read_text(encoding='utf-8'))
-        except OSError as e:
-            names = ', '.join(sorted(f.stem for f in SPACE_DIR.glob('*.json'))) or 'none'
-            raise CodenasError(f'{where}: cannot read the search space ({e.strerror}); named spaces: {names}') from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as e: raise CodenasError(f'{where}: not valid JSON ({e})') from None
-    sp = src.get('search_space', src) if isinstance(src, dict) else src
-    if not isinstance(sp, dict): raise CodenasError(f'{where}: expected an object mapping fields to lists of choices')
-    for k, v in sp.items():
-        if k in NOT_SEARCHABLE: raise CodenasError(f'{where}: {k} cannot be searched ({NOT_SEARCHABLE[k]})')
-        if k not in GENES: raise CodenasError(f"{where}: unknown field {k!r} (searchable: {', '.join(GENES)})")
-        if not isinstance(v, list) or not v or len(set(map(repr, v))) < len(v): raise CodenasError(f'{where}: {k} must be a non-empty list of distinct choices')
-    missing = [k for k in ORIGINAL_FIELDS if k not in sp and k != 'vocab_size']
-    if missing: raise CodenasError(f"{where}: missing field{'s'[:len(missing)-1]} {', '.join(missing)} (one choice fixes a field)")
-    first = {k: v[0] for k, v in sp.items()}
-    cross = [k for k in ('hidden_dim', 'num_heads', 'num_kv_heads', 'position_encoding') if k in sp]
-    points = [dict(zip(cross, c)) for c in itertools.product(*(sp[k] for k in cross))] + [{k: x} for k in sp if k not in cross for x in sp[k]]
-    for pt in points:
-        try: arch_from({**first, **pt})
-        except CodenasError as e:
-            why = str(e).removeprefix('architecture: ')
-            raise CodenasError(f"{where}: {', '.join(f'{k}={v!r}' for k, v in pt.items())} is not a valid architecture ({why})") from None
-    return {k: list(v) for k, v in sp.items()}
+# %% ../nbs/06_search.ipynb #b45f343b
+@patch
+def check(self:SearchConfig)->SearchConfig:
+    "Refuse, in one line that names it, a setting a search cannot use; fill in the default objectives"
+    check_counts(**{k: getattr(self, k) for k in ('trials', 'population', 'steps', 'eta', 'rungs', 'batch_size',
+                                                   'latency_tokens', 'latency_repeats', 'heartbeat')})
+    obj = self.objectives = list(OBJECTIVES if self.objectives is None else self.objectives)
+    if bad := [o for o in obj if o not in OBJECTIVES]:
+        raise CodenasError(f"objectives: unknown {', '.join(bad)} (choose from {', '.join(OBJECTIVES)})")
+    if 'bpb' not in obj: raise CodenasError(f"objectives={','.join(obj)} must include bpb: the others depend on "
+                                            'the architecture alone, so nothing would be trained')
+    if len(set(obj)) < len(obj): raise CodenasError(f"objectives={','.join(obj)} names one twice")
+    if self.time_budget is not None and not self.time_budget > 0:
+        raise CodenasError(f'time_budget={self.time_budget} must be positive (seconds)')
+    if self.block_size is not None and not (isinstance(self.block_size, int) and self.block_size >= 2):
+        raise CodenasError(f'block_size={self.block_size} must be an integer of at least 2')
+    if not (isinstance(self.lr, (int, float)) and 0 < self.lr < math.inf):
+        raise CodenasError(f'lr={self.lr} must be a positive number')
+    if self.recipe not in RECIPES: raise CodenasError(f"recipe={self.recipe!r} is not one of {', '.join(RECIPES)}")
+    return self
 
-# %% ../nbs/06_search.ipynb #0c7495b6
-def measure_latency(model:CodeLM, # A model, on the device to measure
-                    n_tokens:int=32, # Tokens generated per timed call (at most block_size - 1)
-                    repeats:int=5, # Timed calls; their median is returned
-                    warmup:int=1, # Untimed calls first
-                   )->float: # Median milliseconds per generated token
-    "Milliseconds per generated token at batch 1 with the KV cache: warm-up, then the median of timed calls"
-    dev = next(model.parameters()).device
-    n = max(1, min(n_tokens, model.cfg.block_size - 1))
-    idx = torch.zeros(1, 1, dtype=torch.long, device=dev)
-    sync = torch.cuda.synchronize if dev.type == 'cuda' else (lambda: None)
-    times = []
-    for i in range(warmup + repeats):
-        sync(); t = time.perf_counter()
-        model.generate(idx, n, temperature=0)
-        sync()
-        if i >= warmup: times.append((time.perf_counter() - t) * 1e3 / n)
-    return float(np.median(times))
+@patch
+def to_json(self:SearchConfig)->dict:
+    "The settings by name, as settings.json and the study record them"
+    return json.loads(json.dumps(vars(self)))
 
-# %% ../nbs/06_search.ipynb #1127f390
-def pareto_ranks(F, # Objective values `(n, m)`, all minimised
-                )->np.ndarray: # `(n,)`: 0 on the Pareto front, 1 on the front of the rest, ...
-    "Non-dominated sorting (NSGA-II's ranks)"
-    F = np.asarray(F, dtype=float).reshape(len(F), -1)
-    dom = (F[:, None] <= F[None]).all(-1) & (F[:, None] < F[None]).any(-1)  # (n, n): row i dominates row j
-    rank, left, r = np.full(len(F), -1), np.ones(len(F), bool), 0
-    while left.any():
-        front = left & ~(dom & left[:, None]).any(0)  # dominated by nobody still left
-        rank[front], left, r = r, left & ~front, r + 1
-    return rank
-
-# %% ../nbs/06_search.ipynb #f3f4db2f
-def crowding_distance(F, # Objective values `(n, m)` of one front
-                     )->np.ndarray: # `(n,)`; inf at both ends of every objective
-    "NSGA-II's crowding distance: the normalised size of the box a point's neighbours span"
-    F = np.asarray(F, dtype=float).reshape(len(F), -1)
-    d = np.zeros(len(F))
-    if len(F) <= 2: return np.full(len(F), np.inf)
-    for k in range(F.shape[1]):
-        o = np.argsort(F[:, k], kind='stable')
-        span = F[o[-1], k] - F[o[0], k]
-        d[o[[0, -1]]] = np.inf
-        if span > 0: d[o[1:-1]] += (F[o[2:], k] - F[o[:-2], k]) / span
-    return d
-
-def select_best(F, # Objective values `(n, m)`, all minimised
-                k:int, # How many to keep
-               )->list: # Row indices, best first
-    "The `k` best rows in NSGA-II's order: Pareto rank, then crowding distance within the rank, then the earlier row"
-    F = np.asarray(F, dtype=float).reshape(len(F), -1)
-    rank, crowd = pareto_ranks(F), np.zeros(len(F))
-    for r in set(rank.tolist()): crowd[rank == r] = crowding_distance(F[rank == r])
-    return sorted(range(len(F)), key=lambda i: (rank[i], -crowd[i], i))[:k]
-
-# %% ../nbs/06_search.ipynb #9fa3e3a4
-def spearman(a, # One score per candidate
-             b, # Another score for the same candidates, in the same order
-            )->float: # In [-1, 1]; nan with fewer than 2 pairs or a constant side
-    "Spearman's rank correlation: Pearson's correlation of the average ranks (no scipy needed)"
-    ra, rb = pd.Series(list(a), dtype=float).rank(), pd.Series(list(b), dtype=float).rank()
-    if len(ra) != len(rb): raise ValueError(f'{len(ra)} scores against {len(rb)}')
-    return float(ra.corr(rb)) if len(ra) >= 2 else math.nan
+@patch(cls_method=True)
+def from_json(cls:SearchConfig, d:dict, # Settings by name; an old file's seq_len is read as block_size
+             )->SearchConfig:
+    "The checked settings of `d`; a setting it lacks takes its default, an unknown one is refused by name"
+    d = {RENAMED.get(k, k): v for k, v in d.items()}
+    if bad := [k for k in d if k not in inspect.signature(cls).parameters]:
+        raise CodenasError(f"{', '.join(bad)}: not a search setting (see SearchConfig)")
+    return cls(**d)
 
 # %% ../nbs/06_search.ipynb #83df4dbc
 PRESETS = dict(
-    tiny=dict(space='tiny', trials=8, population=4, steps=20, eta=3, rungs=2, batch_size=8, seq_len=None, lr=3e-3,
-              eval_tokens=2048, latency_tokens=16, latency_repeats=3, device='cpu', time_budget=None, heartbeat=1),
-    quick=dict(space='quick', trials=30, population=10, steps=120, eta=3, rungs=2, batch_size=16, seq_len=None, lr=3e-3,
-               eval_tokens=32768, latency_tokens=32, latency_repeats=5, device='cpu', time_budget=540, heartbeat=5),
-    full=dict(space='full', trials=36, population=12, steps=250, eta=3, rungs=2, batch_size=64, seq_len=None, lr=2e-3,
-              eval_tokens=262144, latency_tokens=64, latency_repeats=5, device='auto', time_budget=480, heartbeat=10),
-    cpu=dict(space='cpu', trials=27, population=9, steps=24, eta=3, rungs=3, batch_size=32, seq_len=None, lr=3e-3, recipe='fast',
-             train_path='results/cpu/corpus/7.92MB/train.txt', eval_tokens=262144, latency_tokens=32, latency_repeats=5, device='cpu',
-             time_budget=None, heartbeat=10),
-)
-OBJECTIVES = dict(bpb='val_bpb', params='params', latency='latency_ms')  # objective -> its column in the results
+    tiny=SearchConfig(space='tiny', trials=8, population=4, steps=20, eta=3, rungs=2, batch_size=8, lr=3e-3,
+                      eval_tokens=2048, latency_tokens=16, latency_repeats=3, device='cpu', time_budget=None,
+                      heartbeat=1),
+    quick=SearchConfig(space='quick', trials=30, population=10, steps=120, eta=3, rungs=2, batch_size=16, lr=3e-3,
+                       eval_tokens=32768, latency_tokens=32, latency_repeats=5, device='cpu', time_budget=540,
+                       heartbeat=5),
+    full=SearchConfig(space='full', trials=36, population=12, steps=250, eta=3, rungs=2, batch_size=64, lr=2e-3,
+                      eval_tokens=262144, latency_tokens=64, latency_repeats=5, device='auto', time_budget=480,
+                      heartbeat=10),
+    cpu=SearchConfig(space='cpu', trials=27, population=9, steps=24, eta=3, rungs=3, batch_size=32, lr=3e-3,
+                     recipe='fast', train_path='results/cpu/corpus/7.92MB/train.txt', eval_tokens=262144,
+                     latency_tokens=32, latency_repeats=5, device='cpu', time_budget=None, heartbeat=10),
+)  # block_size: each architecture's own context
 
 # %% ../nbs/06_search.ipynb #e246fbd5
-def _shrink(p:dict)->dict:
+def _shrink()->dict:
     "What a dry run changes: tiny's budgets, a context of 32, no time limit"
-    return {**{k: PRESETS['tiny'][k] for k in ('trials', 'population', 'steps', 'batch_size', 'eval_tokens', 'latency_tokens', 'latency_repeats',
-                                               'heartbeat')}, 'seq_len': 32, 'time_budget': None}
+    budgets = ('trials', 'population', 'steps', 'batch_size', 'eval_tokens', 'latency_tokens', 'latency_repeats',
+               'heartbeat')
+    return {**{k: getattr(PRESETS['tiny'], k) for k in budgets}, 'block_size': 32, 'time_budget': None}
 
-def _check_settings(p:dict):
-    obj = p['objectives'] = list(p.get('objectives', OBJECTIVES))  # all three unless given
-    bad = [o for o in obj if o not in OBJECTIVES]
-    if bad: raise CodenasError(f"objectives: unknown {', '.join(bad)} (choose from {', '.join(OBJECTIVES)})")
-    if 'bpb' not in obj: raise CodenasError(f"objectives={','.join(obj)} must include bpb: the others depend on the architecture alone, so nothing would be trained")
-    if len(set(obj)) < len(obj): raise CodenasError(f"objectives={','.join(obj)} names one twice")
-    if not isinstance(p['trials'], int) or p['trials'] < 1: raise CodenasError(f"trials={p['trials']} must be a positive integer")
-    if p['time_budget'] is not None and p['time_budget'] <= 0: raise CodenasError(f"time_budget={p['time_budget']} must be positive (seconds)")
-
-def _settings(preset:str, overrides:dict, dry:bool)->dict:
-    return preset_settings(PRESETS, preset, overrides, dry, defaults=dict(recipe='classic'),  # a preset without one keeps the recipe its results used
-                           shrink=_shrink, check=_check_settings, explicit_wins=True)
+def _settings(preset:str, overrides:dict, dry:bool)->SearchConfig:
+    "The preset's settings, then a dry run's changes, then the settings given (None: the preset's), checked once"
+    if preset not in PRESETS: raise CodenasError(f"preset={preset!r} is not one of {', '.join(PRESETS)}")
+    given = {k: v for k, v in overrides.items() if v is not None}
+    return SearchConfig.from_json({**PRESETS[preset].to_json(), **(_shrink() if dry else {}), **given})
 
 # %% ../nbs/06_search.ipynb #c1ef69c6
 def train_candidate(arch:ArchConfig, # The architecture (its vocab_size is replaced by the tokenizer's)
                     run, # Run folder to (re)create, e.g. OUT/runs/r0-t0007
                     steps:int, # Optimizer steps: the fidelity
-                    p:dict, # Settings with a preset's keys (batch_size, seq_len, lr, eval_tokens, latency_*, device)
+                    cfg:SearchConfig, # The settings (batch_size, block_size, lr, eval_tokens, latency_*, device)
                     train_path:str=None, # Train text; default: the standard-library corpus
                     val_path:str=None, # Val text; default: val.txt next to train_path
                     seed:int=0, # Seed of the weights and of the data order
                    )->dict: # val_bpb, val_loss, params, latency_ms, steps, tokens, train_seconds, vocab_size
     "Train one candidate from scratch for `steps` steps and measure its latency; keep the logs, drop the checkpoints"
-    run = Path(run); run.parent.mkdir(parents=True, exist_ok=True)
+    run = Path(run)
+    run.parent.mkdir(parents=True, exist_ok=True)
     arch.to_json(run.with_suffix('.json'))
-    s = train(arch_json=str(run.with_suffix('.json')), experiment_name=run.name, log_dir=str(run.parent), train_path=train_path,
-              val_path=val_path, max_steps=steps, batch_size=p['batch_size'], seq_len=p['seq_len'], lr=p['lr'], min_lr=p['lr']/10,
-              warmup_steps=max(1, min(100, steps//10)), eval_interval=10**9, eval_tokens=p['eval_tokens'], seed=seed,
-              device=p['device'], compile=False, overwrite=True, progress=False, recipe=p.get('recipe', 'classic'))  # the recipe its committed results used
-    model, tok, _ = load_run(run, device=p['device'])
-    lat = measure_latency(model, p['latency_tokens'], p['latency_repeats'])
+    s = train(arch_json=str(run.with_suffix('.json')), experiment_name=run.name, log_dir=str(run.parent),
+              train_path=train_path, val_path=val_path, max_steps=steps, batch_size=cfg.batch_size,
+              block_size=cfg.block_size, lr=cfg.lr, min_lr=cfg.lr/10, warmup_steps=max(1, min(100, steps//10)),
+              eval_interval=10**9,
+              eval_tokens=cfg.eval_tokens, seed=seed, device=cfg.device, compile=False, overwrite=True, progress=False,
+              recipe=cfg.recipe)
+    model, tok, _ = load_run(run, device=cfg.device)
+    lat = measure_latency(model, cfg.latency_tokens, cfg.latency_repeats)
     for ck in ('best', 'last'): shutil.rmtree(run/ck, ignore_errors=True)
-    return dict(val_bpb=s['final']['val_bpb'], val_loss=s['final']['val_loss'], params=s['params'], latency_ms=lat, steps=s['steps'],
-                tokens=s['tokens'], train_seconds=s['train_seconds'], vocab_size=tok.vocab_size)
+    return dict(val_bpb=s['final']['val_bpb'], val_loss=s['final']['val_loss'], params=s['params'], latency_ms=lat,
+                steps=s['steps'], tokens=s['tokens'], train_seconds=s['train_seconds'], vocab_size=tok.vocab_size)
 
 # %% ../nbs/06_search.ipynb #b8d4a26d
 SCHEMA_LOCK = 0x636f6465  # the advisory lock's key: 'code' in ASCII
@@ -204,7 +156,8 @@ SCHEMA_LOCK = 0x636f6465  # the advisory lock's key: 'code' in ASCII
 def _wal(conn, _):
     "SQLite for several workers: write-ahead logging, and writers that wait up to a minute for the lock"
     cur = conn.cursor()
-    for pragma in ('journal_mode=WAL', 'synchronous=NORMAL', 'busy_timeout=60000'): cur.execute(f'PRAGMA {pragma}')
+    for pragma in ('journal_mode=WAL', 'synchronous=NORMAL', 'busy_timeout=60000'):
+        cur.execute(f'PRAGMA {pragma}')
     cur.close()
 
 def mask_url(url:str)->str:
@@ -219,17 +172,20 @@ def storage_error(url:str, e:BaseException)->CodenasError:
     return CodenasError(f'storage={mask_url(url)!r}: {type(e).__name__}: {why}')
 
 def storage_url(url:str)->str:
-    "The storage URL to open, checked: parsed, its driver installed (plain `postgresql://` falls back to psycopg2), an SQLite folder there"
+    "The storage URL to open, checked: parsed, its driver there (plain `postgresql://` may use psycopg2), its folder"
     import sqlalchemy
     try: u = sqlalchemy.engine.make_url(url)
     except sqlalchemy.exc.ArgumentError as e: raise storage_error(url, e) from None
     kind = u.get_backend_name()
     if kind == 'sqlite' and u.database not in (None, '', ':memory:') and not Path(u.database).parent.is_dir():
-        raise CodenasError(f'storage={mask_url(url)!r}: the folder {Path(u.database).parent} does not exist: make it first, or give another --storage')
+        raise CodenasError(f'storage={mask_url(url)!r}: the folder {Path(u.database).parent} does not exist: '
+                           'make it first, or give another --storage')
     if u.drivername == 'postgresql':                                          # SQLAlchemy 2.1 reads it as psycopg 3
-        if importlib.util.find_spec('psycopg') is None and importlib.util.find_spec('psycopg2') is not None: u = u.set(drivername='postgresql+psycopg2')
-        elif importlib.util.find_spec('psycopg') is None:
-            raise CodenasError(f'storage={mask_url(url)!r}: PostgreSQL needs its driver: pip install "codenas[postgres]" (psycopg)')
+        has = {m: importlib.util.find_spec(m) is not None for m in ('psycopg', 'psycopg2')}
+        if not has['psycopg'] and has['psycopg2']: u = u.set(drivername='postgresql+psycopg2')
+        elif not has['psycopg']:
+            raise CodenasError(f'storage={mask_url(url)!r}: PostgreSQL needs its driver: '
+                               'pip install "codenas[postgres]" (psycopg)')
     return u.render_as_string(hide_password=False)
 
 def _storage(url:str, heartbeat:int):
@@ -240,10 +196,13 @@ def _storage(url:str, heartbeat:int):
     new = hasattr(optuna.storages, 'RetryHeartbeatStaleTrialCallback')       # the callback's name since optuna 4.9
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')                                       # heartbeats are 'experimental' in optuna
-        retry = (optuna.storages.RetryHeartbeatStaleTrialCallback if new else optuna.storages.RetryFailedTrialCallback)(max_retry=3)
-        try: st = RDBStorage(url, heartbeat_interval=heartbeat, **{'heartbeat_stale_trial_callback' if new else 'failed_trial_callback': retry})
+        retry_cls = getattr(optuna.storages, 'RetryHeartbeatStaleTrialCallback' if new else 'RetryFailedTrialCallback')
+        hook = 'heartbeat_stale_trial_callback' if new else 'failed_trial_callback'
+        try: st = RDBStorage(url, heartbeat_interval=heartbeat, **{hook: retry_cls(max_retry=3)})
         except Exception as e: raise storage_error(given, e) from None
-    if url.startswith('sqlite'): sqlalchemy.event.listen(st.engine, 'connect', _wal); st.engine.dispose()  # new connections only
+    if url.startswith('sqlite'):
+        sqlalchemy.event.listen(st.engine, 'connect', _wal)
+        st.engine.dispose()                                                   # new connections only
     return st
 
 @contextmanager
@@ -258,90 +217,114 @@ def schema_lock(url:str, # An Optuna storage URL
     if kind == 'sqlite' and u.database not in (None, '', ':memory:'):
         with folder_lock(Path(u.database), wait=True): yield
         return
-    if kind not in ('postgresql', 'mysql'): yield; return                       # no other worker can reach it, or no lock we know
-    take, give, key = (('SELECT pg_advisory_lock(:k)', 'SELECT pg_advisory_unlock(:k)', SCHEMA_LOCK) if kind == 'postgresql' else
-                       ('SELECT GET_LOCK(:k, :w)', 'SELECT RELEASE_LOCK(:k)', str(SCHEMA_LOCK)))  # MySQL names its locks
+    # no other worker can reach it, or no lock we know
+    if kind not in ('postgresql', 'mysql'):
+        yield
+        return
+    take, give, key = 'SELECT pg_advisory_lock(:k)', 'SELECT pg_advisory_unlock(:k)', SCHEMA_LOCK
+    if kind == 'mysql': take, give, key = 'SELECT GET_LOCK(:k, :w)', 'SELECT RELEASE_LOCK(:k)', str(SCHEMA_LOCK)
     eng = None
     try:
-        eng = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool)  # inside: a missing driver is one line too
-        conn = eng.connect(); conn.execute(sqlalchemy.text(take), dict(k=key, w=wait))
+        # inside: a missing driver is one line too
+        eng = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool)
+        conn = eng.connect()
+        conn.execute(sqlalchemy.text(take), dict(k=key, w=wait))
     except Exception as e:
         if eng is not None: eng.dispose()
         raise storage_error(given, e) from None
     try: yield
     finally:
         try: conn.execute(sqlalchemy.text(give), dict(k=key))
-        finally: conn.close(); eng.dispose()                                   # a closed session releases its advisory lock anyway
+        # a closed session releases its lock anyway
+        finally:
+            conn.close()
+            eng.dispose()
 
 def open_studies(url:str, # The storage URL
                  study_name:str, # Rung r is the study NAME-rungR
-                 p:dict, # Settings (population, rungs, objectives, heartbeat, and those `_check_same` records)
+                 cfg:SearchConfig, # The settings (population, rungs, objectives, heartbeat, those `_check_same` keeps)
                  seed:int, # The samplers' seed (the search's seed plus the worker's number)
                 )->tuple: # (storage, the rung studies)
-    "Open, or make, a search's storage and rung studies under `schema_lock`: workers that start together on a new database take turns"
+    "Open, or make, a search's storage and rung studies under `schema_lock`: workers starting together take turns"
     with schema_lock(url):
-        stor = _storage(url, p['heartbeat'])
-        studies = [optuna.create_study(storage=stor, study_name=f'{study_name}-rung{r}', directions=['minimize']*len(p['objectives']), load_if_exists=True,
-                                       sampler=optuna.samplers.NSGAIISampler(population_size=p['population'], seed=seed) if r == 0 else optuna.samplers.RandomSampler(seed))
-                   for r in range(p['rungs'])]
-        _check_same(studies[0], p)                   # the first worker records the settings; the others are held to them
+        stor = _storage(url, cfg.heartbeat)
+        samplers = [optuna.samplers.NSGAIISampler(population_size=cfg.population, seed=seed)]
+        samplers += [optuna.samplers.RandomSampler(seed) for _ in range(cfg.rungs - 1)]
+        studies = [optuna.create_study(storage=stor, study_name=f'{study_name}-rung{r}', load_if_exists=True,
+                                       directions=['minimize']*len(cfg.objectives), sampler=sm)
+                   for r, sm in enumerate(samplers)]
+        # the first worker records the settings; the others are held to them
+        _check_same(studies[0], cfg)
     return stor, studies
 
 def _corpus_id(train_path:str|None, val_path:str|None)->dict:
     "The texts scores are measured on, by content: the SHA-256 of train and val, as a corpus manifest records them"
-    tp, vp = _default_corpus() if train_path is None else (Path(train_path), Path(val_path or Path(train_path).parent/'val.txt'))
+    if train_path is None: tp, vp = _default_corpus()
+    else: tp, vp = Path(train_path), Path(val_path or Path(train_path).parent/'val.txt')
     for f in (tp, vp):
         if not f.is_file(): raise CodenasError(f'{f} not found (build a corpus with `codenas corpus`)')
     return dict(train=sha256_file(tp), val=sha256_file(vp))
 
-def _check_same(study, p:dict):
+COMPARABLE = ('space', 'steps', 'eta', 'rungs', 'batch_size', 'block_size', 'lr', 'eval_tokens', 'latency_tokens',
+              'latency_repeats', 'objectives', 'seed', 'corpus', 'device_name', 'recipe')  # what scores depend on
+
+def _check_same(study, cfg:SearchConfig):
     "Record the settings that make scores comparable on a new study; refuse to continue a study made with others"
-    want = json.loads(json.dumps({k: p[k] for k in ('space', 'steps', 'eta', 'rungs', 'batch_size', 'seq_len', 'lr', 'eval_tokens', 'latency_tokens',
-                                                    'latency_repeats', 'objectives', 'seed', 'corpus', 'device_name', 'recipe')}))
+    want = {k: v for k, v in cfg.to_json().items() if k in COMPARABLE}
     have = study.user_attrs.get('settings')
-    if have is None: study.set_user_attr('settings', want); return
-    diff = [k for k in want if have.get(k, 'classic' if k == 'recipe' else None) != want[k]]  # studies from before recipes were classic
-    if diff: raise CodenasError(f"study {study.study_name!r} was started with other {', '.join(diff)}: use another --out or --study_name, or its settings")
+    if have is None:
+        study.set_user_attr('settings', want)
+        return
+    have = {RENAMED.get(k, k): v for k, v in have.items()}                 # a study from before the rename says seq_len
+    diff = [k for k in want if have.get(k, 'classic' if k == 'recipe' else None) != want[k]]  # before recipes: classic
+    if diff: raise CodenasError(f"study {study.study_name!r} was started with other {', '.join(diff)}: "
+                                'use another --out or --study_name, or its settings')
 
 # %% ../nbs/06_search.ipynb #675a7e13
 def _objective(trial, rung:int, ctx:dict)->list:
     "Train (or look up) the candidate `trial` proposes at rung `rung`; its objective values"
-    p, t0 = ctx['p'], time.time()
+    cfg, t0 = ctx['cfg'], time.time()
     trial.set_user_attr('worker', f'{socket.gethostname()}:{os.getpid()}')
-    trial.set_user_attr('started', trial.number)  # proves this trial's objective (and its heartbeat) started: see `_started`
-    if rung and 'candidate' not in trial.user_attrs:  # another worker emptied the queue first: nothing was promoted to this trial
+    # proves this trial's objective (and heartbeat) started: see `_started`
+    trial.set_user_attr('started', trial.number)
+    # another worker emptied the queue first: none promoted to this trial
+    if rung and 'candidate' not in trial.user_attrs:
         raise optuna.TrialPruned('no queued candidate')
-    arch = arch_from({k: trial.suggest_categorical(k, v) if len(v) > 1 else v[0] for k, v in p['space'].items()})
+    arch = arch_from({k: trial.suggest_categorical(k, v) if len(v) > 1 else v[0] for k, v in cfg.space.items()})
     key = arch.to_json()['architecture']
     trial.set_user_attr('candidate', trial.user_attrs.get('candidate', trial.number))
-    trial.set_user_attr('arch', key)                  # now: a worker that proposes it meanwhile waits for this trial instead of training it too
-    twin = _twin(trial, key, p['heartbeat'])
-    trial.set_user_attr('duplicate_of', None if twin is None else twin.number)  # set either way: a retry inherits its original's
+    trial.set_user_attr('arch', key)                  # now: a worker that proposes it meanwhile waits for this trial
+    twin = _twin(trial, key, cfg.heartbeat)
+    trial.set_user_attr('duplicate_of', None if twin is None else twin.number)  # set either way: a retry inherits it
     if twin is not None: res = twin.user_attrs['result']
-    else: res = train_candidate(arch, ctx['out']/'runs'/f'r{rung}-t{trial.number:04d}', p['steps']*p['eta']**rung, p,
-                                ctx['train_path'], ctx['val_path'], p['seed'])
+    else: res = train_candidate(arch, ctx['out']/'runs'/f'r{rung}-t{trial.number:04d}', cfg.steps*cfg.eta**rung, cfg,
+                                ctx['train_path'], ctx['val_path'], cfg.seed)
     trial.set_user_attr('result', res)
-    if p['progress']:
+    if cfg.progress:
         note = f'same architecture as trial {twin.number}' if twin is not None else f'{time.time() - t0:.1f} s'
-        print(f"rung {rung} trial {trial.number}: bpb {res['val_bpb']:.3f}, {res['params']:,} params, {res['latency_ms']:.2f} ms/token ({note})", file=sys.stderr)
-    return [res[OBJECTIVES[o]] for o in p['objectives']]
+        print(f"rung {rung} trial {trial.number}: bpb {res['val_bpb']:.3f}, {res['params']:,} params, "
+              f"{res['latency_ms']:.2f} ms/token ({note})", file=sys.stderr)
+    return [res[OBJECTIVES[o]] for o in cfg.objectives]
 
 def _twin(trial, key:dict, heartbeat:int):
-    "A finished trial of this architecture, after waiting for any earlier-numbered trial that is training it now; None if there is none"
+    "A finished trial of this architecture, after waiting for an earlier-numbered trial training it now; else None"
     while True:
         ts = trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.RUNNING))
-        done = [t for t in ts if t.state == TrialState.COMPLETE and t.user_attrs.get('arch') == key and 'result' in t.user_attrs]
+        same = [t for t in ts if t.user_attrs.get('arch') == key]
+        done = [t for t in same if t.state == TrialState.COMPLETE and 'result' in t.user_attrs]
         if done: return done[0]
-        if not any(t.number < trial.number and t.user_attrs.get('arch') == key for t in ts if t.state == TrialState.RUNNING): return None
+        if not any(t.number < trial.number for t in same if t.state == TrialState.RUNNING): return None
         time.sleep(heartbeat)
         with warnings.catch_warnings():               # a dead worker's trial stops RUNNING once its heartbeat is stale
-            warnings.simplefilter('ignore'); optuna.storages.fail_stale_trials(trial.study)
+            warnings.simplefilter('ignore')
+            optuna.storages.fail_stale_trials(trial.study)
 
 def _distinct(study, counts:Counter=None)->list:
-    "The finished trials of a study, one per architecture (the first); `counts`, if given, gains each architecture's number of finished trials"
+    "The finished trials of a study, one per architecture (the first); `counts` gains each one's finished trials"
     seen = {}
     for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
-        k = json.dumps(t.user_attrs['arch'], sort_keys=True); seen.setdefault(k, t)
+        k = json.dumps(t.user_attrs['arch'], sort_keys=True)
+        seen.setdefault(k, t)
         if counts is not None: counts[k] += 1
     return list(seen.values())
 
@@ -353,9 +336,10 @@ def _started(t)->bool:
     return t.user_attrs.get('started') == t.number
 
 def _reap(study, heartbeat:int):
-    "Fail the running trials of dead workers: a stale heartbeat (re-queued by the storage's callback), or none after the objective should have started"
+    "Fail the running trials of dead workers: a stale heartbeat (re-queued by the storage), or none once it should beat"
     with warnings.catch_warnings():
-        warnings.simplefilter('ignore'); optuna.storages.fail_stale_trials(study)
+        warnings.simplefilter('ignore')
+        optuna.storages.fail_stale_trials(study)
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         if not _started(t) and (datetime.now() - t.datetime_start).total_seconds() > max(10, 3*heartbeat):
             study.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)
@@ -367,27 +351,34 @@ def _run_rung(study, objective, n:int|None, deadline:float|None, heartbeat:int, 
         _reap(study, heartbeat)
         if refill is not None: refill()
         c = Counter(t.state for t in study.get_trials(deepcopy=False))
-        if n is not None and c[TrialState.FAIL] > max(n, 3): raise CodenasError(f'{study.study_name}: {c[TrialState.FAIL]} trials failed (see the messages above)')
-        if (c[TrialState.WAITING] or (n is not None and c[TrialState.COMPLETE] + c[TrialState.RUNNING] < n)) and (deadline is None or time.time() < deadline):
-            study.optimize(objective, n_trials=1, catch=(torch.cuda.OutOfMemoryError,)); waited = 0
+        if n is not None and c[TrialState.FAIL] > max(n, 3):
+            raise CodenasError(f'{study.study_name}: {c[TrialState.FAIL]} trials failed (see the messages above)')
+        wanted = c[TrialState.WAITING] or (n is not None and c[TrialState.COMPLETE] + c[TrialState.RUNNING] < n)
+        if wanted and (deadline is None or time.time() < deadline):
+            study.optimize(objective, n_trials=1, catch=(torch.cuda.OutOfMemoryError,))
+            waited = 0
         elif not c[TrialState.RUNNING] or waited >= 30*heartbeat: return
-        else: time.sleep(heartbeat); waited += heartbeat
+        else:
+            time.sleep(heartbeat)
+            waited += heartbeat
 
 def _given_up(study, trials:list=None)->list:
-    "Promoted candidates of `study` whose trials failed `MAX_FAILS` times, none finished; `trials`: its trials, if already fetched"
+    "Promoted candidates of `study` whose trials failed `MAX_FAILS` times, none finished; `trials`: if fetched"
     if trials is None: trials = study.get_trials(deepcopy=False)
     done = {t.user_attrs.get('candidate') for t in trials if t.state == TrialState.COMPLETE}
     fails = Counter(t.user_attrs.get('candidate') for t in trials if t.state == TrialState.FAIL)
     return sorted(c for c, k in fails.items() if k >= MAX_FAILS and c not in done)
 
 def _promote(prev, study, eta:int)->list:
-    "Add the best ceil(n/eta) distinct candidates of the rung before to `study`'s promotions; queue those not there yet, best first; all promoted ids"
+    "Promote the best ceil(n/eta) distinct candidates of the rung before, queue the new ones best first; all promoted"
     cands = {t.user_attrs['candidate']: t for t in _distinct(prev)}
-    best = [list(cands)[i] for i in select_best([t.values for t in cands.values()], math.ceil(len(cands)/eta))] if cands else []
+    keep = select_best([t.values for t in cands.values()], math.ceil(len(cands)/eta)) if cands else []
+    best = [list(cands)[i] for i in keep]
     old = study.user_attrs.get('promoted', [])
     if any(c not in old for c in best): study.set_user_attr('promoted', old + [c for c in best if c not in old])
     trials = study.get_trials(deepcopy=False)
-    have = {t.user_attrs.get('candidate') for t in trials if t.state in (TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING)}
+    live = (TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING)
+    have = {t.user_attrs.get('candidate') for t in trials if t.state in live}
     skip = have | set(_given_up(study, trials))
     order = best + [c for c in old if c not in best]
     for c in order:
@@ -411,35 +402,54 @@ def search_table(studies:list, # The rung studies, rung 0 first
                              proposals=n[json.dumps(t.user_attrs['arch'], sort_keys=True)],
                              promoted=t.user_attrs['candidate'] in promoted, **_genes(cfg)))
     df = pd.DataFrame(rows)
-    if len(df): df['front'] = np.concatenate([pareto_ranks(g[[OBJECTIVES[o] for o in objectives]].to_numpy()) == 0 for _, g in df.groupby('rung')])
+    cols = [OBJECTIVES[o] for o in objectives]
+    if len(df): df['front'] = np.concatenate([pareto_ranks(g[cols].to_numpy()) == 0 for _, g in df.groupby('rung')])
     return df
 
 # %% ../nbs/06_search.ipynb #a3887bbc
-def _num(x): return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
-
 def honesty_checks(df:pd.DataFrame, # `search_table`, or a search's trials.csv
                    good:float=0.7, # Spearman at or above this: one ranking predicts the other
                    poor:float=0.3, # Below this: it does not
                   )->dict: # short_vs_long, params_vs_bpb, latency_repeat (Spearman, n, ...) and plain-language verdicts
-    "Does the short budget rank candidates as the long one does, does parameter count alone predict trained bpb, does latency repeat?"
+    "Does the short budget rank candidates as the long one does, does size alone predict bpb, does latency repeat?"
     top, steps = int(df.rung.max()), df.groupby('rung').steps.max()
-    both = df[df.rung == 0].merge(df[df.rung == top], on='candidate', suffixes=('_short', '_long')) if top else df.iloc[:0]
-    rho, n, s0, s1 = spearman(both.val_bpb_short, both.val_bpb_long) if top else math.nan, len(both), int(steps[0]), int(steps[top])
-    if n < 4 or math.isnan(rho): v1 = f'short vs long: {n} candidates trained at both budgets are too few to tell whether {s0} steps predict {s1}'
-    elif rho >= good: v1 = f'short vs long: the {s0}-step bpb ranks the {n} promoted candidates as the {s1}-step bpb does (Spearman {rho:+.2f}): the short budget predicts the long one'
-    elif rho >= poor: v1 = f'short vs long: the {s0}-step bpb only partly predicts the {s1}-step bpb (Spearman {rho:+.2f} over {n}): promotion is noisy and may drop good candidates'
-    else: v1 = f'short vs long: the {s0}-step bpb does NOT predict the {s1}-step bpb (Spearman {rho:+.2f} over {n}): ranking at the short budget is close to a guess; give rung 0 more steps'
-    pv = {f'rung{r}': dict(steps=int(steps[r]), n=len(g), spearman=_num(spearman(g.params, g.val_bpb))) for r, g in df.groupby('rung')}
+    last = df[df.rung == top]
+    both = df[df.rung == 0].merge(last, on='candidate', suffixes=('_short', '_long')) if top else df.iloc[:0]
+    rho = spearman(both.val_bpb_short, both.val_bpb_long) if top else math.nan
+    n, s0, s1 = len(both), int(steps[0]), int(steps[top])
+    if n < 4 or math.isnan(rho):
+        v1 = (f'short vs long: {n} candidates trained at both budgets are too few to tell whether {s0} steps '
+              f'predict {s1}')
+    elif rho >= good:
+        v1 = (f'short vs long: the {s0}-step bpb ranks the {n} promoted candidates as the {s1}-step bpb does '
+              f'(Spearman {rho:+.2f}): the short budget predicts the long one')
+    elif rho >= poor:
+        v1 = (f'short vs long: the {s0}-step bpb only partly predicts the {s1}-step bpb (Spearman {rho:+.2f} '
+              f'over {n}): promotion is noisy and may drop good candidates')
+    else: v1 = (f'short vs long: the {s0}-step bpb does NOT predict the {s1}-step bpb (Spearman {rho:+.2f} over {n}): '
+                'ranking at the short budget is close to a guess; give rung 0 more steps')
+    pv = {f'rung{r}': dict(steps=int(steps[r]), n=len(g), spearman=_num(spearman(g.params, g.val_bpb)))
+          for r, g in df.groupby('rung')}
     rp, m = pv[f'rung{top}']['spearman'], pv[f'rung{top}']['n']
     if rp is None or m < 4: v2 = f'params vs bpb: {m} candidates at {s1} steps are too few to tell'
-    elif rp <= -good: v2 = f'params vs bpb: parameter count alone ranks the {m} candidates at {s1} steps almost as training does (Spearman {rp:+.2f}): at this budget bigger is better, and the search mostly rediscovered that'
-    elif rp >= good: v2 = f'params vs bpb: larger candidates score worse after {s1} steps (Spearman {rp:+.2f} over {m}): the budget is too short for them, so the front favours small models'
-    else: v2 = f'params vs bpb: parameter count is a weak proxy for bpb after {s1} steps (Spearman {rp:+.2f} over {m}): training the candidates found what size alone would not'
+    elif rp <= -good:
+        v2 = (f'params vs bpb: parameter count alone ranks the {m} candidates at {s1} steps almost as training '
+              f'does (Spearman {rp:+.2f}): at this budget bigger is better, and the search mostly rediscovered that')
+    elif rp >= good:
+        v2 = (f'params vs bpb: larger candidates score worse after {s1} steps (Spearman {rp:+.2f} over {m}): '
+              'the budget is too short for them, so the front favours small models')
+    else:
+        v2 = (f'params vs bpb: parameter count is a weak proxy for bpb after {s1} steps (Spearman {rp:+.2f} '
+              f'over {m}): training the candidates found what size alone would not')
     lat = spearman(both.latency_ms_short, both.latency_ms_long) if n else math.nan
     change = float(np.median(np.abs(both.latency_ms_long / both.latency_ms_short - 1))) if n else math.nan
-    if n < 4 or math.isnan(lat): v3 = f'latency: {n} candidates measured twice are too few to tell whether the measurement repeats'
-    elif lat >= good and change < 0.25: v3 = f'latency: measured again at the last rung, the {n} candidates keep their order (Spearman {lat:+.2f}, median change {change:.0%}): the measurement repeats'
-    else: v3 = f'latency: measured again at the last rung, the {n} candidates changed by a median {change:.0%} (Spearman {lat:+.2f}): latency does not repeat on this device, so the latency objective is rough'
+    if n < 4 or math.isnan(lat):
+        v3 = f'latency: {n} candidates measured twice are too few to tell whether the measurement repeats'
+    elif lat >= good and change < 0.25:
+        v3 = (f'latency: measured again at the last rung, the {n} candidates keep their order '
+              f'(Spearman {lat:+.2f}, median change {change:.0%}): the measurement repeats')
+    else: v3 = (f'latency: measured again at the last rung, the {n} candidates changed by a median {change:.0%} '
+                f'(Spearman {lat:+.2f}): latency does not repeat on this device, so the latency objective is rough')
     return dict(short_vs_long=dict(rungs=[0, top], steps=[s0, s1], n=n, spearman=_num(rho)), params_vs_bpb=pv,
                 latency_repeat=dict(n=n, spearman=_num(lat), median_change=_num(change)), verdicts=[v1, v2, v3])
 
@@ -449,41 +459,31 @@ BEST_TOL = 0.02  # best.json's bpb slack, relative
 def pick_best(front:pd.DataFrame, # The last rung's Pareto front (rows of `search_table`)
               tol:float=BEST_TOL, # Relative bpb slack: members within (1 + tol) x the lowest bpb count as equally good
              )->pd.Series: # The chosen row
-    "best.json's rule: among front members within `tol` of the front's lowest bpb, the fewest parameters, then the lowest latency"
+    "best.json's rule: among front members within `tol` of the front's lowest bpb, the fewest parameters, then latency"
     ok = front[front.val_bpb <= front.val_bpb.min() * (1 + tol)]
     return ok.sort_values(['params', 'latency_ms', 'val_bpb', 'candidate']).iloc[0]
-
-# %% ../nbs/06_search.ipynb #cee55846
-def _py(x): return x.item() if hasattr(x, 'item') else x  # a numpy scalar as a plain Python value
-
-def arch_record(row:pd.Series, # A row of `search_table`
-                device:str=None, # Where latency was measured, as `device_name` gives it
-               )->dict: # `{"raw_metrics": ..., "architecture": ..., "search": ...}`
-    "A candidate as an architecture file in the original format, with its measured metrics in `raw_metrics`"
-    v = {k: _py(x) for k, x in row.items()}
-    cfg = ArchConfig.from_json({**{g: v[g] for g in GENES if g in v}, 'vocab_size': v['vocab_size']})
-    raw = dict(val_loss=v['val_loss'], num_params=v['params'], latency_ms=v['latency_ms'], val_bpb=v['val_bpb'],
-               train_steps=v['steps'], train_tokens=v['tokens'])
-    return dict(raw_metrics=raw, **cfg.to_json(), search=dict(candidate=v['candidate'], rung=v['rung'], pareto_front=bool(v['front']),
-                latency='ms per generated token, batch 1, KV cache, median' + (f' on {device}' if device else '')))
 
 # %% ../nbs/06_search.ipynb #2de103ed
 def plot_front(df:pd.DataFrame, # `search_table`, or a search's trials.csv
                x:str='params', # 'params' (log scale) or 'latency_ms'
                ax=None, # Axes to draw on; default: a new 6x4 figure
               ): # The Axes
-    "Val bpb against `x` for every candidate, one colour per rung; the last rung's Pareto front ringed, best.json starred"
+    "Val bpb against `x` for every candidate, one colour per rung; the last rung's front ringed, best.json starred"
     import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(6, 4))
-    for r, g in df.groupby('rung'): ax.scatter(g[x], g.val_bpb, s=16, alpha=0.7, color=f'C{r}', label=f'rung {r}: {int(g.steps.max())} steps, {len(g)} candidates')
+    for r, g in df.groupby('rung'):
+        label = f'rung {r}: {int(g.steps.max())} steps, {len(g)} candidates'
+        ax.scatter(g[x], g.val_bpb, s=16, alpha=0.7, color=f'C{r}', label=label)
     f = df[(df.rung == df.rung.max()) & df.front.astype(bool)]
     ax.scatter(f[x], f.val_bpb, s=70, facecolors='none', edgecolors='k', lw=1, label='Pareto front (last rung)')
     if 'best' in df:
         b = df[df.best.astype(bool)]
         ax.scatter(b[x], b.val_bpb, marker='*', s=160, color='gold', edgecolors='k', zorder=3, label='best.json')
     if x == 'params': ax.set_xscale('log')
-    ax.set(xlabel=dict(params='parameters (log scale)', latency_ms='ms per generated token (batch 1, KV cache)').get(x, x), ylabel='val bits per byte')
-    ax.grid(alpha=0.3); ax.legend(fontsize=7)
+    names = dict(params='parameters (log scale)', latency_ms='ms per generated token (batch 1, KV cache)')
+    ax.set(xlabel=names.get(x, x), ylabel='val bits per byte')
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
     return ax
 
 def plot_search(df:pd.DataFrame, # `search_table`, or a search's trials.csv
@@ -498,12 +498,12 @@ def plot_search(df:pd.DataFrame, # `search_table`, or a search's trials.csv
 # %% ../nbs/06_search.ipynb #b2f256f2
 def write_outputs(studies:list, # The rung studies, rung 0 first
                   out, # Output folder
-                  p:dict, # Settings (objectives, device, ...)
-                 )->dict: # Trials per rung, the front's size, the best candidate, the honesty verdicts, the candidates given up
+                  cfg:SearchConfig, # The settings (objectives, device, ...)
+                 )->dict: # Trials per rung, the front's size, the best, the honesty verdicts, the candidates given up
     "Write trials.csv, pareto.csv, pareto.png, front/*.json, best.json and checks.json from the studies"
     import matplotlib.pyplot as plt
-    out, dev = Path(out), p.get('device_name') or device_name(torch.device(p['device']))
-    df = search_table(studies, p['objectives'])
+    out, dev = Path(out), cfg.device_name or device_name(torch.device(cfg.device))
+    df = search_table(studies, cfg.objectives)
     if df.empty: raise CodenasError(f'{out}: no candidate has finished yet (is time_budget too small?)')
     top = int(df.rung.max())
     front = df[(df.rung == top) & df.front].sort_values('val_bpb')
@@ -513,279 +513,98 @@ def write_outputs(studies:list, # The rung studies, rung 0 first
     for name, table in (('trials.csv', df), ('pareto.csv', df.loc[front.index])):
         with atomic_write(out/name) as f: table.to_csv(f, index=False)
     new = out/'front.new'
-    shutil.rmtree(new, ignore_errors=True); new.mkdir()
-    for path, row in [(new/f'candidate{int(r.candidate):04d}.json', r) for _, r in front.iterrows()] + [(out/'best.json', df.loc[best.name])]:
+    shutil.rmtree(new, ignore_errors=True)
+    new.mkdir()
+    files = [(new/f'candidate{int(r.candidate):04d}.json', r) for _, r in front.iterrows()]
+    files.append((out/'best.json', df.loc[best.name]))
+    for path, row in files:
         rec = arch_record(row, dev)
-        if path.name == 'best.json': rec['search']['rule'] = f'fewest parameters, then lowest latency, among last-rung front members within {BEST_TOL:.0%} of its lowest val_bpb'
+        if path.name == 'best.json':
+            rec['search']['rule'] = ('fewest parameters, then lowest latency, among last-rung front members '
+                                     f'within {BEST_TOL:.0%} of its lowest val_bpb')
         with atomic_write(path) as f: f.write(json.dumps(rec, indent=2) + '\n')
-    _swap_in(new, out/'front')                                                 # a resumed search's front may have changed
+    _swap_in(new, out/'front')                                           # a resumed search's front may have changed
     with atomic_write(out/'checks.json') as f: f.write(json.dumps(checks, indent=1) + '\n')
     fig = plot_search(df)
     with atomic_write(out/'pareto.png', 'wb') as f: fig.savefig(f, format='png', dpi=80)
     plt.close(fig)
-    return dict(out=str(out), device=dev, trials={f'rung{r}': len(st.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))) for r, st in enumerate(studies)},
+    done = {f'rung{r}': len(st.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+            for r, st in enumerate(studies)}
+    return dict(out=str(out), device=dev, trials=done,
                 distinct={f'rung{r}': int((df.rung == r).sum()) for r in range(top + 1)}, front=len(front),
                 best={k: _py(v) for k, v in best[['candidate', 'val_bpb', 'params', 'latency_ms']].items()},
                 checks=checks['verdicts'], gave_up={f'rung{r}': _given_up(st) for r, st in enumerate(studies) if r})
 
+# %% ../nbs/06_search.ipynb #97315ecf
+def read_settings(out, # A search's output folder
+                 )->SearchConfig:
+    "A search's settings.json as the `SearchConfig` it ran with (an old file's seq_len read as block_size)"
+    f = Path(out)/'settings.json'
+    try: d = json.loads(f.read_text(encoding='utf-8'))
+    except OSError: raise CodenasError(f'{f} not found: run the search first') from None
+    except json.JSONDecodeError as e: raise CodenasError(f'{f} is not valid JSON ({e})') from None
+    return SearchConfig.from_json({k: v for k, v in d.items() if k not in ('preset', 'study_name')})
+
 # %% ../nbs/06_search.ipynb #bc94a474
-def search(preset:str='quick', # tiny (the docs' lesson, seconds), quick (2-core CPU, under 10 minutes) or full (one GPU, 8 minutes)
-           out:str=None, # Output folder (default: results/search_PRESET); holds the study's SQLite file unless STORAGE is given
+def search(preset:str='quick', # tiny (the docs' lesson), quick (2-core CPU, < 10 min), full (one GPU, 8 min), cpu
+           out:str=None, # Output folder (default: results/search_PRESET); holds the study's SQLite file, unless STORAGE
            trials:int=None, # Rung-0 candidates (default: the preset's); raise it to extend a finished search
-           time_budget:float=None, # Seconds for this worker; each rung gets an equal share of the time left (default: the preset's)
-           objectives:list[str]=None, # What to minimise, from bpb, params, latency; bpb is required (default: all three)
+           time_budget:float=None, # Seconds for this worker, shared equally by the rungs left (default: the preset's)
+           objectives:list[str]=None, # What to minimise, of bpb, params, latency; bpb is required (default: all three)
            space:str=None, # Search-space JSON file, or a name in data/search (default: the preset's)
-           storage:str=None, # Optuna storage URL that workers share, e.g. sqlite:////shared/search.db or postgresql://host/db (default: OUT/search.db)
+           storage:str=None, # Optuna storage URL workers share: sqlite:////shared/s.db, postgresql://host/db
            study_name:str='codenas', # Name of the study in the storage; rung r is the study NAME-rungR
            train_path:str=None, # Train text (a corpus's train.txt); default: the standard-library corpus
            val_path:str=None, # Val text; default: val.txt next to TRAIN_PATH
            device:str=None, # cpu, cuda, cuda:1, auto (default: the preset's)
            seed:int=0, # Seed of the sampler and of every training run
-           worker:int=0, # This worker's number among those sharing the study (0, 1, ...): its sampler draws from seed+worker, so workers propose different candidates
-           dry:bool=False, # Check the code path: the preset's space at its two smallest depths and widths, tiny's budgets (TRIALS and TIME_BUDGET, if given, still apply)
+           worker:int=0, # This worker's number (0, 1, ...): its sampler draws from seed+worker: workers propose others
+           dry:bool=False, # Check the code path: 2 smallest depths and widths, tiny's budgets (given TRIALS still hold)
            progress:bool=None, # One line per trial on stderr; default: on unless in quick mode (tests)
-           validate:bool=False, # Then retrain the promoted candidates at the full per-run budget of the preset's experiment (`validate_search`)
-          )->dict: # Trials per rung, the front's size, the best candidate, the honesty verdicts and the candidates given up
-    "Multi-objective, multi-fidelity architecture search: NSGA-II at a short budget, successive halving to longer ones; then, if asked, its validation"
-    p = _settings(preset, dict(trials=trials, time_budget=time_budget, objectives=objectives, space=space, device=device), dry)
-    sp = load_space(p['space'])
-    if dry: sp = {k: sorted(v)[:2] if k in ('num_layers', 'hidden_dim') else v for k, v in sp.items()}
-    dev = resolve_device(p['device'])
-    p.update(space=sp, seed=seed, progress=(not is_quick()) if progress is None else progress, device=str(dev), device_name=device_name(dev))
+           validate:bool=False, # Then retrain the promoted candidates at the budget of the preset's experiment
+          )->dict: # Trials per rung, the front's size, the best, the honesty verdicts and the candidates given up
+    "Multi-objective, multi-fidelity architecture search: NSGA-II at a short budget, successive halving to longer ones"
+    given = dict(trials=trials, time_budget=time_budget, objectives=objectives, space=space, device=device, seed=seed)
+    cfg = _settings(preset, {**given, 'progress': (not is_quick()) if progress is None else progress}, dry)
+    cfg.space = load_space(cfg.space)
+    if dry: cfg.space = {k: sorted(v)[:2] if k in ('num_layers', 'hidden_dim') else v for k, v in cfg.space.items()}
+    dev = resolve_device(cfg.device)
+    cfg.device, cfg.device_name = str(dev), device_name(dev)
     out = Path(out or Path('results')/f"search_{preset}{'-dry' if dry else ''}")
     try: out.mkdir(parents=True, exist_ok=True)
     except OSError as e: raise CodenasError(f'out={str(out)!r}: cannot make the output folder ({e.strerror})') from None
-    own = p.pop('train_path', None)                                              # the cpu preset's: the CPU study's 7.92 MB tier
+    own = cfg.train_path                                                # the cpu preset's: the CPU study's 7.92 MB tier
     if train_path is None and own is not None and not Path(own).is_file():
-        raise CodenasError(f'{own} not found: the {preset} preset searches the CPU study\'s corpus (make it with `codenas experiment --preset cpu`)')
-    train_path = train_path or own
-    tp, vp = (train_path, val_path) if train_path is not None else map(str, _default_corpus())  # once, not in every trial
-    p['corpus'] = _corpus_id(tp, vp)
+        raise CodenasError(f"{own} not found: the {preset} preset searches the CPU study's corpus "
+                           '(make it with `codenas experiment --preset cpu`)')
+    cfg.train_path = train_path = train_path or own
+    tp, vp = (train_path, val_path) if train_path is not None else map(str, _default_corpus())  # once, not per trial
+    cfg.corpus = _corpus_id(tp, vp)
     stor, verbosity = None, optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
-        stor, studies = open_studies(storage or f"sqlite:///{(out/'search.db').resolve()}", study_name, p, seed + worker)
-        with atomic_write(out/'settings.json') as f: f.write(json.dumps(dict(preset=preset, study_name=study_name, train_path=train_path, **p), indent=1) + '\n')
-        ctx, t0 = dict(p=p, out=out, train_path=tp, val_path=vp), time.time()
-        for r, st in enumerate(studies):
-            if r:
-                chosen = _promote(studies[r-1], st, p['eta'])
-                if p['progress']: print(f"rung {r}: {len(chosen)} candidates promoted to {p['steps']*p['eta']**r} steps", file=sys.stderr)
-            deadline = None if p['time_budget'] is None else time.time() + (p['time_budget'] - (time.time() - t0)) / (p['rungs'] - r)
-            _run_rung(st, lambda t, r=r: _objective(t, r, ctx), None if r else p['trials'], deadline, p['heartbeat'],
-                      refill=(lambda r=r: _promote(studies[r-1], studies[r], p['eta'])) if r else None)
-        res = write_outputs(studies, out, p)
+        url = storage or f"sqlite:///{(out/'search.db').resolve()}"
+        stor, studies = open_studies(url, study_name, cfg, seed + worker)
+        with atomic_write(out/'settings.json') as f:
+            f.write(json.dumps(dict(preset=preset, study_name=study_name, **cfg.to_json()), indent=1) + '\n')
+        ctx = dict(cfg=cfg, out=out, train_path=tp, val_path=vp)
+        _run_rungs(studies, ctx)
+        res = write_outputs(studies, out, cfg)
     finally:
         optuna.logging.set_verbosity(verbosity)
         if stor is not None: stor.engine.dispose()  # closing the connections folds SQLite's log back into the file
-    if validate: res['validation'] = validate_search(out, preset, progress=p['progress'])['verdicts']
+    if validate: res['validation'] = validate_search(out, preset, progress=cfg.progress)['verdicts']
     return res
 
-# %% ../nbs/06_search.ipynb #fab769fa
-VALIDATE = dict(  # a preset's validation: the data-size experiment whose per-run budget, corpus tier and runs it is measured against
-    tiny=dict(experiment=None, tier=None, seeds=[0, 1], baselines=['tiny'], baseline_seeds=[0], min_candidates=2, jobs=1, evals=1),  # the lesson's: EXPERIMENT and its tier given
-    cpu=dict(experiment='results/cpu', tier=7.92, seeds=[0, 1], baselines=['codenas_best_current', 'small', 'tiny'], baseline_seeds=[0], min_candidates=6, jobs=2,
-             evals=1),  # one evaluation of the whole val split, at the end: the study's last of three, the number compared
-)
-
-def non_embedding_params(cfg:ArchConfig, # An architecture
-                        )->int: # Parameters of the blocks and the final norm
-    "The size Archai's LTS ranks architectures by: every parameter but the token and position embeddings and the output head"
-    m = CodeLM(cfg)
-    return sum(p.numel() for n, p in m.named_parameters() if n.startswith(('transformer.h.', 'transformer.ln_f.')))
-
-# %% ../nbs/06_search.ipynb #ff308da6
-def validation_table(runs:pd.DataFrame, # One row per validation run (validation_runs.csv)
-                     trials:pd.DataFrame, # The search's trials.csv
-                    )->pd.DataFrame: # One row per architecture, best full-budget bpb first
-    "Mean full-budget bpb over seeds with its range, size, training time, and each candidate's bpb at every search rung it reached"
-    r = runs.assign(arch=runs.run.str.rsplit('-s', n=1).str[0])
-    vt = r.groupby('arch').agg(val_bpb=('val_bpb', 'mean'), bpb_min=('val_bpb', 'min'), bpb_max=('val_bpb', 'max'), seeds=('seed', 'count'),
-                               params=('params', 'first'), non_embedding_params=('non_embedding_params', 'first'),
-                               train_seconds=('train_seconds', 'mean'), steps=('steps', 'first'), tokens=('tokens', 'first')).reset_index()
-    cand = vt.arch.str.fullmatch(r'c\d{4}')
-    vt['kind'] = np.where(cand, 'candidate', 'baseline')
-    vt['candidate'] = pd.array([int(a[1:]) if c else None for a, c in zip(vt.arch, cand)], dtype='Int64')
-    for rung, g in trials.groupby('rung'):
-        by = g.set_index('candidate')
-        vt[f'rung{rung}_bpb'] = [by.val_bpb.get(int(c), np.nan) if c is not pd.NA else np.nan for c in vt.candidate]
-        vt[f'rung{rung}_steps'] = int(g.steps.max())
-    best = trials[trials.best.astype(bool)].candidate.tolist() if 'best' in trials else []
-    vt['search_best'] = vt.candidate.isin(best).fillna(False).astype(bool)
-    return vt.sort_values('val_bpb').reset_index(drop=True)
-
-def bootstrap_spearman(a, # One score per item
-                       b, # Another score for the same items
-                       n:int=2000, # Resamples of the items, with replacement
-                       level:float=0.95, # Interval coverage
-                       seed:int=0, # Seed of the resampling
-                      )->tuple: # (Spearman, low, high); the interval is nan with fewer than 4 items
-    "Spearman's rank correlation with a percentile bootstrap interval over items (a resample whose ranks are all tied is skipped)"
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    rho = spearman(a, b)
-    if len(a) < 4: return rho, math.nan, math.nan
-    rng, got = np.random.default_rng(seed), []
-    for _ in range(n):
-        i = rng.integers(0, len(a), len(a))
-        if np.ptp(a[i]) > 0 and np.ptp(b[i]) > 0: got.append(spearman(a[i], b[i]))
-    lo, hi = np.quantile(got, [(1 - level)/2, (1 + level)/2])
-    return rho, float(lo), float(hi)
-
-# %% ../nbs/06_search.ipynb #acad49c9
-def _proxy(what:str, s:dict, good:float)->str:
-    "A verdict on one proxy ranking from its Spearman and interval (`s`: n, spearman, lo, hi)"
-    n, rho, lo, hi = s['n'], s['spearman'], s['lo'], s['hi']
-    if n < 4 or rho is None or lo is None: return f'{what}: {n} candidates are too few to tell'
-    ci = f'Spearman {rho:+.2f}, 95% interval [{lo:+.2f}, {hi:+.2f}] over {n} candidates'
-    if rho >= good and lo > 0: return f'{what} is a trustworthy proxy for the full budget: {ci}'
-    if lo <= 0: return f'{what} is NOT a trustworthy proxy: {ci}, which includes no correlation at all'
-    return f'{what} only partly predicts the full budget: {ci}'
-
-def _best_within(c:pd.DataFrame, col:str, limit:float)->dict|None:
-    "The lowest-bpb candidate whose COL is at most LIMIT"
-    ok = c[c[col] <= limit]
-    if ok.empty: return None
-    b = ok.iloc[ok.val_bpb.argmin()]
-    return dict(arch=b.arch, val_bpb=float(b.val_bpb), params=int(b.params), train_seconds=float(b.train_seconds))
-
-def validation_checks(vt:pd.DataFrame, # `validation_table`
-                      good:float=0.7, # Spearman at or above this (with an interval above 0): a trustworthy proxy
-                     )->dict: # per rung and per size measure: n, Spearman, interval; seed noise; the search's best; the baselines; verdicts
-    "Which search rung ranks candidates as the full budget does, does size alone (LTS's claim), and do the candidates beat the baselines at equal size and time?"
-    c = vt[vt.kind == 'candidate']
-    def corr(x, y): rho, lo, hi = bootstrap_spearman(x, y); return dict(n=len(x), spearman=_num(rho), lo=_num(lo), hi=_num(hi))
-    rungs = sorted(int(k[4:-4]) for k in vt if k.startswith('rung') and k.endswith('_bpb'))
-    per_rung = {f'rung{r}': dict(steps=int(vt[f'rung{r}_steps'].iloc[0]), **corr(*c.dropna(subset=[f'rung{r}_bpb'])[[f'rung{r}_bpb', 'val_bpb']].T.values))
-                for r in rungs}
-    size = {k: corr(vt[k], vt.val_bpb) for k in ('params', 'non_embedding_params')}  # every architecture trained at the full budget
-    two = vt[vt.seeds >= 2]
-    noise = dict(n=len(two), median_seed_range=_num((two.bpb_max - two.bpb_min).median()), candidate_spread=_num(c.val_bpb.max() - c.val_bpb.min()))
-    front = c[pareto_ranks(c[['val_bpb', 'params']].to_numpy()) == 0]
-    sb = c[c.search_best]
-    best = None if sb.empty else dict(arch=sb.arch.iloc[0], val_bpb=float(sb.val_bpb.iloc[0]), rank=int((c.val_bpb < sb.val_bpb.iloc[0]).sum()) + 1,
-                                      of=len(c), on_front=bool(sb.arch.iloc[0] in set(front.arch)))
-    base = [dict(arch=b.arch, val_bpb=float(b.val_bpb), params=int(b.params), train_seconds=float(b.train_seconds),
-                 equal_params=_best_within(c, 'params', b.params), equal_time=_best_within(c, 'train_seconds', b.train_seconds))
-            for _, b in vt[vt.kind == 'baseline'].iterrows()]
-    v = [_proxy(f"rung {r} ({per_rung[f'rung{r}']['steps']} steps)", per_rung[f'rung{r}'], good) for r in rungs]
-    for k, what in (('params', 'parameter count'), ('non_embedding_params', 'non-embedding parameter count (LTS)')):
-        s = size[k]
-        if s['spearman'] is None or s['lo'] is None: v.append(f'{what}: too few architectures to tell'); continue
-        ci = f"Spearman {s['spearman']:+.2f} [{s['lo']:+.2f}, {s['hi']:+.2f}] over {s['n']} architectures"
-        v.append(f'{what} ranks architectures as full training does: {ci}' if s['spearman'] <= -good and s['hi'] < 0 else
-                 f'{what} does NOT rank architectures reliably: {ci}' if s['hi'] >= 0 else f'{what} partly ranks architectures: {ci}')
-    if best: v.append(f"the search's best.json ({best['arch']}) ranks {best['rank']} of {best['of']} at the full budget"
-                      + (', on the full-budget front of bpb and size' if best['on_front'] else ', off the full-budget front'))
-    for b in base:
-        for k, what in (('equal_params', 'no more parameters'), ('equal_time', 'no more training time')):
-            w = b[k]
-            v.append(f"{b['arch']} ({b['val_bpb']:.3f}): no candidate has {what}" if w is None else
-                     f"{b['arch']} ({b['val_bpb']:.3f} bpb): the best candidate with {what} is {w['arch']} at {w['val_bpb']:.3f} ({w['val_bpb'] - b['val_bpb']:+.3f}: {'better' if w['val_bpb'] < b['val_bpb'] else 'no better'})")
-    return dict(rungs=per_rung, size=size, seed_noise=noise, search_best=best, front=sorted(front.arch), baselines=base, verdicts=v)
-
-def plot_validation(vt:pd.DataFrame, # `validation_table`
-                    checks:dict, # `validation_checks`
-                   ): # The Figure
-    "Full-budget bpb against each rung's bpb (one panel per rung, seed range as bars), and against parameters with the baselines"
-    import matplotlib.pyplot as plt
-    rungs = sorted(checks['rungs'])
-    fig, axs = plt.subplots(1, len(rungs) + 1, figsize=(4*(len(rungs) + 1), 3.6))
-    c = vt[vt.kind == 'candidate']
-    err = lambda g: np.vstack([g.val_bpb - g.bpb_min, g.bpb_max - g.val_bpb])
-    for ax, r in zip(axs, rungs):
-        g, s = c.dropna(subset=[f'{r}_bpb']), checks['rungs'][r]
-        ax.errorbar(g[f'{r}_bpb'], g.val_bpb, yerr=err(g), fmt='o', ms=4, color='C0', capsize=2)
-        for _, x in g.iterrows(): ax.annotate(x.arch[1:].lstrip('0'), (x[f'{r}_bpb'], x.val_bpb), fontsize=7, xytext=(3, 3), textcoords='offset points')
-        rho = 'n/a' if s['spearman'] is None else f"{s['spearman']:+.2f}" + ('' if s['lo'] is None else f" [{s['lo']:+.2f}, {s['hi']:+.2f}]")
-        ax.set(xlabel=f"val bpb at {r.replace('rung', 'rung ')} ({s['steps']} steps)", ylabel='val bpb at the full budget', title=f'Spearman {rho}')
-        ax.title.set_fontsize(9); ax.grid(alpha=0.3)
-    ax = axs[-1]
-    ax.errorbar(c.params, c.val_bpb, yerr=err(c), fmt='o', ms=4, color='C0', capsize=2, label='promoted candidates')
-    b = vt[vt.kind == 'baseline']
-    ax.scatter(b.params, b.val_bpb, marker='*', s=120, color='C3', zorder=3, label='baselines')
-    for _, x in b.iterrows(): ax.annotate(x.arch, (x.params, x.val_bpb), fontsize=7, xytext=(3, 3), textcoords='offset points')
-    ax.set_xscale('log'); ax.xaxis.set_minor_formatter(plt.NullFormatter())    # decades only: the minor labels overlap
-    ax.set(xlabel='parameters (log scale)', ylabel='val bpb at the full budget'); ax.grid(alpha=0.3); ax.legend(fontsize=7)
-    fig.tight_layout()
-    return fig
-
-# %% ../nbs/06_search.ipynb #25e422f4
-def _validate_run(vdir:Path, name:str, arch_json:str, m:dict, seed:int, p:dict)->dict:
-    "Train one architecture from scratch at the experiment's per-run budget, or read its finished row"
-    done = vdir/'runs'/name/'done.json'
-    if done.exists(): return json.loads(done.read_text())
-    cfg = ArchConfig.from_json(arch_json)
-    s = train(**train_kwargs(arch_json, name, m, 'char', seed, p, vdir/'runs', cfg.block_size))  # the study's own train call: same budget, recipe
-    row = dict(run=name, seed=seed, params=s['params'], non_embedding_params=non_embedding_params(cfg), steps=s['steps'], tokens=s['tokens'],
-               train_seconds=s['train_seconds'], val_bpb=s['best']['val_bpb'])   # best, as the study's rows: the checkpoint it evaluates
-    with atomic_write(done) as f: json.dump(row, f)
-    return row
-
-def _study_row(exp:Path, tier:float, seed:int)->dict|None:
-    "The experiment's own char run of its architecture at TIER with SEED, as a validation row (None if it has not finished)"
-    name = run_name('char', tier, seed)
-    d = exp/'runs'/name/'done.json'
-    if not d.exists(): return None
-    r = json.loads(d.read_text())
-    cfg = ArchConfig.from_json(exp/'arch.json')
-    return dict(run=f'study-s{seed}', seed=seed, params=r['params'], non_embedding_params=non_embedding_params(cfg), steps=r['steps'],
-                tokens=r['tokens_seen'], train_seconds=r['train_seconds'], val_bpb=r['val_bpb'], reused=f'{exp}/runs/{name}')
-
-def _validation_jobs(trials:pd.DataFrame, v:dict, vdir:Path)->list:
-    "(name, architecture file, seed) of every run: the baselines, then each candidate a search rung promoted, seed by seed"
-    cands = sorted(int(c) for c in trials[trials.rung >= 1].candidate.unique())
-    if len(cands) < v['min_candidates']:
-        raise CodenasError(f"the search promoted {len(cands)} distinct candidates, fewer than the {v['min_candidates']} a validation needs (raise --trials)")
-    (vdir/'archs').mkdir(parents=True, exist_ok=True)
-    archs = {}
-    for c in cands:
-        row = trials[(trials.candidate == c)].sort_values('rung').iloc[-1]
-        f = vdir/'archs'/f'c{c:04d}.json'
-        if not f.exists():
-            with atomic_write(f) as o: o.write(json.dumps(arch_record(row), indent=2) + '\n')
-        archs[f'c{c:04d}'] = str(f)
-    base = [(f'{b}-s{sd}', str(ARCH_DIR/f'{b}.json'), sd) for sd in v['baseline_seeds'] for b in v['baselines']]
-    return base + [(f'{a}-s{sd}', f, sd) for sd in v['seeds'] for a, f in archs.items()]  # the long baselines first: they overlap the rest
-
-def validate_search(out:str, # A finished search's folder (trials.csv)
-                    preset:str='cpu', # Whose validation settings (VALIDATE) to use
-                    experiment:str=None, # The experiment folder whose per-run budget, corpus and own runs are the yardstick (default: the preset's)
-                    tier:float=None, # Its corpus tier in MB, the one the search searched (default: the preset's)
-                    jobs:int=None, # Runs at a time, each in its own process with its share of the cores (default: the preset's)
-                    progress:bool=True, # One line per finished run on stderr
-                   )->dict: # The checks: Spearman per rung with intervals, params against bpb, the baselines, verdicts
-    "Retrain every candidate a search promoted, from scratch at an experiment's per-run budget, and measure how well each rung ranked them"
-    if preset not in VALIDATE: raise CodenasError(f"preset={preset!r} has no validation settings (presets that do: {', '.join(VALIDATE)})")
-    v, out = {**VALIDATE[preset], **{k: x for k, x in dict(experiment=experiment, tier=tier, jobs=jobs).items() if x is not None}}, Path(out)
-    if v['experiment'] is None or v['tier'] is None: raise CodenasError(f'preset={preset!r} validates against an experiment and tier you name (experiment=, tier=)')
-    exp = Path(v['experiment'])
-    if not (out/'trials.csv').exists(): raise CodenasError(f'{out}/trials.csv not found: run the search first')
-    try: p = json.loads((exp/'settings.json').read_text())
-    except OSError: raise CodenasError(f'{exp}/settings.json not found: run `codenas experiment --preset {preset}` first') from None
-    m = load_manifest(exp/'corpus'/f"{v['tier']:g}MB")
-    searched = json.loads((out/'settings.json').read_text()).get('corpus', {})
-    if searched.get('train') != m['sha256']['train']:
-        raise CodenasError(f"{out} searched another corpus than {exp}'s {v['tier']:g} MB tier: its rung scores would not compare")
-    trials, vdir = pd.read_csv(out/'trials.csv'), out/'validation'
-    with folder_lock(vdir, wait=False): return _validate(out, exp, trials, v, m, p, progress)
-
-def _validate(out:Path, exp:Path, trials:pd.DataFrame, v:dict, m:dict, p:dict, progress:bool)->dict:
-    vdir, p = out/'validation', {**p, 'evals': v['evals']}
-    jobs_ = _validation_jobs(trials, v, vdir)
-    rows = {r['run']: r for r in (_study_row(exp, v['tier'], sd) for sd in v['seeds']) if r is not None}  # the study's own runs of its architecture
-    order = list(rows) + [name for name, _, _ in jobs_]
-    table = lambda: pd.DataFrame([rows[k] for k in order if k in rows])          # in job order, whichever run ends first
-    def ended(name, row):
-        rows[name] = row
-        with atomic_write(out/'validation_runs.csv') as f: table().to_csv(f, index=False)
-        if progress: print(f"validated {row['run']}: {row['val_bpb']:.3f} bpb, {row['params']:,} params, {row['train_seconds']:.0f} s", file=sys.stderr)
-    in_parallel(_validate_run, {name: (vdir, name, f, m, sd, p) for name, f, sd in jobs_}, v['jobs'], ended)
-    vt = validation_table(table(), trials)
-    checks = validation_checks(vt)
-    with atomic_write(out/'validation.csv') as f: vt.to_csv(f, index=False)
-    with atomic_write(out/'validation.json') as f: f.write(json.dumps(checks, indent=1) + '\n')
-    import matplotlib.pyplot as plt
-    fig = plot_validation(vt, checks)
-    with atomic_write(out/'validation.png', 'wb') as f: fig.savefig(f, format='png', dpi=80)
-    plt.close(fig)
-    return checks
+def _run_rungs(studies:list, ctx:dict):
+    "Rung 0, then each promotion and its rung, each with an equal share of the time left"
+    cfg, t0 = ctx['cfg'], time.time()
+    for r, st in enumerate(studies):
+        if r:
+            chosen = _promote(studies[r-1], st, cfg.eta)
+            if cfg.progress:
+                print(f'rung {r}: {len(chosen)} candidates promoted to {cfg.steps*cfg.eta**r} steps', file=sys.stderr)
+        left = None if cfg.time_budget is None else cfg.time_budget - (time.time() - t0)
+        deadline = None if left is None else time.time() + left / (cfg.rungs - r)
+        _run_rung(st, lambda t, r=r: _objective(t, r, ctx), None if r else cfg.trials, deadline, cfg.heartbeat,
+                  refill=(lambda r=r: _promote(studies[r-1], studies[r], cfg.eta)) if r else None)

@@ -20,16 +20,16 @@ import codenas
 from .core import (CodenasError, _recover, _swap_in, atomic_write, check_counts, check_output, device_name, disk_full,
                           folder_lock, is_disk_full, is_quick, resolve_device)
 from .corpus import INCOMPLETE, build_corpus, load_manifest
-from .dataset import (IGNORE_INDEX, RandomWindows, ValWindows, bits_per_byte, byte_lengths, encode_file,
+from .dataset import (IGNORE_INDEX, TOKENIZERS, RandomWindows, ValWindows, bits_per_byte, byte_lengths, encode_file,
                              load_tokenizer, make_tokenizer)
 from .model import ArchConfig, CodeLM, check_memory
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'OPTIMIZERS', 'PEAK_TFLOPS', 'MAX_BPE_VOCAB', 'RECIPES', 'RENAMED', 'ARCH_DIR', 'RUN_FILES', 'lr_at',
-           'capped_warmup', 'Optimizers', 'make_optimizer', 'LeakError', 'check_causal', 'check_val', 'evaluate',
-           'peak_flops', 'save_checkpoint', 'load_run', 'read_checkpoint_config', 'load_checkpoint_tokenizer',
-           'load_weights', 'cpu_has_bf16', 'TrainConfig', 'resolve_arch', 'RunLog', 'read_metrics', 'train',
-           'provenance', 'plot_losses']
+__all__ = ['SCHEDULES', 'OPTIMIZERS', 'PEAK_TFLOPS', 'RECIPES', 'RENAMED', 'ARCH_DIR', 'RUN_FILES', 'lr_at', 'capped_warmup',
+           'Optimizers', 'make_optimizer', 'LeakError', 'check_causal', 'check_val', 'evaluate', 'peak_flops',
+           'save_checkpoint', 'load_run', 'read_checkpoint_config', 'load_checkpoint_tokenizer', 'load_weights',
+           'cpu_has_bf16', 'TrainConfig', 'resolve_arch', 'RunLog', 'read_metrics', 'train', 'provenance',
+           'plot_losses']
 
 # %% ../nbs/03_train.ipynb #a18b89e9
 SCHEDULES = ('cosine', 'wsd')
@@ -242,7 +242,6 @@ def load_weights(model:torch.nn.Module, ck:Path, device)->torch.nn.Module:
     return model
 
 # %% ../nbs/03_train.ipynb #3fee3af9
-MAX_BPE_VOCAB = 1 << 20  # the tokenizers library allocates per entry up front: 10^9 aborts the process
 RECIPES = dict(  # named training recipes, each chosen by the time-to-quality benchmark (BENCHMARKS.md)
     classic=dict(schedule='cosine'),  # the schedule of earlier runs
     fast=dict(schedule='wsd'),  # warm-up, stable, linear decay; by the clock under a time budget
@@ -324,7 +323,10 @@ def check(self:TrainConfig)->TrainConfig:
     if a['lr'] == 0: raise CodenasError('lr=0 trains nothing: give a positive learning rate')
     if a['block_size'] is not None and a['block_size'] < 2:
         raise CodenasError(f"block_size={a['block_size']} is too small: need at least 2 (an input token and its next){_was('block_size')}")
-    if a['tokenizer'] == 'bpe' and a['vocab_size'] > MAX_BPE_VOCAB: raise CodenasError(f"vocab_size={a['vocab_size']:,} is above {MAX_BPE_VOCAB:,}, more BPE merges than any corpus here supports")
+    if a['tokenizer'] not in TOKENIZERS:
+        raise CodenasError(f"tokenizer={a['tokenizer']!r} is not one of {', '.join(TOKENIZERS)}")
+    if (cap := TOKENIZERS[a['tokenizer']].max_vocab_size) and a['vocab_size'] > cap:
+        raise CodenasError(f"vocab_size={a['vocab_size']:,} is above {cap:,}, the most a {a['tokenizer']} tokenizer takes")
     if a['min_lr'] > a['lr']: raise CodenasError(f"min_lr={a['min_lr']} exceeds lr={a['lr']}")
     if not 0 <= a['label_smoothing'] < 1: raise CodenasError(f"label_smoothing={a['label_smoothing']} must be in [0, 1)")
     if a['warmup_steps'] < 0: raise CodenasError(f"warmup_steps={a['warmup_steps']} must not be negative")
@@ -335,7 +337,6 @@ def check(self:TrainConfig)->TrainConfig:
     if a['optimizer'] not in OPTIMIZERS: raise CodenasError(f"optimizer={a['optimizer']!r} is not one of {', '.join(OPTIMIZERS)}")
     if a['time_budget'] is not None and not 0 < a['time_budget'] < math.inf: raise CodenasError(f"time_budget={a['time_budget']} must be a positive number of seconds")
     if a['dtype'] not in ('auto', 'float32', 'bfloat16', 'float16'): raise CodenasError(f"dtype={a['dtype']!r} is not one of auto, float32, bfloat16, float16")
-    if a['tokenizer'] not in ('char', 'bpe'): raise CodenasError(f"tokenizer={a['tokenizer']!r} is not one of char, bpe")
     if not isinstance(a['diagnostic_no_causal_mask'], bool): raise CodenasError(f"diagnostic_no_causal_mask={a['diagnostic_no_causal_mask']!r} must be True or False")
     return self
 

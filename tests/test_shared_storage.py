@@ -69,8 +69,9 @@ def _open(url:str, barrier, q):
     "One worker's start, as `search` makes it: storage, rung studies and settings"
     import warnings; warnings.simplefilter('ignore')
     import optuna; optuna.logging.set_verbosity(optuna.logging.ERROR)
-    from codenas.search import PRESETS, open_studies
-    p = {**PRESETS['tiny'], 'objectives': ['bpb', 'params', 'latency'], 'space': {}, 'seed': 0, 'corpus': {}, 'device_name': 'cpu', 'recipe': 'classic'}
+    from codenas.search import PRESETS, SearchConfig, open_studies
+    p = SearchConfig.from_json({**PRESETS['tiny'].to_json(), 'objectives': ['bpb', 'params', 'latency'], 'space': {}, 'seed': 0,
+                                'corpus': {}, 'device_name': 'cpu', 'recipe': 'classic'})
     barrier.wait()
     try: stor, studies = open_studies(url, 'codenas', p, 0); q.put(len(studies)); stor.engine.dispose()
     except Exception as e: q.put(f'{type(e).__name__}: {e}'.splitlines()[0])
