@@ -30,11 +30,12 @@ PROMPT_DIR = Path(codenas.__file__).resolve().parent/'data'/'prompts'  # package
 _DEF_NAME = re.compile(r'^[ \t]*(?:async[ \t]+)?def[ \t]+([^\W\d]\w*)', re.M)
 
 def _function_prompt(d:dict, where:str)->dict:
-    "Check a whole-function prompt: a `def` line, and an `entry_point` the prompt defines (derived from the last `def` if absent)"
+    "Check a function prompt: a `def` line, and an `entry_point` the prompt defines (the last `def`'s name if absent)"
     defs = _DEF_NAME.findall(d['prompt'])
     if not defs: raise CodenasError(f'{where}: a function prompt needs a `def` line in its "prompt"')
     ep = d.setdefault('entry_point', defs[-1])
-    if not isinstance(ep, str) or not re.search(rf'^[ \t]*(?:(?:async[ \t]+)?def|class)[ \t]+{re.escape(ep)}\b', d['prompt'], re.M):
+    if not isinstance(ep, str) or not re.search(
+            rf'^[ \t]*(?:(?:async[ \t]+)?def|class)[ \t]+{re.escape(ep)}\b', d['prompt'], re.M):
         raise CodenasError(f'{where}: entry_point {ep!r} is not a function or class the prompt defines')
     if not isinstance(d.get('test', ''), str): raise CodenasError(f'{where}: "test" must be a string of Python code')
     return d
@@ -47,8 +48,10 @@ def _prompt_record(d, where:str, default_id:str)->dict:
     implied = 'function' if fn or (_DEF_NAME.search(d['prompt']) and re.search(r'\n[ \t]*\Z', d['prompt'])) else 'line'
     kind = d.get('kind', implied)
     if kind not in PROMPT_KINDS: raise CodenasError(f'{where}: kind {kind!r} is not one of {tuple(PROMPT_KINDS)}')
-    if kind == 'line' and fn: raise CodenasError(f'{where}: kind "line" conflicts with {" and ".join(fn)} (fields of a function prompt)')
-    if isinstance(d.get('id'), (bool, list, dict)) or d.get('id', '') is None: raise CodenasError(f'{where}: "id" must be a string or a number')
+    if kind == 'line' and fn:
+        raise CodenasError(f'{where}: kind "line" conflicts with {" and ".join(fn)} (fields of a function prompt)')
+    if isinstance(d.get('id'), (bool, list, dict)) or d.get('id', '') is None:
+        raise CodenasError(f'{where}: "id" must be a string or a number')
     d = dict(d, id=str(d.get('id', default_id)), kind=kind)
     return _function_prompt(d, where) if kind == 'function' else d
 
@@ -69,11 +72,14 @@ def load_prompts(path, # A .txt file (one prompt per non-blank line), a .jsonl f
     p = Path(path)
     if not p.exists() and (PROMPT_DIR/f'{path}.txt').exists(): p = PROMPT_DIR/f'{path}.txt'
     elif not p.exists() and (PROMPT_DIR/f'{path}.jsonl').exists(): p = PROMPT_DIR/f'{path}.jsonl'
-    if not p.exists(): raise CodenasError(f'{path}: no prompt file there (give a .txt or .jsonl file, or a suite name: oneline, functions)')
+    if not p.exists():
+        raise CodenasError(f'{path}: no prompt file there '
+                           '(give a .txt or .jsonl file, or a suite name: oneline, functions)')
     if not p.is_file(): raise CodenasError(f'{p} is not a file: give a .txt or .jsonl prompt file')
     lines = _read_text(p).split('\n')
     if p.suffix != '.jsonl':
-        out = [dict(id=f'{p.stem}-{i}', prompt=l, kind='line') for i, l in enumerate(l.rstrip('\r') for l in lines if l.strip())]
+        texts = [l.rstrip('\r') for l in lines if l.strip()]
+        out = [dict(id=f'{p.stem}-{i}', prompt=l, kind='line') for i, l in enumerate(texts)]
     else:
         out, ids = [], set()
         for i, line in enumerate(lines):
@@ -88,11 +94,11 @@ def load_prompts(path, # A .txt file (one prompt per non-blank line), a .jsonl f
 
 # %% ../nbs/04_eval.ipynb #f716a2e1
 def _new_text(tok, prompt_ids:list, new:list)->str:
-    "Text of `new` after the prompt: decode(prompt + new) - decode(prompt), so a character split between tokens stays whole"
+    "Text of `new` after the prompt: decode(prompt + new) - decode(prompt), keeping a character split by tokens whole"
     return tok.decode(prompt_ids + new)[len(tok.decode(prompt_ids)):]
 
 def _finish(model, tok, ids:list, new:list, max_chars, cap:int, seed:int, device, **kw)->tuple[str, list, str]:
-    "Cut one row at its end of document or `max_chars`, sampling on while it falls short; (text, its ids, why it stopped)"
+    "Cut a row at its end of document or `max_chars`, sampling on while it falls short: (text, its ids, why it stopped)"
     for more in range(1, cap + 2):
         eod = tok.eod_id in new
         if eod: new = new[:new.index(tok.eod_id)]
@@ -104,7 +110,8 @@ def _finish(model, tok, ids:list, new:list, max_chars, cap:int, seed:int, device
             return text[:max_chars], new[:n], 'chars'
         if eod or max_chars is None or len(new) >= cap: return text, new, 'eod' if eod else 'tokens'
         n = min(cap - len(new), max_chars - len(text))  # a token is at least one byte, sometimes less than a character
-        gen = model.generate(torch.tensor([ids + new], device=device), n, stop=tok.eod_id, seed=seed + 7919 * more, **kw)
+        x = torch.tensor([ids + new], device=device)  # (1, T)
+        gen = model.generate(x, n, stop=tok.eod_id, seed=seed + 7919 * more, **kw)
         new = new + gen[0, len(ids) + len(new):].tolist()
 
 # %% ../nbs/04_eval.ipynb #2aa46fe8
@@ -120,7 +127,7 @@ def _packs(sizes:list, most:int)->list[list[int]]:
 def complete(model, # A `CodeLM` (see `codenas.train.load_run`)
              tok, # Its tokenizer
              prompts:list, # Prompt strings, or dicts with a 'prompt' key
-             max_new_tokens:int=None, # Safety cap on tokens per sample; default: 4 * max_chars (64 without a character budget)
+             max_new_tokens:int=None, # Cap on tokens per sample; default: 4 * max_chars (64 without a character budget)
              temperature:float=0.8, # Sampling temperature (the original's 0.8); 0 or greedy=True: argmax
              top_k:int=40, # Sample among the k most likely tokens (the original's 40)
              top_p:float=0.9, # Nucleus sampling threshold (the original's 0.9)
@@ -131,14 +138,15 @@ def complete(model, # A `CodeLM` (see `codenas.train.load_run`)
              batch_size:int=32, # Rows per sampling group: rows of one token length share a seed, this many at a time
              device:str='cpu', # Where the model is
              progress:bool=False, # Show a progress bar
-             max_chars:int=64, # Characters per completion, whatever the tokenizer (the original's 64); None: only the token cap
+             max_chars:int=64, # Characters per completion, any tokenizer (the original's 64); None: only the token cap
              max_rows:int=256, # Rows decoded together across token lengths: speed only, the completions stay the same
             )->list[dict]: # One record per sample, in prompt order
     "Sample completions of each prompt with the KV cache, all lengths decoded together, each cut at `max_chars`"
     from tqdm.auto import tqdm
     ps = [p if isinstance(p, dict) else dict(id=str(i), prompt=p, kind='line') for i, p in enumerate(prompts)]
     if any(not p['prompt'] for p in ps): raise CodenasError('empty prompt: give some text to continue')
-    if max_chars is not None and max_chars < 1: raise CodenasError(f'max_chars={max_chars} must be >= 1 (or None: no character budget)')
+    if max_chars is not None and max_chars < 1:
+        raise CodenasError(f'max_chars={max_chars} must be >= 1 (or None: no character budget)')
     cap = max_new_tokens if max_new_tokens is not None else 4 * max_chars if max_chars else 64
     temp, first = (0.0 if greedy else temperature), (cap if max_chars is None else min(cap, max_chars))
     kw = dict(temperature=temp, top_k=top_k, top_p=top_p, repetition_penalty=repetition_penalty)
@@ -155,8 +163,9 @@ def complete(model, # A `CodeLM` (see `codenas.train.load_run`)
             t0 = time.time()
             idx = [torch.tensor([enc[i] for i, _ in chunks[c]], device=device) for c in pack]  # (B_c, T_c) each
             gens = model.generate_groups(idx, first, stop=tok.eod_id, seeds=[seeds[c] for c in pack], **kw)
-            done = {(c, r): _finish(model, tok, enc[i], gen[r, len(enc[i]):].tolist(), max_chars, cap, seeds[c] + r, device,
-                                    **kw) for c, gen in zip(pack, gens) for r, (i, _) in enumerate(chunks[c])}
+            done = {(c, r): _finish(model, tok, enc[i], gen[r, len(enc[i]):].tolist(), max_chars, cap, seeds[c] + r,
+                                    device, **kw)
+                    for c, gen in zip(pack, gens) for r, (i, _) in enumerate(chunks[c])}
             dt = (time.time() - t0) / len(done)
             for (c, r), (text, new, stop) in done.items():
                 i, s = chunks[c][r]
@@ -180,15 +189,16 @@ def continuation_bits(model, # A `CodeLM`
                       context:str, # What the model is given (a new document: the end-of-document id goes first)
                       target:str, # The text it is scored on
                       device:str='cpu', # Where the model is
-                      prefix_only:bool=None, # Score each token from its prefix alone; default: for a model without the causal mask
-                      batch:int=32, # Windows of equal length run through the model together (the same sums, in less time)
+                      prefix_only:bool=None, # Each token from its prefix alone; default: if the model lacks the mask
+                      batch:int=32, # Windows of one length run through the model together (same sums, less time)
                      )->tuple[float, int, int]: # (bits, UTF-8 bytes of `target`, tokens scored)
     "Negative log-likelihood of `target` after `context`, in bits, teacher-forced in windows of the model's context"
     ids = [tok.eod_id] + tok.encode(context + target)
     first, bs = 1 + _context_len(tok, ids[1:], context), model.cfg.block_size
     if prefix_only is None: prefix_only = getattr(model, 'diagnostic_no_causal_mask', False)
     step, nll = (1 if prefix_only else max(1, bs // 2)), 0.0
-    by_len = {}  # window length -> [(s, pos, end)]: the window ids[s:end-1] predicts ids[s+1:end], and ids[pos:end] are scored
+    # window length -> [(s, pos, end)]: the window ids[s:end-1] predicts ids[s+1:end], and ids[pos:end] are scored
+    by_len = {}
     for pos in range(first, len(ids), step):
         end = min(len(ids), pos + step)
         s = max(0, end - 1 - bs)
@@ -214,20 +224,22 @@ def _header_lines(doc:str)->list[tuple[int, int]]:
         for t in tokenize.generate_tokens(io.StringIO(doc).readline):
             if t.type == tokenize.NEWLINE:
                 row = t.start[0]
-                if code and code[-1].string == ':' and code[0].start[0] == row: out.append((int(starts[row-1]), int(starts[row-1]) + t.start[1]))
+                if code and code[-1].string == ':' and code[0].start[0] == row:
+                    out.append((int(starts[row-1]), int(starts[row-1]) + t.start[1]))
                 code = []
             elif t.type not in (tokenize.COMMENT, tokenize.NL, tokenize.INDENT, tokenize.DEDENT): code.append(t)
-    except (SyntaxError, tokenize.TokenError): pass  # a file the tokenizer cannot read to its end: keep the headers before it
+    except (SyntaxError, tokenize.TokenError): pass  # a file tokenize cannot read to its end: the headers before it
     return out
 
 def _function_windows(doc:str)->list[tuple[int, int]]:
-    "(start of the `def` line, start of the first statement after the docstring) of each documented function of `doc` with a body"
+    "Where each documented function with a body starts: (its `def` line, its first statement after the docstring)"
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         try: tree = ast.parse(doc)
         except (SyntaxError, ValueError, RecursionError, MemoryError): return []
     lines, starts = doc.split('\n'), _line_starts(doc)
-    at = lambda row, col: int(starts[row-1]) + len(lines[row-1].encode('utf-8')[:col].decode('utf-8', 'replace'))  # ast counts UTF-8 bytes
+    # ast counts UTF-8 bytes
+    at = lambda row, col: int(starts[row-1]) + len(lines[row-1].encode('utf-8')[:col].decode('utf-8', 'replace'))
     return [(at(f.lineno, 0), at(f.body[1].lineno, f.body[1].col_offset)) for f in ast.walk(tree)
             if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and ast.get_docstring(f, clean=False) is not None
             and len(f.body) > 1 and f.body[1].lineno > f.body[0].end_lineno]
@@ -235,13 +247,15 @@ def _function_windows(doc:str)->list[tuple[int, int]]:
 # %% ../nbs/04_eval.ipynb #aa8b1ca4
 def human_windows(text:str, # A split: documents separated by the end-of-document character
                   kind:str='line', # The prompt set: 'line' or 'function'
-                 )->list[tuple[str, int, int]]: # (prompt, start, end): the human continuation is text[start:end], or a prefix of it
+                 )->list[tuple[str, int, int]]: # (prompt, start, end): the continuation is a prefix of text[start:end]
     "Every place in a split where human code continues a prompt of `kind`"
     if kind not in PROMPT_KINDS: raise CodenasError(f'kind={kind!r} is not one of {tuple(PROMPT_KINDS)}')
     out, at = [], 0
     for doc in text.split(EOD):
-        if kind == 'line': out += [(doc[s:e], at + e, at + len(doc)) for s, e in _header_lines(doc)]  # the continuation starts with the newline
-        else: out += [(doc[s:b], at + b, at + len(doc)) for s, b in _function_windows(doc)]     # the prompt ends with the body's indentation
+        if kind == 'line':  # the continuation starts with the newline
+            out += [(doc[s:e], at + e, at + len(doc)) for s, e in _header_lines(doc)]
+        else:  # the prompt ends with the body's indentation
+            out += [(doc[s:b], at + b, at + len(doc)) for s, b in _function_windows(doc)]
         at += len(doc) + 1
     return out
 
@@ -250,57 +264,68 @@ def human_samples(val_path, # The val split the model never trained on
                   seed:int=0, # Seed of the positions
                   kind:str='line', # The prompt set the samples stand beside: 'line' or 'function'
                  )->list[dict]:
-    "Records of human code in the shape `complete` returns: a prompt of `kind` from the val split and the text right after it"
+    "Records of human code shaped like `complete`'s: a prompt of `kind` from the val split and the text right after it"
     text = Path(val_path).read_text(encoding='utf-8')
     wins = human_windows(text, kind)
     room, rng, out = np.array([e - s for _, s, e in wins]), np.random.default_rng(seed), []
     for n in lengths:
         ok = np.flatnonzero(room >= max(n, 1))
-        if not len(ok): raise CodenasError(f'{val_path}: no {PROMPT_KINDS[kind]} with {max(n, 1)} characters after it in its file')
+        if not len(ok):
+            raise CodenasError(f'{val_path}: no {PROMPT_KINDS[kind]} with {max(n, 1)} characters after it in its file')
         p, s, _ = wins[int(rng.choice(ok))]
         comp = text[s:s+max(n, 1)]
-        out.append(dict(source='human', prompt_id=f'val@{s}', kind=kind, prompt=p, completion=comp, n_chars=len(comp), sample=0, seed=seed))
+        out.append(dict(source='human', prompt_id=f'val@{s}', kind=kind, prompt=p, completion=comp, n_chars=len(comp),
+                        sample=0, seed=seed))
     return out
 
 # %% ../nbs/04_eval.ipynb #980f2c44
 def _human_band(model, tok, recs:list, val_path:str, seed:int, device)->list[dict]:
-    "Human samples matched to the model records' prompt sets and lengths, each with the model's bits on its continuation"
-    if not Path(val_path).exists(): raise CodenasError(f'{val_path} not found: the human band needs the run\'s val split (or give human=False)')
+    "Human samples matched to the model records' prompt sets and lengths, with the model's bits on each continuation"
+    if not Path(val_path).exists():
+        raise CodenasError(f'{val_path} not found: the human band needs the run\'s val split (or give human=False)')
     out = []
     for kind in PROMPT_KINDS:
-        if lengths := [r['n_chars'] for r in recs if r['kind'] == kind]: out += human_samples(val_path, lengths, seed, kind)
+        if lengths := [r['n_chars'] for r in recs if r['kind'] == kind]:
+            out += human_samples(val_path, lengths, seed, kind)
     for h in out:
-        nl = '\n' if h['completion'].startswith('\n') else ''  # a one-line prompt's newline is context: the line is scored, not its end
+        # a one-line prompt's newline is context: the line is scored, not its end
+        nl = '\n' if h['completion'].startswith('\n') else ''
         bits, nbytes, _ = continuation_bits(model, tok, h['prompt'] + nl, h['completion'][len(nl):], device)
-        h.update(cont_bits=bits, cont_bytes=nbytes, cont_bpb=bits / nbytes if nbytes else None, n_tokens=len(tok.encode(h['completion'])))
+        h.update(cont_bits=bits, cont_bytes=nbytes, cont_bpb=bits / nbytes if nbytes else None,
+                 n_tokens=len(tok.encode(h['completion'])))
     return out
 
 def _known_names(meta:dict, train_path:str, name_grounding:bool)->frozenset|None:
     "The training split's names for name grounding, or None when it is switched off"
     if not name_grounding: return None
     p = train_path or meta['corpus'].get('train_path')
-    if not p or not Path(p).exists(): raise CodenasError(f'{p}: train split not found: name grounding needs it (give train_path, or name_grounding=False to leave the metric out)')
+    if not p or not Path(p).exists():
+        raise CodenasError(f'{p}: train split not found: name grounding needs it '
+                           '(give train_path, or name_grounding=False to leave the metric out)')
     return train_names(p)
 
 # %% ../nbs/04_eval.ipynb #6631b5c9
 def _check_generation(**kw):
     "One-line errors for generation settings that would give nothing, or NaN"
-    if not isinstance(kw['samples'], int) or kw['samples'] < 1: raise CodenasError(f"samples={kw['samples']} must be >= 1")
-    if kw.get('limit') is not None and kw['limit'] < 1: raise CodenasError(f"limit={kw['limit']} must be >= 1 (or left out: every prompt)")
+    if not isinstance(kw['samples'], int) or kw['samples'] < 1:
+        raise CodenasError(f"samples={kw['samples']} must be >= 1")
+    if kw.get('limit') is not None and kw['limit'] < 1:
+        raise CodenasError(f"limit={kw['limit']} must be >= 1 (or left out: every prompt)")
     for k in ('temperature', 'top_p', 'repetition_penalty'):
         if not math.isfinite(kw[k]): raise CodenasError(f'{k}={kw[k]} must be a finite number')
 
 def _check_output(output):
     "Refuse an output path that cannot be written, before any work"
     p = Path(output)
-    if p.is_dir(): raise CodenasError(f'output={str(output)!r} is a folder: give a file name in it, such as {p/"results.jsonl"}')
+    if p.is_dir():
+        raise CodenasError(f'output={str(output)!r} is a folder: give a file name in it, such as {p/"results.jsonl"}')
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=p.parent): pass
     except OSError as e: raise CodenasError(f'output={str(output)!r} cannot be written ({e.strerror or e})') from None
 
 def evaluate_prompts(checkpoint:str, # A run folder (its best checkpoint) or a checkpoint folder
-                     eval_file:str='oneline', # Prompt file (.txt one per line, or .jsonl), or a suite name: oneline, functions
+                     eval_file:str='oneline', # .txt (one prompt a line) or .jsonl file, or a suite: oneline, functions
                      output:str='results.jsonl', # Where to write one JSON record per sample
                      samples:int=1, # Completions per prompt (pass@10 needs 10); unbounded: --progress shows the rate
                      max_chars:int=64, # Characters per completion, whatever the tokenizer (the original's 64)
@@ -312,7 +337,7 @@ def evaluate_prompts(checkpoint:str, # A run folder (its best checkpoint) or a c
                      greedy:bool=False, # Greedy decoding
                      seed:int=0, # Seed of the samples and of the human windows
                      device:str='cpu', # Device for generation
-                     human:bool=True, # Add human samples from the run's val split, and the model's bits per byte on them
+                     human:bool=True, # Add human samples from the run's val split, and model's bits per byte on them
                      name_grounding:bool=True, # Score the completions' names against the train split
                      train_path:str=None, # Train split for name grounding (default: the run's own, from its config)
                      progress:bool=None, # Progress bar (default: when stderr is a terminal)
@@ -320,15 +345,17 @@ def evaluate_prompts(checkpoint:str, # A run folder (its best checkpoint) or a c
                      limit:int=None, # Use only the first LIMIT (>= 1) prompts (quick checks); default: all
                     )->pd.DataFrame: # The summary table
     "Generate completions for a prompt suite with a trained run, score them beside human code, and save the records"
-    _check_generation(samples=samples, limit=limit, temperature=temperature, top_p=top_p, repetition_penalty=repetition_penalty)
+    _check_generation(samples=samples, limit=limit, temperature=temperature, top_p=top_p,
+                      repetition_penalty=repetition_penalty)
     device = resolve_device(device)
     prompts = load_prompts(eval_file)[:limit]
     _check_output(output)
     if allow_code_execution: check_sandbox()
     model, tok, meta = load_run(checkpoint, device)
     known = _known_names(meta, train_path, name_grounding)
-    recs = complete(model, tok, prompts, max_new_tokens, temperature, top_k, top_p, repetition_penalty, samples, seed, greedy,
-                    device=device, progress=sys.stderr.isatty() if progress is None else progress, max_chars=max_chars)
+    recs = complete(model, tok, prompts, max_new_tokens, temperature, top_k, top_p, repetition_penalty, samples, seed,
+                    greedy, device=device, progress=sys.stderr.isatty() if progress is None else progress,
+                    max_chars=max_chars)
     if human: recs += _human_band(model, tok, recs, meta['corpus']['val_path'], seed, device)
     run_id = f"{Path(meta['checkpoint']).parent.name}@{meta.get('step', 0)}"
     recs = [dict(r, run_id=run_id) for r in score(recs, known)]
@@ -350,28 +377,31 @@ def rescore(results, # A results.jsonl written by `codenas eval`
 
 # %% ../nbs/04_eval.ipynb #71fa10b7
 def _read_samples(path)->list[dict]:
-    "(line, sample) for each sample in human-eval's format (`task_id`, `completion`); anything malformed refused with its line"
+    "(line, sample) for each sample in human-eval's format (`task_id`, `completion`); a malformed one refused by line"
     p, out = Path(path), []
-    if not p.is_file(): raise CodenasError(f'{p} not found: give a JSONL file of samples (task_id, completion on each line)')
+    if not p.is_file():
+        raise CodenasError(f'{p} not found: give a JSONL file of samples (task_id, completion on each line)')
     for i, line in enumerate(_read_text(p).split('\n')):
         if not line.strip(): continue
         try: d = json.loads(line)
         except json.JSONDecodeError as e: raise CodenasError(f'{p}:{i+1}: not valid JSON ({e})') from None
-        if not (isinstance(d, dict) and isinstance(d.get('task_id'), (str, int)) and isinstance(d.get('completion'), str)):
+        ok = isinstance(d, dict) and isinstance(d.get('task_id'), (str, int)) and isinstance(d.get('completion'), str)
+        if not ok:
             raise CodenasError(f'{p}:{i+1}: each line must be an object with a "task_id" and a string "completion"')
         out.append((i + 1, d))
     if not out: raise CodenasError(f'{p}: no samples in it')
     return out
 
 def evaluate_completions(completions:str, # JSONL samples in human-eval's format: task_id and completion on each line
-                         problems:str='functions', # Problems in human-eval's format (task_id, prompt, test, entry_point), or a suite
-                         output:str=None, # Where to write the samples with `result` and `passed` (default: NAME_results.jsonl)
+                         problems:str='functions', # human-eval problems (task_id, prompt, test, entry_point) or a suite
+                         output:str=None, # The samples with `result` and `passed` go here (default: NAME_results.jsonl)
                          k:list[int]=(1, 10), # pass@k for these k (one above a task's number of samples is left out)
                          timeout:float=5.0, # Wall-clock seconds per sample
-                         cut:bool=False, # Cut each completion at its function's end first (as `codenas eval`); human-eval does not
+                         cut:bool=False, # Cut each at its function's end, as `codenas eval` does (human-eval does not)
                         )->dict: # pass@k for each k, the numbers of tasks and samples, and the results file
     "Score a file of completions against problems with tests, each sample in its own sandbox: pass@k without a model"
-    if any(not isinstance(j, int) or j < 1 for j in k): raise CodenasError(f'k={list(k)}: each k must be an integer >= 1')
+    if any(not isinstance(j, int) or j < 1 for j in k):
+        raise CodenasError(f'k={list(k)}: each k must be an integer >= 1')
     samples, probs = _read_samples(completions), {str(p.get('task_id', p['id'])): p for p in load_prompts(problems)}
     for line, s in samples:
         if (p := probs.get(str(s['task_id']))) is None:
@@ -401,13 +431,18 @@ def inspect_results(results:str, # A results.jsonl written by `codenas eval`
     recs = read_results(results)
     df = summarize(recs)
     fmt = lambda v, lo, hi: f'{v:8.3f} [{lo:.3f}, {hi:.3f}]' if v == v else '       -'
-    lines = [f"{Path(results).name}: {df.attrs['n']['model']} model completions, {df.attrs['n']['human']} human samples",
+    n = df.attrs['n']
+    lines = [f"{Path(results).name}: {n['model']} model completions, {n['human']} human samples",
              f"{'metric':<32}{'model [95% CI]':>26}{'human [95% CI]':>26}"]
-    lines += [f"{k:<32}{fmt(r.model, r.model_lo, r.model_hi):>26}{fmt(r.human, r.human_lo, r.human_hi):>26}" for k, r in df.iterrows()]
-    lines += [f'({m.label}: the model scoring the human continuations, so no human value)' for m in REGISTRY.values() if m.kind == 'bpb' and m.row in df.index]
+    lines += [f"{k:<32}{fmt(r.model, r.model_lo, r.model_hi):>26}{fmt(r.human, r.human_lo, r.human_hi):>26}"
+              for k, r in df.iterrows()]
+    lines += [f'({m.label}: the model scoring the human continuations, so no human value)'
+              for m in REGISTRY.values() if m.kind == 'bpb' and m.row in df.index]
     model = [r for r in recs if r['source'] == 'model']
-    show = lambda r: f"--- [{r['category']}, strict parse {r.get('strict_parse')}] {r['prompt']!r}\n{r['prompt']}{r['completion']}"
-    if show_examples: lines += ['', f'first {min(show_examples, len(model))} completions:'] + [show(r) for r in model[:show_examples]]
+    show = lambda r: (f"--- [{r['category']}, strict parse {r.get('strict_parse')}] {r['prompt']!r}\n"
+                      f"{r['prompt']}{r['completion']}")
+    if show_examples:
+        lines += ['', f'first {min(show_examples, len(model))} completions:'] + [show(r) for r in model[:show_examples]]
     if show_quality_examples:
         lines += ['', 'one completion per category:']
         for c in CATEGORIES:
@@ -432,7 +467,8 @@ def sample(checkpoint:str, # A run folder or a checkpoint folder
           )->str|None: # The completions (None in interactive mode, which prints as it goes)
     "Complete one prompt, or run an interactive loop over prompts typed in"
     _check_generation(samples=samples, temperature=temperature, top_p=top_p, repetition_penalty=repetition_penalty)
-    if not interactive and not prompt: raise CodenasError('empty prompt: pass --prompt "def add(a, b):" (or --interactive)')
+    if not interactive and not prompt:
+        raise CodenasError('empty prompt: pass --prompt "def add(a, b):" (or --interactive)')
     device = resolve_device(device)
     model, tok, _ = load_run(checkpoint, device)
     kw = dict(max_chars=max_chars, max_new_tokens=max_new_tokens, temperature=temperature, top_k=top_k, top_p=top_p,
@@ -440,8 +476,8 @@ def sample(checkpoint:str, # A run folder or a checkpoint folder
     def show(p, s):
         recs = score(complete(model, tok, [p], seed=s, **kw))
         nums = lambda r: ', '.join(f'{m.label} {r[m.key]:.3g}' for m in REGISTRY.values() if m.sampler)
-        return '\n'.join(f"{p}{r['completion']}\n--- {r['category']}, {nums(r)}, parses: {r['parses']}, strict: {r['strict_parse']}, "
-                         f"{r['n_chars']} chars in {r['n_tokens']} tokens" for r in recs)
+        return '\n'.join(f"{p}{r['completion']}\n--- {r['category']}, {nums(r)}, parses: {r['parses']}, "
+                         f"strict: {r['strict_parse']}, {r['n_chars']} chars in {r['n_tokens']} tokens" for r in recs)
     if not interactive:
         if not prompt: raise CodenasError('empty prompt: pass --prompt "def add(a, b):" (or --interactive)')
         return show(prompt, seed)
@@ -465,7 +501,8 @@ def highlight_repeats(text:str, # A completion
         j = i
         while j < len(text) and hot[j] == hot[i]: j += 1
         seg = html.escape(text[i:j])
-        out.append(f'<mark>{seg}</mark>' if hot[i] else seg); i = j
+        out.append(f'<mark>{seg}</mark>' if hot[i] else seg)
+        i = j
     return ''.join(out)
 
 # %% ../nbs/04_eval.ipynb #f2645966
@@ -478,7 +515,8 @@ class Sampler:
                 ):
         import ipywidgets as W
         self.model, self.tok, self.human = model, tok, human or []
-        self.prompt = W.Textarea(value=prompt, placeholder='a prompt to continue', description='prompt', layout=W.Layout(width='95%'))
+        self.prompt = W.Textarea(value=prompt, placeholder='a prompt to continue', description='prompt',
+                                 layout=W.Layout(width='95%'))
         self.temperature = W.FloatSlider(value=0.8, min=0.0, max=2.0, step=0.05, description='temperature')
         self.top_k = W.IntSlider(value=40, min=1, max=max(2, tok.vocab_size), description='top-k')
         self.top_p = W.FloatSlider(value=0.9, min=0.05, max=1.0, step=0.05, description='top-p')
@@ -492,8 +530,9 @@ class Sampler:
 
     def generate(self)->dict:
         "Sample one completion with the current settings, show it, and return its scored record"
-        rec = score(complete(self.model, self.tok, [self.prompt.value], max_chars=self.length.value, temperature=self.temperature.value,
-                             top_k=self.top_k.value, top_p=self.top_p.value, seed=self.seed.value))[0]
+        rec = score(complete(self.model, self.tok, [self.prompt.value], max_chars=self.length.value,
+                             temperature=self.temperature.value, top_k=self.top_k.value, top_p=self.top_p.value,
+                             seed=self.seed.value))[0]
         self.output.value = render_sample(rec, self.human)
         return rec
 
@@ -505,11 +544,16 @@ def render_sample(rec:dict, # A scored record
                   human:list=(), # Scored human records for the band
                  )->str: # HTML: the completion with repeats marked, and a metrics table
     "The completion (prompt in grey, repeats marked) and its metrics beside the human 10th-90th percentile band"
-    band = lambda k: (f"{np.percentile([h[k] for h in human], 10):.2f} to {np.percentile([h[k] for h in human], 90):.2f}" if human else '-')
-    rows = ''.join(f'<tr><td>{m.label}</td><td>{rec[m.key]:.3g}</td><td>{band(m.key)}</td></tr>' for m in REGISTRY.values() if m.sampler)
-    return (f'<pre class="codenas-completion"><span style="color:gray">{html.escape(rec["prompt"])}</span>{highlight_repeats(rec["completion"])}</pre>'
-            f'<p>category: <b>{rec["category"]}</b>, parses: <b>{rec["parses"]}</b>, strict parse: <b>{rec["strict_parse"]}</b></p>'
-            f'<table class="codenas-metrics"><tr><th>metric</th><th>this completion</th><th>human 10-90%</th></tr>{rows}</table>')
+    pct = lambda k, q: np.percentile([h[k] for h in human], q)
+    band = lambda k: f'{pct(k, 10):.2f} to {pct(k, 90):.2f}' if human else '-'
+    rows = ''.join(f'<tr><td>{m.label}</td><td>{rec[m.key]:.3g}</td><td>{band(m.key)}</td></tr>'
+                   for m in REGISTRY.values() if m.sampler)
+    return (f'<pre class="codenas-completion"><span style="color:gray">{html.escape(rec["prompt"])}</span>'
+            f'{highlight_repeats(rec["completion"])}</pre>'
+            f'<p>category: <b>{rec["category"]}</b>, parses: <b>{rec["parses"]}</b>, '
+            f'strict parse: <b>{rec["strict_parse"]}</b></p>'
+            f'<table class="codenas-metrics"><tr><th>metric</th><th>this completion</th><th>human 10-90%</th></tr>'
+            f'{rows}</table>')
 
 # %% ../nbs/04_eval.ipynb #bd519a8f
 def examples_table(results, # Records or a results.jsonl
@@ -517,5 +561,5 @@ def examples_table(results, # Records or a results.jsonl
                   )->pd.DataFrame:
     "Prompt, completion and category of the first `n` model completions: a static view of a run"
     recs = read_results(results) if isinstance(results, (str, Path)) else results
-    return pd.DataFrame([dict(prompt=r['prompt'], completion=r['completion'], category=r['category'], parses=r['parses'])
-                         for r in recs if r['source'] == 'model'][:n])
+    return pd.DataFrame([dict(prompt=r['prompt'], completion=r['completion'], category=r['category'],
+                              parses=r['parses']) for r in recs if r['source'] == 'model'][:n])

@@ -33,7 +33,7 @@ def repetition_ratio(c:str, # A completion
     return Counter(c).most_common(1)[0][1]/len(c) if c else 0.0
 
 # %% ../nbs/04_metrics.ipynb #8aa0a06f
-ORIGINAL_KEYWORDS = ['def', 'class', 'if', 'for', 'while', 'import', 'return', 'self']  # the original's list, in its order
+ORIGINAL_KEYWORDS = ['def', 'class', 'if', 'for', 'while', 'import', 'return', 'self']  # the original's, in its order
 ORIGINAL_OPERATORS = '=+-*/><'  # the original's operator characters
 
 def has_keywords(c:str, # A completion
@@ -52,7 +52,7 @@ def has_parens(c:str, # A completion
     return '(' in c and ')' in c
 
 # %% ../nbs/04_metrics.ipynb #0efc861f
-CATEGORIES = ['mode_collapse', 'repetitive', 'good', 'partial', 'noise']  # the original's categories, in precedence order
+CATEGORIES = ['mode_collapse', 'repetitive', 'good', 'partial', 'noise']  # the original's, in precedence order
 
 def category(c:str, # A completion
             )->str: # One of `CATEGORIES`
@@ -76,7 +76,7 @@ _FSTART, _FEND = getattr(tokenize, 'FSTRING_START', -1), getattr(tokenize, 'FSTR
 _OPEN_STRING = -2  # our type for an unterminated one-line string
 
 def _lex(c:str)->list:
-    "(type, string, start, end) tokens of `c`, rows counted from 0, reading past the errors an unfinished completion has"
+    "(type, string, start, end) tokens of `c`, rows from 0, read past the errors an unfinished completion has"
     lines, first, out = c.split('\n'), 0, []
     while first < len(lines):
         try:
@@ -121,7 +121,8 @@ def python_tokens(c:str, # A completion, possibly unfinished or not Python at al
         elif typ == tokenize.ERRORTOKEN and s in ('"', "'"):  # 3.11's unterminated string: it runs to the line's end
             line = lines[start[0]]
             prefix = toks and re.fullmatch(r'[rRbBuUfF]{1,2}', toks[-1]) and line[:start[1]].endswith(toks[-1])
-            toks.append((toks.pop() if prefix else '') + line[start[1]:]); open_line = start[0]
+            toks.append((toks.pop() if prefix else '') + line[start[1]:])
+            open_line = start[0]
         else: toks.append(s)
     return toks
 
@@ -176,7 +177,7 @@ def _has_repeat(c:str, L:int)->bool:
     return False
 
 def longest_repeated_substring(c:str, # A completion
-                              )->str: # The longest substring occurring twice or more (overlaps allowed); first found on ties
+                              )->str: # The longest substring occurring twice or more (overlapping); the first on ties
     "Longest repeated substring of `c`, by binary search on its length"
     lo, hi = 0, max(len(c)-1, 0)
     while lo < hi:  # if length L repeats, so does L-1 (drop a character of both copies)
@@ -205,15 +206,16 @@ def compression_ratio(c:str, # A completion
 _CLAUSE = re.compile(r'(else|elif|except|finally)\b')  # a clause continues a block that a prompt starting with it lacks
 
 def _context(src:str)->str:
-    "What goes before `src` so that it can parse: `if True:` if its first code line is indented, an opener if it is a clause"
+    "What goes before `src` for it to parse: `if True:` if its first code line is indented, an opener if a clause"
     first = next((l for l in src.split('\n') if l.strip() and not l.lstrip().startswith('#')), '')
     ind = first[:len(first) - len(first.lstrip())]
     pre = 'if True:\n' if ind else ''  # a method's prompt: its class is not in the prompt
-    if m := _CLAUSE.match(first.lstrip()): pre += ind + ('try' if m[1] in ('except', 'finally') else 'if True') + ': pass\n'
+    if m := _CLAUSE.match(first.lstrip()):
+        pre += ind + ('try' if m[1] in ('except', 'finally') else 'if True') + ': pass\n'
     return pre
 
 def _tree(src:str, # Source text
-          compiles:bool=False, # Also require `compile` to accept it (`break` outside a loop, `await` outside `async def`)
+          compiles:bool=False, # `compile` must accept it too (`break` outside a loop, `await` outside `async def`)
          ):
     "(module, lines added in front) if `src` parses after its `_context`; else None. Never raises, never warns"
     pre = _context(src)
@@ -268,19 +270,21 @@ def parses(prompt:str, # The prompt
 
 # %% ../nbs/04_metrics.ipynb #a7d035e9
 def _accidental_tuple(v)->bool:
-    "A tuple without parentheses that ends in a comma (`Any,`) or holds a lambda (`lambda x: x, y`): how soup ends a line"
+    "An unparenthesized tuple that ends in a comma (`Any,`) or holds a lambda (`lambda x: x, y`): how soup ends a line"
     if not isinstance(v, ast.Tuple) or not v.elts: return False
     first, last = v.elts[0], v.elts[-1]
     if (v.lineno, v.col_offset) != (first.lineno, first.col_offset): return False  # it starts with its `(`
-    return (v.end_lineno, v.end_col_offset) > (last.end_lineno, last.end_col_offset) or any(isinstance(e, ast.Lambda) for e in v.elts)
+    ends_in_comma = (v.end_lineno, v.end_col_offset) > (last.end_lineno, last.end_col_offset)
+    return ends_in_comma or any(isinstance(e, ast.Lambda) for e in v.elts)
 
 def _says_something(s:ast.stmt)->bool:
-    "Not `pass`, not a bare name or constant (`x`, `1`, `...`, a docstring), not an accidental tuple as its value (`x = a,`)"
-    if isinstance(s, ast.Pass) or (isinstance(s, ast.Expr) and isinstance(s.value, (ast.Name, ast.Constant))): return False
+    "Not `pass`, a bare name or constant (`x`, `1`, `...`, a docstring), or an accidental tuple as value (`x = a,`)"
+    if isinstance(s, ast.Pass) or (isinstance(s, ast.Expr) and isinstance(s.value, (ast.Name, ast.Constant))):
+        return False
     return not _accidental_tuple(getattr(s, 'value', None))
 
 def _dominated(text:str)->bool:
-    "One token dominates `text`: a loop of 1-3 characters in a token covers half of it, or one token is most of 8 or more"
+    "One token dominates `text`: a 1-3 character loop in a token covers half of it, or one token is most of 8 or more"
     toks = [t for t in python_tokens(text) if t != '\n' and not t.startswith('#')]
     visible = sum(not ch.isspace() for ch in text)
     loop = max((len(m[0]) for t in toks for m in re.finditer(r'(.{1,3}?)\1+', t)), default=0)
@@ -312,12 +316,14 @@ def strict_parse(prompt:str, # The prompt
     if collapsed(text): return False
     cut = cut_at_last_statement(prompt, text)
     head = text[:text.rfind('\n') + 1]  # all but the line the budget may have cut
-    if whole_function and cut != text:  # the function ended: its whole body; the budget stopped it: all before the cut line
+    # the function ended: its whole body; the budget stopped it: all before the cut line
+    if whole_function and cut != text:
         if len(text) < len(completion) or len(cut) < len(head) and not _incomplete(prompt + head): return False
     parsed = _tree(prompt + cut, compiles=whole_function) if cut else None
     if parsed is None: return False
     tree, shift = parsed
-    start = (prompt.count('\n') + 1 + shift, len(prompt.rsplit('\n', 1)[-1].encode()))  # where the completion begins, as ast counts (UTF-8 columns)
+    # where the completion begins, as ast counts (UTF-8 columns)
+    start = (prompt.count('\n') + 1 + shift, len(prompt.rsplit('\n', 1)[-1].encode()))
     for s in ast.walk(tree):
         if not isinstance(s, ast.stmt) or (s.end_lineno, s.end_col_offset) <= start: continue  # wholly in the prompt
         compound = 'body' in s._fields or isinstance(s, ast.Match)
@@ -333,7 +339,8 @@ def kept_share(prompt:str, # The prompt
     return len(cut_at_last_statement(prompt, text)) / len(text) if text else None
 
 # %% ../nbs/04_metrics.ipynb #23ce09c9
-ALWAYS_GROUNDED = (frozenset(keyword.softkwlist) | frozenset(dir(builtins))) - frozenset(keyword.kwlist)  # names that need no source
+# names that need no source
+ALWAYS_GROUNDED = (frozenset(keyword.softkwlist) | frozenset(dir(builtins))) - frozenset(keyword.kwlist)
 
 def _name_runs(toks:list)->list[list[str]]:
     "The NAME tokens of `toks` as attribute chains: `os.path.join(p)` -> [['os', 'path', 'join'], ['p']]"
@@ -341,13 +348,15 @@ def _name_runs(toks:list)->list[list[str]]:
     while i < len(toks):
         if toks[i].isidentifier():
             runs.append([toks[i]])
-            while not keyword.iskeyword(runs[-1][0]) and i + 2 < len(toks) and toks[i+1] == '.' and toks[i+2].isidentifier():
-                runs[-1].append(toks[i+2]); i += 2  # `from . import x` is no chain
+            while (not keyword.iskeyword(runs[-1][0])  # `from . import x` is no chain
+                   and i + 2 < len(toks) and toks[i+1] == '.' and toks[i+2].isidentifier()):
+                runs[-1].append(toks[i+2])
+                i += 2
         i += 1
     return runs
 
 def _imports(toks:list)->set[str]:
-    "The dotted names the import statements of `toks` name (`from a import b`: a.b), and `import M` for each module they bind"
+    "The dotted names the imports of `toks` name (`from a import b`: a.b), and `import M` for each module they bind"
     out, i = set(), 0
     while i < len(toks):
         if toks[i] in ('import', 'from') and (i == 0 or toks[i-1] in ('\n', ';')):
@@ -370,7 +379,7 @@ def _imports(toks:list)->set[str]:
     return {c for c in out if not c.startswith('.') and '*' not in c}
 
 def identifiers(text:str, # Python source; its strings and comments are not read
-               )->set[str]: # Names, attribute chains and their prefixes (`os.path`, `os.path.join`), `import M` per module
+               )->set[str]: # Names, dotted chains and their prefixes (`os.path`, `os.path.join`), `import M` per module
     "What the code of `text` names: its NAME tokens and chains, never the words of its strings, docstrings or comments"
     toks = python_tokens(text)
     chains = {'.'.join(r) for r in _name_runs(toks) if not keyword.iskeyword(r[0])} | _imports(toks)
@@ -385,7 +394,8 @@ def name_counts(prompt:str, # The prompt
     "How many names the completion uses that are builtins, or named by the prompt's code or the training split's"
     toks = python_tokens(completion)
     runs = _name_runs(toks)
-    if runs and toks[-1] == runs[-1][-1] and re.search(r'\w\Z', completion): runs[-1].pop()  # the budget may have cut it mid-word
+    if runs and toks[-1] == runs[-1][-1] and re.search(r'\w\Z', completion):
+        runs[-1].pop()  # the budget may have cut it mid-word
     seen = identifiers(prompt)
     here = seen | _imports(toks)
     module = lambda w: f'import {w}' in known or f'import {w}' in here  # bound by an import statement
@@ -407,7 +417,9 @@ def train_names(train_path, # The train split (a corpus's train.txt)
                )->frozenset: # What the split's code names (`identifiers` of each document)
     "The names a model could have learned: computed once per corpus, then read back"
     p = Path(train_path)
-    if not p.exists(): raise CodenasError(f'{p} not found: name grounding needs the train split (give train_path, or name_grounding=False)')
+    if not p.exists():
+        raise CodenasError(f'{p} not found: name grounding needs the train split '
+                           '(give train_path, or name_grounding=False)')
     sha, f = sha256_file(p), p.with_name(f'{p.stem}.names.txt')
     if f.exists():
         head, _, body = f.read_text(encoding='utf-8').partition('\n')

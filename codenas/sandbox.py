@@ -51,24 +51,30 @@ SANDBOX_LIMITS = dict(cpu_s=6, memory_mb=512, file_mb=1, open_files=64,  # per p
 _LAUNCH = """import ctypes, os, resource, sys
 cpu, mem, fsize, nproc, nofile, uid = map(int, sys.argv[1:7])
 for r, v in ((resource.RLIMIT_CPU, cpu), (resource.RLIMIT_AS, mem), (resource.RLIMIT_FSIZE, fsize),
-             (resource.RLIMIT_NPROC, nproc), (resource.RLIMIT_NOFILE, nofile), (resource.RLIMIT_CORE, 0)): resource.setrlimit(r, (v, v))
-if os.getuid() == 0: os.setgroups([]); os.setresgid(uid, uid, uid); os.setresuid(uid, uid, uid)
+             (resource.RLIMIT_NPROC, nproc), (resource.RLIMIT_NOFILE, nofile), (resource.RLIMIT_CORE, 0)):
+    resource.setrlimit(r, (v, v))
+if os.getuid() == 0:
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
 bpf, ul = bytes.fromhex(sys.argv[7]), ctypes.c_ulong
 class Prog(ctypes.Structure): _fields_ = [('len', ctypes.c_ushort), ('filter', ctypes.c_char_p)]
 libc = ctypes.CDLL(None, use_errno=True)
-if libc.prctl(38, ul(1), ul(0), ul(0), ul(0)) or libc.prctl(22, ul(2), ctypes.byref(Prog(len(bpf) // 8, bpf)), ul(0), ul(0)):
+if (libc.prctl(38, ul(1), ul(0), ul(0), ul(0))
+        or libc.prctl(22, ul(2), ctypes.byref(Prog(len(bpf) // 8, bpf)), ul(0), ul(0))):
     sys.exit('seccomp filter refused: ' + os.strerror(ctypes.get_errno()))  # never run the code without it
 os.execv(sys.executable, [sys.executable, '-I', '-c', sys.argv[8]])"""
 
 def _python_binds()->list:
-    "bwrap arguments that show the sandbox the system's programs and libraries and this interpreter's prefix, read-only: nothing else of the host"
+    "bwrap arguments that show the sandbox the system's programs and libraries and this Python's prefix, read-only"
     args = []
     for d in ('/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/etc/alternatives', '/etc/ld.so.cache'):
         if os.path.islink(d): args += ['--symlink', os.readlink(d), d]
         elif os.path.exists(d): args += ['--ro-bind', d, d]
     prefix = Path(sys.base_prefix).resolve()
     if prefix.parts[:2] != ('/', 'usr'):
-        for parent in reversed(prefix.parents[:-1]): args += ['--perms', '0755', '--dir', str(parent)]  # readable by the sandbox's user
+        for parent in reversed(prefix.parents[:-1]):  # readable by the sandbox's user
+            args += ['--perms', '0755', '--dir', str(parent)]
         args += ['--ro-bind', str(prefix), str(prefix)]
     return args
 
@@ -82,20 +88,24 @@ def sandbox_command(code:str, # Python source to run
                     limits:dict=None, # Overrides of `SANDBOX_LIMITS`
                     cgroups:list=(), # Cgroup folders (`sandbox_cgroups`) the whole sandbox starts in
                    )->list[str]: # The command line
-    "Run `code` in a bubblewrap sandbox: read-only system, private /tmp, no network, own PID namespace, nobody, seccomp, limits"
+    "Run `code` in bubblewrap: read-only system, private /tmp, no network, own PID namespace, nobody, seccomp, limits"
     L = {**SANDBOX_LIMITS, **(limits or {})}
-    root = os.geteuid() == 0  # as root bwrap needs no user namespace, and the launcher drops to SANDBOX_UID so that the process limit binds
-    no_userns = ['--disable-userns'] if _bwrap_can('--disable-userns') else []  # the seccomp filter refuses them either way
+    # as root bwrap needs no user namespace, and the launcher drops to SANDBOX_UID so that the process limit binds
+    root = os.geteuid() == 0
+    no_userns = ['--disable-userns'] if _bwrap_can('--disable-userns') else []  # seccomp refuses them anyway
     ns = ['--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try'] if root else \
          ['--unshare-all', '--unshare-user', *no_userns, '--uid', str(SANDBOX_UID), '--gid', str(SANDBOX_UID)]
     py = os.path.realpath(getattr(sys, '_base_executable', sys.executable))
-    args = [L['cpu_s'], L['memory_mb'] << 20, L['file_mb'] << 20, L['processes'], L['open_files'], SANDBOX_UID, seccomp_filter().hex()]
+    args = [L['cpu_s'], L['memory_mb'] << 20, L['file_mb'] << 20, L['processes'], L['open_files'], SANDBOX_UID,
+            seccomp_filter().hex()]
     cmd = ['bwrap', *ns, '--die-with-parent', '--new-session', '--clearenv', '--setenv', 'PATH', '/usr/bin:/bin',
            '--setenv', 'HOME', '/tmp', *_python_binds(), '--proc', '/proc', '--dev', '/dev',
-           '--perms', '1777', '--size', str(L['tmp_mb'] << 20), '--tmpfs', '/tmp', '--remount-ro', '/', '--chdir', '/tmp',
+           '--perms', '1777', '--size', str(L['tmp_mb'] << 20), '--tmpfs', '/tmp',
+           '--remount-ro', '/', '--chdir', '/tmp',
            py, '-I', '-c', _LAUNCH, *map(str, args), code]
     if not cgroups: return cmd
-    enter = ' && '.join(f'echo $$ > {shlex.quote(str(Path(c)/"cgroup.procs"))}' for c in cgroups)  # bwrap and all it starts inside
+    # bwrap and all it starts inside
+    enter = ' && '.join(f'echo $$ > {shlex.quote(str(Path(c)/"cgroup.procs"))}' for c in cgroups)
     return ['/bin/sh', '-c', f'{enter} && exec "$@"', 'sh', *cmd]
 
 # %% ../nbs/04_sandbox.ipynb #d562981b
@@ -105,17 +115,19 @@ def _enabled(d:Path)->set:
     except OSError: return set()
 
 def _cgroup_dirs()->list[tuple[str, str]]:
-    "(folder, kind) in which to make a sandbox's cgroups with memory and pids limits: one 'v2', or v1's 'memory' and 'pids'"
+    "(folder, kind) where to make a sandbox's cgroups with memory and pids limits: one 'v2', or v1's memory and pids"
     try:
         lines = Path('/proc/self/cgroup').read_text().splitlines()
-        own = {k: p for _, ks, p in (l.split(':', 2) for l in lines) for k in ks.split(',')}  # controller ('' for v2) -> path
+        # controller ('' for v2) -> path
+        own = {k: p for _, ks, p in (l.split(':', 2) for l in lines) for k in ks.split(',')}
         mounts = [l.split() for l in Path('/proc/self/mounts').read_text().splitlines()]
     except OSError: return []
     for m in (m for m in mounts if m[2] == 'cgroup2' and '' in own):
         d = Path(m[1] + own[''])
         for c in (d, d.parent) if own[''] != '/' else (d,):  # its own cgroup, else beside it
             if {'memory', 'pids'} <= _enabled(c): return [(str(c), 'v2')]
-    v1 = [(m[1] + own[k], k) for k in ('memory', 'pids') if k in own for m in mounts if m[2] == 'cgroup' and k in m[3].split(',')]
+    v1 = [(m[1] + own[k], k) for k in ('memory', 'pids') if k in own
+          for m in mounts if m[2] == 'cgroup' and k in m[3].split(',')]
     return v1 if len(v1) == 2 else []
 
 def _cgroup_limits(kind:str, L:dict)->list[tuple[str, int]]:
@@ -128,7 +140,9 @@ def _cgroup_limits(kind:str, L:dict)->list[tuple[str, int]]:
 def _remove_cgroup(d:Path):
     "Kill what is left in a sandbox's cgroup, then remove it"
     for _ in range(200):
-        try: d.rmdir(); return
+        try:
+            d.rmdir()
+            return
         except FileNotFoundError: return
         except OSError:
             with contextlib.suppress(OSError):
@@ -148,7 +162,8 @@ def sandbox_cgroups(limits:dict=None, # Overrides of `SANDBOX_LIMITS`
             d.mkdir()
             made.append(d)
             for f, v in _cgroup_limits(kind, L):
-                if f != 'memory.memsw.limit_in_bytes' or (d/f).exists(): (d/f).write_text(str(v))  # memsw: if swap is counted
+                if f != 'memory.memsw.limit_in_bytes' or (d/f).exists():  # memsw: if swap is counted
+                    (d/f).write_text(str(v))
         yield [str(d) for d in made]
     finally:
         for d in made: _remove_cgroup(d)
@@ -164,10 +179,13 @@ def sandbox_bounds(limits:dict=None, # Overrides of `SANDBOX_LIMITS`
                   )->dict: # What bounds one sandbox here: per process, and as a whole
     "What is enforced on a sandbox on this machine, in words"
     L = {**SANDBOX_LIMITS, **(limits or {})}
-    if _cgroups_work(): whole = (f"memory {L['sandbox_mb']} MB (tmpfs included, no swap) and {L['processes']} processes, "
-                                 f"in cgroups of its own ({', '.join(k for _, k in _cgroup_dirs())})")
-    else: whole = (f"not bounded as a whole: no cgroup can be made here (need root or a delegated cgroup v2 subtree); "
-                   f"at most {L['processes']} processes of uid {SANDBOX_UID} on the whole machine, each within its own limits")
+    if _cgroups_work():
+        whole = (f"memory {L['sandbox_mb']} MB (tmpfs included, no swap) and {L['processes']} processes, "
+                 f"in cgroups of its own ({', '.join(k for _, k in _cgroup_dirs())})")
+    else:
+        whole = (f"not bounded as a whole: no cgroup can be made here (need root or a delegated cgroup v2 subtree); "
+                 f"at most {L['processes']} processes of uid {SANDBOX_UID} on the whole machine, "
+                 f"each within its own limits")
     return dict(per_process=f"{L['cpu_s']} CPU s, {L['memory_mb']} MB address space, {L['file_mb']} MB per file, "
                             f"{L['open_files']} open files", tmp=f"{L['tmp_mb']} MB tmpfs", whole_sandbox=whole)
 
@@ -178,17 +196,22 @@ def _sandbox_problem()->str|None:
     if not shutil.which('bwrap'): return 'bubblewrap is not installed (apt-get install bubblewrap)'
     try: r = subprocess.run(sandbox_command('print(6 * 7)'), capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired, CodenasError) as e: return f'bwrap did not start ({e})'
-    if r.stdout.strip() != '42': return f"bwrap cannot make a sandbox here ({(r.stderr.strip().splitlines() or ['no output'])[-1]})"
+    if r.stdout.strip() != '42':
+        return f"bwrap cannot make a sandbox here ({(r.stderr.strip().splitlines() or ['no output'])[-1]})"
 
 def check_sandbox():
     "Raise a one-line `CodenasError` unless generated code can be run in a sandbox on this machine"
-    if why := _sandbox_problem(): raise CodenasError(f'--allow_code_execution runs generated code only in a sandbox, and none can be started: {why}')
+    if why := _sandbox_problem():
+        raise CodenasError(f'--allow_code_execution runs generated code only in a sandbox, '
+                           f'and none can be started: {why}')
 
 # %% ../nbs/04_sandbox.ipynb #b18c96be
 _HARNESS = """import os, sys
 def _harness(src):
     token = sys.stdin.readline().strip()
-    null = os.open('/dev/null', os.O_RDONLY); os.dup2(null, 0); os.close(null)
+    null = os.open('/dev/null', os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
     exec(compile(src, '<sample>', 'exec'), {'__name__': '__main__', '__builtins__': __builtins__})
     for p in os.listdir('/proc'):
         if p.isdigit() and int(p) not in (1, os.getpid()):
@@ -224,10 +247,13 @@ def run_sandboxed(program:str, # Python source: a whole test program
     "Run `program` in its own sandbox: 'passed' only if it ran to its end, which the harness proves with a token"
     check_sandbox()
     token = secrets.token_hex(16)
-    with tempfile.TemporaryFile() as out, sandbox_cgroups(limits) as cgs:  # output to a file: capped at file_mb, never in memory
+    # output to a file: capped at file_mb, never in memory
+    with tempfile.TemporaryFile() as out, sandbox_cgroups(limits) as cgs:
         cmd = sandbox_command(_HARNESS + f'_harness({program!r})\n', limits, cgs)
-        try: r = subprocess.run(cmd, input=f'{token}\n'.encode(), stdout=out, stderr=subprocess.DEVNULL, timeout=timeout)
-        except subprocess.TimeoutExpired: return 'timed out'  # bwrap is killed, and with its PID namespace every process in it
+        try:
+            r = subprocess.run(cmd, input=f'{token}\n'.encode(), stdout=out, stderr=subprocess.DEVNULL, timeout=timeout)
+        except subprocess.TimeoutExpired:  # bwrap is killed, and with its PID namespace every process in it
+            return 'timed out'
         out.seek(max(0, out.seek(0, os.SEEK_END) - len(token) - 2))
         return 'passed' if r.returncode == 0 and out.read() == f'\n{token}\n'.encode() else 'failed'
 

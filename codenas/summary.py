@@ -52,7 +52,7 @@ def bootstrap_interval(values, # Per-sample values (e.g. repetition ratios)
 # %% ../nbs/04_summary.ipynb #b2a45a58
 def jackknife_interval(values:list, # Per-sample inputs of a statistic of the whole set (e.g. completions)
                        stat, # Statistic of a list of them (e.g. `lambda cs: distinct_n(cs, 4)`)
-                       groups:int=20, # Delete-a-group jackknife with this many groups (one per value when there are fewer)
+                       groups:int=20, # Groups of the delete-a-group jackknife (one per value when there are fewer)
                        z:float=1.96, # Normal quantile: 1.96 for 95%
                       )->tuple[float, float]: # stat ± z standard errors; NaNs if no values
     "Normal interval for a statistic of a whole set of samples, its standard error from the grouped jackknife"
@@ -64,25 +64,28 @@ def jackknife_interval(values:list, # Per-sample inputs of a statistic of the wh
     return (v - z*se, v + z*se)
 
 # %% ../nbs/04_summary.ipynb #ce8024d2
-KINDS = dict(rate='a share of samples (booleans), with a Wilson interval', mean='an average over samples, with a bootstrap interval',
-             ratio='a sum over a sum of two record fields (`parts`), with a bootstrap interval',
-             bpb="the model's bits over the bytes of the human continuations (`parts`): a model number, with no human value",
-             pooled='a statistic of all samples together (`pool` of their `fn` values), with a grouped jackknife interval',
-             run='a figure of the run (training, compressor) that the experiment copies into its table, not made from samples')
+KINDS = dict(
+    rate='a share of samples (booleans), with a Wilson interval',
+    mean='an average over samples, with a bootstrap interval',
+    ratio='a sum over a sum of two record fields (`parts`), with a bootstrap interval',
+    bpb="the model's bits over the bytes of the human continuations (`parts`): a model number, with no human value",
+    pooled='a statistic of all samples together (`pool` of their `fn` values), with a grouped jackknife interval',
+    run='a figure of the run (training, compressor) that the experiment copies into its table, not made from samples')
+# the prompt sets, and the human code each stands beside
 PROMPT_KINDS = dict(line='a one-line block header (a line of code ending in `:`)',
-                    function='a documented function (signature and docstring)')  # the prompt sets, and the human code each stands beside
+                    function='a documented function (signature and docstring)')
 
 class Metric:
     "One metric, defined once: every table, plot, widget and summary of codenas reads it from `REGISTRY`"
     def __init__(self, key:str, # Record field and results-table column (`fn_KEY` on the whole-function prompts)
                  label:str, # Its one name in tables, plots and widgets
-                 fn=None, # Its value for one `Sample`; None: the record gets it elsewhere (`score`, the human band, the tests)
+                 fn=None, # Its value for one `Sample`; None: filled in elsewhere (`score`, the human band, the tests)
                  kind:str='mean', # How `summarize` makes its cell: a key of `KINDS`, or pass@K
                  better:str=None, # 'higher' or 'lower'; None: neither, compare with human code
                  original:bool=False, # One of the original system's metrics
                  parts:tuple=None, # (numerator, denominator) record fields of a ratio or bpb
                  pool=None, # A pooled metric's statistic of the list of its `fn` values
-                 target:tuple=None, # The original's success criterion: (its 1.3 MB baseline as written, threshold or None for the human band alone)
+                 target:tuple=None, # Success criterion: (the original's 1.3 MB value, threshold; None: human band)
                  short:str=None, # Its heading in the summary `codenas experiment` prints (None: not there)
                  report:tuple=(), # The prompt kinds (`PROMPT_KINDS`) whose column the HTML report plots and tables
                  grid:bool=False, # A panel of `plot_all`'s overview grid
@@ -90,19 +93,25 @@ class Metric:
                  fmt:str=None, # How the success table writes a value (default: a percentage for rates, else 2 decimals)
                  part_of:str=None, # The key of the row it is part of: its summary row reads '  of which LABEL'
                 ):
-        if kind not in KINDS and not re.fullmatch(r'pass@[1-9]\d*', kind): raise ValueError(f"{key}: kind={kind!r} is not one of {', '.join(KINDS)} or pass@K")
-        if better not in (None, 'higher', 'lower'): raise ValueError(f"{key}: better={better!r} is not 'higher', 'lower' or None")
-        if (kind in ('ratio', 'bpb')) != (parts is not None): raise ValueError(f'{key}: parts={parts!r}: a ratio or bpb needs its two fields, no other kind takes them')
-        if (kind == 'pooled') != (pool is not None and fn is not None): raise ValueError(f'{key}: pool={pool!r}: a pooled metric needs fn and pool, no other kind takes pool')
-        if target and target[1] is not None and better is None: raise ValueError(f'{key}: target={target!r} has a threshold, so better must say which side passes')
-        if set(report) - set(PROMPT_KINDS): raise ValueError(f'{key}: report={report!r} names a prompt kind not in {tuple(PROMPT_KINDS)}')
+        if kind not in KINDS and not re.fullmatch(r'pass@[1-9]\d*', kind):
+            raise ValueError(f"{key}: kind={kind!r} is not one of {', '.join(KINDS)} or pass@K")
+        if better not in (None, 'higher', 'lower'):
+            raise ValueError(f"{key}: better={better!r} is not 'higher', 'lower' or None")
+        if (kind in ('ratio', 'bpb')) != (parts is not None):
+            raise ValueError(f'{key}: parts={parts!r}: a ratio or bpb needs its two fields, no other kind takes them')
+        if (kind == 'pooled') != (pool is not None and fn is not None):
+            raise ValueError(f'{key}: pool={pool!r}: a pooled metric needs fn and pool, no other kind takes pool')
+        if target and target[1] is not None and better is None:
+            raise ValueError(f'{key}: target={target!r} has a threshold, so better must say which side passes')
+        if set(report) - set(PROMPT_KINDS):
+            raise ValueError(f'{key}: report={report!r} names a prompt kind not in {tuple(PROMPT_KINDS)}')
         store_attr()
         self.fmt = fmt or ('{:.1%}' if self.percent else '{:.2f}')
 
     @property
-    def percent(self)->bool: return self.kind == 'rate' or self.kind.startswith('pass@')  # a share, shown as a percentage
+    def percent(self)->bool: return self.kind == 'rate' or self.kind.startswith('pass@')  # a share, as a percentage
     @property
-    def stored(self)->bool: return self.fn is not None and self.kind != 'pooled'  # computed per completion and kept in its record
+    def stored(self)->bool: return self.fn is not None and self.kind != 'pooled'  # per completion, kept in its record
     @property
     def row(self)->str: return f'  of which {self.label}' if self.part_of else self.label  # its row in `summarize`
 
@@ -116,7 +125,7 @@ class Metric:
 
 # %% ../nbs/04_summary.ipynb #181f7b7d
 class Sample:
-    "What a metric's `fn` reads: a prompt and its completion (or human code of the same length), its Python tokens read once"
+    "What a metric's `fn` reads: a prompt and its completion (or human code that long), its Python tokens read once"
     def __init__(self, prompt:str, # The prompt
                  completion:str, # The generated text, or the human continuation
                  whole_function:bool=False, # The prompt is a whole function header: cut the parse checks at its end
@@ -129,8 +138,11 @@ REGISTRY = {}  # key -> Metric, in the order of the summary table
 def register(m:Metric, # A metric whose key is not registered yet
             )->Metric: # `m`
     "Add `m` to `REGISTRY`, after the metrics already there"
-    if m.key in REGISTRY: raise ValueError(f'{m.key!r} is already registered: a metric is defined once (unregister it first)')
-    if m.key.startswith(('fn_', 'human_')): raise ValueError(f'{m.key!r}: fn_ and human_ begin the columns of a metric on whole functions and on human code')
+    if m.key in REGISTRY:
+        raise ValueError(f'{m.key!r} is already registered: a metric is defined once (unregister it first)')
+    if m.key.startswith(('fn_', 'human_')):
+        raise ValueError(f'{m.key!r}: fn_ and human_ begin the columns of a metric on whole functions '
+                         'and on human code')
     REGISTRY[m.key] = m
     return m
 
@@ -149,45 +161,59 @@ def metric(col:str, # A results-table column: a metric's key, or fn_KEY
           )->Metric:
     "The registered metric of a results-table column (for fn_KEY, its whole-function twin)"
     if col in REGISTRY: return REGISTRY[col]
-    if col.startswith('fn_') and col[3:] in REGISTRY and REGISTRY[col[3:]].kind != 'run': return REGISTRY[col[3:]].twin()
+    if col.startswith('fn_') and col[3:] in REGISTRY and REGISTRY[col[3:]].kind != 'run':
+        return REGISTRY[col[3:]].twin()
     raise KeyError(f'{col!r} is not the column of a registered metric (see REGISTRY)')
 
 # %% ../nbs/04_summary.ipynb #b1b176fc
-register(Metric('val_bpb', 'val bits per byte', kind='run', better='lower', short='val bpb', report=('line',), grid=True))
+register(Metric('val_bpb', 'val bits per byte', kind='run', better='lower', short='val bpb', report=('line',),
+                grid=True))
 register(Metric('val_loss', 'val loss (nats/token)', kind='run', better='lower'))
-register(Metric('mode_collapse', 'mode-collapse rate', kind='rate', better='lower', original=True, target=('85.2%', 0.30), short='collapse',
-                report=('line',), grid=True))
-register(Metric('whitespace_run', 'whitespace runs', lambda s: is_whitespace_run(s.completion), 'rate', 'lower', part_of='mode_collapse', report=('line',)))
-register(Metric('has_keywords', 'keyword rate (substring rule)', lambda s: has_keywords(s.completion), 'rate', 'higher', original=True,
-                target=('0%', 0.50), short='keywords', report=('line',), grid=True))
-register(Metric('has_operators', 'operator rate', lambda s: has_operators(s.completion), 'rate', 'higher', original=True))
+register(Metric('mode_collapse', 'mode-collapse rate', kind='rate', better='lower', original=True,
+                target=('85.2%', 0.30), short='collapse', report=('line',), grid=True))
+register(Metric('whitespace_run', 'whitespace runs', lambda s: is_whitespace_run(s.completion), 'rate', 'lower',
+                part_of='mode_collapse', report=('line',)))
+register(Metric('has_keywords', 'keyword rate (substring rule)', lambda s: has_keywords(s.completion), 'rate', 'higher',
+                original=True, target=('0%', 0.50), short='keywords', report=('line',), grid=True))
+register(Metric('has_operators', 'operator rate', lambda s: has_operators(s.completion), 'rate', 'higher',
+                original=True))
 register(Metric('has_parens', 'parens rate', lambda s: has_parens(s.completion), 'rate', 'higher', original=True))
-register(Metric('repetition_ratio', 'repetition ratio', lambda s: repetition_ratio(s.completion), 'mean', 'lower', original=True,
-                target=('92.22%', 0.30), fmt='{:.1%}', report=('line',), grid=True, sampler=True))
-register(Metric('unique_chars', 'unique chars per completion', lambda s: unique_chars(s.completion), 'mean', 'higher', original=True,
-                target=('2.1', 20), fmt='{:.1f}', report=('line',), grid=True, sampler=True))
+register(Metric('repetition_ratio', 'repetition ratio', lambda s: repetition_ratio(s.completion), 'mean', 'lower',
+                original=True, target=('92.22%', 0.30), fmt='{:.1%}', report=('line',), grid=True, sampler=True))
+register(Metric('unique_chars', 'unique chars per completion', lambda s: unique_chars(s.completion), 'mean', 'higher',
+                original=True, target=('2.1', 20), fmt='{:.1f}', report=('line',), grid=True, sampler=True))
 for c, better in (('good', 'higher'), ('partial', None), ('repetitive', 'lower'), ('noise', 'lower')):
     register(Metric(f'cat_{c}', f'category: {c}', kind='rate', better=better, original=True))
 
 # %% ../nbs/04_summary.ipynb #dbf4dafa
-register(Metric('has_keywords_tokens', 'keyword rate (tokens)', lambda s: any(t in PY_KEYWORDS for t in s.toks), 'rate'))
-for n in range(1, 5): register(Metric(f'seq_rep_{n}', f'seq-rep-{n} (chars)', lambda s, n=n: seq_rep_n(s.completion, n), report=('line',) * (n == 4), sampler=n == 4))
+register(Metric('has_keywords_tokens', 'keyword rate (tokens)', lambda s: any(t in PY_KEYWORDS for t in s.toks),
+                'rate'))
+for n in range(1, 5):
+    register(Metric(f'seq_rep_{n}', f'seq-rep-{n} (chars)', lambda s, n=n: seq_rep_n(s.completion, n),
+                    report=('line',) * (n == 4), sampler=n == 4))
 for n in range(1, 5): register(Metric(f'seq_rep_tok_{n}', f'seq-rep-{n} (tokens)', lambda s, n=n: seq_rep_n(s.toks, n)))
-register(Metric('distinct_4', 'distinct-4 (chars)', lambda s: s.completion, 'pooled', pool=lambda cs: distinct_n(cs, 4)))
+register(Metric('distinct_4', 'distinct-4 (chars)', lambda s: s.completion, 'pooled',
+                pool=lambda cs: distinct_n(cs, 4)))
 register(Metric('distinct_tok_2', 'distinct-2 (tokens)', lambda s: s.toks, 'pooled', pool=lambda ts: distinct_n(ts, 2)))
-register(Metric('repetition_loop', 'repetition-loop rate', lambda s: has_repetition_loop(s.completion), 'rate', 'lower', report=('line',)))
-register(Metric('repetition_loop_tok', 'repetition-loop rate (tokens)', lambda s: has_repetition_loop(s.toks), 'rate', 'lower'))
-register(Metric('lrs_share', 'longest repeat share', lambda s: longest_repeated_substring_share(s.completion), sampler=True))
+register(Metric('repetition_loop', 'repetition-loop rate', lambda s: has_repetition_loop(s.completion), 'rate',
+                'lower', report=('line',)))
+register(Metric('repetition_loop_tok', 'repetition-loop rate (tokens)', lambda s: has_repetition_loop(s.toks), 'rate',
+                'lower'))
+register(Metric('lrs_share', 'longest repeat share', lambda s: longest_repeated_substring_share(s.completion),
+                sampler=True))
 register(Metric('compression_ratio', 'zlib compression ratio', lambda s: compression_ratio(s.completion), sampler=True))
 
 # %% ../nbs/04_summary.ipynb #40ff0d56
-register(Metric('parses', 'parse rate', lambda s: parses(s.prompt, s.completion, s.whole_function), 'rate', 'higher', report=('line',), grid=True))
-register(Metric('strict_parse', 'strict parse rate', lambda s: strict_parse(s.prompt, s.completion, s.whole_function), 'rate', 'higher',
-                target=('–', None), short='strict parse', report=('line', 'function')))
+register(Metric('parses', 'parse rate', lambda s: parses(s.prompt, s.completion, s.whole_function), 'rate', 'higher',
+                report=('line',), grid=True))
+register(Metric('strict_parse', 'strict parse rate', lambda s: strict_parse(s.prompt, s.completion, s.whole_function),
+                'rate', 'higher', target=('–', None), short='strict parse', report=('line', 'function')))
 register(Metric('kept_share', 'kept share of the cut', lambda s: kept_share(s.prompt, s.completion, s.whole_function),
                 'mean', 'higher', report=('function',)))
-register(Metric('name_grounding', 'name grounding', kind='ratio', better='higher', parts=('names_grounded', 'names'), target=('–', None), report=('line',)))
-register(Metric('cont_bpb', 'continuation bits per byte', kind='bpb', better='lower', parts=('cont_bits', 'cont_bytes'), report=('line',)))
+register(Metric('name_grounding', 'name grounding', kind='ratio', better='higher', parts=('names_grounded', 'names'),
+                target=('–', None), report=('line',)))
+register(Metric('cont_bpb', 'continuation bits per byte', kind='bpb', better='lower', parts=('cont_bits', 'cont_bytes'),
+                report=('line',)))
 register(Metric('passed', 'functional pass rate', kind='rate', better='higher'))
 for k in (1, 10): register(Metric(f'pass_at_{k}', f'pass@{k}', kind=f'pass@{k}', better='higher', report=('function',)))
 register(Metric('n_chars', 'completion length (chars)', lambda s: len(s.completion), fmt='{:.1f}'))
@@ -196,7 +222,7 @@ register(Metric('n_tokens', 'completion length (tokens)'))
 # %% ../nbs/04_summary.ipynb #4d7983eb
 def completion_metrics(prompt:str, # The prompt
                        completion:str, # The generated text (or a human window of the same length)
-                       whole_function:bool=False, # The prompt is a whole function header: cut the parse checks at its end
+                       whole_function:bool=False, # The prompt is a whole function header: cut parse checks at its end
                        known:frozenset=None, # Names of the training split (`train_names`); None: no name grounding
                       )->dict: # Metric key -> value
     "The original's category and every per-completion metric of `REGISTRY` (with `known`, the names' counts too)"
@@ -234,7 +260,7 @@ def score(records:list, # Records from `complete` or `human_samples`
 # %% ../nbs/04_summary.ipynb #749899ea
 def _values(recs:list, m:Metric, src:str)->list:
     "What the summary of `m` is computed from, for the model's records or human code's"
-    if m.kind == 'bpb' and src == 'human': return []  # the model's bits on human text: a model number, with no human counterpart
+    if m.kind == 'bpb' and src == 'human': return []  # the model's bits on human text: a model number only
     mine = [r for r in recs if r['source'] == ('human' if m.kind == 'bpb' else src)]
     if m.parts:
         num, den = m.parts
@@ -244,11 +270,12 @@ def _values(recs:list, m:Metric, src:str)->list:
         for r in mine:
             if 'passed' in r: runs.setdefault(r['prompt_id'], []).append(r['passed'])
         return [v for p in runs.values() if (v := pass_at_k(len(p), sum(p), int(m.kind[5:]))) == v]
-    if m.kind == 'pooled': return [m.fn(Sample(r['prompt'], r['completion'], r.get('kind') == 'function')) for r in mine]
+    if m.kind == 'pooled':
+        return [m.fn(Sample(r['prompt'], r['completion'], r.get('kind') == 'function')) for r in mine]
     return [r[m.key] for r in mine if m.key in r and r[m.key] is not None]
 
 def _cell(vals:list, m:Metric)->tuple[float, float, float]:
-    "(value, low, high): Wilson for rates, the jackknife for pooled statistics, bootstrap for means and for sums over sums"
+    "(value, low, high): Wilson for rates, jackknife for pooled statistics, bootstrap for means and sums over sums"
     if not len(vals): return math.nan, math.nan, math.nan
     if m.kind == 'pooled': return (m.pool(vals), *jackknife_interval(vals, m.pool))
     v = np.asarray(vals, dtype=float)
@@ -260,18 +287,21 @@ def _cell(vals:list, m:Metric)->tuple[float, float, float]:
 
 # %% ../nbs/04_summary.ipynb #b17d0e66
 def summarize(results, # Records (scored or not), or a results.jsonl path
-             )->pd.DataFrame: # One row per metric that has values; value and 95% interval for the model and for human code
+             )->pd.DataFrame: # A row per metric with values: value and 95% interval for the model and for human code
     "The summary table of a generation run: one row per metric of `REGISTRY` made from samples, in its order"
     recs = read_results(results) if isinstance(results, (str, Path)) else list(results)
     stored = [m.key for m in REGISTRY.values() if m.stored]
-    recs = [r if 'category' in r and all(k in r for k in stored) else score([r])[0] for r in recs]  # scored before a metric existed: again
+    # records scored before a metric existed are scored again
+    recs = [r if 'category' in r and all(k in r for k in stored) else score([r])[0] for r in recs]
     rows = []
     for m in REGISTRY.values():
         if m.kind == 'run': continue
         cells = {src: _cell(_values(recs, m, src), m) for src in ('model', 'human')}
-        if all(math.isnan(c[0]) for c in cells.values()): continue  # not measured in this run (no tests, no train split...)
-        rows.append(dict(metric=m.row, **{k: v for src, c in cells.items() for k, v in zip((src, f'{src}_lo', f'{src}_hi'), c)}))
-    df = pd.DataFrame(rows, columns=['metric', 'model', 'model_lo', 'model_hi', 'human', 'human_lo', 'human_hi']).set_index('metric')
+        if all(math.isnan(c[0]) for c in cells.values()): continue  # not measured (no tests run, no train split...)
+        cols = {k: v for src, c in cells.items() for k, v in zip((src, f'{src}_lo', f'{src}_hi'), c)}
+        rows.append(dict(metric=m.row, **cols))
+    columns = ['metric', 'model', 'model_lo', 'model_hi', 'human', 'human_lo', 'human_hi']
+    df = pd.DataFrame(rows, columns=columns).set_index('metric')
     df.attrs['n'] = {s: sum(r['source'] == s for r in recs) for s in ('model', 'human')}
     return df
 
@@ -281,8 +311,10 @@ def read_results(path)->list[dict]:
     p = Path(path)
     if not p.is_file(): raise CodenasError(f'{p} not found (write one with `codenas eval`)')
     try: recs = [json.loads(l) for l in p.read_text(encoding='utf-8').splitlines() if l.strip()]
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise CodenasError(f'{p} is not a results file: {e}') from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise CodenasError(f'{p} is not a results file: {e}') from None
     for i, r in enumerate(recs):
         if not isinstance(r, dict) or not {'source', 'prompt', 'completion'} <= set(r):
-            raise CodenasError(f'{p}:{i+1}: not a results record (no source, prompt and completion): is it a prompt file? (write results with `codenas eval`)')
+            raise CodenasError(f'{p}:{i+1}: not a results record (no source, prompt and completion): '
+                               'is it a prompt file? (write results with `codenas eval`)')
     return recs
