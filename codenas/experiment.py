@@ -14,7 +14,9 @@ import torch
 from .core import CodenasError, atomic_write, check_counts, cpu_threads, folder_lock
 from .corpus import build_corpus, load_manifest
 from .dataset import TOKENIZERS, encode_file, load_tokenizer, make_tokenizer
-from .eval import REGISTRY, check_sandbox, column, evaluate_prompts
+from .eval import evaluate_prompts
+from .sandbox import check_sandbox
+from .summary import REGISTRY, column
 from .model import ArchConfig, param_count
 from .train import read_metrics, train
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from .core import CodenasError, atomic_write, lock_holder
-from .eval import PROMPT_KINDS, REGISTRY, column, metric
+from .summary import PROMPT_KINDS, REGISTRY, column, metric
 from .experiment import experiment_folder, run_experiment
 from .train import read_metrics
 import torch

@@ -332,7 +332,7 @@ def test_folder_lock_other_process(w):
 @pytest.fixture(scope='module')
 def sandbox():
     "The sandbox must start here; without bubblewrap these tests skip (under CI=true they fail: CI installs it)"
-    from codenas.eval import _sandbox_problem
+    from codenas.sandbox import _sandbox_problem
     if why := _sandbox_problem():
         if os.environ.get('CI', '').lower() == 'true': pytest.fail(f'{why} (CI=true: the sandbox tests must run)')
         pytest.skip(why)
@@ -354,8 +354,8 @@ def test_sandbox_through_the_cli(w, sandbox, capsys):
 
 def test_no_sandbox_refused(w, capsys, monkeypatch):
     "Without a sandbox the functional check is refused in one line, before any generation"
-    import codenas.eval as ce
-    monkeypatch.setattr(ce, '_sandbox_problem', lambda: 'bubblewrap is not installed (apt-get install bubblewrap)')
+    import codenas.eval as ce, codenas.sandbox as sb
+    monkeypatch.setattr(sb, '_sandbox_problem', lambda: 'bubblewrap is not installed (apt-get install bubblewrap)')
     monkeypatch.setattr(ce, 'complete', lambda *a, **k: pytest.fail('generation started'))
     one_line_error(['eval', str(w/'runs'/'ref'), '--eval_file', 'functions', '--output', str(w/'nosb.jsonl'), '--human', 'false',
                     '--allow_code_execution'], capsys, contains=('sandbox', 'bubblewrap'))

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from codenas.cli import main
 from conftest import procs_with
-from codenas.eval import (_DENIED, _cgroups_work, _sandbox_problem, evaluate_completions, run_functional, run_sandboxed,
-                          sandbox_bounds, sandbox_cgroups, sandbox_command)
+from codenas.eval import evaluate_completions
+from codenas.sandbox import (_DENIED, _cgroups_work, _sandbox_problem, run_functional, run_sandboxed, sandbox_bounds,
+                             sandbox_cgroups, sandbox_command)
 
 @pytest.fixture(scope='module', autouse=True)
 def sandbox():

@@ -56,7 +56,8 @@ def tiny_run(folder:Path)->Path:
 
 def eval_once(run:str, suite:str, out:str)->dict:
     "One timed `evaluate_prompts` with the `codenas` on sys.path: seconds, fingerprints of the records and the table"
-    from codenas.eval import evaluate_prompts, read_results
+    from codenas.eval import evaluate_prompts
+    from codenas.summary import read_results
     t0 = time.perf_counter()
     table = evaluate_prompts(run, suite, out, seed=0, progress=False, **SUITES[suite])
     dt = time.perf_counter() - t0
