@@ -16,7 +16,7 @@ import pandas as pd
 import torch
 import optuna
 from optuna.trial import TrialState
-import codenas
+import codenas.generate  # adds CodeLM.generate, which the latency measurement times
 from .core import CodenasError, _swap_in, atomic_write, device_name, folder_lock, is_quick, resolve_device, sha256_file
 from .corpus import load_manifest
 from .experiment import in_parallel, preset_settings, run_name, train_kwargs
