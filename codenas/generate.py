@@ -80,8 +80,8 @@ def token_texts(tok, # A tokenizer: `decode` and `vocab_size` are all this needs
     return [tok.decode([i]) for i in range(tok.vocab_size)]
 
 class Healing:
-    "Prompts backed up over their last token, and the text each must write back first (see `heal_prompts`)"
-    def __init__(self, ids:list, # Each prompt's token ids, without the token it was backed up over (if any)
+    "Prompts backed up over their last token or tokens, and the text each must write back first (`heal_prompts`)"
+    def __init__(self, ids:list, # Each prompt's token ids, without the tokens it was backed up over (if any)
                  removed:list, # The text each prompt lost; '' where nothing was removed
                  texts:list, # The text of every token id, from `token_texts`
                 ):
