@@ -16,7 +16,7 @@ import torch
 from torch.nn import functional as F
 from safetensors import SafetensorError
 from safetensors.torch import load_model, save_model
-import codenas
+import codenas.generate  # adds CodeLM.generate: every model built or loaded here can generate
 from .core import (CodenasError, _recover, _swap_in, atomic_write, check_counts, check_output, device_name, disk_full,
                           folder_lock, is_disk_full, is_quick, resolve_device)
 from .corpus import INCOMPLETE, build_corpus, load_manifest
