@@ -6,7 +6,7 @@ Docs: https://codenas.github.io/codenas/train.html.md"""
 
 # %% ../nbs/03_train.ipynb #768109d5
 from __future__ import annotations
-import hashlib, io, json, math, os, platform, shutil, subprocess, sys, time
+import csv, hashlib, importlib.util, io, json, math, os, platform, shutil, subprocess, sys, time
 from contextlib import nullcontext
 from pathlib import Path
 import inspect
@@ -25,11 +25,12 @@ from .dataset import (IGNORE_INDEX, RandomWindows, ValWindows, bits_per_byte, by
 from .model import ArchConfig, CodeLM, check_memory
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'OPTIMIZERS', 'PEAK_TFLOPS', 'MAX_BPE_VOCAB', 'RECIPES', 'RENAMED', 'ARCH_DIR', 'RUN_FILES', 'lr_at',
-           'capped_warmup', 'Optimizers', 'make_optimizer', 'LeakError', 'check_causal', 'check_val', 'evaluate',
-           'peak_flops', 'save_checkpoint', 'load_run', 'read_checkpoint_config', 'load_checkpoint_tokenizer',
-           'load_weights', 'cpu_has_bf16', 'TrainConfig', 'resolve_arch', 'RunLog', 'read_metrics', 'train',
-           'provenance', 'plot_losses']
+__all__ = ['SCHEDULES', 'OPTIMIZERS', 'PEAK_TFLOPS', 'LOGGERS', 'MAX_BPE_VOCAB', 'RECIPES', 'RENAMED', 'ARCH_DIR', 'RUN_FILES',
+           'lr_at', 'capped_warmup', 'Optimizers', 'make_optimizer', 'LeakError', 'check_causal', 'check_val',
+           'evaluate', 'peak_flops', 'save_checkpoint', 'load_run', 'read_checkpoint_config',
+           'load_checkpoint_tokenizer', 'load_weights', 'read_csv_metrics', 'CSVLogger', 'TensorBoardLogger',
+           'WandbLogger', 'MLflowLogger', 'check_logger', 'logged_scalars', 'cpu_has_bf16', 'TrainConfig',
+           'resolve_arch', 'RunLog', 'read_metrics', 'train', 'provenance', 'plot_losses']
 
 # %% ../nbs/03_train.ipynb #a18b89e9
 SCHEDULES = ('cosine', 'wsd')
@@ -241,6 +242,88 @@ def load_weights(model:torch.nn.Module, ck:Path, device)->torch.nn.Module:
         raise CodenasError(f'{ck}/model.safetensors cannot be loaded ({why}): the checkpoint is damaged or does not match its config.json') from None
     return model
 
+# %% ../nbs/03_train.ipynb #20eb3586
+def read_csv_metrics(run, # A run folder or its metrics.csv
+                    )->list[tuple]: # (step, name, value) rows in file order
+    "The rows of a run's `metrics.csv`; a last line cut short by a kill is skipped"
+    p = Path(run)
+    p = p/'metrics.csv' if p.is_dir() else p
+    if not p.exists(): return []
+    lines, out = p.read_text(encoding='utf-8').split('\n'), []
+    for r in csv.reader(lines[:-1]):                                 # the last piece, with no newline after it, is cut
+        try: out.append((int(r[0]), r[1], float(r[2])))
+        except (ValueError, IndexError): pass                        # the header
+    return out
+
+class CSVLogger:
+    "`metrics.csv` beside `metrics.jsonl`: one `step,name,value` row per logged number, appended as it comes"
+    needs, files = None, ('metrics.csv',)  # the package it imports, what it writes in the run folder
+    def __init__(self, run:Path, # The run folder
+                 resume_step:int=None, # A resumed run's checkpoint step: later rows are dropped; None: a new run
+                 config:dict=None, # The run's config.json, for trackers that keep it
+                ):
+        self.path = Path(run)/'metrics.csv'
+        keep = [r for r in read_csv_metrics(self.path) if r[0] <= resume_step] if resume_step is not None else []
+        with atomic_write(self.path) as f:
+            csv.writer(f, lineterminator='\n').writerows([('step', 'name', 'value'), *keep])
+    def log(self, scalars:dict, step:int):
+        "Append a row per number in `scalars`, logged at `step`"
+        with open(self.path, 'a', newline='') as f:
+            csv.writer(f, lineterminator='\n').writerows((step, k, v) for k, v in scalars.items())
+    def close(self): pass
+
+# %% ../nbs/03_train.ipynb #46bc79e3
+class TensorBoardLogger:
+    "TensorBoard event files in the run's `tensorboard/` (`tensorboard --logdir RUN`), through torch's `SummaryWriter`"
+    needs, files = 'tensorboard', ('tensorboard',)
+    def __init__(self, run:Path, resume_step:int=None, config:dict=None):
+        from torch.utils.tensorboard import SummaryWriter
+        purge = None if resume_step is None else resume_step + 1  # TensorBoard hides what a killed run logged after it
+        self.writer = SummaryWriter(str(Path(run)/'tensorboard'), purge_step=purge)
+    def log(self, scalars:dict, step:int):
+        for k, v in scalars.items(): self.writer.add_scalar(k, v, step)
+    def close(self): self.writer.close()
+
+class WandbLogger:
+    "A Weights & Biases run in offline mode, in the run's `wandb/` (`wandb sync` uploads it, if ever wanted)"
+    needs, files = 'wandb', ('wandb',)
+    def __init__(self, run:Path, resume_step:int=None, config:dict=None):
+        import wandb
+        self.run = wandb.init(project='codenas', name=Path(run).name, dir=str(run), mode='offline', config=config)
+    def log(self, scalars:dict, step:int): self.run.log(scalars, step=step)
+    def close(self): self.run.finish()
+
+class MLflowLogger:
+    "An MLflow run in a local SQLite store, the run's `mlflow.db` (see it with `mlflow ui --backend-store-uri`)"
+    needs, files = 'mlflow', ('mlflow.db', 'mlartifacts')
+    def __init__(self, run:Path, resume_step:int=None, config:dict=None):
+        from mlflow.tracking import MlflowClient
+        run = Path(run).resolve()
+        self.client = MlflowClient(tracking_uri=f'sqlite:///{run}/mlflow.db')
+        exp = self.client.get_experiment_by_name('codenas')
+        eid = exp.experiment_id if exp else self.client.create_experiment('codenas', (run/'mlartifacts').as_uri())
+        self.run_id = self.client.create_run(eid, run_name=run.name).info.run_id
+    def log(self, scalars:dict, step:int):
+        from mlflow.entities import Metric
+        t = int(time.time() * 1000)
+        self.client.log_batch(self.run_id, metrics=[Metric(k, float(v), t, step) for k, v in scalars.items()])
+    def close(self): self.client.set_terminated(self.run_id)
+
+LOGGERS = dict(csv=CSVLogger, tensorboard=TensorBoardLogger, wandb=WandbLogger, mlflow=MLflowLogger)
+
+def check_logger(name:str, # A key of `LOGGERS`
+                )->type: # Its class
+    "The logger class `name` picks; refused in one line when the name is unknown or its library is not installed"
+    if name not in LOGGERS: raise CodenasError(f"logger={name!r} is not one of {', '.join(LOGGERS)}")
+    need = LOGGERS[name].needs
+    if need and importlib.util.find_spec(need) is None:
+        raise CodenasError(f'logger={name} needs the {need} package, which is not installed here: pip install {need}')
+    return LOGGERS[name]
+
+def logged_scalars(row:dict)->dict:
+    "The numbers of a `metrics.jsonl` row a logger receives: every int or float but the step (no None, no flags)"
+    return {k: v for k, v in row.items() if k != 'step' and isinstance(v, (int, float)) and not isinstance(v, bool)}
+
 # %% ../nbs/03_train.ipynb #3fee3af9
 MAX_BPE_VOCAB = 1 << 20  # the tokenizers library allocates per entry up front: 10^9 aborts the process
 RECIPES = dict(  # named training recipes, each chosen by the time-to-quality benchmark (BENCHMARKS.md)
@@ -298,6 +381,7 @@ class TrainConfig:
                  overwrite:bool=False, # Throw away the run in LOG_DIR/EXPERIMENT_NAME and start again (the only way to lose a run)
                  time_budget:float=None, # Stop after this many seconds of training (then evaluate and save); the schedule follows the clock
                  log_interval:int=10, # Log training metrics every this many steps
+                 logger:str='csv', # Also log to: csv (metrics.csv), tensorboard, wandb or mlflow (offline, in the run folder)
                  stop_at:int=None, # Stop after this step (>= 1) as if interrupted (the schedule still runs to max_steps)
                  leak_floor_bpb:float=0.3, # Stop if val bits per byte falls below this (see the leak guard)
                  leak_max_acc:float=0.95, # Stop if teacher-forced val accuracy rises above this
@@ -335,6 +419,7 @@ def check(self:TrainConfig)->TrainConfig:
     if a['optimizer'] not in OPTIMIZERS: raise CodenasError(f"optimizer={a['optimizer']!r} is not one of {', '.join(OPTIMIZERS)}")
     if a['time_budget'] is not None and not 0 < a['time_budget'] < math.inf: raise CodenasError(f"time_budget={a['time_budget']} must be a positive number of seconds")
     if a['dtype'] not in ('auto', 'float32', 'bfloat16', 'float16'): raise CodenasError(f"dtype={a['dtype']!r} is not one of auto, float32, bfloat16, float16")
+    check_logger(a['logger'])
     if a['tokenizer'] not in ('char', 'bpe'): raise CodenasError(f"tokenizer={a['tokenizer']!r} is not one of char, bpe")
     if not isinstance(a['diagnostic_no_causal_mask'], bool): raise CodenasError(f"diagnostic_no_causal_mask={a['diagnostic_no_causal_mask']!r} must be True or False")
     return self
@@ -446,15 +531,18 @@ class _Dist:
 
 # %% ../nbs/03_train.ipynb #6af8a51e
 class RunLog:
-    "Append-only `metrics.jsonl` of one run; a resume keeps only the lines up to its checkpoint"
-    def __init__(self, path:Path, resume_step:int=None):
-        self.path = path
+    "Append-only `metrics.jsonl` of one run, each row also sent to a logger; a resume keeps lines up to its checkpoint"
+    def __init__(self, path:Path, resume_step:int=None, logger=None):
+        self.path, self.logger = path, logger
         rows = read_metrics(path) if resume_step is not None and path.exists() else []
         with atomic_write(path) as f: f.write(''.join(json.dumps(r) + '\n' for r in rows if r['step'] <= resume_step))
     def write(self, row:dict):
         try:
             with open(self.path, 'a') as f: f.write(json.dumps(row) + '\n')
+            if self.logger is not None: self.logger.log(logged_scalars(row), row['step'])
         except OSError as e: raise (disk_full(self.path, "the run's checkpoints are intact") if is_disk_full(e) else e) from None
+    def close(self):
+        if self.logger is not None: self.logger.close()
 
 def read_metrics(run, # A run folder or its metrics.jsonl
                  warn:bool=True, # Name the damaged lines skipped, in one line on stderr
@@ -486,16 +574,20 @@ def train(cfg:TrainConfig=None, # The settings; default: those given as keywords
     with folder_lock(run) if dist.main else nullcontext():  # one writer per run; the ranks of one torchrun are one writer
         cfg, s = _prepare(cfg, run, dev, dist)
         if s is None: return json.loads((run/'summary.json').read_text())  # the run is done: nothing is redone
-        return _summarise(cfg, s, *_fit(cfg, s))
+        try: return _summarise(cfg, s, *_fit(cfg, s))
+        finally:
+            if s.log: s.log.close()
 
 train.__signature__ = inspect.signature(TrainConfig, eval_str=True).replace(return_annotation=dict)  # what the CLI, the docs and `inspect` show
 train.__delwrap__, train.renamed = TrainConfig.__init__, RENAMED  # the settings' docments (as fastcore's `delegates` does), and their old names
 
 # %% ../nbs/03_train.ipynb #18b3c576
-_MAY_CHANGE = ('max_steps', 'stop_at', 'progress', 'device', 'time_budget', 'resume', 'overwrite', 'compile', 'log_dir', 'experiment_name',
+_MAY_CHANGE = ('max_steps', 'stop_at', 'progress', 'device', 'time_budget', 'resume', 'overwrite', 'compile', 'log_dir',
+               'experiment_name', 'logger',
                'train_path', 'val_path', 'arch_json', 'tokenizer_file')  # a continued run may differ in these:
                # its data are checked by their hashes, its architecture by value; its tokenizer is its checkpoint's
-RUN_FILES = ('metrics.jsonl', 'tokenizer.json', 'summary.json', 'best', 'last', 'best.tmp', 'last.tmp', 'best.old', 'last.old')  # what a run folder holds
+RUN_FILES = ('metrics.jsonl', 'tokenizer.json', 'summary.json', 'best', 'last', 'best.tmp', 'last.tmp', 'best.old',
+             'last.old', *[f for c in LOGGERS.values() for f in c.files])  # what a run folder holds
 
 def _arch_name(a:ArchConfig)->dict: return {**a.to_json()['architecture'], 'vocab_size': None}  # the tokenizer sets the vocabulary
 
@@ -524,7 +616,8 @@ def _continued(run:Path, cfg:TrainConfig)->dict|None:
     if changed and not cfg.resume:
         raise CodenasError(f"{run} holds a run with other settings: {', '.join(changed)}; give its settings to continue it, "
                            '--resume to continue it with its own, --overwrite to replace it, or another --experiment_name')
-    a = {**saved, **{k: given[k] for k in ('max_steps', 'stop_at', 'progress', 'device', 'resume', 'overwrite')}}
+    a = {**saved, **{k: given[k] for k in ('max_steps', 'stop_at', 'progress', 'device', 'resume', 'overwrite',
+                                           'logger')}}
     if not cfg.resume: a.update(train_path=cfg.train_path, val_path=cfg.val_path)
     if cfg.time_budget is not None: a['time_budget'] = cfg.time_budget  # else the run's own budget: its schedule follows the same clock
     for k, v in dict(recipe='classic', schedule='cosine', decay_frac=0.4, optimizer='adamw').items(): a.setdefault(k, v)  # runs from before these options
@@ -596,7 +689,9 @@ def _prepare(cfg:TrainConfig, run:Path, dev:torch.device, dist:_Dist)->tuple[Tra
                     tokenizer=dict(kind=s.tok.kind, vocab_size=s.tok.vocab_size, fingerprint=s.tok.fingerprint),
                     corpus=s.corpus, train={**cfg.to_json(), 'block_size': s.block_size}, dtype=s.dtype, world_size=dist.world,
                     diagnostic_no_causal_mask=cfg.diagnostic_no_causal_mask)
-    s.log = RunLog(run/'metrics.jsonl', s.progress['step'] if ck else None) if dist.main else None
+    resume_step = s.progress['step'] if ck else None
+    logger = LOGGERS[cfg.logger](run, resume_step, s.config) if dist.main else None
+    s.log = RunLog(run/'metrics.jsonl', resume_step, logger) if dist.main else None
     return cfg, s
 
 def provenance()->dict:
