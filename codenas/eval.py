@@ -15,7 +15,7 @@ import torch
 import codenas
 from .core import CodenasError, atomic_write, resolve_device
 from .corpus import EOD
-from .metrics import CATEGORIES, cut_at_function_end, train_names
+from .metrics import CATEGORIES, TrainSplit, cut_at_function_end
 from .sandbox import check_sandbox, functional_program, run_sandboxed, run_tests
 from .summary import PROMPT_KINDS, REGISTRY, pass_at_k, read_results, score, summarize
 from .train import load_run
@@ -289,14 +289,14 @@ def _human_band(model, tok, recs:list, val_path:str, seed:int, device)->list[dic
                  n_tokens=len(tok.encode(h['completion'])))
     return out
 
-def _known_names(meta:dict, train_path:str, name_grounding:bool)->frozenset|None:
-    "The training split's names for name grounding, or None when it is switched off"
+def _train_split(meta:dict, train_path:str, name_grounding:bool)->TrainSplit|None:
+    "The training split for name grounding and verbatim copies, or None when they are switched off"
     if not name_grounding: return None
     p = train_path or meta['corpus'].get('train_path')
     if not p or not Path(p).exists():
         raise CodenasError(f'{p}: train split not found: name grounding needs it '
                            '(give train_path, or name_grounding=False to leave the metric out)')
-    return train_names(p)
+    return TrainSplit(p)
 
 # %% ../nbs/04_eval.ipynb #6631b5c9
 def _check_generation(**kw):
@@ -332,8 +332,8 @@ def evaluate_prompts(checkpoint:str, # A run folder (its best checkpoint) or a c
                      seed:int=0, # Seed of the samples and of the human windows
                      device:str='cpu', # Device for generation
                      human:bool=True, # Add human samples from the run's val split, and model's bits per byte on them
-                     name_grounding:bool=True, # Score the completions' names against the train split
-                     train_path:str=None, # Train split for name grounding (default: the run's own, from its config)
+                     name_grounding:bool=True, # Score against the train split: names grounded, verbatim copies
+                     train_path:str=None, # Train split for those (default: the run's own, from its config)
                      progress:bool=None, # Progress bar (default: when stderr is a terminal)
                      allow_code_execution:bool=False, # Run whole-function completions and the suite's prompts and tests (code too: trust the suite) in a bubblewrap sandbox
                      limit:int=None, # Use only the first LIMIT (>= 1) prompts (quick checks); default: all
@@ -346,7 +346,7 @@ def evaluate_prompts(checkpoint:str, # A run folder (its best checkpoint) or a c
     _check_output(output)
     if allow_code_execution: check_sandbox()
     model, tok, meta = load_run(checkpoint, device)
-    known = _known_names(meta, train_path, name_grounding)
+    known = _train_split(meta, train_path, name_grounding)
     recs = complete(model, tok, prompts, max_new_tokens, temperature, top_k, top_p, repetition_penalty, samples, seed,
                     greedy, device=device, progress=sys.stderr.isatty() if progress is None else progress,
                     max_chars=max_chars)
@@ -359,13 +359,13 @@ def evaluate_prompts(checkpoint:str, # A run folder (its best checkpoint) or a c
 
 # %% ../nbs/04_eval.ipynb #4e53b3a6
 def rescore(results, # A results.jsonl written by `codenas eval`
-            train_path=None, # The run's train split, for name grounding; None: the names' fields are dropped
+            train_path=None, # The run's train split, for names and copies; None: their fields are dropped
             output=None, # Where to write the re-scored records (default: over `results`)
            )->pd.DataFrame: # The summary table of the re-scored records
     "Score the stored completions of a results file again with the metrics as they are now: no model, no sampling"
-    stale = ('names', 'names_grounded', 'name_grounding') if train_path is None else ()
+    stale = ('names', 'names_grounded', 'name_grounding', 'verbatim', 'memorised') if train_path is None else ()
     recs = [{k: v for k, v in r.items() if k not in stale} for r in read_results(results)]
-    recs = score(recs, train_names(train_path) if train_path else None)
+    recs = score(recs, TrainSplit(train_path) if train_path else None)
     with atomic_write(output or results) as f: f.write(''.join(json.dumps(r, ensure_ascii=False) + '\n' for r in recs))
     return summarize(recs)
 
