@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 import codenas
+import codenas.generate  # adds CodeLM.generate, which measure_latency times
 from .core import CodenasError
 from .model import JSON_NAMES, ORIGINAL_FIELDS, ArchConfig, CodeLM
 

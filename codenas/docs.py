@@ -6,14 +6,15 @@ Docs: https://codenas.github.io/codenas/docs.html.md"""
 
 # %% ../nbs/11_docs.ipynb #834bdc0e
 from __future__ import annotations
-import hashlib, html, importlib.util, os, re, shutil, subprocess, sys, tempfile, time
+import hashlib, html, importlib.util, json, os, re, shutil, subprocess, sys, tempfile, time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from .core import CodenasError
 
 # %% auto #0
-__all__ = ['TEMPLATE', 'CSS', 'NPM_PACKAGES', 'ran_from', 'execute_notebook', 'execute_notebooks', 'process_notebook',
-           'render_pages', 'npm_cache', 'widget_scripts', 'build_docs']
+__all__ = ['SEARCH_JS', 'TEMPLATE', 'CSS', 'NPM_PACKAGES', 'ran_from', 'execute_notebook', 'execute_notebooks',
+           'process_notebook', 'search_entries', 'write_search', 'render_pages', 'npm_cache', 'widget_scripts',
+           'build_docs']
 
 # %% ../nbs/11_docs.ipynb #942bfe9d
 def ran_from(src, # A notebook
@@ -182,9 +183,74 @@ def _order(names:list, sidebar)->list:
     return listed + sorted(set(names) - set(listed))
 
 def _nav(pages:list, current:str, title:str)->str:
-    "The sidebar: the site's name, then every page, the current one marked"
+    "The sidebar: the site's name, a search box, then every page, the current one marked"
     links = ''.join(f'<a class="page{" active" if f == current else ""}" href="{f}">{html.escape(t)}</a>' for f, t in pages)
-    return f'<nav class="site-nav"><a class="site-name" href="index.html">{html.escape(title)}</a>{links}</nav>'
+    search = ('<input type="search" class="site-search" placeholder="Search the docs" aria-label="Search the docs">'
+              '<div class="search-results"></div>')
+    return f'<nav class="site-nav"><a class="site-name" href="index.html">{html.escape(title)}</a>{search}{links}</nav>'
+
+# %% ../nbs/11_docs.ipynb #bc6b5b31
+_HEADING = re.compile(r'<h([1-4])\b[^>]*\bid="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
+
+def _plain(s:str)->str:
+    "The text a reader sees in an HTML fragment: no scripts, styles or tags, entities decoded, whitespace collapsed"
+    s = re.sub(r'<(script|style)\b.*?</\1>', ' ', s, flags=re.S | re.I)
+    return re.sub(r'\s+', ' ', html.unescape(re.sub(r'<[^>]+>', ' ', s)).replace('¶', '')).strip()
+
+def search_entries(page_html:str, # A rendered page
+                   url:str, # Its file name in the site
+                   title:str, # Its title
+                   max_chars:int=2000, # Text kept per section
+                  )->list[dict]: # One entry per section: url (with its anchor), page, section, text
+    "A page cut into the sections the search box finds: the text before the first heading, then one per heading"
+    main = page_html.split('<main>', 1)[-1]                               # the sidebar is not the page's content
+    heads = list(_HEADING.finditer(main))
+    starts = [(0, '', title)] + [(m.end(), m.group(2), _plain(m.group(3))) for m in heads]
+    out = []
+    for (a, anchor, section), b in zip(starts, [m.start() for m in heads] + [len(main)]):
+        text = _plain(main[a:b])[:max_chars]
+        if text or anchor:
+            out.append(dict(url=url + (f'#{anchor}' if anchor else ''), page=title, section=section, text=text))
+    return out
+
+SEARCH_JS = r"""(() => {
+  const box = document.querySelector('nav.site-nav input.site-search');
+  const list = document.querySelector('nav.site-nav .search-results');
+  if (!box || !list) return;
+  const esc = s => s.replace(/[&<>"]/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'})[c]);
+  const score = (e, words) => {
+    const t = (e.section + ' ' + e.page).toLowerCase(), x = e.text.toLowerCase();
+    if (!words.every(w => t.includes(w) || x.includes(w))) return 0;
+    return words.reduce((s, w) => s + (t.includes(w) ? 10 : 0) + Math.min(5, x.split(w).length - 1), 0);
+  };
+  const snippet = (e, w) => {
+    const i = Math.max(0, e.text.toLowerCase().indexOf(w));
+    return (i > 40 ? '…' : '') + e.text.slice(Math.max(0, i - 40), i + 80) + '…';
+  };
+  const show = () => {
+    const words = box.value.toLowerCase().split(/\s+/).filter(Boolean);
+    if (!words.length) { list.innerHTML = ''; return; }
+    const hits = CODENAS_SEARCH.map(e => [score(e, words), e]).filter(h => h[0] > 0)
+      .sort((a, b) => b[0] - a[0]).slice(0, 12);
+    list.innerHTML = hits.length ? hits.map(([, e]) => `<a href="${esc(e.url)}">${esc(e.page)} › ${esc(e.section)}` +
+      `<span>${esc(snippet(e, words[0]))}</span></a>`).join('') : '<span>No match</span>';
+  };
+  box.addEventListener('input', show);
+  box.addEventListener('keydown', ev => {
+    const a = list.querySelector('a');
+    if (ev.key === 'Enter' && a) location.href = a.href;
+  });
+})();
+"""  # the search box: every word in a section's title or text; title hits first
+
+def write_search(entries:list, # `search_entries` of every page
+                 out, # The site's folder
+                )->Path: # search.js
+    "Write the site's search index and the search box's script as `search.js`, which every page loads"
+    p = Path(out)/'search.js'
+    index = json.dumps(entries, ensure_ascii=False)
+    p.write_text(f'const CODENAS_SEARCH = {index};\n{SEARCH_JS}', encoding='utf-8')
+    return p
 
 # %% ../nbs/11_docs.ipynb #1e351bca
 TEMPLATE = """{%- extends 'index.html.j2' -%}
@@ -196,7 +262,8 @@ TEMPLATE = """{%- extends 'index.html.j2' -%}
 <main>
 <header class="site-title"><h1>{{ resources.site.title | e }}</h1>{% if resources.site.description %}<p class="description">{{ resources.site.description }}</p>{% endif %}</header>
 {% endblock %}
-{% block body_footer %}<footer class="site-footer">{{ resources.site.footer }}</footer></main></body>{% endblock %}
+{% block body_footer %}<footer class="site-footer">{{ resources.site.footer }}</footer></main>
+<script src="search.js"></script></body>{% endblock %}
 """  # nbconvert's lab page, with the sidebar and title block, and nothing loaded from a CDN
 
 CSS = """body.jp-Notebook { margin: 0; padding: 0; font-family: var(--jp-content-font-family); }
@@ -212,6 +279,13 @@ main { margin-left: 15rem; padding: 1rem 2.5rem 3rem; max-width: 80rem; }
 .site-title h1 { margin-bottom: .2rem; }
 .site-title .description { font-size: 1.15rem; font-style: italic; opacity: .7; margin-top: 0; }
 .site-footer { margin-top: 3rem; padding-top: 1rem; border-top: 1px solid #dde; font-size: .85rem; opacity: .7; }
+nav.site-nav input.site-search { width: 100%; box-sizing: border-box; margin: 0 0 .8rem; padding: .35rem .5rem;
+  border: 1px solid #c8ccd4; border-radius: 4px; font: inherit; }
+nav.site-nav .search-results a { display: block; padding: .3rem .5rem; border-radius: 4px; color: #2c3e50;
+  text-decoration: none; font-size: .85rem; }
+nav.site-nav .search-results a:hover { background: #e4e8ee; }
+nav.site-nav .search-results a span { display: block; opacity: .7; font-size: .8rem; }
+nav.site-nav .search-results:not(:empty) { margin-bottom: .8rem; padding-bottom: .5rem; border-bottom: 1px solid #dde; }
 """  # the sidebar and title block
 
 def render_pages(nbs:list, # Processed notebooks, in sidebar order
@@ -232,13 +306,17 @@ def render_pages(nbs:list, # Processed notebooks, in sidebar order
     exp = HTMLExporter(template_name='lab', extra_loaders=[DictLoader({'site.html.j2': TEMPLATE})], template_file='site.html.j2',
                        require_js_url='require.js', widget_renderer_url='embed-amd.js', exclude_input_prompt=True, exclude_output_prompt=True)
     (Path(out)/'site.css').write_text(CSS)
+    entries = []
     for n, nb in docs:
         fm, f = fms[n], files[n]
         nb.metadata['title'] = fm.get('title', n) if f == 'index.html' or not title else f"{fm.get('title', n)} – {title}"
         desc = re.sub(r'`([^`]*)`', r'<code>\1</code>', html.escape(fm.get('description', '')))
         site = dict(nav=_nav(pages, f, title), title=fm.get('title', n), description=desc, footer=footer)
         body, _ = exp.from_notebook_node(_quarto_cells(nb), resources=dict(site=site))
-        (Path(out)/f).write_text(_local_links(body, files, site_url), encoding='utf-8')
+        body = _local_links(body, files, site_url)
+        (Path(out)/f).write_text(body, encoding='utf-8')
+        entries += search_entries(body, f, fm.get('title', n))
+    write_search(entries, out)
     return pages
 
 # %% ../nbs/11_docs.ipynb #dd2f6818

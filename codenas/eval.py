@@ -18,6 +18,7 @@ from .corpus import EOD
 from .metrics import CATEGORIES, TrainSplit, cut_at_function_end
 from .sandbox import check_sandbox, functional_program, run_sandboxed, run_tests
 from .summary import PROMPT_KINDS, REGISTRY, pass_at_k, read_results, score, summarize
+from .generate import heal_prompts
 from .train import load_run
 
 # %% auto #0
@@ -97,19 +98,21 @@ def _new_text(tok, prompt_ids:list, new:list)->str:
     "Text of `new` after the prompt: decode(prompt + new) - decode(prompt), keeping a character split by tokens whole"
     return tok.decode(prompt_ids + new)[len(tok.decode(prompt_ids)):]
 
-def _finish(model, tok, ids:list, new:list, max_chars, cap:int, seed:int, device, **kw)->tuple[str, list, str]:
+def _finish(model, tok, ids:list, new:list, max_chars, cap:int, seed:int, device, cut:str='',
+            **kw)->tuple[str, list, str]:
     "Cut a row at its end of document or `max_chars`, sampling on while it falls short: (text, its ids, why it stopped)"
+    budget = None if max_chars is None else max_chars + len(cut)  # a healed row first writes back the `cut` text
     for more in range(1, cap + 2):
         eod = tok.eod_id in new
         if eod: new = new[:new.index(tok.eod_id)]
         text = _new_text(tok, ids[1:], new)
-        if max_chars is not None and len(text) >= max_chars:
-            short = int(np.searchsorted(np.cumsum(tok.token_bytes[new]), max_chars))  # prefixes with too few bytes
+        if budget is not None and len(text) >= budget:
+            short = int(np.searchsorted(np.cumsum(tok.token_bytes[new]), budget))  # prefixes with too few bytes
             n = next(m for m in range(min(short, len(new)), len(new) + 1)
-                     if len(_new_text(tok, ids[1:], new[:m])) >= max_chars)  # tokens the cut text needs
-            return text[:max_chars], new[:n], 'chars'
-        if eod or max_chars is None or len(new) >= cap: return text, new, 'eod' if eod else 'tokens'
-        n = min(cap - len(new), max_chars - len(text))  # a token is at least one byte, sometimes less than a character
+                     if len(_new_text(tok, ids[1:], new[:m])) >= budget)  # tokens the cut text needs
+            return text[len(cut):budget], new[:n], 'chars'
+        if eod or budget is None or len(new) >= cap: return text[len(cut):], new, 'eod' if eod else 'tokens'
+        n = min(cap - len(new), budget - len(text))  # a token is at least one byte, sometimes less than a character
         x = torch.tensor([ids + new], device=device)  # (1, T)
         gen = model.generate(x, n, stop=tok.eod_id, seed=seed + 7919 * more, **kw)
         new = new + gen[0, len(ids) + len(new):].tolist()
@@ -140,6 +143,7 @@ def complete(model, # A `CodeLM` (see `codenas.train.load_run`)
              progress:bool=False, # Show a progress bar
              max_chars:int=64, # Characters per completion, any tokenizer (the original's 64); None: only the token cap
              max_rows:int=256, # Rows decoded together across token lengths: speed only, the completions stay the same
+             heal:bool=True, # Token healing: back up over the prompt's last tokens, then write them back
             )->list[dict]: # One record per sample, in prompt order
     "Sample completions of each prompt with the KV cache, all lengths decoded together, each cut at `max_chars`"
     from tqdm.auto import tqdm
@@ -150,7 +154,10 @@ def complete(model, # A `CodeLM` (see `codenas.train.load_run`)
     cap = max_new_tokens if max_new_tokens is not None else 4 * max_chars if max_chars else 64
     temp, first = (0.0 if greedy else temperature), (cap if max_chars is None else min(cap, max_chars))
     kw = dict(temperature=temp, top_k=top_k, top_p=top_p, repetition_penalty=repetition_penalty)
-    enc = [[tok.eod_id] + tok.encode(p['prompt']) for p in ps]
+    h = heal_prompts(tok, [tok.encode(p['prompt']) for p in ps]) if heal else None
+    enc = [[tok.eod_id] + ids for ids in h.ids] if heal else [[tok.eod_id] + tok.encode(p['prompt']) for p in ps]
+    cuts = h.removed if heal else [''] * len(ps)
+    if max_chars is not None: first = min(cap, max_chars + max(map(len, cuts)))  # room to write the cuts back
     rows = [(i, s) for i in range(len(ps)) for s in range(samples)]
     pos, groups = {rs: k for k, rs in enumerate(rows)}, {}
     for i, s in rows: groups.setdefault(len(enc[i]), []).append((i, s))
@@ -162,9 +169,11 @@ def complete(model, # A `CodeLM` (see `codenas.train.load_run`)
         for pack in _packs([len(c) for c in chunks], max_rows):
             t0 = time.time()
             idx = [torch.tensor([enc[i] for i, _ in chunks[c]], device=device) for c in pack]  # (B_c, T_c) each
-            gens = model.generate_groups(idx, first, stop=tok.eod_id, seeds=[seeds[c] for c in pack], **kw)
+            healing = [h[[i for i, _ in chunks[c]]] for c in pack] if heal else None
+            gens = model.generate_groups(idx, first, stop=tok.eod_id, seeds=[seeds[c] for c in pack], heal=healing,
+                                         **kw)
             done = {(c, r): _finish(model, tok, enc[i], gen[r, len(enc[i]):].tolist(), max_chars, cap, seeds[c] + r,
-                                    device, **kw)
+                                    device, cuts[i], **kw)
                     for c, gen in zip(pack, gens) for r, (i, _) in enumerate(chunks[c])}
             dt = (time.time() - t0) / len(done)
             for (c, r), (text, new, stop) in done.items():
@@ -172,6 +181,7 @@ def complete(model, # A `CodeLM` (see `codenas.train.load_run`)
                 p = ps[i]
                 out[pos[i, s]] = dict(source='model', prompt_id=p['id'], kind=p.get('kind', 'line'), prompt=p['prompt'],
                     completion=text, sample=s, seed=seeds[c], n_chars=len(text), n_tokens=len(new), stop=stop,
+                    healed=cuts[i],
                     elapsed_s=round(dt, 4), temperature=temp, top_k=top_k, top_p=top_p,
                     repetition_penalty=repetition_penalty, max_chars=max_chars, max_new_tokens=cap)
             bar.update(len(done))

@@ -6,7 +6,7 @@ Docs: https://codenas.github.io/codenas/model.html.md"""
 
 # %% ../nbs/02_model.ipynb #25e0c0db
 from __future__ import annotations
-import inspect, itertools, json, math, os
+import inspect, json, math, os
 from pathlib import Path
 import torch
 from torch import nn
@@ -20,8 +20,7 @@ __all__ = ['NORMS', 'ACTIVATIONS', 'POSITIONS', 'GLU_ACTIVATIONS', 'QUANTIZATION
            'ARCH_LIMITS', 'LayerNorm', 'RMSNorm', 'relu2', 'Activation', 'GELU', 'SiLU', 'ReLU2', 'SwiGLU', 'GeGLU',
            'rope_cos_sin', 'apply_rope', 'alibi_slopes', 'alibi_bias', 'PositionEncoding', 'Absolute', 'Rope', 'Alibi',
            'check_arch', 'ArchConfig', 'param_count', 'free_memory', 'check_memory', 'flops_per_token', 'make_norm',
-           'MLP', 'attn_kwargs', 'KVCache', 'CausalSelfAttention', 'Block', 'CodeLM', 'process_logits', 'sample_next',
-           'sample_groups', 'diagnostic_attn_kwargs']
+           'MLP', 'attn_kwargs', 'KVCache', 'CausalSelfAttention', 'Block', 'CodeLM', 'diagnostic_attn_kwargs']
 
 # %% ../nbs/02_model.ipynb #8626c0f3
 NORMS, ACTIVATIONS, POSITIONS = Registry('norm'), Registry('activation'), Registry('pos')  # `Registry` is core's
@@ -55,7 +54,7 @@ class RMSNorm(nn.Module):
 def relu2(x): return F.relu(x).square()
 
 class Activation(nn.Module):
-    "The MLP's nonlinearity `fn`; a gated one applies it to the first half of `c_fc`'s output and multiplies by the second"
+    "The MLP's nonlinearity `fn`; a gated one applies it to the first half of `c_fc`'s output, times the second half"
     gated = False  # True: `c_fc` is twice as wide (gate, then value) and `ffn_hidden` is 2/3 as big
     def fn(self, x): raise NotImplementedError
     def forward(self, h, # `c_fc`'s output `(B, T, 2f)` if gated, else `(B, T, f)`
@@ -176,7 +175,8 @@ class Rope(PositionEncoding):
     @staticmethod
     def check(a, n):
         if (a['n_embd'] // a['n_head']) % 2:
-            raise CodenasError(f"{n('pos')} needs an even head size, but {n('n_embd')} / {n('n_head')} = {a['n_embd'] // a['n_head']}")
+            hd = a['n_embd'] // a['n_head']
+            raise CodenasError(f"{n('pos')} needs an even head size, but {n('n_embd')} / {n('n_head')} = {hd}")
     def rotation(self, pos):
         cos, sin = rope_cos_sin(pos, self.cfg.head_dim)  # (T, hd) or (B, T, hd) each
         return lambda qk: apply_rope(qk, cos.unsqueeze(-2), sin.unsqueeze(-2))  # (B, T, nh+nkv, hd)
@@ -201,7 +201,8 @@ ORIGINAL_FIELDS = tuple(JSON_NAMES.values())[:11]  # every original architecture
 # %% ../nbs/02_model.ipynb #7f568bee
 def _is_num(v): return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
-ARCH_LIMITS = dict(n_layer=1024, n_head=1024, n_embd=65536, block_size=1 << 20, vocab_size=1 << 24, n_kv_head=1024, ffn_mult=64)  # sanity bounds
+ARCH_LIMITS = dict(n_layer=1024, n_head=1024, n_embd=65536, block_size=1 << 20, vocab_size=1 << 24, n_kv_head=1024,
+                   ffn_mult=64)  # sanity bounds
 
 def check_arch(a:dict, # Every `ArchConfig` field under its GPT name
                names:dict=None, # How to name fields in messages (`JSON_NAMES` for a file); default: GPT names
@@ -210,23 +211,29 @@ def check_arch(a:dict, # Every `ArchConfig` field under its GPT name
     n = lambda k: f"{(names or {}).get(k, k)}={a[k]!r}"
     for k in ('n_layer', 'n_head', 'n_embd', 'block_size', 'vocab_size', 'n_kv_head'):
         if k == 'n_kv_head' and a[k] is None: continue
-        if not isinstance(a[k], int) or isinstance(a[k], bool) or a[k] < 1: raise CodenasError(f'{n(k)} must be a positive integer')
-        if a[k] > ARCH_LIMITS[k]: raise CodenasError(f'{n(k)} is above the sanity bound {ARCH_LIMITS[k]:,} (ARCH_LIMITS): a typo?')
+        if not isinstance(a[k], int) or isinstance(a[k], bool) or a[k] < 1:
+            raise CodenasError(f'{n(k)} must be a positive integer')
+        if a[k] > ARCH_LIMITS[k]:
+            raise CodenasError(f'{n(k)} is above the sanity bound {ARCH_LIMITS[k]:,} (ARCH_LIMITS): a typo?')
     for k, opts in (('norm', NORMS), ('activation', ACTIVATIONS), ('pos', POSITIONS)):
         if a[k] not in opts: raise CodenasError(f"{n(k)} is not one of {', '.join(map(repr, opts))}")
     for k in ('attn_dropout', 'resid_dropout'):
         if not _is_num(a[k]) or not 0 <= a[k] < 1: raise CodenasError(f'{n(k)} must be a number in [0, 1)')
-    if not _is_num(a['ffn_mult']) or not 0 < a['ffn_mult'] <= ARCH_LIMITS['ffn_mult']: raise CodenasError(f"{n('ffn_mult')} must be a number in (0, {ARCH_LIMITS['ffn_mult']}]")
+    if not _is_num(a['ffn_mult']) or not 0 < a['ffn_mult'] <= ARCH_LIMITS['ffn_mult']:
+        raise CodenasError(f"{n('ffn_mult')} must be a number in (0, {ARCH_LIMITS['ffn_mult']}]")
     for k in ('tie_embeddings', 'bias', 'qk_norm', 'zero_init_proj'):
         if not isinstance(a[k], bool): raise CodenasError(f'{n(k)} must be true or false')
-    if not _is_num(a['logit_softcap']) or not 0 <= a['logit_softcap'] < math.inf: raise CodenasError(f"{n('logit_softcap')} must be a number >= 0 (0: off)")
+    if not _is_num(a['logit_softcap']) or not 0 <= a['logit_softcap'] < math.inf:
+        raise CodenasError(f"{n('logit_softcap')} must be a number >= 0 (0: off)")
     if a['quantization'] not in QUANTIZATIONS:
-        raise CodenasError(f"{n('quantization')} is not supported: codenas runs float models, so only 'none' or 'fp16' (mixed precision, the trainer's choice)")
+        raise CodenasError(f"{n('quantization')} is not supported: codenas runs float models, so only 'none' or 'fp16' "
+                           "(mixed precision, the trainer's choice)")
     if not _is_num(a['pruning_ratio']) or a['pruning_ratio'] != 0:
         raise CodenasError(f"{n('pruning_ratio')} is not supported: codenas does not prune weights, so only 0.0")
     if a['n_embd'] % a['n_head']: raise CodenasError(f"{n('n_embd')} is not divisible by {n('n_head')}")
     if a['n_kv_head'] is not None and a['n_head'] % a['n_kv_head']:
-        raise CodenasError(f"{n('n_head')} is not divisible by {n('n_kv_head')} (grouped-query attention shares each key/value head between a whole number of query heads)")
+        raise CodenasError(f"{n('n_head')} is not divisible by {n('n_kv_head')} (grouped-query attention shares each "
+                           "key/value head between a whole number of query heads)")
     POSITIONS[a['pos']].check(a, n)
 
 # %% ../nbs/02_model.ipynb #3ebe9ea8
@@ -237,19 +244,19 @@ class ArchConfig:
                  n_embd:int, # Width of the residual stream (`hidden_dim`)
                  block_size:int, # Longest context the model is trained on, in tokens (`max_seq_length`)
                  vocab_size:int, # Size of the tokenizer's vocabulary (`vocab_size`)
-                 n_kv_head:int=None, # Key/value heads, fewer than `n_head` for grouped-query attention; None: `n_head` (`num_kv_heads`)
+                 n_kv_head:int=None, # Key/value heads, fewer than `n_head` for grouped-query attention (`num_kv_heads`)
                  ffn_mult:float=4.0, # MLP hidden size over `n_embd`; GLU activations use 2/3 of it (`ffn_multiplier`)
                  norm:str='layernorm', # A name in `NORMS`: 'layernorm', 'rmsnorm' (`normalization`)
-                 activation:str='gelu', # A name in `ACTIVATIONS`: 'gelu', 'silu', 'relu2', 'swiglu', 'geglu' (`activation`)
-                 pos:str='absolute', # A name in `POSITIONS`: 'absolute' (learned), 'rope', 'alibi' (`position_encoding`)
+                 activation:str='gelu', # A name in `ACTIVATIONS`: 'gelu', 'silu', 'relu2', 'swiglu', 'geglu'
+                 pos:str='absolute', # A name in `POSITIONS`: 'absolute', 'rope', 'alibi' (`position_encoding`)
                  attn_dropout:float=0.0, # Dropout on attention weights while training (`attention_dropout`)
                  resid_dropout:float=0.0, # Dropout on the embeddings and on each residual branch (`residual_dropout`)
                  tie_embeddings:bool=True, # `lm_head` shares `wte`'s weight (`tie_embeddings`)
                  bias:bool=False, # Biases in Linear and LayerNorm layers, as in GPT-2 (`bias`)
                  qk_norm:bool=False, # RMS-normalise each head's queries and keys before RoPE (`qk_norm`)
                  logit_softcap:float=0.0, # Squash logits to `cap * tanh(logits / cap)`; 0: off (`logit_softcap`)
-                 zero_init_proj:bool=False, # Start every residual projection (`c_proj`) at zero, so each block starts as the identity (`zero_init_proj`)
-                 quantization:str='none', # 'none' or 'fp16': recorded for the trainer, weights stay float (`quantization`)
+                 zero_init_proj:bool=False, # Start every `c_proj` at zero: each block starts as the identity
+                 quantization:str='none', # 'none' or 'fp16': for the trainer; the weights stay float (`quantization`)
                  pruning_ratio:float=0.0, # Only 0.0: codenas does not prune (`pruning_ratio`)
                 ):
         store_attr()
@@ -266,10 +273,11 @@ class ArchConfig:
     def __eq__(self, o): return isinstance(o, ArchConfig) and all(getattr(self, k) == getattr(o, k) for k in JSON_NAMES)
     def __repr__(self):
         d = _arch_defaults()
-        return 'ArchConfig(' + ', '.join(f'{k}={getattr(self, k)!r}' for k in d if k in _REQUIRED or getattr(self, k) != d[k]
-                                         and not (k == 'n_kv_head' and self.n_kv_head == self.n_head)) + ')'
+        shown = [k for k in d if k in _REQUIRED or getattr(self, k) != d[k]
+                 and not (k == 'n_kv_head' and self.n_kv_head == self.n_head)]
+        return 'ArchConfig(' + ', '.join(f'{k}={getattr(self, k)!r}' for k in shown) + ')'
 
-def _arch_defaults(): return {k: p.default for k, p in inspect.signature(ArchConfig.__init__).parameters.items() if k != 'self'}
+def _arch_defaults(): return {k: p.default for k, p in inspect.signature(ArchConfig).parameters.items()}
 _REQUIRED = ('n_layer', 'n_head', 'n_embd', 'block_size', 'vocab_size')
 
 # %% ../nbs/02_model.ipynb #ca9e560d
@@ -282,9 +290,11 @@ def from_json(cls:ArchConfig, src, # Path to an architecture JSON file, or the a
     else:
         try: d = json.loads(Path(src).read_text(encoding='utf-8'))
         except OSError as e: raise CodenasError(f'{where}: cannot read architecture file ({e.strerror})') from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as e: raise CodenasError(f'{where}: not valid JSON ({e})') from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise CodenasError(f'{where}: not valid JSON ({e})') from None
     a = d.get('architecture', d) if isinstance(d, dict) else d
-    if not isinstance(a, dict): raise CodenasError(f'{where}: expected a JSON object with the architecture fields, got {type(a).__name__}')
+    if not isinstance(a, dict):
+        raise CodenasError(f'{where}: expected a JSON object with the architecture fields, got {type(a).__name__}')
     if a.get('arch_type', 'transformer') != 'transformer':
         raise CodenasError(f"{where}: arch_type={a['arch_type']!r} is not supported (only 'transformer')")
     missing = [k for k in ORIGINAL_FIELDS if k not in a]
@@ -300,7 +310,8 @@ def from_json(cls:ArchConfig, src, # Path to an architecture JSON file, or the a
 def to_json(self:ArchConfig, path:str=None, # Where to write the file (atomically); None: only return the object
             )->dict: # `{"architecture": {...}}` with the original field names
     "The architecture in the original search's format; codenas-only fields appear only when not at their defaults"
-    a = {'arch_type': 'transformer', **{JSON_NAMES[k]: getattr(self, k) for k in JSON_NAMES if JSON_NAMES[k] in ORIGINAL_FIELDS},
+    a = {'arch_type': 'transformer',
+         **{JSON_NAMES[k]: getattr(self, k) for k in JSON_NAMES if JSON_NAMES[k] in ORIGINAL_FIELDS},
          'quantization': self.quantization, 'pruning_ratio': self.pruning_ratio}
     if self.n_kv_head != self.n_head: a['num_kv_heads'] = self.n_kv_head
     if not self.tie_embeddings: a['tie_embeddings'] = False
@@ -314,7 +325,7 @@ def to_json(self:ArchConfig, path:str=None, # Where to write the file (atomicall
 
 # %% ../nbs/02_model.ipynb #c75dc9d5
 def param_count(cfg:ArchConfig, # The architecture
-                non_embedding:bool=False, # Leave out lookup tables (`wpe`, and `wte` when untied): the weights that cost no FLOPs
+                non_embedding:bool=False, # Leave out lookup tables (`wpe`, `wte` when untied), which cost no FLOPs
                )->int:
     "Parameters of `CodeLM(cfg)` by the closed-form formula above"
     d, L, V, f, b = cfg.n_embd, cfg.n_layer, cfg.vocab_size, cfg.ffn_hidden, int(cfg.bias)
@@ -333,18 +344,22 @@ def free_memory(device:str='cpu', # A torch device or its name
     "Memory free for new tensors on `device`: the GPU's free memory, or the host's available memory"
     device = torch.device(device)
     if device.type == 'cuda': return torch.cuda.mem_get_info(device)[0]
-    try: return int(next(l for l in Path('/proc/meminfo').read_text().splitlines() if l.startswith('MemAvailable')).split()[1]) * 1024
+    try:
+        line = next(l for l in Path('/proc/meminfo').read_text().splitlines() if l.startswith('MemAvailable'))
+        return int(line.split()[1]) * 1024
     except (OSError, StopIteration): return os.sysconf('SC_AVPHYS_PAGES') * os.sysconf('SC_PAGE_SIZE')  # not Linux
 
 def check_memory(cfg:ArchConfig, # The architecture
                  device:str='cpu', # Where the model would live
-                 training:bool=True, # Weights, gradients and Adam's moments (16 bytes a parameter); False: weights only (4)
+                 training:bool=True, # Weights, gradients and Adam's moments (16 bytes a parameter); False: weights (4)
                  where:str='architecture', # What to name in the message (a file, a run)
                 ):
     "Raise `CodenasError` if the model's parameters alone would not fit in the memory free on `device`"
     need, free = param_count(cfg) * (16 if training else 4), free_memory(device)
-    if need > free: raise CodenasError(f"{where}: {param_count(cfg):,} parameters need about {need/2**30:,.1f} GiB to "
-                                       f"{'train' if training else 'load'}, more than the {free/2**30:,.1f} GiB of memory free on {device}: make it smaller")
+    if need > free:
+        raise CodenasError(f"{where}: {param_count(cfg):,} parameters need about {need/2**30:,.1f} GiB to "
+                           f"{'train' if training else 'load'}, more than the {free/2**30:,.1f} GiB of memory free on "
+                           f"{device}: make it smaller")
 
 # %% ../nbs/02_model.ipynb #9608b40d
 def flops_per_token(cfg:ArchConfig, # The architecture
@@ -373,7 +388,7 @@ class MLP(nn.Module):
 
 # %% ../nbs/02_model.ipynb #b8bac6f8
 def _key_offsets(T:int, Tk:int, pos0:int, device=None)->torch.Tensor:
-    "`(T, Tk)`: how far back each key is from each query (negative: in the future); queries at pos0.., keys end with the last query"
+    "`(T, Tk)`: how far back each key is from each query (negative: ahead); keys end with the last query"
     qpos = torch.arange(pos0, pos0 + T, device=device)
     kpos = torch.arange(pos0 + T - Tk, pos0 + T, device=device)
     return qpos[:, None] - kpos[None, :]
@@ -386,7 +401,7 @@ def _hide_padding(ok, dist, T:int, Tk:int, pos0:int, pad)->torch.Tensor:
 def attn_kwargs(T:int, # Queries, at columns pos0 .. pos0+T-1 (positions, without padding)
                 Tk:int, # Keys, at columns pos0+T-Tk .. pos0+T-1
                 pos0:int, # Column of the first query
-                bias=None, # A function from key offsets `(T, Tk)` to an additive score bias `(nh, T, Tk)` (ALiBi's), or None
+                bias=None, # None, or a function from key offsets `(T, Tk)` to a score bias `(nh, T, Tk)` (ALiBi's)
                 dtype:torch.dtype=torch.float32, # Dtype of the queries (an additive mask must match it)
                 device=None,
                 pad:torch.Tensor=None, # Left padding `(B,)`: row b's first `pad[b]` columns are hidden; None: none
@@ -400,7 +415,7 @@ def attn_kwargs(T:int, # Queries, at columns pos0 .. pos0+T-1 (positions, withou
 
 # %% ../nbs/02_model.ipynb #8ad8f290
 class KVCache:
-    "Keys and values of every layer for the tokens seen so far (at most `block_size - 1`), and the position of the next one"
+    "Keys and values of every layer for the tokens so far (at most `block_size - 1`), and the position of the next one"
     def __init__(self, cfg:ArchConfig):
         self.k, self.v = [None]*cfg.n_layer, [None]*cfg.n_layer  # buffers (B, nkv, capacity, hd)
         self.start, self.end = [0]*cfg.n_layer, [0]*cfg.n_layer  # layer i holds positions start..end-1 of its buffer
@@ -434,7 +449,8 @@ class CausalSelfAttention(nn.Module):
     "Multi-head (or grouped-query) causal self-attention through `F.scaled_dot_product_attention`"
     def __init__(self, cfg:ArchConfig, i:int):
         super().__init__()
-        self.i, self.n_head, self.n_kv_head, self.hd, self.qk_norm = i, cfg.n_head, cfg.n_kv_head, cfg.head_dim, cfg.qk_norm
+        self.i, self.n_head, self.n_kv_head, self.hd = i, cfg.n_head, cfg.n_kv_head, cfg.head_dim
+        self.qk_norm = cfg.qk_norm
         self.c_attn = nn.Linear(cfg.n_embd, cfg.n_embd + 2*cfg.n_kv_head*cfg.head_dim, bias=cfg.bias)
         self.c_proj = nn.Linear(cfg.n_embd, cfg.n_embd, bias=cfg.bias)
         self.attn_dropout, self.resid_dropout = cfg.attn_dropout, nn.Dropout(cfg.resid_dropout)
@@ -453,16 +469,19 @@ class CausalSelfAttention(nn.Module):
         q, k = qk.transpose(1, 2).split([nh, nkv], dim=1)  # (B, nh, T, hd), (B, nkv, T, hd)
         v = v.transpose(1, 2)  # (B, nkv, T, hd)
         if kv_cache is not None: k, v = kv_cache.update(self.i, k, v)  # (B, nkv, Tk, hd)
-        if nkv != nh: k, v = k.repeat_interleave(nh // nkv, dim=1), v.repeat_interleave(nh // nkv, dim=1)  # (B, nh, Tk, hd)
-        y = F.scaled_dot_product_attention(q, k, v, dropout_p=self.attn_dropout if self.training else 0.0, **mask)  # (B, nh, T, hd)
+        if nkv != nh: k, v = (t.repeat_interleave(nh // nkv, dim=1) for t in (k, v))  # (B, nh, Tk, hd)
+        drop = self.attn_dropout if self.training else 0.0
+        y = F.scaled_dot_product_attention(q, k, v, dropout_p=drop, **mask)  # (B, nh, T, hd)
         y = y.transpose(1, 2).contiguous().view(B, T, C)  # (B, T, C)
         return self.resid_dropout(self.c_proj(y))  # (B, T, C)
 
+# %% ../nbs/02_model.ipynb #c3b1e5a7
 class Block(nn.Module):
     "Pre-norm transformer block: `x + attn(ln_1(x))`, then `x + mlp(ln_2(x))`"
     def __init__(self, cfg:ArchConfig, i:int):
         super().__init__()
-        self.ln_1, self.attn, self.ln_2, self.mlp = make_norm(cfg), CausalSelfAttention(cfg, i), make_norm(cfg), MLP(cfg)
+        self.ln_1, self.attn = make_norm(cfg), CausalSelfAttention(cfg, i)
+        self.ln_2, self.mlp = make_norm(cfg), MLP(cfg)
     def forward(self, x, mask:dict, rotate, kv_cache:KVCache|None):
         x = x + self.attn(self.ln_1(x), mask, rotate, kv_cache)  # (B, T, C)
         return x + self.mlp(self.ln_2(x))  # (B, T, C)
@@ -471,10 +490,11 @@ class Block(nn.Module):
 class CodeLM(nn.Module):
     "A decoder-only transformer language model: `model(idx)` -> logits, `model(idx, targets)` -> (logits, loss)"
     def __init__(self, cfg:ArchConfig, # The architecture
-                 *, diagnostic_no_causal_mask:bool=False, # DIAGNOSTIC ONLY: attention without the causal mask, the original system's bug
+                 *, diagnostic_no_causal_mask:bool=False, # DIAGNOSTIC ONLY: no causal mask, the original system's bug
                 ):
         super().__init__()
-        if not isinstance(diagnostic_no_causal_mask, bool): raise TypeError(f'diagnostic_no_causal_mask={diagnostic_no_causal_mask!r} must be True or False')
+        if not isinstance(diagnostic_no_causal_mask, bool):
+            raise TypeError(f'diagnostic_no_causal_mask={diagnostic_no_causal_mask!r} must be True or False')
         self.cfg, self.diagnostic_no_causal_mask, self.pe = cfg, diagnostic_no_causal_mask, POSITIONS[cfg.pos](cfg)
         self.transformer = nn.ModuleDict(dict(
             wte=nn.Embedding(cfg.vocab_size, cfg.n_embd),
@@ -491,7 +511,8 @@ class CodeLM(nn.Module):
                 if cfg.zero_init_proj: nn.init.zeros_(p)
                 else: nn.init.normal_(p, mean=0.0, std=0.02/math.sqrt(2*cfg.n_layer))
 
-    def extra_repr(self): return 'DIAGNOSTIC: no causal mask, every position sees its target' if self.diagnostic_no_causal_mask else ''
+    def extra_repr(self):
+        return 'DIAGNOSTIC: no causal mask, every position sees its target' if self.diagnostic_no_causal_mask else ''
 
     def _init_weights(self, m):
         if isinstance(m, (nn.Linear, nn.Embedding)): nn.init.normal_(m.weight, mean=0.0, std=0.02)
@@ -521,7 +542,7 @@ class CodeLM(nn.Module):
         return self.transformer.ln_f(x)  # (B, T, C)
 
     def forward(self, idx, # Token ids `(B, T)`
-                targets:torch.Tensor=None, # Next-token ids `(B, T)`; IGNORE_INDEX (-100, as in `codenas.dataset`) is not scored
+                targets:torch.Tensor=None, # Next-token ids `(B, T)`; IGNORE_INDEX (-100) is not scored
                 kv_cache:KVCache=None, # Continue after the tokens already in this cache (and add these)
                 pad:torch.Tensor=None, # Left padding of each row `(B,)` (see `hidden`); its logits are meaningless
                ):
@@ -540,194 +561,19 @@ class CodeLM(nn.Module):
     def num_params(self, non_embedding:bool=False)->int:
         "Parameters counted from the module (shared weights once); `param_count(cfg)` gives the same by formula"
         n = sum(p.numel() for p in self.parameters())
-        if non_embedding: n -= self.pe.n_params(self.cfg) + (0 if self.cfg.tie_embeddings else self.lm_head.weight.numel())
+        if non_embedding:
+            n -= self.pe.n_params(self.cfg) + (0 if self.cfg.tie_embeddings else self.lm_head.weight.numel())
         return n
 
     def flops_per_token(self, T:int=None)->int:
         "Training FLOPs per token for a context of `T` tokens (default `block_size`): see `flops_per_token`"
         return flops_per_token(self.cfg, T)
 
-# %% ../nbs/02_model.ipynb #a1f78a59
-def process_logits(logits, # Next-token logits `(B, V)`
-                   context:torch.Tensor=None, # Token ids seen so far `(B, T)`, for the repetition penalty
-                   temperature:float=1.0, # Divide logits by this (> 0; 0 is handled by `sample_next` as greedy)
-                   top_k:int=None, # Keep only the k most likely tokens
-                   top_p:float=None, # Keep the smallest set of most likely tokens whose probability reaches top_p
-                   repetition_penalty:float=1.0, # > 1 discourages tokens already in `context`
-                  ):
-    "Logits `(B, V)` in float32 after the repetition penalty, temperature, top-k and top-p; excluded tokens are -inf"
-    logits = logits.float().clone()
-    if repetition_penalty != 1.0 and context is not None and context.numel():
-        seen = logits.gather(1, context)  # (B, T)
-        logits.scatter_(1, context, torch.where(seen > 0, seen / repetition_penalty, seen * repetition_penalty))
-    if temperature > 0: logits = logits / temperature
-    if top_k is not None and top_k < logits.size(-1):
-        kth = torch.topk(logits, top_k, dim=-1).values[:, -1:]  # (B, 1)
-        logits = logits.masked_fill(logits < kth, float('-inf'))
-    if top_p is not None and top_p < 1.0:
-        srt, ix = torch.sort(logits, dim=-1, descending=True)  # (B, V)
-        p = srt.softmax(-1)
-        srt = srt.masked_fill(p.cumsum(-1) - p >= top_p, float('-inf'))  # the most likely token always stays
-        logits = torch.full_like(logits, float('-inf')).scatter(1, ix, srt)
-    return logits
-
-def sample_next(logits, # Next-token logits `(B, V)`
-                context:torch.Tensor=None, # Token ids seen so far `(B, T)`
-                temperature:float=1.0, # 0: greedy (argmax after the repetition penalty)
-                top_k:int=None, # See `process_logits`
-                top_p:float=None, # See `process_logits`
-                repetition_penalty:float=1.0, # See `process_logits`
-                generator:torch.Generator=None, # Source of randomness, for reproducible samples
-               ):
-    "Next token ids `(B, 1)`"
-    logits = process_logits(logits, context, temperature, top_k, top_p, repetition_penalty)
-    if temperature == 0: return logits.argmax(-1, keepdim=True)
-    return torch.multinomial(logits.softmax(-1), 1, generator=generator)
-
-# %% ../nbs/02_model.ipynb #5afebd7d
-def sample_groups(logits, # Next-token logits `(B, V)` of several groups of rows, one group after another
-                  sizes:list, # Rows in each group
-                  generators:list, # Each group's `torch.Generator` (None: torch's global one)
-                  contexts:list=None, # Each group's token ids so far `(B_g, T_g)`, for the repetition penalty
-                  temperature:float=1.0, # 0: greedy
-                  top_k:int=None, # See `process_logits`
-                  top_p:float=None, # See `process_logits`
-                  repetition_penalty:float=1.0, # See `process_logits`
-                 ): # Next token ids `(B, 1)`
-    "For each group, the tokens `sample_next` picks for its rows alone with the group's generator"
-    if repetition_penalty != 1.0:  # each group's own context; the rest of `process_logits` works row by row
-        rows = zip(logits.split(sizes), contexts)
-        logits = torch.cat([process_logits(l, c, repetition_penalty=repetition_penalty) for l, c in rows])
-    logits = process_logits(logits, None, temperature, top_k, top_p)  # (B, V)
-    if temperature == 0: return logits.argmax(-1, keepdim=True)
-    V, dev = logits.size(-1), logits.device
-    q = torch.cat([torch.empty(n, V, device=dev).exponential_(1, generator=g) for n, g in zip(sizes, generators)])
-    return (logits.softmax(-1) / q).argmax(-1, keepdim=True)  # (B, 1) torch.multinomial's one draw per row
-
-# %% ../nbs/02_model.ipynb #fa6ca66c
-def _check_sampling(idx, max_new_tokens, temperature, top_k, top_p, repetition_penalty):
-    if not isinstance(idx, torch.Tensor) or idx.dim() != 2: raise CodenasError('the prompt must be a (batch, tokens) tensor of token ids')
-    if idx.size(1) == 0: raise CodenasError('empty prompt: give at least one token (a new document starts with the end-of-document token)')
-    if max_new_tokens < 0: raise CodenasError(f'max_new_tokens={max_new_tokens} must be >= 0')
-    if temperature < 0: raise CodenasError(f'temperature={temperature} must be >= 0 (0 is greedy)')
-    if top_k is not None and top_k < 1: raise CodenasError(f'top_k={top_k} must be >= 1')
-    if top_p is not None and not 0 < top_p <= 1: raise CodenasError(f'top_p={top_p} must be in (0, 1]')
-    if repetition_penalty <= 0: raise CodenasError(f'repetition_penalty={repetition_penalty} must be > 0 (1 is off)')
-
-@patch
-def generate(self:CodeLM, idx, # Prompt token ids `(B, T)`, T >= 1
-              max_new_tokens:int, # Tokens to add
-              temperature:float=1.0, # 0: greedy
-              top_k:int=None, # Sample among the k most likely tokens
-              top_p:float=None, # Sample from the smallest set of tokens whose probability reaches top_p
-              repetition_penalty:float=1.0, # > 1 discourages tokens already in the prompt or the output
-              stop:int|list=None, # A token id or ids: a row ends at its first one (then repeats it until every row has ended)
-              seed:int=None, # Seed of a private `torch.Generator`: same seed, same output
-              use_cache:bool=True, # False: recompute the last block_size tokens at every step (slow reference)
-             ): # `(B, T + n)` prompt and continuation, n <= max_new_tokens
-    "Continue `idx` token by token in eval mode with a KV cache; the model's train/eval mode is restored afterwards"
-    _check_sampling(idx, max_new_tokens, temperature, top_k, top_p, repetition_penalty)
-    g = None if seed is None else torch.Generator(device=idx.device).manual_seed(seed)
-    stop_ids = None if stop is None else torch.as_tensor([stop] if isinstance(stop, int) else list(stop), device=idx.device)
-    done = torch.zeros(idx.size(0), dtype=torch.bool, device=idx.device)
-    fill = torch.zeros(idx.size(0), dtype=idx.dtype, device=idx.device)
-    bs, cache, was_training = self.cfg.block_size, None, self.training
-    self.eval()
-    try:
-        with torch.no_grad():
-            for _ in range(max_new_tokens):
-                if not use_cache or cache is None or (not self.pe.relative and cache.pos >= bs):
-                    cache = KVCache(self.cfg) if use_cache else None
-                    h = self.hidden(idx[:, -bs:], cache)  # (B, <= bs, C)
-                else: h = self.hidden(idx[:, -1:], cache)  # (B, 1, C)
-                nxt = sample_next(self.head(h[:, -1]), idx, temperature, top_k, top_p, repetition_penalty, g)  # (B, 1)
-                if stop_ids is not None:
-                    nxt = torch.where(done[:, None], fill[:, None], nxt)  # (B, 1)
-                    hit = torch.isin(nxt[:, 0], stop_ids) & ~done
-                    fill, done = torch.where(hit, nxt[:, 0], fill), done | hit
-                idx = torch.cat([idx, nxt], dim=1)  # (B, T+1)
-                if stop_ids is not None and bool(done.all()): break
-    finally: self.train(was_training)
-    return idx
-
-# %% ../nbs/02_model.ipynb #58741298
-def _stopped(nxt, done, fill, stop_ids):
-    "`generate`'s stop rule on one step: a stopped row repeats its stop token; (next tokens, done, fill)"
-    nxt = torch.where(done[:, None], fill[:, None], nxt)  # (B, 1)
-    hit = torch.isin(nxt[:, 0], stop_ids) & ~done
-    return nxt, done | hit, torch.where(hit, nxt[:, 0], fill)
-
-@patch
-def _generate_padded(self:CodeLM, groups:list, n:int, kw:dict, stop_ids, seeds:list)->list:
-    "`generate_groups` for groups that never re-read a window: one left-padded batch through one KV cache"
-    dev, bs, sizes = groups[0].device, self.cfg.block_size, [g.size(0) for g in groups]
-    gens = [None if s is None else torch.Generator(device=dev).manual_seed(s) for s in seeds]
-    W = max(g.size(1) for g in groups)
-    seq = torch.cat([F.pad(g, (W - g.size(1), 0)) for g in groups])  # (B, W) prompts after their padding
-    lead = torch.tensor([W - g.size(1) for g in groups]).repeat_interleave(torch.tensor(sizes)).to(dev)  # (B,)
-    crop = min(W, bs)
-    pad = (lead - (W - crop)).clamp(min=0)  # (B,) padding of the last `crop` columns: a long prompt keeps its last bs
-    done, fill = torch.zeros_like(lead, dtype=torch.bool), torch.zeros_like(seq[:, 0])
-    live, out, cache, x = list(range(len(groups))), [None] * len(groups), KVCache(self.cfg), seq[:, -crop:]
-    for _ in range(n):
-        at = [0] + list(itertools.accumulate(sizes[g] for g in live))  # row offsets of the live groups
-        ctx = [seq[at[j]:at[j+1], W - groups[g].size(1):] for j, g in enumerate(live)]  # each group's `idx` in generate
-        logits = self.head(self.hidden(x, cache, pad)[:, -1])  # (B, V)
-        nxt = sample_groups(logits, [sizes[g] for g in live], [gens[g] for g in live], ctx, **kw)  # (B, 1)
-        if stop_ids is not None: nxt, done, fill = _stopped(nxt, done, fill, stop_ids)
-        seq, x = torch.cat([seq, nxt], dim=1), nxt  # (B, W+1), (B, 1)
-        if stop_ids is None: continue
-        ended = [bool(d.all()) for d in done.split([sizes[g] for g in live])]
-        if not any(ended): continue
-        for j, g in enumerate(live):
-            if ended[j]: out[g] = seq[at[j]:at[j+1], W - groups[g].size(1):]
-        live, left = [g for j, g in enumerate(live) if not ended[j]], [j for j in range(len(live)) if not ended[j]]
-        if not live: break
-        keep = torch.cat([torch.arange(at[j], at[j+1], device=dev) for j in left])  # rows of the groups still going
-        cache.select(keep)
-        seq, x, pad, done, fill = seq[keep], x[keep], pad[keep], done[keep], fill[keep]
-    at = [0] + list(itertools.accumulate(sizes[g] for g in live))
-    for j, g in enumerate(live): out[g] = seq[at[j]:at[j+1], W - groups[g].size(1):]
-    return out
-
-# %% ../nbs/02_model.ipynb #1ab2ea17
-@patch
-def generate_groups(self:CodeLM, groups:list, # Prompt batches `(B_g, T_g)` as `generate` takes them; lengths may differ
-                    max_new_tokens:int, # Tokens to add
-                    temperature:float=1.0, # 0: greedy
-                    top_k:int=None, # As in `generate`
-                    top_p:float=None, # As in `generate`
-                    repetition_penalty:float=1.0, # As in `generate`
-                    stop:int|list=None, # As in `generate`: each group ends when all its rows have stopped
-                    seeds:list=None, # A seed per group; None: torch's global generator, drawn across groups
-                   )->list: # `generate(groups[i], ..., seed=seeds[i])` for each i
-    "Several `generate` calls decoded together as one left-padded batch, each group with its own seed, stop and length"
-    seeds = [None] * len(groups) if seeds is None else list(seeds)
-    if len(seeds) != len(groups): raise CodenasError(f'{len(seeds)} seeds for {len(groups)} groups: give one per group')
-    for g in groups: _check_sampling(g, max_new_tokens, temperature, top_k, top_p, repetition_penalty)
-    kw = dict(temperature=temperature, top_k=top_k, top_p=top_p, repetition_penalty=repetition_penalty)
-    rereads = lambda g: not self.pe.relative and g.size(1) + max_new_tokens - 1 > self.cfg.block_size
-    out = {i: self.generate(g, max_new_tokens, **kw, stop=stop, seed=seeds[i])
-           for i, g in enumerate(groups) if len(groups) == 1 or rereads(g)}
-    rest = [i for i in range(len(groups)) if i not in out]
-    if rest and max_new_tokens:
-        dev = groups[0].device
-        stops = None if stop is None else torch.as_tensor([stop] if isinstance(stop, int) else list(stop), device=dev)
-        was_training = self.training
-        self.eval()
-        try:
-            with torch.no_grad():
-                gens = self._generate_padded([groups[i] for i in rest], max_new_tokens, kw, stops, [seeds[i] for i in rest])
-        finally: self.train(was_training)
-        out.update(zip(rest, gens))
-    out.update({i: groups[i] for i in rest if i not in out})
-    return [out[i] for i in range(len(groups))]
-
 # %% ../nbs/02_model.ipynb #5b7456fa
 def diagnostic_attn_kwargs(T:int, # Queries, at columns pos0 .. pos0+T-1
                            Tk:int, # Keys, at columns pos0+T-Tk .. pos0+T-1
                            pos0:int, # Column of the first query
-                           bias=None, # A function from key offsets to an additive score bias (see `attn_kwargs`), or None
+                           bias=None, # None, or a function from key offsets to a score bias (see `attn_kwargs`)
                            dtype:torch.dtype=torch.float32, # Dtype of the queries (an additive mask must match it)
                            device=None,
                            pad:torch.Tensor=None, # Left padding `(B,)`, hidden as in `attn_kwargs`; None: no padding

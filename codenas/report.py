@@ -1,4 +1,4 @@
-"""The data-size experiment's report: plots, power-law fits, success criteria, a widget and the HTML page; and `codenas experiment`, which runs and reports it
+"""The data-size experiment's report: plots, fits, success criteria, a widget, the HTML page; `codenas experiment`
 
 Docs: https://codenas.github.io/codenas/report.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://codenas.github.io/codenas/report.html.md"""
 
 # %% ../nbs/05_report.ipynb #db0e1e9a
 from __future__ import annotations
-import base64, html, io, json, math, platform, subprocess, sys
+import base64, html, io, json, math, platform, re, subprocess, sys
 from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np
@@ -18,17 +18,17 @@ from .train import read_metrics
 import torch
 
 # %% auto #0
-__all__ = ['RUN_COLUMNS', 'metric_labels', 'report_metrics', 'read_results_table', 'honest_runs', 'tokenizers', 'tier_label',
-           'tier_summary', 'experiment_summary', 'plot_metric', 'plot_all', 'fit_power_law', 'predict_size_for',
-           'success_table', 'human_band_tiers', 'examples_side_by_side', 'select', 'results_widget', 'run_curves',
-           'plot_runs', 'save_curves', 'plot_curves_by_tier', 'table_columns', 'provenance', 'write_report',
-           'data_size_experiment']
+__all__ = ['EMPTY', 'SCREEN_DPI', 'RUN_COLUMNS', 'metric_labels', 'report_metrics', 'read_results_table', 'honest_runs',
+           'tokenizers', 'tier_label', 'synthetic_mark', 'tier_summary', 'experiment_summary', 'fit_power_law',
+           'power_law_band', 'predict_size_for', 'plot_metric', 'plot_all', 'success_table', 'human_band_tiers',
+           'examples_side_by_side', 'show_whitespace', 'select', 'results_widget', 'run_curves', 'plot_runs',
+           'save_curves', 'plot_curves_by_tier', 'table_columns', 'provenance', 'write_report', 'data_size_experiment']
 
 # %% ../nbs/05_report.ipynb #8fa4aeb9
 def _display(m)->str: return 'rate' if m.percent else 'bits' if m.kind in ('run', 'bpb') else 'mean'
 
 def metric_labels()->dict: # column -> (label, kind)
-    "Label and kind of every results-table column the registry defines: the run's figures, each metric, then the metrics on whole functions"
+    "Label and kind of each results-table column the registry defines: the run's figures, each metric, on functions"
     ms = list(REGISTRY.values())
     cols = [m.key for m in ms] + [column(m.key, 'function') for m in ms if m.kind != 'run']
     return {c: (metric(c).label, _display(metric(c))) for c in cols}
@@ -62,11 +62,16 @@ def tier_label(mb:float, # Training data in MB (10^6 bytes)
     "How a tier is named in tables: `7.92 MB`"
     return f'{mb:.3g} MB'
 
+def synthetic_mark(df:pd.DataFrame, # A results table; `df.attrs['synthetic']` marks a made-up one
+                  )->str: # ' (synthetic data)' for a marked table, else ''
+    "What a plot's title adds when its table is a made-up illustration rather than measured runs"
+    return ' (synthetic data)' if df.attrs.get('synthetic') else ''
+
 # %% ../nbs/05_report.ipynb #7f8af92b
 def tier_summary(df:pd.DataFrame, # A results table
                  metric:str, # A column, e.g. 'val_bpb' or 'mode_collapse'
                  tokenizer:str=None, # Keep only this tokenizer (None: all)
-                )->pd.DataFrame: # One row per (tokenizer, tier): value, lo, hi, n_seeds, and human/xz columns if present
+                )->pd.DataFrame: # One row per (tokenizer, tier): value, lo, hi, n_seeds, and human/xz columns
     "Mean over seeds of `metric` at each tier, with the interval the plots draw; ablation rows excluded"
     if metric not in df: raise ValueError(f'metric={metric!r} is not a column of the results table')
     d = honest_runs(df)
@@ -84,40 +89,102 @@ def tier_summary(df:pd.DataFrame, # A results table
 
 # %% ../nbs/05_report.ipynb #e7ac80c9
 def _interval(v, lo, hi, rate:bool)->str:
+    "`value (lo-hi)`, or the value alone when there is no range (one seed and no sampling interval)"
+    if not lo < hi: return f'{v:.0%}' if rate else f'{v:.3f}'
     if rate: return f'{v:.0%} ({lo*100:.0f}-{hi*100:.0f})'
     return f'{v:.3f} ({lo:.2f}-{hi:.2f})'
 
 def experiment_summary(df:pd.DataFrame, # A results table
                       )->str: # Plain text, under 100 columns wide
-    "One line per (tier, tokenizer) of the honest runs: seeds and each metric with a `short` heading, as `value (lo-hi)`, then human code"
+    "One line per (tier, tokenizer) of the honest runs: seeds, each `short` metric as `value (lo-hi)`; then human code"
     rows, human = {}, {'tier': 'human code', 'tokenizer': '', 'seeds': ''}
     for m in [m for m in REGISTRY.values() if m.short and m.key in df]:
         s = tier_summary(df, m.key)
         for r in s.itertuples():
-            row = rows.setdefault((r.tier_target_mb, tokenizers(df).index(r.tokenizer)), dict(tier=tier_label(r.tier_mb), tokenizer=r.tokenizer, seeds=r.n_seeds))
+            first = dict(tier=tier_label(r.tier_mb), tokenizer=r.tokenizer, seeds=r.n_seeds)
+            row = rows.setdefault((r.tier_target_mb, tokenizers(df).index(r.tokenizer)), first)
             row[m.short] = _interval(r.value, r.lo, r.hi, m.percent)
-        human[m.short] = _interval(s.human.mean(), s.human_lo.mean(), s.human_hi.mean(), m.percent) if 'human' in s else ''
+        h = _interval(s.human.mean(), s.human_lo.mean(), s.human_hi.mean(), m.percent) if 'human' in s else ''
+        human[m.short] = h
     table = pd.DataFrame([rows[k] for k in sorted(rows)] + [human])
     return table.to_string(index=False)
+
+# %% ../nbs/05_report.ipynb #0aa40516
+def fit_power_law(df:pd.DataFrame, # A results table
+                  tokenizer:str, # 'char' or 'bpe'
+                  metric:str='val_bpb', # A positive column that falls with data
+                 )->dict: # a, alpha (95% interval), r2 of `metric = a * D**-alpha` (D in MB); what the band needs
+    "Least-squares power law of `metric` against data size in log-log, over tier means"
+    s = tier_summary(df, metric, tokenizer)
+    s = s[s.value > 0]
+    if len(s) < 2:
+        raise ValueError(f'tokenizer={tokenizer!r}: a power law needs at least 2 tiers with positive {metric}, '
+                         f'got {len(s)}')
+    x, y = np.log(s.tier_mb.to_numpy()), np.log(s.value.to_numpy())
+    slope, intercept = np.polyfit(x, y, 1)
+    ss_res, ss_tot, n = ((y - (intercept + slope*x))**2).sum(), ((y - y.mean())**2).sum(), len(s)
+    sxx, t = ((x - x.mean())**2).sum(), _t95(n - 2)
+    rmse = math.sqrt(ss_res / (n - 2)) if n > 2 else math.nan              # residual scatter in log units
+    half = t * rmse / math.sqrt(sxx)
+    return dict(tokenizer=tokenizer, metric=metric, a=float(np.exp(intercept)), alpha=float(-slope),
+                alpha_lo=float(-slope - half), alpha_hi=float(-slope + half),
+                r2=float(1 - ss_res/ss_tot) if ss_tot > 0 else 1.0,
+                n_tiers=n, x_mean=float(x.mean()), sxx=float(sxx), rmse=rmse,
+                mb_range=(float(s.tier_mb.min()), float(s.tier_mb.max())))
+
+def _t95(dof:int)->float:
+    "Student's t two-sided 95% quantile; nan with no degrees of freedom (two tiers fit exactly)"
+    from scipy.stats import t
+    return float(t.ppf(0.975, dof)) if dof > 0 else math.nan
+
+def power_law_band(fit:dict, # A `fit_power_law` result
+                   mb, # Data sizes in MB
+                  )->tuple: # (fitted, lo, hi) arrays: the line and its 95% confidence band
+    "The fitted power law at `mb` with the 95% confidence band of the fitted mean (t interval in log-log)"
+    x = np.log(np.asarray(mb, dtype=float))
+    mid = np.log(fit['a']) - fit['alpha'] * x
+    half = _t95(fit['n_tiers'] - 2) * fit['rmse'] * np.sqrt(1/fit['n_tiers'] + (x - fit['x_mean'])**2 / fit['sxx'])
+    return np.exp(mid), np.exp(mid - half), np.exp(mid + half)
+
+def _draw_fit(ax, df:pd.DataFrame, tok:str, metric:str):
+    "A tokenizer's power law over its tiers, dashed, its alpha interval in the legend and, from 4 tiers, its 95% band"
+    try: f = fit_power_law(df, tok, metric)
+    except ValueError: return
+    mb = np.geomspace(*f['mb_range'], 50)
+    mid, lo, hi = power_law_band(f, mb)
+    band = f" ({f['alpha_lo']:.2f} to {f['alpha_hi']:.2f})" if np.isfinite(f['alpha_lo']) else ''
+    ax.plot(mb, mid, '--', color=_color(tok), lw=1.2, label=f"{tok} fit: alpha {f['alpha']:.3f}{band}")
+    if f['n_tiers'] > 3:  # 2 degrees of freedom or more
+        ax.fill_between(mb, lo, hi, color=_color(tok) or '0.5', alpha=0.15, lw=0)
+
+def predict_size_for(fit:dict, # A `fit_power_law` result
+                     target_bpb:float, # The bpb to reach
+                    )->float: # Data size in MB; inf if the fit does not fall with data, or only beyond any float
+    "Data size at which the fitted power law reaches `target_bpb`"
+    if fit['alpha'] <= 0 or target_bpb <= 0: return math.inf
+    log_mb = math.log(fit['a']/target_bpb) / fit['alpha']   # in logs: a nearly flat fit (alpha 0.001) overflows a power
+    return math.exp(log_mb) if log_mb < 700 else math.inf
+
 
 # %% ../nbs/05_report.ipynb #66dd4239
 def plot_metric(df:pd.DataFrame, # A results table (ablation rows are left out)
                 metric:str, # A column, e.g. 'val_bpb' or 'mode_collapse'
                 ax=None, # Axes to draw on (default: a new 6x4 figure)
                 human:bool=True, # Shade the human-code band (mean of `human_K_lo`..`human_K_hi`)
+                fit:bool=None, # Draw each tokenizer's power law with its 95% band; default: for val_bpb
                ): # The Axes
     "`metric` against training data size (log x), one line per tokenizer with the `tier_summary` interval"
-    import matplotlib.pyplot as plt
     from matplotlib.ticker import NullLocator, PercentFormatter
     s = tier_summary(df, metric)
     if s.empty: raise ValueError('no runs to plot (ablation rows are not plotted)')
-    if ax is None: _, ax = plt.subplots(figsize=(6, 4))
+    ax = ax or _axes()
     label, kind = metric_labels().get(metric, (metric, 'mean'))
     toks = tokenizers(df)
     for i, tok in enumerate(toks):
         g, seeds = s[s.tokenizer == tok], int(s[s.tokenizer == tok].n_seeds.max())
-        ax.errorbar(g.tier_mb*1.04**(i - (len(toks)-1)/2), g.value, yerr=[g.value-g.lo, g.hi-g.value], marker='o', capsize=3,
-                    color=dict(char='C0', bpe='C1').get(tok), label=f'{tok} (mean of {seeds} seeds)' if seeds > 1 else tok)
+        ax.errorbar(g.tier_mb*1.04**(i - (len(toks)-1)/2), g.value, yerr=[g.value-g.lo, g.hi-g.value], marker='o',
+                    capsize=3, ls='none' if fit or (fit is None and metric == 'val_bpb') else '-', color=_color(tok),
+                    label=f'{tok} (mean of {seeds} seeds)' if seeds > 1 else tok)
     if metric == 'val_bpb' and 'xz_bpb' in s:
         xz = s.groupby('tier_target_mb')[['tier_mb', 'xz_bpb']].mean()
         ax.plot(xz.tier_mb, xz.xz_bpb, 'k--', lw=1, label='xz -9e')
@@ -126,11 +193,24 @@ def plot_metric(df:pd.DataFrame, # A results table (ablation rows are left out)
         ax.axhline(s.human.mean(), color='0.5', lw=0.8)
     ax.set_xscale('log')
     ticks = sorted(s.groupby('tier_target_mb').tier_mb.mean())
-    ax.set_xticks(ticks, [f'{t:.3g}' for t in ticks]); ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xticks(ticks, [f'{t:.3g}' for t in ticks])
+    ax.xaxis.set_minor_locator(NullLocator())
     if kind == 'rate': ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set(xlabel='training data (MB, log scale)', ylabel=label, title=f'{label} vs data size')
-    ax.grid(alpha=0.3); ax.legend(fontsize=8)
+    if fit or (fit is None and metric == 'val_bpb'):
+        ylim = ax.get_ylim()                                              # the data's range: a wide band runs off it
+        for tok in toks: _draw_fit(ax, df, tok, metric)
+        ax.set_ylim(*ylim)
+    ax.set(xlabel='training data (MB, log scale)', ylabel=label, title=f'{label} vs data size{synthetic_mark(df)}')
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
     return ax
+
+def _axes():
+    import matplotlib.pyplot as plt
+    return plt.subplots(figsize=(6, 4))[1]
+
+def _color(tok:str)->str|None: return dict(char='C0', bpe='C1').get(tok)
+
 
 # %% ../nbs/05_report.ipynb #85eba840
 def plot_all(df:pd.DataFrame, # A results table
@@ -142,37 +222,18 @@ def plot_all(df:pd.DataFrame, # A results table
     metrics, labels = metrics or [m.key for m in REGISTRY.values() if m.grid and m.key in df], metric_labels()
     nrows = math.ceil(len(metrics)/ncols)
     fig, axs = plt.subplots(nrows, ncols, figsize=(4.2*ncols, 3.2*nrows), squeeze=False)
-    for ax, m in zip(axs.flat, metrics): plot_metric(df, m, ax=ax); ax.set_title(labels.get(m, (m,))[0], fontsize=10); ax.legend(fontsize=6)
+    for ax, m in zip(axs.flat, metrics):
+        plot_metric(df, m, ax=ax)
+        ax.set_title(labels.get(m, (m,))[0], fontsize=10)
+        ax.legend(fontsize=6)
     for ax in axs.flat[len(metrics):]: ax.set_axis_off()
+    if synthetic_mark(df): fig.suptitle('Synthetic data: an illustration, not measured runs', fontsize=11)
     fig.tight_layout()
     return fig
 
-# %% ../nbs/05_report.ipynb #0aa40516
-def fit_power_law(df:pd.DataFrame, # A results table
-                  tokenizer:str, # 'char' or 'bpe'
-                  metric:str='val_bpb', # A positive column that falls with data
-                 )->dict: # a, alpha and r2 of `metric = a * D**-alpha` (D in MB), plus tokenizer, metric and n_tiers
-    "Least-squares power law of `metric` against data size in log-log, over tier means"
-    s = tier_summary(df, metric, tokenizer)
-    s = s[s.value > 0]
-    if len(s) < 2: raise ValueError(f'tokenizer={tokenizer!r}: a power law needs at least 2 tiers with positive {metric}, got {len(s)}')
-    x, y = np.log(s.tier_mb.to_numpy()), np.log(s.value.to_numpy())
-    slope, intercept = np.polyfit(x, y, 1)
-    ss_res, ss_tot = ((y - (intercept + slope*x))**2).sum(), ((y - y.mean())**2).sum()
-    return dict(tokenizer=tokenizer, metric=metric, a=float(np.exp(intercept)), alpha=float(-slope),
-                r2=float(1 - ss_res/ss_tot) if ss_tot > 0 else 1.0, n_tiers=len(s))
-
-def predict_size_for(fit:dict, # A `fit_power_law` result
-                     target_bpb:float, # The bpb to reach
-                    )->float: # Data size in MB; inf if the fit does not fall with data, or only beyond any float
-    "Data size at which the fitted power law reaches `target_bpb`"
-    if fit['alpha'] <= 0 or target_bpb <= 0: return math.inf
-    log_mb = math.log(fit['a']/target_bpb) / fit['alpha']   # in logs: a nearly flat fit (alpha 0.001) overflows a power
-    return math.exp(log_mb) if log_mb < 700 else math.inf
-
 # %% ../nbs/05_report.ipynb #d3d6eb94
 def _target(m)->tuple[str, str, float]:
-    "(target as the original wrote it, comparison, threshold) of a metric with a `target`; the comparison is None for the human band alone"
+    "(target as the original wrote it, comparison, threshold) of a metric with a `target`; no comparison: human band"
     threshold = m.target[1]
     if threshold is None: return 'human band', None, None
     op = '<' if m.better == 'lower' else '>'
@@ -184,17 +245,18 @@ def _passes(v, op, target):
 
 def success_table(df:pd.DataFrame, # A results table
                   tokenizer:str='char', # Which tokenizer's runs
-                 )->pd.DataFrame: # One row per criterion: baseline, target, value, pass mark and human-band mark per tier, and human code
-    "The original's success-criteria table filled in from the runs (mean over seeds, ablation excluded), with the human band beside each target"
+                 )->pd.DataFrame: # A row per criterion: baseline, target, per tier value, pass, band marks; human code
+    "The original's success criteria filled in from the runs (seed means, no ablation), human band beside each target"
     d = honest_runs(df)
     d = d[d.tokenizer == tokenizer]
     if d.empty: raise ValueError(f'tokenizer={tokenizer!r} has no runs in the results table')
     rows = []
-    for m in [m for m in REGISTRY.values() if m.target and m.key in d]:  # a table from before a metric existed has no row for it
+    for m in [m for m in REGISTRY.values() if m.target and m.key in d]:  # a table older than a metric: no row for it
         target_text, op, target = _target(m)
         r = {'baseline (1.3 MB)': m.target[0], 'target': target_text}
         for _, t in tier_summary(d, m.key).iterrows():
-            tl, band = tier_label(t.tier_mb), (t.lo <= t.human_hi and t.human_lo <= t.hi) if np.isfinite(t.human_lo) else None  # the intervals overlap
+            overlap = t.lo <= t.human_hi and t.human_lo <= t.hi
+            tl, band = tier_label(t.tier_mb), overlap if np.isfinite(t.human_lo) else None
             r[tl], r[f'{tl} pass'] = m.fmt.format(t.value), _passes(t.value, op, target)
             r[f'{tl} in human band'] = '–' if band is None else '✓' if band else '✗'
         h = d[f'human_{m.key}'].mean() if f'human_{m.key}' in d else math.nan
@@ -205,12 +267,13 @@ def success_table(df:pd.DataFrame, # A results table
 # %% ../nbs/05_report.ipynb #947f78ce
 def human_band_tiers(df:pd.DataFrame, # A results table
                     )->pd.DataFrame: # Index criterion, one column per tokenizer: the tiers in the human band, or 'none'
-    "For each success criterion and tokenizer, the tiers whose interval overlaps human code's (the ✓ of `success_table`)"
+    "For each success criterion and tokenizer, the tiers whose interval overlaps human code's (`success_table`'s ✓)"
     out = {}
     for tok in tokenizers(df):
         t = success_table(df, tok)
         band = [c for c in t.columns if c.endswith(' in human band')]
-        out[tok] = {crit: ', '.join(c.removesuffix(' in human band') for c in band if r[c] == '✓') or 'none' for crit, r in t.iterrows()}
+        inside = lambda r: ', '.join(c.removesuffix(' in human band') for c in band if r[c] == '✓') or 'none'
+        out[tok] = {crit: inside(r) for crit, r in t.iterrows()}
     return pd.DataFrame(out).rename_axis('criterion')
 
 # %% ../nbs/05_report.ipynb #8dbd8898
@@ -223,7 +286,8 @@ def _first_completions(run_dir)->tuple[dict, dict]:
     comps, prompts = {}, {}
     for r in _read_jsonl(Path(run_dir)/'results.jsonl'):
         if r.get('source') == 'model':
-            comps.setdefault(r['prompt_id'], r['completion']); prompts.setdefault(r['prompt_id'], r['prompt'])
+            comps.setdefault(r['prompt_id'], r['completion'])
+            prompts.setdefault(r['prompt_id'], r['prompt'])
     return comps, prompts
 
 def examples_side_by_side(results_dir, # An experiment folder (results.csv and runs/<run>/results.jsonl)
@@ -243,8 +307,19 @@ def examples_side_by_side(results_dir, # An experiment folder (results.csv and r
         cols[tier_label(r.tier_mb)] = comps
         for k, v in ps.items(): prompts.setdefault(k, v)
     ids = list(prompts)[:n] if prompt_ids is None else list(prompt_ids)
-    return pd.DataFrame({'prompt': [prompts.get(i) for i in ids], **{t: [c.get(i) for i in ids] for t, c in cols.items()}},
+    by_tier = {t: [c.get(i) for i in ids] for t, c in cols.items()}
+    return pd.DataFrame({'prompt': [prompts.get(i) for i in ids], **by_tier},
                         index=pd.Index(ids, name='prompt_id'))
+
+# %% ../nbs/05_report.ipynb #bc5cc5e7
+EMPTY = '∅'  # what an empty text shows
+
+def show_whitespace(text:str, # A prompt or completion
+                   )->str: # The same text with its whitespace marked, line breaks kept
+    "Whitespace made visible: `⏎` ends a line, `⇥` is a tab, `␣` a space that indents, trails or runs; `∅` empty text"
+    if text == '': return EMPTY
+    mark = lambda m: '␣' * len(m.group())
+    return '⏎\n'.join(re.sub(r'^ +| +$| {2,}', mark, line).replace('\t', '⇥') for line in text.split('\n'))
 
 # %% ../nbs/05_report.ipynb #bc5c3117
 def select(df:pd.DataFrame, # A results table
@@ -257,19 +332,35 @@ def select(df:pd.DataFrame, # A results table
     if seed != 'mean': d = d[d.seed == int(seed)]
     return d
 
-def _png(fig, dpi:int=80)->bytes:
-    buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=dpi); return buf.getvalue()
+SCREEN_DPI = 88  # CSS pixels per inch of a figure on the page: a 6x4 in figure shows 528x352, two to a row
+
+def _png(fig, scale:int=2)->bytes:
+    "The figure as a PNG of `scale` pixels per CSS pixel (sharp on high-density screens), in 256 colours to stay small"
+    from PIL import Image
+    buf, out = io.BytesIO(), io.BytesIO()
+    fig.savefig(buf, format='png', dpi=SCREEN_DPI * scale)
+    Image.open(buf).convert('RGB').quantize(256, method=Image.Quantize.FASTOCTREE).save(out, 'PNG', optimize=True)
+    return out.getvalue()
+
+def _screen_size(png:bytes, scale:int=2)->tuple[int, int]:
+    "The size in CSS pixels a PNG of `_png` is shown at: its own size over `scale` (an odd size's odd pixel dropped)"
+    return int.from_bytes(png[16:20], 'big') // scale, int.from_bytes(png[20:24], 'big') // scale
 
 def _figure_output(df, metric, tokenizer, seed)->dict:
     "A notebook display record of `plot_metric` for one selection (a text record if nothing matches)"
     import matplotlib.pyplot as plt
     d = select(df, tokenizer, seed)
-    if d.empty: return dict(output_type='stream', name='stdout', text=f'no runs for tokenizer={tokenizer}, seed={seed}\n')
+    if d.empty:
+        return dict(output_type='stream', name='stdout', text=f'no runs for tokenizer={tokenizer}, seed={seed}\n')
     fig, ax = plt.subplots(figsize=(6, 4))
     try:
-        plot_metric(d, metric, ax=ax); ax.set_title(f'{ax.get_title()} ({tokenizer}, seed {seed})'); fig.tight_layout()
-        return dict(output_type='display_data', metadata={},
-                    data={'image/png': base64.b64encode(_png(fig)).decode(), 'text/plain': ax.get_title()})
+        plot_metric(d, metric, ax=ax)
+        ax.set_title(f'{ax.get_title()} ({tokenizer}, seed {seed})')
+        fig.tight_layout()
+        png = _png(fig)
+        w, h = _screen_size(png)
+        return dict(output_type='display_data', metadata={'image/png': dict(width=w, height=h)},
+                    data={'image/png': base64.b64encode(png).decode(), 'text/plain': ax.get_title()})
     finally: plt.close(fig)
 
 def results_widget(df:pd.DataFrame, # A results table (e.g. `read_results_table('results/quick')`)
@@ -280,7 +371,8 @@ def results_widget(df:pd.DataFrame, # A results table (e.g. `read_results_table(
     metrics = [m for m in labels if m in df]
     metric = W.Dropdown(options=[(labels[m][0], m) for m in metrics], value=metrics[0], description='metric')
     tok = W.ToggleButtons(options=['both', *tokenizers(df)], value='both', description='tokenizer')
-    seed = W.Dropdown(options=['mean', *sorted(int(s) for s in honest_runs(df).seed.unique())], value='mean', description='seed')
+    seeds = sorted(int(s) for s in honest_runs(df).seed.unique())
+    seed = W.Dropdown(options=['mean', *seeds], value='mean', description='seed')
     out = W.Output()
     def redraw(_=None): out.outputs = (_figure_output(df, metric.value, tok.value, seed.value),)
     for w in (metric, tok, seed): w.observe(redraw, 'value')
@@ -353,60 +445,78 @@ def plot_curves_by_tier(df:pd.DataFrame, # A results table (ablation rows are le
                        ): # The Figure, or None when no run there kept its metrics.jsonl
     "Every honest run's learning curves, one small plot per tier: a colour per tokenizer, a line style per seed"
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
     d = honest_runs(df)
     curves = {r: run_curves(Path(results_dir)/'runs'/r) for r in d.run}
     if not any(curves.values()): return None
     tiers, toks, seeds = sorted(d.tier_target_mb.unique()), tokenizers(d), sorted(d.seed.unique())
     ncols = min(len(tiers), 3)
     nrows = math.ceil(len(tiers) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.4 * ncols, 2.1 * nrows + 0.5), sharex=True, sharey=True,
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.3 * ncols, 2.6 * nrows + 0.5), sharex=True, sharey=True,
                              squeeze=False)
     for ax, tier in zip(axes.flat, tiers):
         runs = d[d.tier_target_mb == tier]
         for r in runs.itertuples():
             style = f'C{toks.index(r.tokenizer)}', _SEED_STYLES[seeds.index(r.seed) % 4]
             if curves[r.run]: _draw_curves(ax, curves[r.run], *style, f'{r.tokenizer} seed {r.seed}')
-        ax.set_title(tier_label(runs.tier_mb.mean()), fontsize=9)
-        ax.tick_params(labelsize=7)
-        ax.xaxis.get_offset_text().set_fontsize(7)
+        ax.set_title(tier_label(runs.tier_mb.mean()), fontsize=10)
+        ax.tick_params(labelsize=8)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f'{v/1e6:g}M' if v else '0'))
+        ax.grid(alpha=0.3)
     for ax in axes.flat[len(tiers):]: ax.set_axis_off()
-    for ax in axes[:, 0]: ax.set_ylabel('loss (nats/token)', fontsize=8)
-    for ax in axes[-1]: ax.set_xlabel('tokens seen', fontsize=8)
-    axes.flat[0].legend(fontsize=6)
-    fig.suptitle('train (thin) and val (dots) loss by tier; x: stopped early', fontsize=9)
+    for ax in axes[:, 0]: ax.set_ylabel('loss (nats/token)', fontsize=9)
+    for ax in axes[-1]: ax.set_xlabel('tokens seen', fontsize=9)
+    axes.flat[0].legend(fontsize=8)
+    fig.suptitle(f'train (thin) and val (dots) loss by tier; x: stopped early{synthetic_mark(df)}', fontsize=10)
     fig.tight_layout()
     return fig
 
 
 # %% ../nbs/05_report.ipynb #4837a4c9
-RUN_COLUMNS = ['run', 'tier_mb', 'tokenizer', 'seed', 'params', 'steps', 'tokens_seen', 'train_seconds', 'val_loss', 'xz_bpb']  # of each run, before its metrics
+RUN_COLUMNS = ['run', 'tier_mb', 'tokenizer', 'seed', 'params', 'steps', 'tokens_seen', 'train_seconds', 'val_loss',
+               'xz_bpb']  # of each run, before its metrics
 
 def table_columns()->list: return RUN_COLUMNS + list(report_metrics())  # the report's results table
-_CSS = ('body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.4}'
+_CSS = ('body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;'
+        'line-height:1.4}'
         '.scroll{overflow-x:auto;max-width:100%}'
-        'table{border-collapse:collapse;font-size:0.85em;margin:0.5em 0}td,th{border:1px solid #ddd;padding:3px 7px;text-align:right}'
+        'table{border-collapse:collapse;font-size:0.85em;margin:0.5em 0}'
+        'td,th{border:1px solid #ddd;padding:3px 7px;text-align:right}'
         'th{background:#f2f4f7;font-weight:600}tbody tr:nth-child(even){background:#fafbfc}'
-        'table.examples{table-layout:fixed;width:100%}table.examples td,table.examples th{text-align:left;vertical-align:top}'
+        'table.examples{table-layout:fixed;width:100%}'
+        'table.examples td,table.examples th{text-align:left;vertical-align:top}'
         'pre{margin:0;white-space:pre-wrap;overflow-wrap:anywhere;font-size:0.95em}'
         'table.provenance td{text-align:left}.provenance code{overflow-wrap:anywhere}'
-        '.diagnostic{border:2px solid #c33;background:#fff4f4;padding:0.5em 1em}img{margin:4px;max-width:100%}')
+        '.diagnostic{border:2px solid #c33;background:#fff4f4;padding:0.5em 1em}'
+        'img{margin:4px;max-width:100%;height:auto}'
+        '.ws{color:#999}')
 
 def _img(fig)->str:
+    "The figure inline, drawn at twice its size on the page (`width`, `height`: CSS pixels), its title as alt text"
     import matplotlib.pyplot as plt
-    try: return f'<img src="data:image/png;base64,{base64.b64encode(_png(fig)).decode()}" alt="plot">'
+    try:
+        png = _png(fig)
+        (w, h), data = _screen_size(png), base64.b64encode(png).decode()
+        sup = fig.get_suptitle() if hasattr(fig, 'get_suptitle') else ''  # matplotlib 3.8 and later
+        alt = html.escape(sup or fig.axes[0].get_title() or 'plot')
+        return f'<img src="data:image/png;base64,{data}" width="{w}" height="{h}" alt="{alt}">'
     finally: plt.close(fig)
 
 def _table(df:pd.DataFrame, cls:str='')->str:
     "HTML table with every cell passed through html.escape, in a box that scrolls sideways rather than widen the page"
     esc = df.copy()
-    for c in esc.columns: esc[c] = esc[c].map(lambda v: '' if v is None else html.escape(f'{v:.4g}' if isinstance(v, float) else str(v)))
+    text = lambda v: '' if v is None else html.escape(f'{v:.4g}' if isinstance(v, float) else str(v))
+    for c in esc.columns: esc[c] = esc[c].map(text)
     esc.index = [html.escape(str(i)) for i in esc.index]
     esc.columns = [html.escape(str(c)) for c in esc.columns]
     return f'<div class="scroll">{esc.to_html(escape=False, classes=cls, border=0)}</div>'
 
 def _code_table(df:pd.DataFrame)->str:
-    "Prompts and completions as code blocks, one column each, escaped; newlines and indentation kept as written"
-    cell = lambda v: '<td></td>' if v is None or (isinstance(v, float) and math.isnan(v)) else f'<td><pre><code>{html.escape(str(v))}</code></pre></td>'
+    "Prompts and completions as code blocks, a column each, escaped, whitespace marked (`show_whitespace`); none: blank"
+    def cell(v):
+        if v is None or (isinstance(v, float) and math.isnan(v)): return '<td></td>'
+        marked = re.sub('([␣⏎⇥∅]+)', r'<span class="ws">\1</span>', html.escape(show_whitespace(str(v))))  # grey marks
+        return f'<td><pre><code>{marked}</code></pre></td>'
     head = ''.join(f'<th>{html.escape(str(c))}</th>' for c in df.columns)
     body = ''.join('<tr>' + ''.join(cell(v) for v in r) + '</tr>' for r in df.itertuples(index=False))
     return f'<table class="examples"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
@@ -414,26 +524,30 @@ def _code_table(df:pd.DataFrame)->str:
 def _git_commit(d:Path)->str|None:
     "The commit of the checkout `d` lies in (with '+changes' if its files differ from it), or None outside git"
     try:
-        sha = subprocess.run(['git', '-C', str(d), 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True, timeout=10)
+        git = lambda *a: subprocess.run(['git', '-C', str(d), *a], capture_output=True, text=True, timeout=10)
+        sha = git('rev-parse', '--short', 'HEAD')
         if sha.returncode: return None
-        dirty = subprocess.run(['git', '-C', str(d), 'status', '--porcelain', '--untracked-files=no'], capture_output=True, text=True, timeout=10).stdout
+        dirty = git('status', '--porcelain', '--untracked-files=no').stdout
         return sha.stdout.strip() + (' +changes' if dirty.strip() else '')
     except (OSError, subprocess.SubprocessError): return None
 
 def provenance(results_dir, # An experiment folder
               )->dict: # label -> text
-    "Where a report's numbers come from: codenas and its commit, the date, the runs' devices, torch, the preset and settings, the corpora"
+    "Where a report's numbers come from: codenas and its commit, the date, the runs' devices, torch, settings, corpora"
     import codenas
     d = Path(results_dir)
     devices = sorted({json.loads(p.read_text()).get('device', '?') for p in d.glob('runs/*/summary.json')})
     settings = json.loads((d/'settings.json').read_text()) if (d/'settings.json').exists() else {}
-    out = {'codenas': f"{codenas.__version__} (commit {_git_commit(Path(codenas.__file__).parent) or 'unknown: not a git checkout'})",
+    commit = _git_commit(Path(codenas.__file__).parent) or 'unknown: not a git checkout'
+    out = {'codenas': f'{codenas.__version__} (commit {commit})',
            'written': datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
-           'runs on': ', '.join(devices) or 'unknown', 'report made on': f'{platform.node()} ({platform.machine()}), torch {torch.__version__}',
+           'runs on': ', '.join(devices) or 'unknown',
+           'report made on': f'{platform.node()} ({platform.machine()}), torch {torch.__version__}',
            'preset': settings.get('preset', 'unknown'),
            'settings': ', '.join(f'{k}={v}' for k, v in settings.items() if k != 'preset') or 'no settings.json'}
     for m in sorted(d.glob('corpus/*/manifest.json'), key=lambda p: float(p.parent.name.removesuffix('MB') or 0)):
-        out[f'corpus {m.parent.name}'] = ', '.join(f'{k} sha256 {v}' for k, v in json.loads(m.read_text()).get('sha256', {}).items())
+        sha = json.loads(m.read_text()).get('sha256', {})
+        out[f'corpus {m.parent.name}'] = ', '.join(f'{k} sha256 {v}' for k, v in sha.items())
     return out
 
 def _mb(v:float): return v if math.isfinite(v) else 'beyond range'
@@ -454,8 +568,12 @@ def _fits_table(df, targets)->str:
     rows = []
     for tok in tokenizers(df):
         try: f = fit_power_law(df, tok)
-        except ValueError as e: rows.append(dict(tokenizer=tok, note=str(e))); continue
-        rows.append(dict(tokenizer=tok, a=f['a'], alpha=f['alpha'], r2=f['r2'], tiers=f['n_tiers'],
+        except ValueError as e:
+            rows.append(dict(tokenizer=tok, note=str(e)))
+            continue
+        ci = f"{f['alpha_lo']:.3f} to {f['alpha_hi']:.3f}" if np.isfinite(f['alpha_lo']) else 'none: 2 tiers'
+        rows.append(dict(tokenizer=tok, a=f['a'], alpha=f['alpha'], **{'alpha 95% interval': ci}, r2=f['r2'],
+                         tiers=f['n_tiers'],
                          **{f'MB for {t} bpb': _mb(predict_size_for(f, t)) for t in targets}))
     return _table(pd.DataFrame(rows).set_index('tokenizer'))
 
@@ -463,7 +581,7 @@ def _fits_table(df, targets)->str:
 def write_report(results_dir, # An experiment folder (results.csv and runs/<run>/results.jsonl)
                  out:str=None, # HTML file to write (default: results_dir/report.html)
                  targets:tuple=(1.2, 1.0), # val bpb targets for the power-law predictions
-                 metrics:tuple=None, # Columns to plot, one figure each (default: `report_metrics()`; those missing from the table are skipped)
+                 metrics:tuple=None, # Columns to plot, a figure each (default: `report_metrics()`); absent ones skipped
                  n_examples:int=5, # Prompts in the side-by-side examples
                 )->Path: # The report's path
     "Write a self-contained HTML report of a data-size experiment"
@@ -475,33 +593,44 @@ def write_report(results_dir, # An experiment folder (results.csv and runs/<run>
     if running: print(f'codenas report: {results_dir} is still being written by process {running}: '
                       f'the report shows the {len(d)} runs finished so far', file=sys.stderr)
     out = Path(out) if out else results_dir/'report.html'
+    tier_mbs = sorted(d.groupby('tier_target_mb').tier_mb.mean())
     toks, seeds = tokenizers(d), sorted(d.seed.unique())
-    prov = ''.join(f'<tr><th>{html.escape(k)}</th><td><code>{html.escape(v)}</code></td></tr>' for k, v in provenance(results_dir).items())
-    p = [f'<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
+    prov = ''.join(f'<tr><th>{html.escape(k)}</th><td><code>{html.escape(v)}</code></td></tr>'
+                   for k, v in provenance(results_dir).items())
+    p = [f'<!doctype html><html><head><meta charset="utf-8">'
+         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
          f'<title>codenas data-size experiment</title><style>{_CSS}</style></head><body>',
          f'<h1>codenas data-size experiment: {html.escape(results_dir.name)}</h1>',
          *([f'<p class="diagnostic">Partial: the experiment was still running (process {html.escape(str(running))}) '
             'when this report was written; it shows the runs finished by then.</p>'] if running else []),
          f'<details open><summary>Provenance</summary><table class="provenance">{prov}</table></details>',
-         f'<p>{len(d)} runs: tiers {html.escape(", ".join(tier_label(t) for t in sorted(d.groupby("tier_target_mb").tier_mb.mean())))}; '
-         f'tokenizers {html.escape(", ".join(toks))}; seeds {html.escape(", ".join(map(str, seeds)))}. Points are means over seeds; '
-         'bars are the wider of the 95% interval and the seed range; the grey band is human code.</p>', '<h2>Against data size</h2>']
+         f'<p>{len(d)} runs: tiers {html.escape(", ".join(map(tier_label, tier_mbs)))}; '
+         f'tokenizers {html.escape(", ".join(toks))}; seeds {html.escape(", ".join(map(str, seeds)))}. '
+         'Points are means over seeds; '
+         'bars are the wider of the 95% interval and the seed range; the grey band is human code. '
+         'On val bits per byte, '
+         'the dashed lines are power-law fits and, from four tiers, the shaded bands their 95% confidence bands '
+         '(the fits table below gives the interval of each exponent).</p>', '<h2>Against data size</h2>']
     p += [_img(plot_metric(d, m).figure) for m in metrics or report_metrics() if m in d]
     p += _curves_section(d, results_dir)
     p.append("<h2>The original's success criteria</h2><p>Human code does not meet the repetition target: the honest "
              'yardstick is the human column.</p>')
     for t in toks: p += [f'<h3>{html.escape(t)}</h3>', _table(success_table(d, t))]
-    p += ['<h2>Power law for val bpb</h2><p><code>bpb = a * D^-alpha</code>, D in MB, least squares in log-log over tier means. '
-          'A pure power law has no floor, so sizes predicted beyond the largest tier are optimistic.</p>', _fits_table(d, targets)]
+    p += ['<h2>Power law for val bpb</h2><p><code>bpb = a * D^-alpha</code>, D in MB, least squares in log-log over '
+          'tier means. '
+          'A pure power law has no floor, so sizes predicted beyond the largest tier are optimistic.</p>',
+          _fits_table(d, targets)]
     cols = [c for c in table_columns() if c in df]
     p += ['<h2>Results</h2>', _table(d[cols].set_index('run'))]
     if len(abl):
-        p += ['<div class="diagnostic"><h2>Diagnostic, not a result: causal mask switched off</h2><p>The same model with '
+        p += ['<div class="diagnostic"><h2>Diagnostic, not a result: causal mask switched off</h2>'
+              '<p>The same model with '
               'causality removed sees the token it must predict: near-zero val loss, and completions that repeat the '
               "prompt's last token. This reproduces the original study's bug.</p>", _table(abl[cols].set_index('run'))]
         for r in abl.itertuples():
             comps, prompts = _first_completions(results_dir/'runs'/r.run)
-            ex = pd.DataFrame(dict(prompt=[prompts[i] for i in list(comps)[:n_examples]], completion=list(comps.values())[:n_examples]))
+            first = list(comps)[:n_examples]
+            ex = pd.DataFrame(dict(prompt=[prompts[i] for i in first], completion=[comps[i] for i in first]))
             if len(ex): p += [f'<h3>{html.escape(r.run)}</h3>', _code_table(ex)]
         p.append('</div>')
     p.append('<h2>Example completions</h2>')
@@ -513,24 +642,26 @@ def write_report(results_dir, # An experiment folder (results.csv and runs/<run>
     return out
 
 # %% ../nbs/05_report.ipynb #b7c8d049
-def data_size_experiment(preset:str='quick', # quick (CPU, minutes) or full (one GPU)
-                         out:str=None, # Experiment folder (default: results/PRESET)
-                         tiers:list[float]=None, # Train sizes in MB (default: the preset's)
-                         tokenizers:list[str]=None, # char, bpe (default: both)
-                         seeds:list[int]=None, # Seeds (default: the preset's)
-                         device:str=None, # cpu, cuda, auto (default: the preset's)
-                         src_dir:list[str]=None, # Source folders instead of the preset's (default: the standard library)
-                         ablation:bool=True, # Add the causal-mask-off diagnostic run
-                         report:bool=True, # Draw the plots and write report.html at the end
-                         dry:bool=False, # Shrink everything to check the code path (see above)
-                         build_only:bool=False, # Build the tier corpora (and their xz figures) and stop: the part that needs the network
-                         train_only:bool=False, # Train every run and stop; a later call without it evaluates them
-                         jobs:int=None, # Runs trained side by side, each on cpu_count/JOBS threads (default: the preset's)
-                         progress:bool=True, # Bars: runs done, and each run under way (its steps, then its evaluation)
-                        )->pd.DataFrame: # results.csv as a table; `attrs['summary']` is the short text table `codenas experiment` prints
-    "Run the data-size experiment: nested tiers, same model and token budget, char against BPE, trained, evaluated, reported"
-    df = run_experiment(preset, out=out, tiers=tiers, tokenizers=tokenizers, seeds=seeds, device=device, src_dir=src_dir, ablation=ablation,
-                        dry=dry, build_only=build_only, train_only=train_only, jobs=jobs, progress=progress)
+def data_size_experiment(
+    preset:str='quick', # quick (CPU, minutes) or full (one GPU)
+    out:str=None, # Experiment folder (default: results/PRESET)
+    tiers:list[float]=None, # Train sizes in MB (default: the preset's)
+    tokenizers:list[str]=None, # char, bpe (default: both)
+    seeds:list[int]=None, # Seeds (default: the preset's)
+    device:str=None, # cpu, cuda, auto (default: the preset's)
+    src_dir:list[str]=None, # Source folders instead of the preset's (default: the standard library)
+    ablation:bool=True, # Add the causal-mask-off diagnostic run
+    report:bool=True, # Draw the plots and write report.html at the end
+    dry:bool=False, # Shrink everything to check the code path (see above)
+    build_only:bool=False, # Build the tier corpora (and their xz figures) and stop: the part that needs the network
+    train_only:bool=False, # Train every run and stop; a later call without it evaluates them
+    jobs:int=None, # Runs trained side by side, each on cpu_count/JOBS threads (default: the preset's)
+    progress:bool=True, # Bars: runs done, and each run under way (its steps, then its evaluation)
+   )->pd.DataFrame: # results.csv as a table; `attrs['summary']`: the short table `codenas experiment` prints
+    "Run the data-size experiment: nested tiers, one model and token budget, char against BPE, trained and reported"
+    df = run_experiment(preset, out=out, tiers=tiers, tokenizers=tokenizers, seeds=seeds, device=device,
+                        src_dir=src_dir, ablation=ablation, dry=dry, build_only=build_only, train_only=train_only,
+                        jobs=jobs, progress=progress)
     if build_only or train_only: return df
     out = experiment_folder(preset, out, dry)
     paths = [f"results: {out/'results.csv'}"]

@@ -6,7 +6,7 @@ Docs: https://codenas.github.io/codenas/train.html.md"""
 
 # %% ../nbs/03_train.ipynb #768109d5
 from __future__ import annotations
-import hashlib, io, json, math, os, platform, shutil, subprocess, sys, time
+import csv, hashlib, importlib.util, io, json, math, os, platform, shutil, subprocess, sys, time
 from contextlib import nullcontext
 from pathlib import Path
 import inspect
@@ -16,7 +16,7 @@ import torch
 from torch.nn import functional as F
 from safetensors import SafetensorError
 from safetensors.torch import load_model, save_model
-import codenas
+import codenas.generate  # adds CodeLM.generate: every model built or loaded here can generate
 from .core import (CodenasError, _recover, _swap_in, atomic_write, check_counts, check_output, device_name, disk_full,
                           folder_lock, is_disk_full, is_quick, resolve_device)
 from .corpus import INCOMPLETE, build_corpus, load_manifest
@@ -25,11 +25,12 @@ from .dataset import (IGNORE_INDEX, TOKENIZERS, RandomWindows, ValWindows, bits_
 from .model import ArchConfig, CodeLM, check_memory
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'OPTIMIZERS', 'PEAK_TFLOPS', 'RECIPES', 'RENAMED', 'ARCH_DIR', 'RUN_FILES', 'lr_at', 'capped_warmup',
-           'Optimizers', 'make_optimizer', 'LeakError', 'check_causal', 'check_val', 'evaluate', 'peak_flops',
-           'save_checkpoint', 'load_run', 'read_checkpoint_config', 'load_checkpoint_tokenizer', 'load_weights',
-           'cpu_has_bf16', 'TrainConfig', 'resolve_arch', 'RunLog', 'read_metrics', 'train', 'provenance',
-           'plot_losses']
+__all__ = ['SCHEDULES', 'OPTIMIZERS', 'PEAK_TFLOPS', 'LOGGERS', 'RECIPES', 'RENAMED', 'ARCH_DIR', 'RUN_FILES', 'lr_at',
+           'capped_warmup', 'Optimizers', 'make_optimizer', 'LeakError', 'check_causal', 'check_val', 'evaluate',
+           'peak_flops', 'save_checkpoint', 'load_run', 'read_checkpoint_config', 'load_checkpoint_tokenizer',
+           'load_weights', 'read_csv_metrics', 'CSVLogger', 'TensorBoardLogger', 'WandbLogger', 'MLflowLogger',
+           'check_logger', 'logged_scalars', 'cpu_has_bf16', 'TrainConfig', 'resolve_arch', 'RunLog', 'read_metrics',
+           'train', 'provenance', 'plot_losses']
 
 # %% ../nbs/03_train.ipynb #a18b89e9
 SCHEDULES = ('cosine', 'wsd')
@@ -41,7 +42,7 @@ def lr_at(step:int, # Optimizer step, counting from 0
           min_lr:float, # Floor of the schedule
           schedule:str='cosine', # 'cosine', or 'wsd': warm-up, stable at `lr`, then a linear decay to `min_lr`
           decay_frac:float=0.4, # wsd: the share of the run (after warm-up) spent decaying
-          progress:float=None, # Share of a time budget already spent; the schedule follows it when it is ahead of the steps
+          progress:float=None, # Share of a time budget spent; the schedule follows it when it is ahead of the steps
          )->float:
     "Learning rate at `step`: linear warm-up to `lr`, then a cosine or a warm-up/stable/decay schedule down to `min_lr`"
     if step < warmup_steps: return lr * (step + 1) / warmup_steps
@@ -91,9 +92,11 @@ def make_optimizer(model:torch.nn.Module, # The model to train
     if optimizer == 'adamw':
         groups = [dict(params=decay, weight_decay=weight_decay), dict(params=no_decay, weight_decay=0.0)]
         return torch.optim.AdamW(groups, lr=lr, betas=betas, fused=fused)
-    if not hasattr(torch.optim, 'Muon'): raise CodenasError(f'optimizer=muon needs torch.optim.Muon (torch 2.9 or newer; this is {torch.__version__})')
+    if not hasattr(torch.optim, 'Muon'):
+        raise CodenasError(f'optimizer=muon needs torch.optim.Muon (torch 2.9 or newer; this is {torch.__version__})')
     muon = torch.optim.Muon(decay, lr=lr, weight_decay=weight_decay, adjust_lr_fn='match_rms_adamw')
-    return Optimizers(muon, torch.optim.AdamW([dict(params=no_decay, weight_decay=0.0)], lr=lr, betas=betas, fused=fused))
+    adamw = torch.optim.AdamW([dict(params=no_decay, weight_decay=0.0)], lr=lr, betas=betas, fused=fused)
+    return Optimizers(muon, adamw)
 
 # %% ../nbs/03_train.ipynb #8e4232db
 class LeakError(CodenasError):
@@ -108,14 +111,18 @@ def check_causal(model:torch.nn.Module, # Maps ids `(B, T)` to logits `(B, T, V)
     "Raise `LeakError` if changing tokens after position t changes any logit at positions <= t"
     g = torch.Generator().manual_seed(0)
     x = torch.randint(0, vocab_size, (2, block_size), generator=g).to(device)
-    was_training = model.training; model.eval()
+    was_training = model.training
+    model.eval()
     try:
         with torch.no_grad():
             base = model(x).float()
             for t in (0, block_size//2, block_size-2):
-                x2 = x.clone(); x2[:, t+1:] = torch.randint(0, vocab_size, (2, block_size-t-1), generator=g).to(device)
+                x2 = x.clone()
+                x2[:, t+1:] = torch.randint(0, vocab_size, (2, block_size-t-1), generator=g).to(device)
                 diff = (model(x2).float()[:, :t+1] - base[:, :t+1]).abs().max().item()
-                if diff > atol: raise LeakError(f'the model is not causal: changing tokens after position {t} moved a logit at or before it by {diff:.3g}')
+                if diff > atol:
+                    raise LeakError(f'the model is not causal: changing tokens after position {t} moved a logit at or '
+                                    f'before it by {diff:.3g}')
     finally: model.train(was_training)
 
 def check_val(bpb:float, # Validation bits per byte
@@ -124,8 +131,12 @@ def check_val(bpb:float, # Validation bits per byte
               max_acc:float=0.95, # No honest model of Python source predicts this much of it
              ):
     "Raise `LeakError` if the validation numbers are too good to be true"
-    if bpb < floor_bpb: raise LeakError(f'val bits per byte {bpb:.3f} is below the floor {floor_bpb} no honest model reaches: the model sees what it predicts')
-    if acc > max_acc: raise LeakError(f'teacher-forced val accuracy {acc:.1%} is above {max_acc:.0%}: the model sees what it predicts')
+    if bpb < floor_bpb:
+        raise LeakError(f'val bits per byte {bpb:.3f} is below the floor {floor_bpb} no honest model reaches: the '
+                        'model sees what it predicts')
+    if acc > max_acc:
+        raise LeakError(f'teacher-forced val accuracy {acc:.1%} is above {max_acc:.0%}: the model sees what it '
+                        'predicts')
 
 # %% ../nbs/03_train.ipynb #9bab1e7b
 @torch.no_grad()
@@ -134,20 +145,23 @@ def evaluate(model:torch.nn.Module, # The model; put in eval mode for the pass, 
              autocast=nullcontext, # A context manager for mixed precision
             )->dict: # val_loss (nats/token), val_bpb, val_acc, val_tokens
     "Mean NLL per token, bits per byte and teacher-forced accuracy over every scored target of `windows`"
-    was_training = model.training; model.eval()
-    nll = correct = n = 0.0; nbytes = 0.0
+    was_training = model.training
+    model.eval()
+    nll = correct = n = nbytes = 0.0
     for b in windows:
         with autocast(): logits = model(b.x)
         logits, y = logits.float().view(-1, logits.size(-1)), b.y.view(-1)
         nll += F.cross_entropy(logits, y, ignore_index=IGNORE_INDEX, reduction='sum').item()
         keep = y != IGNORE_INDEX
-        correct += (logits.argmax(-1)[keep] == y[keep]).sum().item(); n += keep.sum().item(); nbytes += b.n_bytes
+        correct += (logits.argmax(-1)[keep] == y[keep]).sum().item()
+        n += keep.sum().item()
+        nbytes += b.n_bytes
     model.train(was_training)
     return dict(val_loss=nll/n, val_bpb=bits_per_byte(nll, nbytes), val_acc=correct/n, val_tokens=int(n))
 
 # %% ../nbs/03_train.ipynb #4161f766
 PEAK_TFLOPS = {'H200': 989.0, 'H100 PCIe': 756.0, 'H100': 989.0, 'A100': 312.0, 'L40S': 362.0, 'L4': 121.0,
-               'RTX 4090': 165.2, 'A10G': 70.0, 'A10': 125.0, 'V100': 125.0, 'T4': 65.0}  # dense bf16 (fp16 for V100, T4), TFLOP/s
+               'RTX 4090': 165.2, 'A10G': 70.0, 'A10': 125.0, 'V100': 125.0, 'T4': 65.0}  # dense bf16 (V100, T4: fp16)
 
 def peak_flops(device_name:str, # As `torch.cuda.get_device_name()` reports it
               )->float|None: # FLOP/s, or None if unknown
@@ -165,12 +179,14 @@ def save_checkpoint(dst, # Checkpoint folder to (re)place, e.g. `run/last`
                     scaler:torch.amp.GradScaler=None, # float16's gradient scaler, saved with the optimizer
                    ):
     "Write a checkpoint folder atomically"
-    dst = Path(dst); tmp = dst.with_name(dst.name + '.tmp')
+    dst = Path(dst)
+    tmp = dst.with_name(dst.name + '.tmp')
     try: _write_checkpoint(tmp, model, config, tok, optimizer, state, scaler)
     except (OSError, SafetensorError) as e:
         shutil.rmtree(tmp, ignore_errors=True)
         if is_disk_full(e): raise disk_full(f'{dst}/', 'the previous checkpoint is intact') from None
-        raise CodenasError(f'cannot save the checkpoint {dst} ({getattr(e, "strerror", None) or e}); any earlier checkpoint is intact: '
+        why = getattr(e, 'strerror', None) or e
+        raise CodenasError(f'cannot save the checkpoint {dst} ({why}); any earlier checkpoint is intact: '
                            'make room, then run the same command again to continue') from None
     _swap_in(tmp, dst)
 
@@ -181,18 +197,22 @@ def _write_checkpoint(tmp:Path, model, config, tok, optimizer, state, scaler=Non
     (tmp/'config.json').write_text(json.dumps(config, indent=1))
     tok.save(tmp/'tokenizer.json')
     if optimizer is not None:
-        rng = dict(torch=torch.get_rng_state(), **({'cuda': torch.cuda.get_rng_state()} if torch.cuda.is_available() else {}))
-        buf = io.BytesIO(); torch.save(dict(optimizer=optimizer.state_dict(), rng=rng, scaler=scaler.state_dict() if scaler else {}), buf)  # written by Python: a full disk is an OSError
+        cuda = {'cuda': torch.cuda.get_rng_state()} if torch.cuda.is_available() else {}
+        rng = dict(torch=torch.get_rng_state(), **cuda)
+        buf = io.BytesIO()  # written by Python below: a full disk is an OSError
+        torch.save(dict(optimizer=optimizer.state_dict(), rng=rng, scaler=scaler.state_dict() if scaler else {}), buf)
         (tmp/'optimizer.pt').write_bytes(buf.getbuffer())
         (tmp/'state.json').write_text(json.dumps(state))
 
 def _find_checkpoint(path)->Path:
     p = Path(path)
     if p.suffix == '.pt' or (not p.exists() and p.name.endswith('_best.pt')):
-        raise CodenasError(f'{p}: codenas runs are folders, not .pt files: pass the run folder (log_dir/NAME) or one of its checkpoints (log_dir/NAME/best)')
-    for c in (p, p.with_name(p.name + '.old'), p/'best', p/'best.old', p/'last', p/'last.old'):  # read-only: a writer recovers
-        if all((c/f).exists() for f in ('model.safetensors', 'config.json', 'tokenizer.json')): return c  # a partial .old is passed over
-    raise CodenasError(f'{p}: no checkpoint there (expected model.safetensors, config.json and tokenizer.json in it, or in its best/ or last/ folder)')
+        raise CodenasError(f'{p}: codenas runs are folders, not .pt files: pass the run folder (log_dir/NAME) or one '
+                           'of its checkpoints (log_dir/NAME/best)')
+    for c in (p, p.with_name(p.name + '.old'), p/'best', p/'best.old', p/'last', p/'last.old'):  # writers recover
+        if all((c/f).exists() for f in ('model.safetensors', 'config.json', 'tokenizer.json')): return c  # a whole one
+    raise CodenasError(f'{p}: no checkpoint there (expected model.safetensors, config.json and tokenizer.json in it, '
+                       'or in its best/ or last/ folder)')
 
 def load_run(path, # A run folder (its best checkpoint is used, else last) or a checkpoint folder
              device:str='cpu', # Where to put the model
@@ -211,8 +231,10 @@ def load_run(path, # A run folder (its best checkpoint is used, else last) or a 
 def read_checkpoint_config(ck:Path)->dict:
     "A checkpoint's config.json, or a one-line `CodenasError` that names the damaged file"
     try: c = json.loads((ck/'config.json').read_text(encoding='utf-8'))
-    except (OSError, ValueError) as e: raise CodenasError(f'{ck}/config.json cannot be read ({e}): the checkpoint is damaged') from None
-    if not isinstance(c, dict) or not isinstance(c.get('arch'), dict): raise CodenasError(f'{ck}/config.json is not a codenas checkpoint config: the checkpoint is damaged')
+    except (OSError, ValueError) as e:
+        raise CodenasError(f'{ck}/config.json cannot be read ({e}): the checkpoint is damaged') from None
+    if not isinstance(c, dict) or not isinstance(c.get('arch'), dict):
+        raise CodenasError(f'{ck}/config.json is not a codenas checkpoint config: the checkpoint is damaged')
     return c
 
 def load_checkpoint_tokenizer(ck:Path, # A checkpoint folder
@@ -223,10 +245,12 @@ def load_checkpoint_tokenizer(ck:Path, # A checkpoint folder
     tok = load_tokenizer(ck/'tokenizer.json')
     want = (config.get('tokenizer') or {}).get('fingerprint') if isinstance(config.get('tokenizer'), dict) else None
     if want is not None and tok.fingerprint != want:
-        raise CodenasError(f'{ck}/tokenizer.json does not match the checkpoint (fingerprint {tok.fingerprint}, but {want} in config.json): '
+        raise CodenasError(f'{ck}/tokenizer.json does not match the checkpoint (fingerprint {tok.fingerprint}, '
+                           f'but {want} in config.json): '
                            'the checkpoint is damaged')
     if tok.vocab_size > arch.vocab_size:
-        raise CodenasError(f"{ck}/tokenizer.json has {tok.vocab_size} ids but the model has {arch.vocab_size}: the checkpoint is damaged")
+        raise CodenasError(f"{ck}/tokenizer.json has {tok.vocab_size} ids but the model has {arch.vocab_size}: the "
+                           "checkpoint is damaged")
     return tok
 
 def _checkpoint_arch(ck:Path, config:dict)->ArchConfig:
@@ -238,8 +262,91 @@ def load_weights(model:torch.nn.Module, ck:Path, device)->torch.nn.Module:
     try: load_model(model, str(ck/'model.safetensors'), device=str(device))
     except (OSError, SafetensorError, RuntimeError) as e:
         why = str(e).strip().splitlines()[0][:200]
-        raise CodenasError(f'{ck}/model.safetensors cannot be loaded ({why}): the checkpoint is damaged or does not match its config.json') from None
+        raise CodenasError(f'{ck}/model.safetensors cannot be loaded ({why}): the checkpoint is damaged or does not '
+                           'match its config.json') from None
     return model
+
+# %% ../nbs/03_train.ipynb #20eb3586
+def read_csv_metrics(run, # A run folder or its metrics.csv
+                    )->list[tuple]: # (step, name, value) rows in file order
+    "The rows of a run's `metrics.csv`; a last line cut short by a kill is skipped"
+    p = Path(run)
+    p = p/'metrics.csv' if p.is_dir() else p
+    if not p.exists(): return []
+    lines, out = p.read_text(encoding='utf-8').split('\n'), []
+    for r in csv.reader(lines[:-1]):                                 # the last piece, with no newline after it, is cut
+        try: out.append((int(r[0]), r[1], float(r[2])))
+        except (ValueError, IndexError): pass                        # the header
+    return out
+
+class CSVLogger:
+    "`metrics.csv` beside `metrics.jsonl`: one `step,name,value` row per logged number, appended as it comes"
+    needs, files = None, ('metrics.csv',)  # the package it imports, what it writes in the run folder
+    def __init__(self, run:Path, # The run folder
+                 resume_step:int=None, # A resumed run's checkpoint step: later rows are dropped; None: a new run
+                 config:dict=None, # The run's config.json, for trackers that keep it
+                ):
+        self.path = Path(run)/'metrics.csv'
+        keep = [r for r in read_csv_metrics(self.path) if r[0] <= resume_step] if resume_step is not None else []
+        with atomic_write(self.path) as f:
+            csv.writer(f, lineterminator='\n').writerows([('step', 'name', 'value'), *keep])
+    def log(self, scalars:dict, step:int):
+        "Append a row per number in `scalars`, logged at `step`"
+        with open(self.path, 'a', newline='') as f:
+            csv.writer(f, lineterminator='\n').writerows((step, k, v) for k, v in scalars.items())
+    def close(self): pass
+
+# %% ../nbs/03_train.ipynb #46bc79e3
+class TensorBoardLogger:
+    "TensorBoard event files in the run's `tensorboard/` (`tensorboard --logdir RUN`), through torch's `SummaryWriter`"
+    needs, files = 'tensorboard', ('tensorboard',)
+    def __init__(self, run:Path, resume_step:int=None, config:dict=None):
+        from torch.utils.tensorboard import SummaryWriter
+        purge = None if resume_step is None else resume_step + 1  # TensorBoard hides what a killed run logged after it
+        self.writer = SummaryWriter(str(Path(run)/'tensorboard'), purge_step=purge)
+    def log(self, scalars:dict, step:int):
+        for k, v in scalars.items(): self.writer.add_scalar(k, v, step)
+    def close(self): self.writer.close()
+
+class WandbLogger:
+    "A Weights & Biases run in offline mode, in the run's `wandb/` (`wandb sync` uploads it, if ever wanted)"
+    needs, files = 'wandb', ('wandb',)
+    def __init__(self, run:Path, resume_step:int=None, config:dict=None):
+        import wandb
+        self.run = wandb.init(project='codenas', name=Path(run).name, dir=str(run), mode='offline', config=config)
+    def log(self, scalars:dict, step:int): self.run.log(scalars, step=step)
+    def close(self): self.run.finish()
+
+class MLflowLogger:
+    "An MLflow run in a local SQLite store, the run's `mlflow.db` (see it with `mlflow ui --backend-store-uri`)"
+    needs, files = 'mlflow', ('mlflow.db', 'mlartifacts')
+    def __init__(self, run:Path, resume_step:int=None, config:dict=None):
+        from mlflow.tracking import MlflowClient
+        run = Path(run).resolve()
+        self.client = MlflowClient(tracking_uri=f'sqlite:///{run}/mlflow.db')
+        exp = self.client.get_experiment_by_name('codenas')
+        eid = exp.experiment_id if exp else self.client.create_experiment('codenas', (run/'mlartifacts').as_uri())
+        self.run_id = self.client.create_run(eid, run_name=run.name).info.run_id
+    def log(self, scalars:dict, step:int):
+        from mlflow.entities import Metric
+        t = int(time.time() * 1000)
+        self.client.log_batch(self.run_id, metrics=[Metric(k, float(v), t, step) for k, v in scalars.items()])
+    def close(self): self.client.set_terminated(self.run_id)
+
+LOGGERS = dict(csv=CSVLogger, tensorboard=TensorBoardLogger, wandb=WandbLogger, mlflow=MLflowLogger)
+
+def check_logger(name:str, # A key of `LOGGERS`
+                )->type: # Its class
+    "The logger class `name` picks; refused in one line when the name is unknown or its library is not installed"
+    if name not in LOGGERS: raise CodenasError(f"logger={name!r} is not one of {', '.join(LOGGERS)}")
+    need = LOGGERS[name].needs
+    if need and importlib.util.find_spec(need) is None:
+        raise CodenasError(f'logger={name} needs the {need} package, which is not installed here: pip install {need}')
+    return LOGGERS[name]
+
+def logged_scalars(row:dict)->dict:
+    "The numbers of a `metrics.jsonl` row a logger receives: every int or float but the step (no None, no flags)"
+    return {k: v for k, v in row.items() if k != 'step' and isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 # %% ../nbs/03_train.ipynb #3fee3af9
 RECIPES = dict(  # named training recipes, each chosen by the time-to-quality benchmark (BENCHMARKS.md)
@@ -260,11 +367,11 @@ def _autocast(device:torch.device, dtype:str):
     return (lambda: torch.autocast(device.type, dtype=getattr(torch, dtype))), dtype
 
 # %% ../nbs/03_train.ipynb #2b6d81db
-RENAMED = dict(seq_len='block_size')  # old names of settings that callers, the command line and old checkpoints still use
+RENAMED = dict(seq_len='block_size')  # old names of settings that callers, the command line and old checkpoints use
 
 class TrainConfig:
     "Every setting of a training run, checked when it is made; a refusal is one line that names the setting"
-    def __init__(self, arch_json:str='tiny', # Architecture JSON (original format) or a name in data/archs; its vocab_size is replaced by the tokenizer's
+    def __init__(self, arch_json:str='tiny', # Architecture JSON (original format) or a name in data/archs
                  experiment_name:str='default', # Run name: the run folder is LOG_DIR/EXPERIMENT_NAME
                  train_path:str=None, # Train text (a corpus's train.txt); default: the standard-library corpus
                  val_path:str=None, # Val text; default: val.txt next to TRAIN_PATH
@@ -275,12 +382,12 @@ class TrainConfig:
                  vocab_size:int=8192, # BPE vocabulary size
                  tokenizer_file:str=None, # A tokenizer.json of kind TOKENIZER, used as is; default: train one
                  batch_size:int=32, # Windows per micro-batch (per process)
-                 block_size:int=None, # Tokens per window (old name: seq_len); default: the architecture's max_seq_length
+                 block_size:int=None, # Tokens per window (old name: seq_len); default: the architecture's
                  lr:float=3e-3, # Peak learning rate
                  warmup_steps:int=100, # Linear warm-up steps
                  min_lr:float=3e-4, # Learning rate at the end of the schedule
-                 recipe:str='fast', # A named recipe (RECIPES): fast (warm-up/stable/decay) or classic (cosine, as before)
-                 schedule:str=None, # cosine, or wsd (warm-up, stable, linear decay over the last DECAY_FRAC); default: the recipe's
+                 recipe:str='fast', # A named recipe (RECIPES): fast (warm-up/stable/decay) or classic (cosine)
+                 schedule:str=None, # cosine, or wsd (warm-up, stable, decay over DECAY_FRAC); default: the recipe's
                  decay_frac:float=0.4, # wsd: share of the run spent decaying
                  optimizer:str='adamw', # adamw, or muon (Muon for the blocks' matrices, AdamW for the rest)
                  weight_decay:float=0.1, # AdamW weight decay of the matrices
@@ -291,16 +398,17 @@ class TrainConfig:
                  eval_tokens:int=262144, # Val tokens per evaluation (a fixed prefix of the val split); 0: all
                  patience:int=None, # Stop after this many evaluations without a new best val loss
                  seed:int=1337, # Seed of the weights, the data order and dropout
-                 dtype:str='auto', # auto (bf16 on CUDA and on CPUs with native bf16, else float32), float32, bfloat16, float16
+                 dtype:str='auto', # auto (bf16 on CUDA and CPUs with native bf16), float32, bfloat16, float16
                  compile:bool=None, # torch.compile the model; default: on for CUDA, off for CPU
-                 resume:bool=False, # Continue the run with the settings it was started with (only MAX_STEPS, STOP_AT, TIME_BUDGET, DEVICE, PROGRESS from here); without it, the same command continues the run if its settings match
-                 overwrite:bool=False, # Throw away the run in LOG_DIR/EXPERIMENT_NAME and start again (the only way to lose a run)
-                 time_budget:float=None, # Stop after this many seconds of training (then evaluate and save); the schedule follows the clock
+                 resume:bool=False, # Continue the run with its own settings (but MAX_STEPS, STOP_AT, DEVICE...)
+                 overwrite:bool=False, # Throw the run in LOG_DIR/EXPERIMENT_NAME away and start again
+                 time_budget:float=None, # Stop after this many seconds of training; the schedule follows the clock
                  log_interval:int=10, # Log training metrics every this many steps
-                 stop_at:int=None, # Stop after this step (>= 1) as if interrupted (the schedule still runs to max_steps)
+                 logger:str='csv', # Also log to csv (metrics.csv), tensorboard, wandb or mlflow (offline, in the run)
+                 stop_at:int=None, # Stop after this step (>= 1) as if interrupted (the schedule runs to max_steps)
                  leak_floor_bpb:float=0.3, # Stop if val bits per byte falls below this (see the leak guard)
                  leak_max_acc:float=0.95, # Stop if teacher-forced val accuracy rises above this
-                 diagnostic_no_causal_mask:bool=False, # DIAGNOSTIC ONLY: train without the causal mask, reproducing the original system's bug (the leak guard is off)
+                 diagnostic_no_causal_mask:bool=False, # DIAGNOSTIC ONLY: no causal mask (the original's bug)
                  progress:bool=None, # Progress bar; default: on unless in quick mode (tests)
                 ):
         store_attr()
@@ -313,31 +421,43 @@ def check(self:TrainConfig)->TrainConfig:
     a = vars(self)
     n = a['experiment_name']
     if not isinstance(n, str) or n in ('', '.', '..') or Path(n).name != n:
-        raise CodenasError(f'experiment_name={n!r} must be one folder name (no /, not . or ..): the run folder is LOG_DIR/EXPERIMENT_NAME')
+        raise CodenasError(f'experiment_name={n!r} must be one folder name (no /, not . or ..): the run folder is '
+                           'LOG_DIR/EXPERIMENT_NAME')
     check_counts(**{k: a[k] for k in ('max_steps', 'batch_size', 'grad_accum', 'eval_interval', 'log_interval')},
                  **{k: a[k] for k in ('vocab_size', 'stop_at') if a[k] is not None})
-    for k in ('lr', 'min_lr', 'weight_decay', 'grad_clip', 'label_smoothing', 'decay_frac', 'leak_floor_bpb', 'leak_max_acc', 'time_budget'):
+    for k in ('lr', 'min_lr', 'weight_decay', 'grad_clip', 'label_smoothing', 'decay_frac', 'leak_floor_bpb',
+              'leak_max_acc',
+              'time_budget'):
         if a[k] is not None and not math.isfinite(a[k]): raise CodenasError(f'{k}={a[k]} must be a finite number')
     for k in ('lr', 'min_lr', 'weight_decay', 'grad_clip', 'eval_tokens', 'patience'):
         if a[k] is not None and a[k] < 0: raise CodenasError(f'{k}={a[k]} must not be negative')
     if a['lr'] == 0: raise CodenasError('lr=0 trains nothing: give a positive learning rate')
     if a['block_size'] is not None and a['block_size'] < 2:
-        raise CodenasError(f"block_size={a['block_size']} is too small: need at least 2 (an input token and its next){_was('block_size')}")
+        raise CodenasError(f"block_size={a['block_size']} is too small: need at least 2 (an input token and its "
+                           f"next){_was('block_size')}")
     if a['tokenizer'] not in TOKENIZERS:
         raise CodenasError(f"tokenizer={a['tokenizer']!r} is not one of {', '.join(TOKENIZERS)}")
     if (cap := TOKENIZERS[a['tokenizer']].max_vocab_size) and a['vocab_size'] > cap:
-        raise CodenasError(f"vocab_size={a['vocab_size']:,} is above {cap:,}, the most a {a['tokenizer']} tokenizer takes")
+        raise CodenasError(f"vocab_size={a['vocab_size']:,} is above {cap:,}, the most a {a['tokenizer']} "
+                           "tokenizer takes")
     if a['min_lr'] > a['lr']: raise CodenasError(f"min_lr={a['min_lr']} exceeds lr={a['lr']}")
-    if not 0 <= a['label_smoothing'] < 1: raise CodenasError(f"label_smoothing={a['label_smoothing']} must be in [0, 1)")
+    if not 0 <= a['label_smoothing'] < 1:
+        raise CodenasError(f"label_smoothing={a['label_smoothing']} must be in [0, 1)")
     if a['warmup_steps'] < 0: raise CodenasError(f"warmup_steps={a['warmup_steps']} must not be negative")
     if a['recipe'] not in RECIPES: raise CodenasError(f"recipe={a['recipe']!r} is not one of {', '.join(RECIPES)}")
     if a['schedule'] is None: a['schedule'] = RECIPES[a['recipe']]['schedule']
-    if a['schedule'] not in SCHEDULES: raise CodenasError(f"schedule={a['schedule']!r} is not one of {', '.join(SCHEDULES)}")
+    if a['schedule'] not in SCHEDULES:
+        raise CodenasError(f"schedule={a['schedule']!r} is not one of {', '.join(SCHEDULES)}")
     if not 0 < a['decay_frac'] <= 1: raise CodenasError(f"decay_frac={a['decay_frac']} must be in (0, 1]")
-    if a['optimizer'] not in OPTIMIZERS: raise CodenasError(f"optimizer={a['optimizer']!r} is not one of {', '.join(OPTIMIZERS)}")
-    if a['time_budget'] is not None and not 0 < a['time_budget'] < math.inf: raise CodenasError(f"time_budget={a['time_budget']} must be a positive number of seconds")
-    if a['dtype'] not in ('auto', 'float32', 'bfloat16', 'float16'): raise CodenasError(f"dtype={a['dtype']!r} is not one of auto, float32, bfloat16, float16")
-    if not isinstance(a['diagnostic_no_causal_mask'], bool): raise CodenasError(f"diagnostic_no_causal_mask={a['diagnostic_no_causal_mask']!r} must be True or False")
+    if a['optimizer'] not in OPTIMIZERS:
+        raise CodenasError(f"optimizer={a['optimizer']!r} is not one of {', '.join(OPTIMIZERS)}")
+    if a['time_budget'] is not None and not 0 < a['time_budget'] < math.inf:
+        raise CodenasError(f"time_budget={a['time_budget']} must be a positive number of seconds")
+    if a['dtype'] not in ('auto', 'float32', 'bfloat16', 'float16'):
+        raise CodenasError(f"dtype={a['dtype']!r} is not one of auto, float32, bfloat16, float16")
+    check_logger(a['logger'])
+    if not isinstance(a['diagnostic_no_causal_mask'], bool):
+        raise CodenasError(f"diagnostic_no_causal_mask={a['diagnostic_no_causal_mask']!r} must be True or False")
     return self
 
 def _was(k:str)->str: return ''.join(f'; {old} is its old name' for old, new in RENAMED.items() if new == k)
@@ -350,7 +470,8 @@ def _renamed(d:dict)->dict:
         if old not in d: continue
         v = d.pop(old)
         if d.get(new) is None: d[new] = v
-        elif v is not None and v != d[new]: raise CodenasError(f'{new}={d[new]} and {old}={v}, its old name, disagree: give one of them')
+        elif v is not None and v != d[new]:
+            raise CodenasError(f'{new}={d[new]} and {old}={v}, its old name, disagree: give one of them')
     return d
 
 @patch
@@ -359,7 +480,7 @@ def to_json(self:TrainConfig)->dict:
     return {k: getattr(self, k) for k in inspect.signature(TrainConfig).parameters}
 
 @patch(cls_method=True)
-def from_json(cls:TrainConfig, d:dict, # Settings by name (a checkpoint's `train`, keyword arguments); old names are accepted
+def from_json(cls:TrainConfig, d:dict, # Settings by name (a checkpoint's `train`, keywords); old names accepted
              )->TrainConfig:
     "The checked config of the settings in `d`; a setting it lacks takes its default"
     return cls(**_renamed(d))
@@ -378,29 +499,36 @@ def __repr__(self:TrainConfig):
     return 'TrainConfig(' + ', '.join(f'{k}={v!r}' for k, v in self.to_json().items() if v != d[k]) + ')'
 
 # %% ../nbs/03_train.ipynb #99ab85af
-ARCH_DIR = Path(codenas.__file__).resolve().parent/'data'/'archs'  # package data: in a wheel as in a checkout (where data/ links to it)
+ARCH_DIR = Path(codenas.__file__).resolve().parent/'data'/'archs'  # package data: in a wheel as in a checkout
 
-def resolve_arch(arch_json:str, # A JSON file, or the name of one in `data/archs` (tiny, small, base, codenas_best_current)
+def resolve_arch(arch_json:str, # A JSON file, or the name of one in `data/archs` (tiny, small, base, ...)
                 )->Path:
     "The architecture file `arch_json` names"
     p = Path(arch_json)
     if p.exists(): return p
     if (q := ARCH_DIR/f'{arch_json}.json').exists(): return q
     names = ', '.join(sorted(f.stem for f in ARCH_DIR.glob('*.json')))
-    raise CodenasError(f'arch_json={arch_json!r} is neither a file nor a named architecture ({names or "none found in " + str(ARCH_DIR)})')
+    raise CodenasError(f'arch_json={arch_json!r} is neither a file nor a named architecture '
+                       f'({names or "none found in " + str(ARCH_DIR)})')
 
 # %% ../nbs/03_train.ipynb #9b706edb
 def _corpus_info(train_path:Path, val_path:Path)->dict:
     "Hashes that pin the data a run saw: the corpus manifest if there is one, else the text files"
     info = dict(train_path=str(train_path), val_path=str(val_path))
     m = train_path.parent/'manifest.json'
-    if (train_path.parent/INCOMPLETE).exists(): raise CodenasError(f'{train_path.parent}: a corpus build was killed while writing it: rebuild it (run `codenas corpus`)')
+    if (train_path.parent/INCOMPLETE).exists():
+        raise CodenasError(f'{train_path.parent}: a corpus build was killed while writing it: rebuild it (run `codenas '
+                           'corpus`)')
     for k, p in (('train', train_path), ('val', val_path)): info[f'{k}_sha256'] = _sha256_utf8(p)
     if m.exists():
         info['manifest_sha256'] = hashlib.sha256(m.read_bytes()).hexdigest()
-        try: said = json.loads(m.read_text(encoding='utf-8'))['sha256']['train'] if train_path.name == 'train.txt' else None
-        except (ValueError, KeyError, TypeError): raise CodenasError(f'{m} is not a corpus manifest: rebuild the corpus') from None
-        if said not in (None, info['train_sha256']): raise CodenasError(f'{train_path} does not match {m}: the corpus was changed or only partly rebuilt; rebuild it')
+        named = train_path.name == 'train.txt'  # a manifest describes its corpus's train.txt
+        try: said = json.loads(m.read_text(encoding='utf-8'))['sha256']['train'] if named else None
+        except (ValueError, KeyError, TypeError):
+            raise CodenasError(f'{m} is not a corpus manifest: rebuild the corpus') from None
+        if said not in (None, info['train_sha256']):
+            raise CodenasError(f'{train_path} does not match {m}: the corpus was changed or only partly rebuilt; '
+                               'rebuild it')
     return info
 
 def _sha256_utf8(path:Path)->str:
@@ -411,17 +539,23 @@ def _sha256_utf8(path:Path)->str:
         while chunk := f.read(1 << 20):
             h.update(chunk)
             try: dec.decode(chunk)
-            except UnicodeDecodeError as e: raise CodenasError(f'{path} is not UTF-8 text (byte {n + e.start:,}): give a corpus that `codenas corpus` built') from None
+            except UnicodeDecodeError as e:
+                raise CodenasError(f'{path} is not UTF-8 text (byte {n + e.start:,}): give a corpus that `codenas '
+                                   'corpus` built') from None
             n += len(chunk)
     try: dec.decode(b'', final=True)
-    except UnicodeDecodeError: raise CodenasError(f'{path} is not UTF-8 text (it ends inside a character): give a corpus that `codenas corpus` built') from None
+    except UnicodeDecodeError:
+        raise CodenasError(f'{path} is not UTF-8 text (it ends inside a character): give a corpus that `codenas '
+                           'corpus` built') from None
     return h.hexdigest()
 
 def _default_corpus()->tuple[Path, Path]:
     "The standard-library corpus, built on first use"
     d = Path('corpora/stdlib')
     try: m = load_manifest(d)
-    except CodenasError: build_corpus(out_dir=d, progress=False); m = load_manifest(d)
+    except CodenasError:
+        build_corpus(out_dir=d, progress=False)
+        m = load_manifest(d)
     return Path(m['train_path']), Path(m['val_path'])
 
 # %% ../nbs/03_train.ipynb #d435692c
@@ -435,40 +569,49 @@ class _Dist:
         self.main, self.device = self.rank == 0, device
     def mean(self, t:torch.Tensor)->float:
         "Mean of a scalar tensor over the ranks (one sync)"
-        if self.on: t = t.clone(); torch.distributed.all_reduce(t); t /= self.world
+        if self.on:
+            t = t.clone()
+            torch.distributed.all_reduce(t)
+            t /= self.world
         return t.item()
     def from_main(self, x:float)->float:
         "Rank 0's value of `x` on every rank (one sync), so that every rank takes the same decision"
         if not self.on: return x
-        t = torch.tensor([x], dtype=torch.float64, device=self.device); torch.distributed.broadcast(t, 0)
+        t = torch.tensor([x], dtype=torch.float64, device=self.device)
+        torch.distributed.broadcast(t, 0)
         return t.item()
     def barrier(self):
         if self.on: torch.distributed.barrier()
 
 # %% ../nbs/03_train.ipynb #6af8a51e
 class RunLog:
-    "Append-only `metrics.jsonl` of one run; a resume keeps only the lines up to its checkpoint"
-    def __init__(self, path:Path, resume_step:int=None):
-        self.path = path
+    "Append-only `metrics.jsonl` of one run, each row also sent to a logger; a resume keeps lines up to its checkpoint"
+    def __init__(self, path:Path, resume_step:int=None, logger=None):
+        self.path, self.logger = path, logger
         rows = read_metrics(path) if resume_step is not None and path.exists() else []
         with atomic_write(path) as f: f.write(''.join(json.dumps(r) + '\n' for r in rows if r['step'] <= resume_step))
     def write(self, row:dict):
         try:
             with open(self.path, 'a') as f: f.write(json.dumps(row) + '\n')
-        except OSError as e: raise (disk_full(self.path, "the run's checkpoints are intact") if is_disk_full(e) else e) from None
+            if self.logger is not None: self.logger.log(logged_scalars(row), row['step'])
+        except OSError as e:
+            raise (disk_full(self.path, "the run's checkpoints are intact") if is_disk_full(e) else e) from None
+    def close(self):
+        if self.logger is not None: self.logger.close()
 
 def read_metrics(run, # A run folder or its metrics.jsonl
                  warn:bool=True, # Name the damaged lines skipped, in one line on stderr
                 )->list[dict]:
     "The rows of a run's `metrics.jsonl`; damaged lines are skipped, a last line cut short by a kill without a word"
-    p = Path(run); p = p/'metrics.jsonl' if p.is_dir() else p
+    p = Path(run)
+    p = p/'metrics.jsonl' if p.is_dir() else p
     lines, rows, bad = p.read_bytes().split(b'\n'), [], []
     for i, line in enumerate(lines, 1):
         if not line.strip(): continue
         try: r = json.loads(line.decode('utf-8'))
         except ValueError: r = None                                      # UnicodeDecodeError is a ValueError too
         if isinstance(r, dict) and isinstance(r.get('step'), int): rows.append(r)
-        elif i < len(lines): bad.append(i)                              # the last piece, with no newline after it, is a cut line
+        elif i < len(lines): bad.append(i)                              # the last piece, with no newline after it: cut
     if bad and warn:
         where = ', '.join(map(str, bad[:5])) + (', ...' if len(bad) > 5 else '')
         print(f'codenas: warning: {p}: skipped {len(bad)} damaged line(s) (line {where})', file=sys.stderr)
@@ -480,55 +623,72 @@ def train(cfg:TrainConfig=None, # The settings; default: those given as keywords
          )->dict: # The run's summary
     "Train a causal LM on a corpus, with evaluation, a leak guard, checkpoints and exact resume"
     cfg = TrainConfig.from_json(kwargs) if cfg is None else cfg.replace(**kwargs)
-    dev = resolve_device(cfg.device); dist = _Dist(dev)
+    dev = resolve_device(cfg.device)
+    dist = _Dist(dev)
     run = Path(cfg.log_dir)/cfg.experiment_name
     _check_log_dir(cfg.log_dir)
-    check_output(run, 'give another --log_dir or --experiment_name', run=True, inner=RUN_FILES)     # no symbolic links; not inside another run or a checkpoint
-    with folder_lock(run) if dist.main else nullcontext():  # one writer per run; the ranks of one torchrun are one writer
+    # no symbolic links; not inside another run or a checkpoint
+    check_output(run, 'give another --log_dir or --experiment_name', run=True, inner=RUN_FILES)
+    with folder_lock(run) if dist.main else nullcontext():  # one writer per run: the ranks of one torchrun are one
         cfg, s = _prepare(cfg, run, dev, dist)
         if s is None: return json.loads((run/'summary.json').read_text())  # the run is done: nothing is redone
-        return _summarise(cfg, s, *_fit(cfg, s))
+        try: return _summarise(cfg, s, *_fit(cfg, s))
+        finally:
+            if s.log: s.log.close()
 
-train.__signature__ = inspect.signature(TrainConfig, eval_str=True).replace(return_annotation=dict)  # what the CLI, the docs and `inspect` show
-train.__delwrap__, train.renamed = TrainConfig.__init__, RENAMED  # the settings' docments (as fastcore's `delegates` does), and their old names
+# what the CLI, the docs and `inspect` show; the settings' docments (as fastcore's `delegates` does); their old names
+train.__signature__ = inspect.signature(TrainConfig, eval_str=True).replace(return_annotation=dict)
+train.__delwrap__, train.renamed = TrainConfig.__init__, RENAMED
 
 # %% ../nbs/03_train.ipynb #18b3c576
-_MAY_CHANGE = ('max_steps', 'stop_at', 'progress', 'device', 'time_budget', 'resume', 'overwrite', 'compile', 'log_dir', 'experiment_name',
+_MAY_CHANGE = ('max_steps', 'stop_at', 'progress', 'device', 'time_budget', 'resume', 'overwrite', 'compile', 'log_dir',
+               'experiment_name', 'logger',
                'train_path', 'val_path', 'arch_json', 'tokenizer_file')  # a continued run may differ in these:
                # its data are checked by their hashes, its architecture by value; its tokenizer is its checkpoint's
-RUN_FILES = ('metrics.jsonl', 'tokenizer.json', 'summary.json', 'best', 'last', 'best.tmp', 'last.tmp', 'best.old', 'last.old')  # what a run folder holds
+RUN_FILES = ('metrics.jsonl', 'tokenizer.json', 'summary.json', 'best', 'last', 'best.tmp', 'last.tmp', 'best.old',
+             'last.old', *[f for c in LOGGERS.values() for f in c.files])  # what a run folder holds
 
-def _arch_name(a:ArchConfig)->dict: return {**a.to_json()['architecture'], 'vocab_size': None}  # the tokenizer sets the vocabulary
+def _arch_name(a:ArchConfig)->dict: return {**a.to_json()['architecture'], 'vocab_size': None}  # the tokenizer's
 
 def _check_run_folder(run:Path, overwrite:bool):
     "Refuse to start a run over a folder that holds anything but a run's own files, unless told to throw it away"
     if overwrite or not run.exists(): return
     other = sorted(p.name for p in run.iterdir() if p.name not in RUN_FILES)
-    if other: raise CodenasError(f"{run} holds files that are not a run's ({', '.join(other[:3])}{', ...' if len(other) > 3 else ''}): "
+    if other:
+        names = ', '.join(other[:3]) + (', ...' if len(other) > 3 else '')
+        raise CodenasError(f"{run} holds files that are not a run's ({names}): "
                                  'give another --experiment_name, or --overwrite to throw the folder away')
 
 def _check_log_dir(log_dir):
     try: Path(log_dir).mkdir(parents=True, exist_ok=True)
-    except OSError as e: raise CodenasError(f'log_dir={str(log_dir)!r} cannot be made ({e.strerror or e}): give a writable folder') from None
-    if not os.access(log_dir, os.W_OK): raise CodenasError(f'log_dir={str(log_dir)!r} is not writable: give a writable folder')
+    except OSError as e:
+        raise CodenasError(f'log_dir={str(log_dir)!r} cannot be made ({e.strerror or e}): give a writable '
+                           'folder') from None
+    if not os.access(log_dir, os.W_OK):
+        raise CodenasError(f'log_dir={str(log_dir)!r} is not writable: give a writable folder')
 
 def _continued(run:Path, cfg:TrainConfig)->dict|None:
-    "The config of the run's last checkpoint when the run continues, its `train` the settings it continues with; None when it starts from step 0"
+    "The config of the run's last checkpoint when the run continues, `train` the settings it goes on with; else None"
     if cfg.overwrite: return None
-    if not (run/'last'/'state.json').exists(): return None              # killed before its first checkpoint: nothing to keep
+    if not (run/'last'/'state.json').exists(): return None              # killed before its first checkpoint
     ck = read_checkpoint_config(run/'last')
     saved, given = _renamed(ck['train']), cfg.to_json()
     changed = [f'{k}={v!r} (the run has {saved[k]!r})' for k, v in given.items() if k in saved and k not in _MAY_CHANGE
                and not (k == 'block_size' and v is None) and v != saved[k]]
-    if cfg.arch_json != saved.get('arch_json') and _arch_name(ArchConfig.from_json(resolve_arch(cfg.arch_json))) != _arch_name(_checkpoint_arch(run/'last', ck)):
+    mine = lambda: _arch_name(ArchConfig.from_json(resolve_arch(cfg.arch_json)))
+    if cfg.arch_json != saved.get('arch_json') and mine() != _arch_name(_checkpoint_arch(run/'last', ck)):
         changed.append(f"arch_json={cfg.arch_json!r} (another architecture than the run's)")
     if changed and not cfg.resume:
-        raise CodenasError(f"{run} holds a run with other settings: {', '.join(changed)}; give its settings to continue it, "
-                           '--resume to continue it with its own, --overwrite to replace it, or another --experiment_name')
-    a = {**saved, **{k: given[k] for k in ('max_steps', 'stop_at', 'progress', 'device', 'resume', 'overwrite')}}
+        raise CodenasError(f"{run} holds a run with other settings: {', '.join(changed)}; "
+                           'give its settings to continue it, '
+                           '--resume to continue it with its own, --overwrite to replace it, '
+                           'or another --experiment_name')
+    a = {**saved, **{k: given[k] for k in ('max_steps', 'stop_at', 'progress', 'device', 'resume', 'overwrite',
+                                           'logger')}}
     if not cfg.resume: a.update(train_path=cfg.train_path, val_path=cfg.val_path)
-    if cfg.time_budget is not None: a['time_budget'] = cfg.time_budget  # else the run's own budget: its schedule follows the same clock
-    for k, v in dict(recipe='classic', schedule='cosine', decay_frac=0.4, optimizer='adamw').items(): a.setdefault(k, v)  # runs from before these options
+    if cfg.time_budget is not None: a['time_budget'] = cfg.time_budget  # else the run's own: the same clock
+    for k, v in dict(recipe='classic', schedule='cosine', decay_frac=0.4, optimizer='adamw').items():
+        a.setdefault(k, v)  # runs from before these options
     return dict(ck, train=a)
 
 def _text_paths(cfg:TrainConfig)->tuple[Path, Path]:
@@ -543,13 +703,22 @@ def _text_paths(cfg:TrainConfig)->tuple[Path, Path]:
 # %% ../nbs/03_train.ipynb #1ddccc23
 class _Run:
     "One run as the steps of `train` share it: `_prepare` fills it in, `_fit` trains it, `_summarise` reports it"
-    corpus:dict; arch:ArchConfig; block_size:int; tok:object            # the data's hashes, the model's shape, the tokenizer
-    model:CodeLM; fwd:torch.nn.Module; opt:torch.optim.Optimizer        # the model, as the steps call it (compiled, DDP), its optimizer
-    sampler:RandomWindows; windows:ValWindows                           # the seeded train windows, the fixed val windows
-    progress:dict                                                       # step, best_val, bad_evals, tokens, train_seconds, eval_seconds: state.json
-    final:dict|None                                                     # the last checkpoint's evaluation, when nothing is left to train
-    config:dict; log:RunLog                                             # what each checkpoint's config.json holds; metrics.jsonl (rank 0)
-    t_start:float; pending:list; t_log:float                            # set by `_fit`: the clock's start, the steps since the last log line, its time
+    corpus:dict                                      # the data's hashes
+    arch:ArchConfig                                  # the model's shape
+    block_size:int
+    tok:object                                       # the tokenizer
+    model:CodeLM
+    fwd:torch.nn.Module                              # the model as the steps call it (compiled, DDP)
+    opt:torch.optim.Optimizer
+    sampler:RandomWindows                            # the seeded train windows
+    windows:ValWindows                               # the fixed val windows
+    progress:dict                                    # step, best_val, bad_evals, tokens, train_seconds, eval_seconds
+    final:dict|None                                  # the last checkpoint's evaluation, when nothing is left to train
+    config:dict                                      # what each checkpoint's config.json holds
+    log:RunLog                                       # metrics.jsonl and the logger (rank 0)
+    t_start:float                                    # set by `_fit`: the clock's start,
+    pending:list                                     # the steps since the last log line,
+    t_log:float                                      # and its time
     def __init__(self, folder:Path, dev:torch.device, dist:_Dist, dtype:str):
         store_attr('folder,dev,dist')
         self.autocast, self.dtype = _autocast(dev, dtype)
@@ -563,24 +732,31 @@ class _Run:
 # %% ../nbs/03_train.ipynb #723984d0
 def _prepare(cfg:TrainConfig, run:Path, dev:torch.device, dist:_Dist)->tuple[TrainConfig, _Run|None]:
     "The run's settings and state, from its last checkpoint when it continues, else new; no state when the run is done"
-    if dev.type == 'cuda': torch.cuda.set_device(dev); torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+    if dev.type == 'cuda':
+        torch.cuda.set_device(dev)
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
     s = _Run(run, dev, dist, cfg.dtype)
     if dist.main and not cfg.overwrite:
-        for c in (run/'last', run/'best'): _recover(c)                   # the writer, under the lock, finishes an interrupted swap
+        for c in (run/'last', run/'best'): _recover(c)  # the writer, under the lock, finishes an interrupted swap
     dist.barrier()
     ck = _continued(run, cfg)
     if ck: cfg = TrainConfig.from_json(ck['train'])
-    if ck and ck.get('step', 0) >= cfg.max_steps and _summary_step(run) == ck.get('step'): return cfg, None  # done, and summarised
+    if ck and ck.get('step', 0) >= cfg.max_steps and _summary_step(run) == ck.get('step'): return cfg, None  # done
     tp, vp = _text_paths(cfg)
-    s.corpus = _corpus_info(tp, vp)                                  # hashes each text once (and checks it is UTF-8); encode_file reuses them
+    s.corpus = _corpus_info(tp, vp)  # hashes each text once (and checks it is UTF-8); encode_file reuses them
     if ck and any(ck['corpus'].get(k) not in (None, s.corpus[k]) for k in ('train_sha256', 'val_sha256')):
-        raise CodenasError(f'{run}: the corpus differs from the one the run was trained on: give that corpus, or --overwrite to start again')
+        raise CodenasError(f'{run}: the corpus differs from the one the run was trained on: give that corpus, or '
+                           '--overwrite to start again')
     s.arch = _checkpoint_arch(run/'last', ck) if ck else ArchConfig.from_json(resolve_arch(cfg.arch_json))
     check_memory(s.arch, dev, where=str(run/'last') if ck else cfg.arch_json)
     s.block_size = cfg.block_size or s.arch.block_size
-    if s.block_size < 2: raise CodenasError(f'block_size={s.block_size} is too small: need at least 2 (an input token and its next)')
-    if s.block_size > s.arch.block_size: raise CodenasError(f"block_size={s.block_size} exceeds the architecture's block_size={s.arch.block_size} (max_seq_length in its JSON)")
-    if cfg.grad_accum % dist.world: raise CodenasError(f'grad_accum={cfg.grad_accum} is not divisible by the {dist.world} processes')
+    if s.block_size < 2:
+        raise CodenasError(f'block_size={s.block_size} is too small: need at least 2 (an input token and its next)')
+    if s.block_size > s.arch.block_size:
+        raise CodenasError(f"block_size={s.block_size} exceeds the architecture's block_size={s.arch.block_size} "
+                           "(max_seq_length in its JSON)")
+    if cfg.grad_accum % dist.world:
+        raise CodenasError(f'grad_accum={cfg.grad_accum} is not divisible by the {dist.world} processes')
     if not ck and dist.main: _check_run_folder(run, cfg.overwrite)
     if not ck and run.exists() and dist.main: shutil.rmtree(run)     # --overwrite, or a run killed before its first checkpoint
     dist.barrier()
@@ -588,25 +764,33 @@ def _prepare(cfg:TrainConfig, run:Path, dev:torch.device, dist:_Dist)->tuple[Tra
     tf_train, tf_val = _tokenize(cfg, s, tp, vp, ck)
     if not ck: s.arch.vocab_size = s.tok.vocab_size
     _build(cfg, s, tf_train, tf_val)
-    s.final = ck['val'] if ck and ck.get('step', 0) >= cfg.max_steps else None  # a finished run whose summary is missing or stale
-    s.progress = _load_state(run/'last', s.model, s.opt, s.sampler, dev, s.scaler) if ck else dict(step=0, best_val=None, bad_evals=0, tokens=0, train_seconds=0.0, eval_seconds=0.0)
+    s.final = ck['val'] if ck and ck.get('step', 0) >= cfg.max_steps else None  # finished; its summary missing or stale
+    fresh = dict(step=0, best_val=None, bad_evals=0, tokens=0, train_seconds=0.0, eval_seconds=0.0)
+    s.progress = _load_state(run/'last', s.model, s.opt, s.sampler, dev, s.scaler) if ck else fresh
     use_compile = dev.type == 'cuda' if cfg.compile is None else cfg.compile
     s.fwd = torch.compile(s.model) if use_compile else s.model
-    if dist.on: s.fwd = torch.nn.parallel.DistributedDataParallel(s.fwd, device_ids=[dev.index] if dev.type == 'cuda' else None)
-    s.config = dict(format='codenas-run/1', codenas_version=codenas.__version__, provenance=provenance(), seed=cfg.seed, arch=s.arch.to_json(),
+    if dist.on:
+        s.fwd = torch.nn.parallel.DistributedDataParallel(s.fwd, device_ids=[dev.index] if dev.type == 'cuda' else None)
+    s.config = dict(format='codenas-run/1', codenas_version=codenas.__version__, provenance=provenance(), seed=cfg.seed,
+                    arch=s.arch.to_json(),
                     tokenizer=dict(kind=s.tok.kind, vocab_size=s.tok.vocab_size, fingerprint=s.tok.fingerprint),
-                    corpus=s.corpus, train={**cfg.to_json(), 'block_size': s.block_size}, dtype=s.dtype, world_size=dist.world,
+                    corpus=s.corpus, train={**cfg.to_json(), 'block_size': s.block_size}, dtype=s.dtype,
+                    world_size=dist.world,
                     diagnostic_no_causal_mask=cfg.diagnostic_no_causal_mask)
-    s.log = RunLog(run/'metrics.jsonl', s.progress['step'] if ck else None) if dist.main else None
+    resume_step = s.progress['step'] if ck else None
+    logger = LOGGERS[cfg.logger](run, resume_step, s.config) if dist.main else None
+    s.log = RunLog(run/'metrics.jsonl', resume_step, logger) if dist.main else None
     return cfg, s
 
 def provenance()->dict:
     "What a run was made with: Python, torch, CUDA (None for a CPU build), codenas, and the git commit of a checkout"
     root, commit = Path(codenas.__file__).resolve().parent.parent, None
     if (root/'.git').exists():
-        try: commit = subprocess.run(['git', '-C', str(root), 'rev-parse', 'HEAD'], capture_output=True, text=True, timeout=10).stdout
+        git = ['git', '-C', str(root), 'rev-parse', 'HEAD']
+        try: commit = subprocess.run(git, capture_output=True, text=True, timeout=10).stdout
         except (OSError, subprocess.SubprocessError): pass
-    return dict(python=platform.python_version(), torch=torch.__version__, cuda=torch.version.cuda, codenas=codenas.__version__,
+    return dict(python=platform.python_version(), torch=torch.__version__, cuda=torch.version.cuda,
+                codenas=codenas.__version__,
                 git_commit=(commit or '').strip() or None)
 
 def _summary_step(run:Path)->int|None:
@@ -624,14 +808,15 @@ def _new_tokenizer(cfg:TrainConfig, tp:Path):
     return tok
 
 def _tokenize(cfg:TrainConfig, s:_Run, tp:Path, vp:Path, ck:dict|None)->tuple:
-    "Set `s.tok`, the run's tokenizer (rank 0 trains a new run's, the others load it; a continued run's is its checkpoint's)"
+    "Set `s.tok`, the run's tokenizer (rank 0 trains a new run's, the others load it; a continued run has its own)"
     if ck: s.tok = load_checkpoint_tokenizer(s.folder/'last', ck, s.arch)
     else:
         if s.dist.main: _new_tokenizer(cfg, tp).save(s.folder/'tokenizer.json')
         s.dist.barrier()
         s.tok = load_tokenizer(s.folder/'tokenizer.json')
     cache = Path(tp).parent/'tokens'
-    encode = lambda: (encode_file(s.tok, tp, cache, s.corpus['train_sha256']), encode_file(s.tok, vp, cache, s.corpus['val_sha256']))
+    encode = lambda: (encode_file(s.tok, tp, cache, s.corpus['train_sha256']),
+                      encode_file(s.tok, vp, cache, s.corpus['val_sha256']))
     if s.dist.main: files = encode()
     s.dist.barrier()
     if not s.dist.main: files = encode()                             # cached by rank 0
@@ -640,7 +825,9 @@ def _tokenize(cfg:TrainConfig, s:_Run, tp:Path, vp:Path, ck:dict|None)->tuple:
 def _build(cfg:TrainConfig, s:_Run, tf_train, tf_val):
     "Set the seeded model (proved causal), its optimizer, the seeded train windows and the val windows of `s`"
     diag = cfg.diagnostic_no_causal_mask
-    if diag and s.dist.main: print(f'codenas train: DIAGNOSTIC run {s.folder}: no causal mask, so its losses are a leak; the leak guard is off', file=sys.stderr)
+    if diag and s.dist.main:
+        print(f'codenas train: DIAGNOSTIC run {s.folder}: no causal mask, so its losses are a leak; '
+              'the leak guard is off', file=sys.stderr)
     torch.manual_seed(cfg.seed)
     s.model = CodeLM(s.arch, diagnostic_no_causal_mask=diag).to(s.dev)
     if s.dist.rank: torch.manual_seed(cfg.seed + s.dist.rank)       # its own dropout masks; rank 0 keeps the 1-process stream
@@ -657,13 +844,16 @@ def _load_state(ck:Path, model, opt, sampler, dev, scaler=None)->dict:
         saved = torch.load(ck/'optimizer.pt', weights_only=True)
         opt.load_state_dict(saved['optimizer'])
         if scaler is not None and saved.get('scaler'): scaler.load_state_dict(saved['scaler'])
-    except Exception as e: raise CodenasError(f'{ck}/optimizer.pt cannot be loaded ({type(e).__name__}: {str(e).splitlines()[0][:120] if str(e) else ""}): '
-                                              'the checkpoint is damaged; --overwrite starts the run again') from None
+    except Exception as e:
+        why = str(e).splitlines()[0][:120] if str(e) else ''
+        raise CodenasError(f'{ck}/optimizer.pt cannot be loaded ({type(e).__name__}: {why}): '
+                           'the checkpoint is damaged; --overwrite starts the run again') from None
     try:
         st = {'eval_seconds': 0.0, **json.loads((ck/'state.json').read_text())}
         sampler.load_state_dict(st.pop('sampler'))
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
-        raise CodenasError(f'{ck}/state.json cannot be read ({type(e).__name__}): the checkpoint is damaged; --overwrite starts the run again') from None
+        raise CodenasError(f'{ck}/state.json cannot be read ({type(e).__name__}): the checkpoint is damaged; '
+                           '--overwrite starts the run again') from None
     torch.set_rng_state(saved['rng']['torch'])
     if 'cuda' in saved['rng'] and dev.type == 'cuda': torch.cuda.set_rng_state(saved['rng']['cuda'])
     return st
@@ -672,18 +862,22 @@ def _load_state(ck:Path, model, opt, sampler, dev, scaler=None)->dict:
 def _diverged(step:int, what:str, v:float, cfg:TrainConfig, run:Path):
     "Stop a run whose loss is no longer a number: no checkpoint of it is saved"
     keep = f'{run}/last holds the last finite checkpoint' if (run/'last').exists() else 'no checkpoint was saved'
-    raise CodenasError(f"training diverged at step {step}: the {what} is not finite ({v}); {keep}; lower --lr (it is {cfg.lr:g}) and run with --overwrite")
+    raise CodenasError(f"training diverged at step {step}: the {what} is not finite ({v}); {keep}; lower --lr (it is "
+                       f"{cfg.lr:g}) and run with --overwrite")
 
 def _fit(cfg:TrainConfig, s:_Run)->tuple[dict, str]:
     "Train until `max_steps`, patience, the time budget or `stop_at`: (the last evaluation, why it stopped)"
     from tqdm.auto import tqdm
-    st, mine = s.progress, list(range(s.dist.rank, cfg.grad_accum, s.dist.world))  # this rank's micro-batches of each step
+    st, mine = s.progress, list(range(s.dist.rank, cfg.grad_accum, s.dist.world))  # this rank's micro-batches of a step
     show = (not is_quick()) if cfg.progress is None else cfg.progress
-    bar = tqdm(total=cfg.max_steps, initial=st['step'], disable=not (show and s.dist.main), unit='step', dynamic_ncols=True)
-    s.start_clock(); s.pending, s.t_log = [], time.time()                # losses since the last log line, and when it was written
+    bar = tqdm(total=cfg.max_steps, initial=st['step'], disable=not (show and s.dist.main), unit='step',
+               dynamic_ncols=True)
+    s.start_clock()
+    s.pending, s.t_log = [], time.time()                 # losses since the last log line, and when it was written
     r, stop_reason, warmup = None, 'max_steps', capped_warmup(cfg.warmup_steps, cfg.max_steps)
     if warmup < cfg.warmup_steps and s.dist.main:
-        print(f'codenas train: warmup_steps={cfg.warmup_steps} capped at {warmup}, a tenth of max_steps={cfg.max_steps}, '
+        print(f'codenas train: warmup_steps={cfg.warmup_steps} capped at {warmup}, '
+              f'a tenth of max_steps={cfg.max_steps}, '
               'so that the learning rate decays', file=sys.stderr)
     if _out_of_patience(cfg, st): stop_reason = 'patience'  # a resumed run that early stopping had ended
     while st['step'] < cfg.max_steps and stop_reason != 'patience':
@@ -691,26 +885,36 @@ def _fit(cfg:TrainConfig, s:_Run)->tuple[dict, str]:
         lr = lr_at(st['step'], cfg.lr, warmup, cfg.max_steps, cfg.min_lr, cfg.schedule, cfg.decay_frac, spent)
         for g in s.opt.param_groups: g['lr'] = lr
         s.pending.append(_step(cfg, s, mine))
-        st['step'] += 1; st['tokens'] += cfg.batch_size * cfg.grad_accum * s.block_size
+        st['step'] += 1
+        st['tokens'] += cfg.batch_size * cfg.grad_accum * s.block_size
         if st['step'] % cfg.log_interval == 0 or st['step'] == cfg.max_steps: _log_train(cfg, s, lr, bar)
         bar.update()
         out_of_time = cfg.time_budget is not None and spent > 1
         stopping = st['step'] == cfg.max_steps or out_of_time or st['step'] == cfg.stop_at
         if st['step'] % cfg.eval_interval == 0 or stopping:
-            t_eval = time.time(); r = _evaluate_and_save(cfg, s); s.t_log += time.time() - t_eval
-            if _out_of_patience(cfg, st): stop_reason = 'patience'; break
-        if out_of_time and st['step'] < cfg.max_steps: stop_reason = 'time_budget'; break
-        if st['step'] == cfg.stop_at: stop_reason = 'stop_at'; break
+            t_eval = time.time()
+            r = _evaluate_and_save(cfg, s)
+            s.t_log += time.time() - t_eval
+            if _out_of_patience(cfg, st):
+                stop_reason = 'patience'
+                break
+        if out_of_time and st['step'] < cfg.max_steps:
+            stop_reason = 'time_budget'
+            break
+        if st['step'] == cfg.stop_at:
+            stop_reason = 'stop_at'
+            break
     bar.close()
-    if r is None and s.final is not None: r = s.final   # nothing left to train: the last checkpoint's evaluation, not a new one
+    if r is None and s.final is not None: r = s.final   # nothing left to train: the last checkpoint's evaluation
     return (r if r is not None else _evaluate_and_save(cfg, s)), stop_reason
 
-def _out_of_patience(cfg:TrainConfig, st:dict)->bool: return cfg.patience is not None and st['best_val'] is not None and st['bad_evals'] >= cfg.patience
+def _out_of_patience(cfg:TrainConfig, st:dict)->bool:
+    return cfg.patience is not None and st['best_val'] is not None and st['bad_evals'] >= cfg.patience
 
 # %% ../nbs/03_train.ipynb #0fdcf2ef
 def _step(cfg:TrainConfig, s:_Run, mine:list)->tuple:
     "One optimizer step on this rank's micro-batches `mine` of the next global batch: (loss, plain NLL, gradient norm), as tensors"
-    x, y = s.sampler.get_batch()                                       # the global batch: (batch_size*grad_accum, block_size) each
+    x, y = s.sampler.get_batch()                                       # (batch_size*grad_accum, block_size) each
     step_loss, step_nll = torch.zeros((), device=s.dev), torch.zeros((), device=s.dev)
     for i, m in enumerate(mine):
         rows = slice(m * cfg.batch_size, (m + 1) * cfg.batch_size)
@@ -740,10 +944,13 @@ def _log_train(cfg:TrainConfig, s:_Run, lr:float, bar):
     train_loss = s.dist.mean(torch.stack([p[0] for p in s.pending]).mean())
     if not math.isfinite(train_loss): _diverged(s.progress['step'], 'train loss', train_loss, cfg, s.folder)
     tps = len(s.pending) * cfg.batch_size * cfg.grad_accum * s.block_size / max(time.time() - s.t_log, 1e-9)
-    row = dict(step=s.progress['step'], train_loss=train_loss, lr=lr, grad_norm=s.pending[-1][2].item(), tokens_per_s=round(tps, 1),
+    row = dict(step=s.progress['step'], train_loss=train_loss, lr=lr, grad_norm=s.pending[-1][2].item(),
+               tokens_per_s=round(tps, 1),
                mfu=round(s.model.flops_per_token(s.block_size) * tps / s.peak, 4) if s.peak else None)
     if cfg.label_smoothing > 0: row['train_nll'] = s.dist.mean(torch.stack([p[1] for p in s.pending]).mean())
-    if s.dist.main: s.log.write(row); bar.set_postfix(loss=f"{row['train_loss']:.3f}", tok_s=f'{tps:,.0f}')
+    if s.dist.main:
+        s.log.write(row)
+        bar.set_postfix(loss=f"{row['train_loss']:.3f}", tok_s=f'{tps:,.0f}')
     s.pending, s.t_log = [], time.time()
 
 # %% ../nbs/03_train.ipynb #2b0a114b
@@ -756,26 +963,32 @@ def _evaluate_and_save(cfg:TrainConfig, s:_Run)->dict:
     improved = st['best_val'] is None or r['val_loss'] < st['best_val']
     st.update(best_val=r['val_loss'] if improved else st['best_val'], bad_evals=0 if improved else st['bad_evals'] + 1)
     if s.dist.main:
-        s.log.write(dict(step=st['step'], **r, tokens=st['tokens'], seconds=round(time.time() - s.t_start, 3), train_seconds=round(t_trained, 3)))
+        s.log.write(dict(step=st['step'], **r, tokens=st['tokens'], seconds=round(time.time() - s.t_start, 3),
+                         train_seconds=round(t_trained, 3)))
         ck = {**s.config, 'step': st['step'], 'val': r}
         if improved: save_checkpoint(s.folder/'best', s.model, ck, s.tok)
-        save_checkpoint(s.folder/'last', s.model, ck, s.tok, s.opt, dict(st, sampler=s.sampler.state_dict(), train_seconds=time.time() - s.t_start),
+        state = dict(st, sampler=s.sampler.state_dict(), train_seconds=time.time() - s.t_start)
+        save_checkpoint(s.folder/'last', s.model, ck, s.tok, s.opt, state,
                         s.scaler)
     s.dist.barrier()
     if not cfg.diagnostic_no_causal_mask: check_val(r['val_bpb'], r['val_acc'], cfg.leak_floor_bpb, cfg.leak_max_acc)
     return r
 
 def _summarise(cfg:TrainConfig, s:_Run, final:dict, stop_reason:str)->dict:
-    "The run's summary, written to summary.json by rank 0: its size, steps, clock, best and final evaluations, median throughput"
+    "The run's summary, written to summary.json by rank 0: size, steps, clock, best and final evaluations, throughput"
     rows = read_metrics(s.folder) if s.dist.main else []
     tps = [row['tokens_per_s'] for row in rows if 'tokens_per_s' in row][1:] or [None]
     best = json.loads((s.folder/'best'/'config.json').read_text()) if s.dist.main else {}
     diag = cfg.diagnostic_no_causal_mask
-    summary = dict(run=str(s.folder), device=device_name(s.dev), world_size=s.dist.world, params=s.model.num_params(), steps=s.progress['step'],
-                   tokens=s.progress['tokens'], stop_reason=stop_reason, train_seconds=round(s.trained(), 2), wall_seconds=round(time.time() - s.t_start, 2),
-                   best=dict(step=best.get('step'), **best.get('val', {})), final=final, tokens_per_s=float(np.median(tps)) if tps[0] else None,
+    summary = dict(run=str(s.folder), device=device_name(s.dev), world_size=s.dist.world, params=s.model.num_params(),
+                   steps=s.progress['step'],
+                   tokens=s.progress['tokens'], stop_reason=stop_reason, train_seconds=round(s.trained(), 2),
+                   wall_seconds=round(time.time() - s.t_start, 2),
+                   best=dict(step=best.get('step'), **best.get('val', {})), final=final,
+                   tokens_per_s=float(np.median(tps)) if tps[0] else None,
                    mfu=(float(np.median([row['mfu'] for row in rows if row.get('mfu')])) if s.peak and rows else None),
-                   diagnostic_no_causal_mask=diag, leak_guard='off: diagnostic run without the causal mask' if diag else 'on')
+                   diagnostic_no_causal_mask=diag,
+                   leak_guard='off: diagnostic run without the causal mask' if diag else 'on')
     if s.dist.main:
         with atomic_write(s.folder/'summary.json') as f: json.dump(summary, f, indent=1)
     return summary
@@ -790,6 +1003,9 @@ def plot_losses(run, # A run folder or its metrics.jsonl
     if ax is None: _, ax = plt.subplots(figsize=(6, 4))
     tr, va = [r for r in rows if 'train_loss' in r], [r for r in rows if 'val_loss' in r]
     ax.plot([r['step'] for r in tr], [r['train_loss'] for r in tr], label='train', lw=1)
-    if va: ax.plot([r['step'] for r in va], [r['val_loss'] for r in va], 'o-', label=f"val (last: {va[-1]['val_bpb']:.3f} bits/byte)")
-    ax.set(xlabel='step', ylabel='loss (nats/token)', title=Path(run).name); ax.legend()
+    if va:
+        label = f"val (last: {va[-1]['val_bpb']:.3f} bits/byte)"
+        ax.plot([r['step'] for r in va], [r['val_loss'] for r in va], 'o-', label=label)
+    ax.set(xlabel='step', ylabel='loss (nats/token)', title=Path(run).name)
+    ax.legend()
     return ax

@@ -71,7 +71,7 @@ def test_train_eval_sample_inspect_every_flag(w, capsys):
              '--grad_clip', '1.0', '--grad_accum', '2', '--label_smoothing', '0.1', '--eval_interval', '2', '--eval_tokens', '512',
              '--patience', '5', '--seed', '1', '--dtype', 'float32', '--compile', 'false', '--resume', 'false', '--overwrite', 'false',
              '--time_budget', '600', '--log_interval', '1', '--stop_at', '3', '--leak_floor_bpb', '0.3', '--leak_max_acc', '0.95',
-             '--diagnostic_no_causal_mask', 'false', '--progress', 'false']
+             '--diagnostic_no_causal_mask', 'false', '--progress', 'false', '--logger', 'csv']
     assert main(train) == 0
     run = str(w/'runs'/'all')
     (w/'p.txt').write_text('def add(a, b):\nimport os\n')

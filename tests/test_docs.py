@@ -153,3 +153,24 @@ def test_links_between_pages_work(server, browser, visits):
             page.wait_for_url(server + href)
             assert page.locator('main h1').first.text_content() == visits[href]['title']
     finally: page.close()
+
+def test_search_box_finds_sections(server, browser):
+    "Typing in the sidebar's search box lists the matching sections of every page; Enter opens the first at its anchor"
+    page = browser.new_page()
+    try:
+        page.goto(server + 'index.html', wait_until='networkidle')
+        box, hits = page.locator('nav.site-nav input.site-search'), page.locator('nav.site-nav .search-results a')
+        box.fill('power law')
+        hits.first.wait_for(timeout=5_000)
+        hrefs = hits.evaluate_all('as => as.map(a => a.getAttribute("href"))')
+        assert any(h.startswith('report.html#') for h in hrefs), hrefs
+        box.press('Enter')
+        page.wait_for_url(server + hrefs[0])
+        frag = urlsplit(hrefs[0]).fragment
+        assert not frag or page.locator(f'[id="{frag}"]').count() == 1, hrefs[0]
+        box = page.locator('nav.site-nav input.site-search')
+        box.fill('zzqx nowhere')
+        assert page.locator('nav.site-nav .search-results').inner_text() == 'No match'
+        box.fill('')
+        assert page.locator('nav.site-nav .search-results').inner_text() == ''
+    finally: page.close()

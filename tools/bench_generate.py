@@ -12,10 +12,11 @@ per-round ratios after/before, and whether the records (all but their wall-clock
 identical. `--run` is a trained run folder (default: a 2-layer, 64-wide char model trained here for 150 steps on the
 synthetic corpus of the notebooks). Record results in BENCHMARKS.md with the machine, its CPU and the date.
 """
-import argparse, json, hashlib, os, platform, statistics, subprocess, sys, tempfile, time
+import argparse, importlib, json, hashlib, os, platform, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 import torch
 from codenas.model import ArchConfig, CodeLM
+importlib.import_module('codenas.generate')  # adds CodeLM.generate, the method timed here
 
 root = Path(__file__).resolve().parent.parent
 SUITES = dict(oneline=dict(samples=3, max_chars=64), functions=dict(samples=10, max_chars=256))
