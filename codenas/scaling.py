@@ -12,12 +12,13 @@ import numpy as np
 import pandas as pd
 from .core import CodenasError
 from .experiment import grid_runs
+from .metrics import SpanIndex
 
 # %% auto #0
 __all__ = ['LAWS', 'ORIGINAL_RUNS', 'QUALITY', 'effective_data', 'law_params', 'additive_best_tokens', 'law', 'fit_law',
            'grid_design', 'bootstrap_fits', 'interval', 'bootstrap_law', 'u_min', 'u_min_table', 'grid_points',
-           'missing_runs', 'plot_passes', 'original_predictions', 'quality_vs_loss', 'plot_quality', 'span_hashes',
-           'copies_span', 'read_completions', 'plot_curves']
+           'missing_runs', 'plot_passes', 'original_predictions', 'quality_vs_loss', 'plot_quality', 'copies_span',
+           'read_completions', 'plot_curves']
 
 # %% ../nbs/05_scaling.ipynb #4daaa4d0
 def effective_data(U, # Unique tokens (array or number)
@@ -269,27 +270,11 @@ def plot_quality(results:pd.DataFrame, # Rows with val_bpb, passes (or budget an
     return ax
 
 # %% ../nbs/05_scaling.ipynb #91b394ac
-def span_hashes(text:str, # Any text
-                n:int=32, # Window length, in bytes of its UTF-8
-               )->np.ndarray: # Sorted, distinct 64-bit hashes of every n-byte window
-    "An index of the text's n-byte windows: a polynomial hash of each, mod 2^64"
-    b = np.frombuffer(text.encode(), np.uint8).astype(np.uint64)
-    m = len(b) - n + 1
-    if m <= 0: return np.zeros(0, np.uint64)
-    h = np.zeros(m, np.uint64)
-    with np.errstate(over='ignore'):
-        for k in range(n): h = h * np.uint64(1099511628211) + b[k:k + m]  # wraps mod 2^64 by design
-    return np.unique(h)
-
-def copies_span(texts, # Completions
-                index:np.ndarray, # `span_hashes` of the training split, same n
-                n:int=32, # Window length, in bytes
-               )->np.ndarray: # Per text: True where one of its n-byte windows is in the index
-    "Whether each text copies a span of at least n bytes of the indexed text verbatim"
-    def found(w):  # binary search in the sorted index
-        at = np.minimum(np.searchsorted(index, w), len(index) - 1)
-        return len(index) > 0 and bool((index[at] == w).any())
-    return np.array([found(span_hashes(t, n)) for t in texts], bool)
+def copies_span(texts, # Completions (or human windows)
+                index:SpanIndex, # The training split's `SpanIndex` (`codenas.metrics`)
+               )->np.ndarray: # Per text: True where it copies a span of at least `index.n` characters
+    "Whether each text copies a span of the indexed split verbatim (the `memorised` metric of the evaluation)"
+    return np.array([index.longest(t) > 0 for t in texts], bool)
 
 def read_completions(run_dir, # A grid run's folder
                      checkpoint:str='best', # best (completions.jsonl.gz) or last (completions-last.jsonl.gz)
