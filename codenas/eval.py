@@ -19,7 +19,7 @@ from .metrics import CATEGORIES, TrainSplit, cut_at_function_end
 from .sandbox import check_sandbox, functional_program, run_sandboxed, run_tests
 from .summary import PROMPT_KINDS, REGISTRY, pass_at_k, read_results, score, summarize
 from .generate import heal_prompts
-from .train import load_run
+from .run import load_run
 
 # %% auto #0
 __all__ = ['PROMPT_DIR', 'load_prompts', 'complete', 'continuation_bits', 'line_key', 'line_class', 'human_windows',
@@ -127,7 +127,7 @@ def _packs(sizes:list, most:int)->list[list[int]]:
         n += k
     return out
 
-def complete(model, # A `CodeLM` (see `codenas.train.load_run`)
+def complete(model, # A `CodeLM` (see `codenas.run.load_run`)
              tok, # Its tokenizer
              prompts:list, # Prompt strings, or dicts with a 'prompt' key
              max_new_tokens:int=None, # Cap on tokens per sample; default: 4 * max_chars (64 without a character budget)

@@ -18,7 +18,8 @@ from .eval import evaluate_prompts
 from .sandbox import check_sandbox
 from .summary import REGISTRY, column
 from .model import ArchConfig, param_count
-from .train import read_metrics, train
+from .run import read_metrics
+from .train import train
 
 # %% auto #0
 __all__ = ['PRESETS', 'PRESET_DEFAULTS', 'COUNT_SETTINGS', 'preset_settings', 'xz_bpb', 'tier_xz', 'train_kwargs', 'run_one',

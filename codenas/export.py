@@ -14,7 +14,7 @@ from .core import CodenasError, _tmp_prefix, _umask, check_output, disk_full, fo
 from .corpus import EOD
 from .dataset import TOKENIZERS, Tokenizer
 from .model import GLU_ACTIVATIONS, ArchConfig, CodeLM
-from .train import load_run
+from .run import load_run
 from .report import honest_runs, metric_labels, read_results_table, report_metrics
 
 # %% auto #0

@@ -14,7 +14,7 @@ import pandas as pd
 from .core import CodenasError, atomic_write, lock_holder
 from .summary import PROMPT_KINDS, REGISTRY, column, metric
 from .experiment import experiment_folder, run_experiment
-from .train import read_metrics
+from .run import read_metrics
 import torch
 
 # %% auto #0

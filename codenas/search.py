@@ -20,7 +20,8 @@ from fastcore.basics import patch, store_attr
 from .core import (CodenasError, _swap_in, atomic_write, check_counts, device_name, folder_lock, is_quick,
                           resolve_device, sha256_file)
 from .model import JSON_NAMES, ArchConfig
-from .train import RECIPES, RENAMED, _default_corpus, load_run, train
+from .run import RECIPES, RENAMED, load_run
+from .train import _default_corpus, train
 from .candidates import (GENES, _num, _py, arch_from, arch_record, load_space, measure_latency, pareto_ranks,
                                 select_best, spearman)
 from .validation import validate_search

@@ -6,35 +6,30 @@ Docs: https://codenas.github.io/codenas/train.html.md"""
 
 # %% ../nbs/03_train.ipynb #768109d5
 from __future__ import annotations
-import csv, hashlib, importlib.util, io, json, math, os, platform, shutil, subprocess, sys, time
+import json, math, os, shutil, sys, time
 from contextlib import nullcontext
 from pathlib import Path
 import inspect
-from fastcore.basics import patch, store_attr
+from fastcore.basics import store_attr
 import numpy as np
 import torch
 from torch.nn import functional as F
-from safetensors import SafetensorError
-from safetensors.torch import load_model, save_model
-import codenas.generate  # adds CodeLM.generate: every model built or loaded here can generate
-from .core import (CodenasError, _recover, _swap_in, atomic_write, check_counts, check_output, device_name, disk_full,
-                          folder_lock, is_disk_full, is_quick, resolve_device)
-from .corpus import INCOMPLETE, build_corpus, load_manifest
-from .dataset import (IGNORE_INDEX, TOKENIZERS, RandomWindows, ValWindows, bits_per_byte, byte_lengths, encode_file,
+import codenas
+from .core import (CodenasError, _recover, atomic_write, check_output, device_name, folder_lock, is_quick,
+                          resolve_device)
+from .corpus import build_corpus, load_manifest
+from .dataset import (IGNORE_INDEX, RandomWindows, ValWindows, bits_per_byte, byte_lengths, encode_file,
                              load_tokenizer, make_tokenizer)
 from .model import ArchConfig, CodeLM, check_memory
+from .run import (LOGGERS, RENAMED, RUN_FILES, RunLog, TrainConfig, _checkpoint_arch, _corpus_info, _renamed,
+                         load_checkpoint_tokenizer, load_weights, provenance, read_checkpoint_config, read_metrics,
+                         resolve_arch, save_checkpoint)
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'OPTIMIZERS', 'PEAK_TFLOPS', 'LOGGERS', 'RECIPES', 'RENAMED', 'ARCH_DIR', 'RUN_FILES', 'lr_at',
-           'capped_warmup', 'Optimizers', 'make_optimizer', 'LeakError', 'check_causal', 'check_val', 'evaluate',
-           'peak_flops', 'save_checkpoint', 'load_run', 'read_checkpoint_config', 'load_checkpoint_tokenizer',
-           'load_weights', 'read_csv_metrics', 'CSVLogger', 'TensorBoardLogger', 'WandbLogger', 'MLflowLogger',
-           'check_logger', 'logged_scalars', 'cpu_has_bf16', 'TrainConfig', 'resolve_arch', 'RunLog', 'read_metrics',
-           'train', 'provenance', 'plot_losses']
+__all__ = ['PEAK_TFLOPS', 'lr_at', 'capped_warmup', 'Optimizers', 'make_optimizer', 'LeakError', 'check_causal', 'check_val',
+           'evaluate', 'peak_flops', 'cpu_has_bf16', 'train', 'plot_losses']
 
 # %% ../nbs/03_train.ipynb #a18b89e9
-SCHEDULES = ('cosine', 'wsd')
-
 def lr_at(step:int, # Optimizer step, counting from 0
           lr:float, # Peak learning rate, reached at the end of warm-up
           warmup_steps:int, # Steps of linear warm-up
@@ -60,8 +55,6 @@ def capped_warmup(warmup_steps:int, # Warm-up steps asked for
     return min(warmup_steps, max(1, max_steps // 10))
 
 # %% ../nbs/03_train.ipynb #fe5f42d9
-OPTIMIZERS = ('adamw', 'muon')
-
 class Optimizers:
     "Several optimizers over disjoint parameters, stepped, zeroed, saved and loaded as one"
     def __init__(self, *opts): self.opts = opts
@@ -169,191 +162,7 @@ def peak_flops(device_name:str, # As `torch.cuda.get_device_name()` reports it
     hits = [k for k in PEAK_TFLOPS if k.lower() in device_name.lower()]
     return PEAK_TFLOPS[max(hits, key=len)] * 1e12 if hits else None
 
-# %% ../nbs/03_train.ipynb #1b692903
-def save_checkpoint(dst, # Checkpoint folder to (re)place, e.g. `run/last`
-                    model:torch.nn.Module, # Weights to save (unwrapped, not the DDP or compiled wrapper)
-                    config:dict, # Everything needed to rebuild and describe the model
-                    tok, # The tokenizer
-                    optimizer:torch.optim.Optimizer=None, # With `state`: what a resume needs
-                    state:dict=None, # JSON-able trainer state: step, data sampler, best val, ...
-                    scaler:torch.amp.GradScaler=None, # float16's gradient scaler, saved with the optimizer
-                   ):
-    "Write a checkpoint folder atomically"
-    dst = Path(dst)
-    tmp = dst.with_name(dst.name + '.tmp')
-    try: _write_checkpoint(tmp, model, config, tok, optimizer, state, scaler)
-    except (OSError, SafetensorError) as e:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if is_disk_full(e): raise disk_full(f'{dst}/', 'the previous checkpoint is intact') from None
-        why = getattr(e, 'strerror', None) or e
-        raise CodenasError(f'cannot save the checkpoint {dst} ({why}); any earlier checkpoint is intact: '
-                           'make room, then run the same command again to continue') from None
-    _swap_in(tmp, dst)
-
-def _write_checkpoint(tmp:Path, model, config, tok, optimizer, state, scaler=None):
-    if tmp.exists(): shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
-    save_model(model, str(tmp/'model.safetensors'))
-    (tmp/'config.json').write_text(json.dumps(config, indent=1))
-    tok.save(tmp/'tokenizer.json')
-    if optimizer is not None:
-        cuda = {'cuda': torch.cuda.get_rng_state()} if torch.cuda.is_available() else {}
-        rng = dict(torch=torch.get_rng_state(), **cuda)
-        buf = io.BytesIO()  # written by Python below: a full disk is an OSError
-        torch.save(dict(optimizer=optimizer.state_dict(), rng=rng, scaler=scaler.state_dict() if scaler else {}), buf)
-        (tmp/'optimizer.pt').write_bytes(buf.getbuffer())
-        (tmp/'state.json').write_text(json.dumps(state))
-
-def _find_checkpoint(path)->Path:
-    p = Path(path)
-    if p.suffix == '.pt' or (not p.exists() and p.name.endswith('_best.pt')):
-        raise CodenasError(f'{p}: codenas runs are folders, not .pt files: pass the run folder (log_dir/NAME) or one '
-                           'of its checkpoints (log_dir/NAME/best)')
-    for c in (p, p.with_name(p.name + '.old'), p/'best', p/'best.old', p/'last', p/'last.old'):  # writers recover
-        if all((c/f).exists() for f in ('model.safetensors', 'config.json', 'tokenizer.json')): return c  # a whole one
-    raise CodenasError(f'{p}: no checkpoint there (expected model.safetensors, config.json and tokenizer.json in it, '
-                       'or in its best/ or last/ folder)')
-
-def load_run(path, # A run folder (its best checkpoint is used, else last) or a checkpoint folder
-             device:str='cpu', # Where to put the model
-            )->tuple: # (model in eval mode, tokenizer, config dict)
-    "Load a trained model with its tokenizer and metadata, with no corpus needed"
-    ck, dev = _find_checkpoint(path), resolve_device(device)
-    config = read_checkpoint_config(ck)
-    arch = _checkpoint_arch(ck, config)
-    check_memory(arch, dev, training=False, where=str(ck))
-    tok = load_checkpoint_tokenizer(ck, config, arch)
-    model = CodeLM(arch, diagnostic_no_causal_mask=config.get('diagnostic_no_causal_mask', False))
-    load_weights(model, ck, dev)
-    config['checkpoint'] = str(ck)
-    return model.to(dev).eval(), tok, config
-
-def read_checkpoint_config(ck:Path)->dict:
-    "A checkpoint's config.json, or a one-line `CodenasError` that names the damaged file"
-    try: c = json.loads((ck/'config.json').read_text(encoding='utf-8'))
-    except (OSError, ValueError) as e:
-        raise CodenasError(f'{ck}/config.json cannot be read ({e}): the checkpoint is damaged') from None
-    if not isinstance(c, dict) or not isinstance(c.get('arch'), dict):
-        raise CodenasError(f'{ck}/config.json is not a codenas checkpoint config: the checkpoint is damaged')
-    return c
-
-def load_checkpoint_tokenizer(ck:Path, # A checkpoint folder
-                              config:dict, # Its config.json
-                              arch:ArchConfig, # Its architecture
-                             ):
-    "The checkpoint's tokenizer, refused in one line unless it is the one its config.json records and fits the model"
-    tok = load_tokenizer(ck/'tokenizer.json')
-    want = (config.get('tokenizer') or {}).get('fingerprint') if isinstance(config.get('tokenizer'), dict) else None
-    if want is not None and tok.fingerprint != want:
-        raise CodenasError(f'{ck}/tokenizer.json does not match the checkpoint (fingerprint {tok.fingerprint}, '
-                           f'but {want} in config.json): '
-                           'the checkpoint is damaged')
-    if tok.vocab_size > arch.vocab_size:
-        raise CodenasError(f"{ck}/tokenizer.json has {tok.vocab_size} ids but the model has {arch.vocab_size}: the "
-                           "checkpoint is damaged")
-    return tok
-
-def _checkpoint_arch(ck:Path, config:dict)->ArchConfig:
-    try: return ArchConfig.from_json(config['arch'])
-    except CodenasError as e: raise CodenasError(f'{ck}/config.json: {e}') from None
-
-def load_weights(model:torch.nn.Module, ck:Path, device)->torch.nn.Module:
-    "Load `ck/model.safetensors` into `model`, or raise a one-line `CodenasError` that names the damaged file"
-    try: load_model(model, str(ck/'model.safetensors'), device=str(device))
-    except (OSError, SafetensorError, RuntimeError) as e:
-        why = str(e).strip().splitlines()[0][:200]
-        raise CodenasError(f'{ck}/model.safetensors cannot be loaded ({why}): the checkpoint is damaged or does not '
-                           'match its config.json') from None
-    return model
-
-# %% ../nbs/03_train.ipynb #20eb3586
-def read_csv_metrics(run, # A run folder or its metrics.csv
-                    )->list[tuple]: # (step, name, value) rows in file order
-    "The rows of a run's `metrics.csv`; a last line cut short by a kill is skipped"
-    p = Path(run)
-    p = p/'metrics.csv' if p.is_dir() else p
-    if not p.exists(): return []
-    lines, out = p.read_text(encoding='utf-8').split('\n'), []
-    for r in csv.reader(lines[:-1]):                                 # the last piece, with no newline after it, is cut
-        try: out.append((int(r[0]), r[1], float(r[2])))
-        except (ValueError, IndexError): pass                        # the header
-    return out
-
-class CSVLogger:
-    "`metrics.csv` beside `metrics.jsonl`: one `step,name,value` row per logged number, appended as it comes"
-    needs, files = None, ('metrics.csv',)  # the package it imports, what it writes in the run folder
-    def __init__(self, run:Path, # The run folder
-                 resume_step:int=None, # A resumed run's checkpoint step: later rows are dropped; None: a new run
-                 config:dict=None, # The run's config.json, for trackers that keep it
-                ):
-        self.path = Path(run)/'metrics.csv'
-        keep = [r for r in read_csv_metrics(self.path) if r[0] <= resume_step] if resume_step is not None else []
-        with atomic_write(self.path) as f:
-            csv.writer(f, lineterminator='\n').writerows([('step', 'name', 'value'), *keep])
-    def log(self, scalars:dict, step:int):
-        "Append a row per number in `scalars`, logged at `step`"
-        with open(self.path, 'a', newline='') as f:
-            csv.writer(f, lineterminator='\n').writerows((step, k, v) for k, v in scalars.items())
-    def close(self): pass
-
-# %% ../nbs/03_train.ipynb #46bc79e3
-class TensorBoardLogger:
-    "TensorBoard event files in the run's `tensorboard/` (`tensorboard --logdir RUN`), through torch's `SummaryWriter`"
-    needs, files = 'tensorboard', ('tensorboard',)
-    def __init__(self, run:Path, resume_step:int=None, config:dict=None):
-        from torch.utils.tensorboard import SummaryWriter
-        purge = None if resume_step is None else resume_step + 1  # TensorBoard hides what a killed run logged after it
-        self.writer = SummaryWriter(str(Path(run)/'tensorboard'), purge_step=purge)
-    def log(self, scalars:dict, step:int):
-        for k, v in scalars.items(): self.writer.add_scalar(k, v, step)
-    def close(self): self.writer.close()
-
-class WandbLogger:
-    "A Weights & Biases run in offline mode, in the run's `wandb/` (`wandb sync` uploads it, if ever wanted)"
-    needs, files = 'wandb', ('wandb',)
-    def __init__(self, run:Path, resume_step:int=None, config:dict=None):
-        import wandb
-        self.run = wandb.init(project='codenas', name=Path(run).name, dir=str(run), mode='offline', config=config)
-    def log(self, scalars:dict, step:int): self.run.log(scalars, step=step)
-    def close(self): self.run.finish()
-
-class MLflowLogger:
-    "An MLflow run in a local SQLite store, the run's `mlflow.db` (see it with `mlflow ui --backend-store-uri`)"
-    needs, files = 'mlflow', ('mlflow.db', 'mlartifacts')
-    def __init__(self, run:Path, resume_step:int=None, config:dict=None):
-        from mlflow.tracking import MlflowClient
-        run = Path(run).resolve()
-        self.client = MlflowClient(tracking_uri=f'sqlite:///{run}/mlflow.db')
-        exp = self.client.get_experiment_by_name('codenas')
-        eid = exp.experiment_id if exp else self.client.create_experiment('codenas', (run/'mlartifacts').as_uri())
-        self.run_id = self.client.create_run(eid, run_name=run.name).info.run_id
-    def log(self, scalars:dict, step:int):
-        from mlflow.entities import Metric
-        t = int(time.time() * 1000)
-        self.client.log_batch(self.run_id, metrics=[Metric(k, float(v), t, step) for k, v in scalars.items()])
-    def close(self): self.client.set_terminated(self.run_id)
-
-LOGGERS = dict(csv=CSVLogger, tensorboard=TensorBoardLogger, wandb=WandbLogger, mlflow=MLflowLogger)
-
-def check_logger(name:str, # A key of `LOGGERS`
-                )->type: # Its class
-    "The logger class `name` picks; refused in one line when the name is unknown or its library is not installed"
-    if name not in LOGGERS: raise CodenasError(f"logger={name!r} is not one of {', '.join(LOGGERS)}")
-    need = LOGGERS[name].needs
-    if need and importlib.util.find_spec(need) is None:
-        raise CodenasError(f'logger={name} needs the {need} package, which is not installed here: pip install {need}')
-    return LOGGERS[name]
-
-def logged_scalars(row:dict)->dict:
-    "The numbers of a `metrics.jsonl` row a logger receives: every int or float but the step (no None, no flags)"
-    return {k: v for k, v in row.items() if k != 'step' and isinstance(v, (int, float)) and not isinstance(v, bool)}
-
 # %% ../nbs/03_train.ipynb #3fee3af9
-RECIPES = dict(  # named training recipes, each chosen by the time-to-quality benchmark (BENCHMARKS.md)
-    classic=dict(schedule='cosine'),  # the schedule of earlier runs
-    fast=dict(schedule='wsd'),  # warm-up, stable, linear decay; by the clock under a time budget
-)
-
 def cpu_has_bf16()->bool:
     "Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX), as oneDNN reports it"
     try: return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
@@ -366,189 +175,7 @@ def _autocast(device:torch.device, dtype:str):
     if dtype == 'float32': return nullcontext, dtype
     return (lambda: torch.autocast(device.type, dtype=getattr(torch, dtype))), dtype
 
-# %% ../nbs/03_train.ipynb #2b6d81db
-RENAMED = dict(seq_len='block_size')  # old names of settings that callers, the command line and old checkpoints use
-
-class TrainConfig:
-    "Every setting of a training run, checked when it is made; a refusal is one line that names the setting"
-    def __init__(self, arch_json:str='tiny', # Architecture JSON (original format) or a name in data/archs
-                 experiment_name:str='default', # Run name: the run folder is LOG_DIR/EXPERIMENT_NAME
-                 train_path:str=None, # Train text (a corpus's train.txt); default: the standard-library corpus
-                 val_path:str=None, # Val text; default: val.txt next to TRAIN_PATH
-                 max_steps:int=2000, # Optimizer steps; the cosine schedule ends here
-                 log_dir:str='runs', # Folder of run folders
-                 device:str='auto', # cpu, cuda, cuda:1, ...; auto: CUDA if available
-                 tokenizer:str='char', # char or bpe
-                 vocab_size:int=8192, # BPE vocabulary size
-                 tokenizer_file:str=None, # A tokenizer.json of kind TOKENIZER, used as is; default: train one
-                 batch_size:int=32, # Windows per micro-batch (per process)
-                 block_size:int=None, # Tokens per window (old name: seq_len); default: the architecture's
-                 lr:float=3e-3, # Peak learning rate
-                 warmup_steps:int=100, # Linear warm-up steps
-                 min_lr:float=3e-4, # Learning rate at the end of the schedule
-                 recipe:str='fast', # A named recipe (RECIPES): fast (warm-up/stable/decay) or classic (cosine)
-                 schedule:str=None, # cosine, or wsd (warm-up, stable, decay over DECAY_FRAC); default: the recipe's
-                 decay_frac:float=0.4, # wsd: share of the run spent decaying
-                 optimizer:str='adamw', # adamw, or muon (Muon for the blocks' matrices, AdamW for the rest)
-                 weight_decay:float=0.1, # AdamW weight decay of the matrices
-                 grad_clip:float=1.0, # Clip the gradient norm to this (finite); 0: no clipping
-                 grad_accum:int=1, # Micro-batches per optimizer step (split across processes under torchrun)
-                 label_smoothing:float=0.0, # Label smoothing of the training loss (val reports plain NLL)
-                 eval_interval:int=250, # Evaluate, check for leaks and checkpoint every this many steps
-                 eval_tokens:int=262144, # Val tokens per evaluation (a fixed prefix of the val split); 0: all
-                 patience:int=None, # Stop after this many evaluations without a new best val loss
-                 seed:int=1337, # Seed of the weights, the data order and dropout
-                 dtype:str='auto', # auto (bf16 on CUDA and CPUs with native bf16), float32, bfloat16, float16
-                 compile:bool=None, # torch.compile the model; default: on for CUDA, off for CPU
-                 resume:bool=False, # Continue the run with its own settings (but MAX_STEPS, STOP_AT, DEVICE...)
-                 overwrite:bool=False, # Throw the run in LOG_DIR/EXPERIMENT_NAME away and start again
-                 time_budget:float=None, # Stop after this many seconds of training; the schedule follows the clock
-                 log_interval:int=10, # Log training metrics every this many steps
-                 logger:str='csv', # Also log to csv (metrics.csv), tensorboard, wandb or mlflow (offline, in the run)
-                 stop_at:int=None, # Stop after this step (>= 1) as if interrupted (the schedule runs to max_steps)
-                 leak_floor_bpb:float=0.3, # Stop if val bits per byte falls below this (see the leak guard)
-                 leak_max_acc:float=0.95, # Stop if teacher-forced val accuracy rises above this
-                 diagnostic_no_causal_mask:bool=False, # DIAGNOSTIC ONLY: no causal mask (the original's bug)
-                 progress:bool=None, # Progress bar; default: on unless in quick mode (tests)
-                ):
-        store_attr()
-        self.check()
-
-# %% ../nbs/03_train.ipynb #84e7ada6
-@patch
-def check(self:TrainConfig)->TrainConfig:
-    "Refuse, in one line that names it, a setting `train` cannot use; fill in the recipe's schedule"
-    a = vars(self)
-    n = a['experiment_name']
-    if not isinstance(n, str) or n in ('', '.', '..') or Path(n).name != n:
-        raise CodenasError(f'experiment_name={n!r} must be one folder name (no /, not . or ..): the run folder is '
-                           'LOG_DIR/EXPERIMENT_NAME')
-    check_counts(**{k: a[k] for k in ('max_steps', 'batch_size', 'grad_accum', 'eval_interval', 'log_interval')},
-                 **{k: a[k] for k in ('vocab_size', 'stop_at') if a[k] is not None})
-    for k in ('lr', 'min_lr', 'weight_decay', 'grad_clip', 'label_smoothing', 'decay_frac', 'leak_floor_bpb',
-              'leak_max_acc',
-              'time_budget'):
-        if a[k] is not None and not math.isfinite(a[k]): raise CodenasError(f'{k}={a[k]} must be a finite number')
-    for k in ('lr', 'min_lr', 'weight_decay', 'grad_clip', 'eval_tokens', 'patience'):
-        if a[k] is not None and a[k] < 0: raise CodenasError(f'{k}={a[k]} must not be negative')
-    if a['lr'] == 0: raise CodenasError('lr=0 trains nothing: give a positive learning rate')
-    if a['block_size'] is not None and a['block_size'] < 2:
-        raise CodenasError(f"block_size={a['block_size']} is too small: need at least 2 (an input token and its "
-                           f"next){_was('block_size')}")
-    if a['tokenizer'] not in TOKENIZERS:
-        raise CodenasError(f"tokenizer={a['tokenizer']!r} is not one of {', '.join(TOKENIZERS)}")
-    if (cap := TOKENIZERS[a['tokenizer']].max_vocab_size) and a['vocab_size'] > cap:
-        raise CodenasError(f"vocab_size={a['vocab_size']:,} is above {cap:,}, the most a {a['tokenizer']} "
-                           "tokenizer takes")
-    if a['min_lr'] > a['lr']: raise CodenasError(f"min_lr={a['min_lr']} exceeds lr={a['lr']}")
-    if not 0 <= a['label_smoothing'] < 1:
-        raise CodenasError(f"label_smoothing={a['label_smoothing']} must be in [0, 1)")
-    if a['warmup_steps'] < 0: raise CodenasError(f"warmup_steps={a['warmup_steps']} must not be negative")
-    if a['recipe'] not in RECIPES: raise CodenasError(f"recipe={a['recipe']!r} is not one of {', '.join(RECIPES)}")
-    if a['schedule'] is None: a['schedule'] = RECIPES[a['recipe']]['schedule']
-    if a['schedule'] not in SCHEDULES:
-        raise CodenasError(f"schedule={a['schedule']!r} is not one of {', '.join(SCHEDULES)}")
-    if not 0 < a['decay_frac'] <= 1: raise CodenasError(f"decay_frac={a['decay_frac']} must be in (0, 1]")
-    if a['optimizer'] not in OPTIMIZERS:
-        raise CodenasError(f"optimizer={a['optimizer']!r} is not one of {', '.join(OPTIMIZERS)}")
-    if a['time_budget'] is not None and not 0 < a['time_budget'] < math.inf:
-        raise CodenasError(f"time_budget={a['time_budget']} must be a positive number of seconds")
-    if a['dtype'] not in ('auto', 'float32', 'bfloat16', 'float16'):
-        raise CodenasError(f"dtype={a['dtype']!r} is not one of auto, float32, bfloat16, float16")
-    check_logger(a['logger'])
-    if not isinstance(a['diagnostic_no_causal_mask'], bool):
-        raise CodenasError(f"diagnostic_no_causal_mask={a['diagnostic_no_causal_mask']!r} must be True or False")
-    return self
-
-def _was(k:str)->str: return ''.join(f'; {old} is its old name' for old, new in RENAMED.items() if new == k)
-
-# %% ../nbs/03_train.ipynb #f21bc98b
-def _renamed(d:dict)->dict:
-    "`d` with the old names of settings (`RENAMED`) replaced by their names"
-    d = dict(d)
-    for old, new in RENAMED.items():
-        if old not in d: continue
-        v = d.pop(old)
-        if d.get(new) is None: d[new] = v
-        elif v is not None and v != d[new]:
-            raise CodenasError(f'{new}={d[new]} and {old}={v}, its old name, disagree: give one of them')
-    return d
-
-@patch
-def to_json(self:TrainConfig)->dict:
-    "The settings by name, in the order of `TrainConfig`'s parameters (what a checkpoint's `train` holds)"
-    return {k: getattr(self, k) for k in inspect.signature(TrainConfig).parameters}
-
-@patch(cls_method=True)
-def from_json(cls:TrainConfig, d:dict, # Settings by name (a checkpoint's `train`, keywords); old names accepted
-             )->TrainConfig:
-    "The checked config of the settings in `d`; a setting it lacks takes its default"
-    return cls(**_renamed(d))
-
-@patch
-def replace(self:TrainConfig, **changes)->TrainConfig:
-    "A checked copy with `changes` made (old names accepted)"
-    return TrainConfig(**{**self.to_json(), **_renamed(changes)})
-
-@patch
-def __eq__(self:TrainConfig, o): return isinstance(o, TrainConfig) and self.to_json() == o.to_json()
-
-@patch
-def __repr__(self:TrainConfig):
-    d = TrainConfig().to_json()
-    return 'TrainConfig(' + ', '.join(f'{k}={v!r}' for k, v in self.to_json().items() if v != d[k]) + ')'
-
-# %% ../nbs/03_train.ipynb #99ab85af
-ARCH_DIR = Path(codenas.__file__).resolve().parent/'data'/'archs'  # package data: in a wheel as in a checkout
-
-def resolve_arch(arch_json:str, # A JSON file, or the name of one in `data/archs` (tiny, small, base, ...)
-                )->Path:
-    "The architecture file `arch_json` names"
-    p = Path(arch_json)
-    if p.exists(): return p
-    if (q := ARCH_DIR/f'{arch_json}.json').exists(): return q
-    names = ', '.join(sorted(f.stem for f in ARCH_DIR.glob('*.json')))
-    raise CodenasError(f'arch_json={arch_json!r} is neither a file nor a named architecture '
-                       f'({names or "none found in " + str(ARCH_DIR)})')
-
-# %% ../nbs/03_train.ipynb #9b706edb
-def _corpus_info(train_path:Path, val_path:Path)->dict:
-    "Hashes that pin the data a run saw: the corpus manifest if there is one, else the text files"
-    info = dict(train_path=str(train_path), val_path=str(val_path))
-    m = train_path.parent/'manifest.json'
-    if (train_path.parent/INCOMPLETE).exists():
-        raise CodenasError(f'{train_path.parent}: a corpus build was killed while writing it: rebuild it (run `codenas '
-                           'corpus`)')
-    for k, p in (('train', train_path), ('val', val_path)): info[f'{k}_sha256'] = _sha256_utf8(p)
-    if m.exists():
-        info['manifest_sha256'] = hashlib.sha256(m.read_bytes()).hexdigest()
-        named = train_path.name == 'train.txt'  # a manifest describes its corpus's train.txt
-        try: said = json.loads(m.read_text(encoding='utf-8'))['sha256']['train'] if named else None
-        except (ValueError, KeyError, TypeError):
-            raise CodenasError(f'{m} is not a corpus manifest: rebuild the corpus') from None
-        if said not in (None, info['train_sha256']):
-            raise CodenasError(f'{train_path} does not match {m}: the corpus was changed or only partly rebuilt; '
-                               'rebuild it')
-    return info
-
-def _sha256_utf8(path:Path)->str:
-    "SHA-256 of a text file, checking on the way that it is UTF-8"
-    import codecs
-    h, dec, n = hashlib.sha256(), codecs.getincrementaldecoder('utf-8')(), 0
-    with open(path, 'rb') as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-            try: dec.decode(chunk)
-            except UnicodeDecodeError as e:
-                raise CodenasError(f'{path} is not UTF-8 text (byte {n + e.start:,}): give a corpus that `codenas '
-                                   'corpus` built') from None
-            n += len(chunk)
-    try: dec.decode(b'', final=True)
-    except UnicodeDecodeError:
-        raise CodenasError(f'{path} is not UTF-8 text (it ends inside a character): give a corpus that `codenas '
-                           'corpus` built') from None
-    return h.hexdigest()
-
+# %% ../nbs/03_train.ipynb #33fed126
 def _default_corpus()->tuple[Path, Path]:
     "The standard-library corpus, built on first use"
     d = Path('corpora/stdlib')
@@ -583,40 +210,6 @@ class _Dist:
     def barrier(self):
         if self.on: torch.distributed.barrier()
 
-# %% ../nbs/03_train.ipynb #6af8a51e
-class RunLog:
-    "Append-only `metrics.jsonl` of one run, each row also sent to a logger; a resume keeps lines up to its checkpoint"
-    def __init__(self, path:Path, resume_step:int=None, logger=None):
-        self.path, self.logger = path, logger
-        rows = read_metrics(path) if resume_step is not None and path.exists() else []
-        with atomic_write(path) as f: f.write(''.join(json.dumps(r) + '\n' for r in rows if r['step'] <= resume_step))
-    def write(self, row:dict):
-        try:
-            with open(self.path, 'a') as f: f.write(json.dumps(row) + '\n')
-            if self.logger is not None: self.logger.log(logged_scalars(row), row['step'])
-        except OSError as e:
-            raise (disk_full(self.path, "the run's checkpoints are intact") if is_disk_full(e) else e) from None
-    def close(self):
-        if self.logger is not None: self.logger.close()
-
-def read_metrics(run, # A run folder or its metrics.jsonl
-                 warn:bool=True, # Name the damaged lines skipped, in one line on stderr
-                )->list[dict]:
-    "The rows of a run's `metrics.jsonl`; damaged lines are skipped, a last line cut short by a kill without a word"
-    p = Path(run)
-    p = p/'metrics.jsonl' if p.is_dir() else p
-    lines, rows, bad = p.read_bytes().split(b'\n'), [], []
-    for i, line in enumerate(lines, 1):
-        if not line.strip(): continue
-        try: r = json.loads(line.decode('utf-8'))
-        except ValueError: r = None                                      # UnicodeDecodeError is a ValueError too
-        if isinstance(r, dict) and isinstance(r.get('step'), int): rows.append(r)
-        elif i < len(lines): bad.append(i)                              # the last piece, with no newline after it: cut
-    if bad and warn:
-        where = ', '.join(map(str, bad[:5])) + (', ...' if len(bad) > 5 else '')
-        print(f'codenas: warning: {p}: skipped {len(bad)} damaged line(s) (line {where})', file=sys.stderr)
-    return rows
-
 # %% ../nbs/03_train.ipynb #00c46be7
 def train(cfg:TrainConfig=None, # The settings; default: those given as keywords
           **kwargs, # `TrainConfig`'s settings by name (old names accepted): the settings, or changes to `cfg`
@@ -645,8 +238,6 @@ _MAY_CHANGE = ('max_steps', 'stop_at', 'progress', 'device', 'time_budget', 'res
                'experiment_name', 'logger',
                'train_path', 'val_path', 'arch_json', 'tokenizer_file')  # a continued run may differ in these:
                # its data are checked by their hashes, its architecture by value; its tokenizer is its checkpoint's
-RUN_FILES = ('metrics.jsonl', 'tokenizer.json', 'summary.json', 'best', 'last', 'best.tmp', 'last.tmp', 'best.old',
-             'last.old', *[f for c in LOGGERS.values() for f in c.files])  # what a run folder holds
 
 def _arch_name(a:ArchConfig)->dict: return {**a.to_json()['architecture'], 'vocab_size': None}  # the tokenizer's
 
@@ -758,7 +349,7 @@ def _prepare(cfg:TrainConfig, run:Path, dev:torch.device, dist:_Dist)->tuple[Tra
     if cfg.grad_accum % dist.world:
         raise CodenasError(f'grad_accum={cfg.grad_accum} is not divisible by the {dist.world} processes')
     if not ck and dist.main: _check_run_folder(run, cfg.overwrite)
-    if not ck and run.exists() and dist.main: shutil.rmtree(run)     # --overwrite, or a run killed before its first checkpoint
+    if not ck and run.exists() and dist.main: shutil.rmtree(run)  # --overwrite, or killed before its first checkpoint
     dist.barrier()
     run.mkdir(parents=True, exist_ok=True)
     tf_train, tf_val = _tokenize(cfg, s, tp, vp, ck)
@@ -782,19 +373,8 @@ def _prepare(cfg:TrainConfig, run:Path, dev:torch.device, dist:_Dist)->tuple[Tra
     s.log = RunLog(run/'metrics.jsonl', resume_step, logger) if dist.main else None
     return cfg, s
 
-def provenance()->dict:
-    "What a run was made with: Python, torch, CUDA (None for a CPU build), codenas, and the git commit of a checkout"
-    root, commit = Path(codenas.__file__).resolve().parent.parent, None
-    if (root/'.git').exists():
-        git = ['git', '-C', str(root), 'rev-parse', 'HEAD']
-        try: commit = subprocess.run(git, capture_output=True, text=True, timeout=10).stdout
-        except (OSError, subprocess.SubprocessError): pass
-    return dict(python=platform.python_version(), torch=torch.__version__, cuda=torch.version.cuda,
-                codenas=codenas.__version__,
-                git_commit=(commit or '').strip() or None)
-
 def _summary_step(run:Path)->int|None:
-    "The step summary.json describes; None if there is none, or it cannot be read (a kill can leave it older than `last/`)"
+    "The step of summary.json; None if there is none or it is unreadable (a kill can leave it older than `last/`)"
     try: return json.loads((run/'summary.json').read_text(encoding='utf-8')).get('steps')
     except (OSError, ValueError, AttributeError): return None
 
@@ -830,7 +410,7 @@ def _build(cfg:TrainConfig, s:_Run, tf_train, tf_val):
               'the leak guard is off', file=sys.stderr)
     torch.manual_seed(cfg.seed)
     s.model = CodeLM(s.arch, diagnostic_no_causal_mask=diag).to(s.dev)
-    if s.dist.rank: torch.manual_seed(cfg.seed + s.dist.rank)       # its own dropout masks; rank 0 keeps the 1-process stream
+    if s.dist.rank: torch.manual_seed(cfg.seed + s.dist.rank)  # its own dropout masks; rank 0 keeps the 1-process one
     if not diag: check_causal(s.model, s.arch.vocab_size, min(s.block_size, 64), s.dev)
     s.opt = make_optimizer(s.model, cfg.lr, cfg.weight_decay, optimizer=cfg.optimizer)
     s.sampler = RandomWindows(tf_train, s.block_size, cfg.batch_size * cfg.grad_accum, seed=cfg.seed)
@@ -838,7 +418,7 @@ def _build(cfg:TrainConfig, s:_Run, tf_train, tf_val):
     s.windows = ValWindows(val_ids, s.block_size, cfg.batch_size, byte_lengths(s.tok, tf_val), device=s.dev)
 
 def _load_state(ck:Path, model, opt, sampler, dev, scaler=None)->dict:
-    "Weights, optimizer, sampler and RNG state of the checkpoint `ck` (a run's `last/`), or a one-line error naming the damaged file"
+    "Weights, optimizer, sampler and RNG state of `ck` (a run's `last/`), or a one-line error naming the damaged file"
     load_weights(model, ck, dev)
     try:
         saved = torch.load(ck/'optimizer.pt', weights_only=True)
@@ -913,7 +493,7 @@ def _out_of_patience(cfg:TrainConfig, st:dict)->bool:
 
 # %% ../nbs/03_train.ipynb #0fdcf2ef
 def _step(cfg:TrainConfig, s:_Run, mine:list)->tuple:
-    "One optimizer step on this rank's micro-batches `mine` of the next global batch: (loss, plain NLL, gradient norm), as tensors"
+    "One optimizer step on this rank's micro-batches `mine` of the global batch: (loss, plain NLL, grad norm) tensors"
     x, y = s.sampler.get_batch()                                       # (batch_size*grad_accum, block_size) each
     step_loss, step_nll = torch.zeros((), device=s.dev), torch.zeros((), device=s.dev)
     for i, m in enumerate(mine):

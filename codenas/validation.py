@@ -16,7 +16,8 @@ from .core import CodenasError, atomic_write, check_counts, folder_lock
 from .corpus import load_manifest
 from .experiment import in_parallel, run_name, train_kwargs
 from .model import ArchConfig, CodeLM
-from .train import ARCH_DIR, train
+from .run import ARCH_DIR
+from .train import train
 
 # %% auto #0
 __all__ = ['VALIDATE', 'ValidationConfig', 'non_embedding_params', 'validation_table', 'bootstrap_spearman', 'validation_checks',

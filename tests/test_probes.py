@@ -119,7 +119,7 @@ def test_damaged_resume(w, capsys, how):
 
 def test_reader_is_read_only(w):
     "A reader never renames: a run caught between the two renames of a checkpoint save is read as it is"
-    from codenas.train import load_run
+    from codenas.run import load_run
     run = copy_run(w, 'between')
     (run/'best').rename(run/'best.old')
     _, _, cfg = load_run(run)
@@ -299,11 +299,11 @@ def test_non_finite_loss_stops(w, capsys):
 
 def test_full_disk_during_save(w, capsys, monkeypatch):
     "A save that fails (a full disk) is one line; the last checkpoint is kept"
-    import codenas.train as ct
+    import codenas.run as cr
     run = copy_run(w, 'fulldisk')
     before = (run/'last'/'model.safetensors').read_bytes()
     def full(*a, **k): raise OSError(28, 'No space left on device')
-    monkeypatch.setattr(ct, 'save_model', full)
+    monkeypatch.setattr(cr, 'save_model', full)
     one_line_error(['train', *TRAIN(w), '--max_steps', '3', '--log_dir', str(w), '--experiment_name', 'fulldisk'], capsys,
                    contains=('no space left on device while writing', 'the previous checkpoint is intact'))
     assert (run/'last'/'model.safetensors').read_bytes() == before
@@ -362,7 +362,7 @@ def test_no_sandbox_refused(w, capsys, monkeypatch):
 
 def test_reader_passes_over_a_partial_old_best(w):
     "The NOTE of two precisely timed kills: best/ gone and a partial best.old/: readers fall back to last/, changing nothing"
-    from codenas.train import load_run
+    from codenas.run import load_run
     run = copy_run(w, 'partial_old')
     (run/'best').rename(run/'best.old'); (run/'best.old'/'model.safetensors').unlink()
     _, _, cfg = load_run(run)
@@ -426,7 +426,7 @@ def test_damaged_metrics_on_resume(w, capsys):
     assert main(['train', *TRAIN(w), '--max_steps', '3', '--log_dir', str(w), '--experiment_name', 'k24', '--resume']) == 0
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and 'skipped 2 damaged line(s)' in err, err
-    from codenas.train import read_metrics
+    from codenas.run import read_metrics
     assert [r['step'] for r in read_metrics(run, warn=False) if 'val_loss' in r] == [1, 2, 3]
     assert b'garbage' not in (run/'metrics.jsonl').read_bytes()
 

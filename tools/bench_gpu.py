@@ -43,7 +43,7 @@ def flash_probe(run:Path, device:str, dtype:str)->str|bool:
     "True if one forward and backward of the run's model goes through the flash kernel alone; else why not"
     import torch
     from torch.nn.attention import SDPBackend, sdpa_kernel
-    from codenas.train import load_run
+    from codenas.run import load_run
     model = load_run(run, device=device)[0].train()
     x = torch.randint(0, model.cfg.vocab_size, (2, model.cfg.block_size), device=device)
     try:

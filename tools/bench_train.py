@@ -96,7 +96,7 @@ def run_codenas(m:dict, p:dict, out:Path, tag:str, time_budget:float=None, extra
     wall = time.time() - t0
     if r.returncode: sys.exit(f'codenas failed:\n{r.stderr[-3000:]}')
     s = json.loads((out/f'codenas_{tag}'/'summary.json').read_text())
-    from codenas.train import read_metrics
+    from codenas.run import read_metrics
     curve = [(r['train_seconds'], r['val_bpb']) for r in read_metrics(out/f'codenas_{tag}') if 'val_bpb' in r and 'train_seconds' in r]
     return dict(trainer='codenas', tag=tag, steps=s['steps'], ms_per_step=p['batch_size']*p['block_size']/s['tokens_per_s']*1e3,
                 chars_per_s=s['tokens_per_s'], train_seconds=s['train_seconds'], wall=wall, val_bpb=s['final']['val_bpb'], mfu=s['mfu'], curve=curve)
