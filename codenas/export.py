@@ -15,7 +15,7 @@ from .corpus import EOD
 from .dataset import TOKENIZERS, Tokenizer
 from .model import GLU_ACTIVATIONS, ArchConfig, CodeLM
 from .train import load_run
-from .report import honest_runs, metric_labels, read_results_table, report_metrics
+from .results import honest_runs, metric_labels, read_results_table, report_metrics
 
 # %% auto #0
 __all__ = ['HF_ACTS', 'HF_TARGETS', 'ROPE', 'hf_model_type', 'hf_config', 'hf_state_dict', 'to_hf', 'max_logit_diff',

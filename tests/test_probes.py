@@ -539,7 +539,8 @@ def test_flat_fit_report(w):
     "RP01: a nearly flat power law predicts a size beyond range (inf), not an OverflowError; the report's fits table says so"
     import math
     import numpy as np, pandas as pd
-    from codenas.report import _fits_table, predict_size_for
+    from codenas.report import _fits_table
+    from codenas.results import predict_size_for
     assert predict_size_for(dict(a=2.4, alpha=0.00095), 1.0) == math.inf
     D = np.array([1.3, 7.92, 32, 100])
     flat = pd.DataFrame(dict(tokenizer='char', tier_mb=D, tier_target_mb=D, seed=0, ablation=False, val_bpb=2.4*D**-0.00095))
