@@ -223,31 +223,31 @@ def search_entries(page_html:str, # A rendered page
     return out
 
 SEARCH_JS = r"""(() => {
-  const box = document.querySelector('nav.site-nav input.site-search')
-  const list = document.querySelector('nav.site-nav .search-results')
-  if (!box || !list) return
+  const box = document.querySelector('nav.site-nav input.site-search');
+  const list = document.querySelector('nav.site-nav .search-results');
+  if (!box || !list) return;
   const esc = s => s.replace(/[&<>"]/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'})[c]);
   const score = (e, words) => {
-    const t = (e.section + ' ' + e.page).toLowerCase(), x = e.text.toLowerCase()
-    if (!words.every(w => t.includes(w) || x.includes(w))) return 0
-    return words.reduce((s, w) => s + (t.includes(w) ? 10 : 0) + Math.min(5, x.split(w).length - 1), 0)
+    const t = (e.section + ' ' + e.page).toLowerCase(), x = e.text.toLowerCase();
+    if (!words.every(w => t.includes(w) || x.includes(w))) return 0;
+    return words.reduce((s, w) => s + (t.includes(w) ? 10 : 0) + Math.min(5, x.split(w).length - 1), 0);
   };
   const snippet = (e, w) => {
-    const i = Math.max(0, e.text.toLowerCase().indexOf(w))
-    return (i > 40 ? '…' : '') + e.text.slice(Math.max(0, i - 40), i + 80) + '…'
+    const i = Math.max(0, e.text.toLowerCase().indexOf(w));
+    return (i > 40 ? '…' : '') + e.text.slice(Math.max(0, i - 40), i + 80) + '…';
   };
   const show = () => {
-    const words = box.value.toLowerCase().split(/\s+/).filter(Boolean)
+    const words = box.value.toLowerCase().split(/\s+/).filter(Boolean);
     if (!words.length) { list.innerHTML = ''; return; }
     const hits = CODENAS_SEARCH.map(e => [score(e, words), e]).filter(h => h[0] > 0)
-      .sort((a, b) => b[0] - a[0]).slice(0, 12)
+      .sort((a, b) => b[0] - a[0]).slice(0, 12);
     list.innerHTML = hits.length ? hits.map(([, e]) => `<a href="${esc(e.url)}">${esc(e.page)} › ${esc(e.section)}` +
       `<span>${esc(snippet(e, words[0]))}</span></a>`).join('') : '<span>No match</span>';
   };
-  box.addEventListener('input', show)
+  box.addEventListener('input', show);
   box.addEventListener('keydown', ev => {
-    const a = list.querySelector('a')
-    if (ev.key === 'Enter' && a) location.href = a.href
+    const a = list.querySelector('a');
+    if (ev.key === 'Enter' && a) location.href = a.href;
   });
 })();
 """  # the search box: every word in a section's title or text; title hits first
