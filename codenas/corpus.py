@@ -473,7 +473,7 @@ def load_manifest(path, # A corpus folder or its manifest.json
     return m
 
 # %% ../nbs/00_corpus.ipynb #5df67a0d
-def build_corpus(src_dir:list[str]=None, # Dirs (`datasets` too), archives, .jsonl, .parquet (repeatable); default: stdlib
+def build_corpus(src_dir:list[str]=None, # Dirs (`datasets` too), archives, .jsonl, .parquet, repeatable; default stdlib
                  packages:list[str]=None, # PyPI packages, or a list name: pypi8, pypi100
                  site_packages:bool=False, # Also read this interpreter's site-packages
                  stdlib:bool=None, # Read the standard library too (default: only when no folders or packages are given)
