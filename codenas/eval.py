@@ -6,7 +6,7 @@ Docs: https://codenas.github.io/codenas/eval.html.md"""
 
 # %% ../nbs/04_eval.ipynb #700d693f
 from __future__ import annotations
-import ast, html, io, json, math, re, sys, tempfile, time, tokenize, warnings
+import ast, html, io, json, keyword, math, re, sys, tempfile, time, tokenize, warnings
 from collections import Counter
 from pathlib import Path
 import numpy as np
@@ -15,16 +15,16 @@ import torch
 import codenas
 from .core import CodenasError, atomic_write, resolve_device
 from .corpus import EOD
-from .metrics import CATEGORIES, cut_at_function_end, train_names
+from .metrics import CATEGORIES, TrainSplit, cut_at_function_end
 from .sandbox import check_sandbox, functional_program, run_sandboxed, run_tests
 from .summary import PROMPT_KINDS, REGISTRY, pass_at_k, read_results, score, summarize
 from .generate import heal_prompts
 from .train import load_run
 
 # %% auto #0
-__all__ = ['PROMPT_DIR', 'load_prompts', 'complete', 'continuation_bits', 'human_windows', 'human_samples', 'evaluate_prompts',
-           'rescore', 'evaluate_completions', 'inspect_results', 'sample', 'highlight_repeats', 'Sampler',
-           'render_sample', 'examples_table']
+__all__ = ['PROMPT_DIR', 'load_prompts', 'complete', 'continuation_bits', 'line_key', 'line_class', 'human_windows',
+           'human_samples', 'evaluate_prompts', 'rescore', 'evaluate_completions', 'inspect_results', 'sample',
+           'highlight_repeats', 'Sampler', 'render_sample', 'examples_table']
 
 # %% ../nbs/04_eval.ipynb #3c43419f
 PROMPT_DIR = Path(codenas.__file__).resolve().parent/'data'/'prompts'  # package data: in a wheel as in a checkout
@@ -221,18 +221,18 @@ def continuation_bits(model, # A `CodeLM`
 # %% ../nbs/04_eval.ipynb #600cf582
 def _line_starts(doc:str)->np.ndarray: return np.cumsum([0] + [len(l) + 1 for l in doc.split('\n')])
 
-def _header_lines(doc:str)->list[tuple[int, int]]:
-    "(start, end) of each line of `doc` that is a whole block header: one physical line of code ending in `:`"
+def _code_lines(doc:str)->list[tuple[int, int, bool]]:
+    "(start, end, ends in `:`) of each line of `doc` that is a whole statement on one physical line"
     starts, out, code = _line_starts(doc), [], []
     try:
         for t in tokenize.generate_tokens(io.StringIO(doc).readline):
             if t.type == tokenize.NEWLINE:
                 row = t.start[0]
-                if code and code[-1].string == ':' and code[0].start[0] == row:
-                    out.append((int(starts[row-1]), int(starts[row-1]) + t.start[1]))
+                if code and code[0].start[0] == row:
+                    out.append((int(starts[row-1]), int(starts[row-1]) + t.start[1], code[-1].string == ':'))
                 code = []
             elif t.type not in (tokenize.COMMENT, tokenize.NL, tokenize.INDENT, tokenize.DEDENT): code.append(t)
-    except (SyntaxError, tokenize.TokenError): pass  # a file tokenize cannot read to its end: the headers before it
+    except (SyntaxError, tokenize.TokenError): pass  # a file tokenize cannot read to its end: the lines before it
     return out
 
 def _function_windows(doc:str)->list[tuple[int, int]]:
@@ -248,49 +248,85 @@ def _function_windows(doc:str)->list[tuple[int, int]]:
             if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and ast.get_docstring(f, clean=False) is not None
             and len(f.body) > 1 and f.body[1].lineno > f.body[0].end_lineno]
 
+
+# %% ../nbs/04_eval.ipynb #7493ed07
+_LEAD = re.compile(r'[ \t]*(?:([rRbBuUfF]{0,2}["\'])|(async[ \t]+\w+)|(@)|([^\W\d]\w*))')
+_BLOCKS = {'if', 'elif', 'else', 'for', 'while', 'with', 'try', 'except', 'finally', 'def', 'class',
+           'async def', 'async for', 'async with'}  # the keywords that open a block
+
+def line_key(line:str, # A line of code: a one-line prompt, or a line of the val split
+            )->str: # Its keyword ('for', 'async def'...), '@' (a decorator), 'string', 'name' (any other name), 'other'
+    "What kind of statement a line starts, by its first token"
+    m = _LEAD.match(line)
+    if not m: return 'other'
+    if m[1]: return 'string'
+    if m[2]: return ' '.join(m[2].split())
+    if m[3]: return '@'
+    return m[4] if keyword.iskeyword(m[4]) else 'name'
+
+def line_class(line:str, # A one-line prompt
+              )->tuple[str, bool]: # (its `line_key`, whether it is a whole block header)
+    "The kind of val line a one-line prompt stands beside"
+    key, lines = line_key(line), _code_lines(line)
+    return key, key in _BLOCKS and bool(lines) and lines[-1][2]
+
+
 # %% ../nbs/04_eval.ipynb #aa8b1ca4
 def human_windows(text:str, # A split: documents separated by the end-of-document character
                   kind:str='line', # The prompt set: 'line' or 'function'
-                 )->list[tuple[str, int, int]]: # (prompt, start, end): the continuation is a prefix of text[start:end]
-    "Every place in a split where human code continues a prompt of `kind`"
+                 )->list[tuple]: # (prompt, start, end, class): the continuation is a prefix of text[start:end]
+    "Every place in a split where human code continues a prompt of `kind`, with its class (`line_class`'s for lines)"
     if kind not in PROMPT_KINDS: raise CodenasError(f'kind={kind!r} is not one of {tuple(PROMPT_KINDS)}')
     out, at = [], 0
     for doc in text.split(EOD):
         if kind == 'line':  # the continuation starts with the newline
-            out += [(doc[s:e], at + e, at + len(doc)) for s, e in _header_lines(doc)]
+            for s, e, colon in _code_lines(doc):
+                key = line_key(doc[s:e])
+                out.append((doc[s:e], at + e, at + len(doc), (key, colon and key in _BLOCKS)))
         else:  # the prompt ends with the body's indentation
-            out += [(doc[s:b], at + b, at + len(doc)) for s, b in _function_windows(doc)]
+            out += [(doc[s:b], at + b, at + len(doc), ('function', True)) for s, b in _function_windows(doc)]
         at += len(doc) + 1
-    return out
+    return [w for w in out if w[2] > w[1]]  # something follows
+
+def _pools(wins:list)->dict:
+    "Window indices by class, by header flag ('any header', 'any line') and all of them ('any')"
+    pools = {'any': list(range(len(wins)))}
+    for i, (*_, c) in enumerate(wins):
+        pools.setdefault(c, []).append(i)
+        pools.setdefault('any header' if c[1] else 'any line', []).append(i)
+    return pools
 
 def human_samples(val_path, # The val split the model never trained on
-                  lengths:list, # Character length of each sample (the model completions' lengths)
-                  seed:int=0, # Seed of the positions
-                  kind:str='line', # The prompt set the samples stand beside: 'line' or 'function'
-                 )->list[dict]:
-    "Records of human code shaped like `complete`'s: a prompt of `kind` from the val split and the text right after it"
+                  prompts:list, # One sample for each: prompt strings, or records (`load_prompts`'s or `complete`'s)
+                  max_chars:int=64, # Characters per sample, unless a record says its own (`max_chars`, `complete`'s)
+                  seed:int=0, # Seed of the draws
+                 )->list[dict]: # Records shaped like `complete`'s, with the prompt each stands beside and its `match`
+    "Human code matched prompt by prompt: a val line of the prompt's kind, or a documented function, and what follows"
     text = Path(val_path).read_text(encoding='utf-8')
-    wins = human_windows(text, kind)
-    room, rng, out = np.array([e - s for _, s, e in wins]), np.random.default_rng(seed), []
-    for n in lengths:
-        ok = np.flatnonzero(room >= max(n, 1))
-        if not len(ok):
-            raise CodenasError(f'{val_path}: no {PROMPT_KINDS[kind]} with {max(n, 1)} characters after it in its file')
-        p, s, _ = wins[int(rng.choice(ok))]
-        comp = text[s:s+max(n, 1)]
-        out.append(dict(source='human', prompt_id=f'val@{s}', kind=kind, prompt=p, completion=comp, n_chars=len(comp),
-                        sample=0, seed=seed))
+    ps = [p if isinstance(p, dict) else dict(id=str(i), prompt=p, kind='line') for i, p in enumerate(prompts)]
+    wins = {k: human_windows(text, k) for k in {p.get('kind', 'line') for p in ps}}
+    pools, rng, out = {k: _pools(w) for k, w in wins.items()}, np.random.default_rng(seed), []
+    for p in ps:
+        kind = p.get('kind', 'line')
+        want = ('function', True) if kind == 'function' else line_class(p['prompt'])
+        match = next((m for m in (want, 'any header' if want[1] else 'any line', 'any') if pools[kind].get(m)), None)
+        if match is None: raise CodenasError(f'{val_path}: no {PROMPT_KINDS[kind]} with text after it in its file')
+        hp, s, end, _ = wins[kind][int(rng.choice(pools[kind][match]))]
+        budget = p.get('max_chars', max_chars)
+        budget = max(p.get('n_chars', 1), 1) if budget is None else budget  # a token budget: the model's length
+        comp = text[s:min(s + budget, end)]
+        out.append(dict(source='human', prompt_id=f'val@{s}', kind=kind, prompt=hp, completion=comp, n_chars=len(comp),
+                        sample=0, seed=seed, for_prompt=str(p.get('prompt_id', p.get('id'))),
+                        match=match if isinstance(match, str) else 'same kind'))
     return out
+
 
 # %% ../nbs/04_eval.ipynb #980f2c44
 def _human_band(model, tok, recs:list, val_path:str, seed:int, device)->list[dict]:
-    "Human samples matched to the model records' prompt sets and lengths, with the model's bits on each continuation"
+    "A human sample matched to each model record's prompt and budget, with the model's bits on each continuation"
     if not Path(val_path).exists():
         raise CodenasError(f'{val_path} not found: the human band needs the run\'s val split (or give human=False)')
-    out = []
-    for kind in PROMPT_KINDS:
-        if lengths := [r['n_chars'] for r in recs if r['kind'] == kind]:
-            out += human_samples(val_path, lengths, seed, kind)
+    out = human_samples(val_path, recs, seed=seed)
     for h in out:
         # a one-line prompt's newline is context: the line is scored, not its end
         nl = '\n' if h['completion'].startswith('\n') else ''
@@ -299,14 +335,14 @@ def _human_band(model, tok, recs:list, val_path:str, seed:int, device)->list[dic
                  n_tokens=len(tok.encode(h['completion'])))
     return out
 
-def _known_names(meta:dict, train_path:str, name_grounding:bool)->frozenset|None:
-    "The training split's names for name grounding, or None when it is switched off"
+def _train_split(meta:dict, train_path:str, name_grounding:bool)->TrainSplit|None:
+    "The training split for name grounding and verbatim copies, or None when they are switched off"
     if not name_grounding: return None
     p = train_path or meta['corpus'].get('train_path')
     if not p or not Path(p).exists():
         raise CodenasError(f'{p}: train split not found: name grounding needs it '
                            '(give train_path, or name_grounding=False to leave the metric out)')
-    return train_names(p)
+    return TrainSplit(p)
 
 # %% ../nbs/04_eval.ipynb #6631b5c9
 def _check_generation(**kw):
@@ -342,8 +378,8 @@ def evaluate_prompts(checkpoint:str, # A run folder (its best checkpoint) or a c
                      seed:int=0, # Seed of the samples and of the human windows
                      device:str='cpu', # Device for generation
                      human:bool=True, # Add human samples from the run's val split, and model's bits per byte on them
-                     name_grounding:bool=True, # Score the completions' names against the train split
-                     train_path:str=None, # Train split for name grounding (default: the run's own, from its config)
+                     name_grounding:bool=True, # Score against the train split: names grounded, verbatim copies
+                     train_path:str=None, # Train split for those (default: the run's own, from its config)
                      progress:bool=None, # Progress bar (default: when stderr is a terminal)
                      allow_code_execution:bool=False, # Run whole-function completions and the suite's prompts and tests (code too: trust the suite) in a bubblewrap sandbox
                      limit:int=None, # Use only the first LIMIT (>= 1) prompts (quick checks); default: all
@@ -356,7 +392,7 @@ def evaluate_prompts(checkpoint:str, # A run folder (its best checkpoint) or a c
     _check_output(output)
     if allow_code_execution: check_sandbox()
     model, tok, meta = load_run(checkpoint, device)
-    known = _known_names(meta, train_path, name_grounding)
+    known = _train_split(meta, train_path, name_grounding)
     recs = complete(model, tok, prompts, max_new_tokens, temperature, top_k, top_p, repetition_penalty, samples, seed,
                     greedy, device=device, progress=sys.stderr.isatty() if progress is None else progress,
                     max_chars=max_chars)
@@ -369,13 +405,13 @@ def evaluate_prompts(checkpoint:str, # A run folder (its best checkpoint) or a c
 
 # %% ../nbs/04_eval.ipynb #4e53b3a6
 def rescore(results, # A results.jsonl written by `codenas eval`
-            train_path=None, # The run's train split, for name grounding; None: the names' fields are dropped
+            train_path=None, # The run's train split, for names and copies; None: their fields are dropped
             output=None, # Where to write the re-scored records (default: over `results`)
            )->pd.DataFrame: # The summary table of the re-scored records
     "Score the stored completions of a results file again with the metrics as they are now: no model, no sampling"
-    stale = ('names', 'names_grounded', 'name_grounding') if train_path is None else ()
+    stale = ('names', 'names_grounded', 'name_grounding', 'verbatim', 'memorised') if train_path is None else ()
     recs = [{k: v for k, v in r.items() if k not in stale} for r in read_results(results)]
-    recs = score(recs, train_names(train_path) if train_path else None)
+    recs = score(recs, TrainSplit(train_path) if train_path else None)
     with atomic_write(output or results) as f: f.write(''.join(json.dumps(r, ensure_ascii=False) + '\n' for r in recs))
     return summarize(recs)
 

@@ -1,4 +1,4 @@
-"""The original's metrics, the literature's repetition measures, parse checks and name grounding
+"""The original's metrics, the literature's repetition measures, parse checks, name grounding and verbatim copies
 
 Docs: https://codenas.github.io/codenas/metrics.html.md"""
 
@@ -6,20 +6,22 @@ Docs: https://codenas.github.io/codenas/metrics.html.md"""
 
 # %% ../nbs/04_metrics.ipynb #057ef80a
 from __future__ import annotations
-import ast, builtins, io, keyword, re, tokenize, warnings, zlib
+import ast, builtins, functools, io, keyword, re, tokenize, warnings, zlib
 from collections import Counter
 from pathlib import Path
+import numpy as np
 from .core import CodenasError, atomic_write, sha256_file
 from .corpus import EOD
 from .dataset import read_chunks
 
 # %% auto #0
-__all__ = ['ORIGINAL_KEYWORDS', 'ORIGINAL_OPERATORS', 'CATEGORIES', 'PY_KEYWORDS', 'ALWAYS_GROUNDED', 'unique_chars',
-           'repetition_ratio', 'has_keywords', 'has_operators', 'has_parens', 'category', 'is_whitespace_run',
-           'python_tokens', 'has_keywords_tokens', 'seq_rep_n', 'distinct_n', 'final_ngram_repeats',
-           'has_repetition_loop', 'longest_repeated_substring', 'longest_repeated_substring_share', 'compression_ratio',
-           'cut_at_last_statement', 'cut_at_function_end', 'parses', 'collapsed', 'strict_parse', 'kept_share',
-           'identifiers', 'name_counts', 'train_names']
+__all__ = ['ORIGINAL_KEYWORDS', 'ORIGINAL_OPERATORS', 'CATEGORIES', 'PY_KEYWORDS', 'ALWAYS_GROUNDED', 'MEMORISED_CHARS',
+           'unique_chars', 'repetition_ratio', 'has_keywords', 'has_operators', 'has_parens', 'category',
+           'is_whitespace_run', 'python_tokens', 'has_keywords_tokens', 'seq_rep_n', 'distinct_n',
+           'final_ngram_repeats', 'has_repetition_loop', 'longest_repeated_substring',
+           'longest_repeated_substring_share', 'compression_ratio', 'cut_at_last_statement', 'cut_at_function_end',
+           'parses', 'collapsed', 'strict_parse', 'kept_share', 'identifiers', 'name_counts', 'train_names',
+           'text_codes', 'window_hashes', 'SpanIndex', 'span_index', 'TrainSplit']
 
 # %% ../nbs/04_metrics.ipynb #75e27b0a
 def unique_chars(c:str, # A completion
@@ -434,3 +436,107 @@ def train_names(train_path, # The train split (a corpus's train.txt)
             with atomic_write(f) as fh: fh.write(f'# sha256 {sha}, {_NAMES_FORMAT}\n' + '\n'.join(sorted(names)) + '\n')
         except OSError: pass  # a read-only corpus: the set is recomputed next time, never wrong
     return frozenset(names)
+
+# %% ../nbs/04_metrics.ipynb #b136a31a
+MEMORISED_CHARS = 32  # the shortest verbatim span of the train split that counts as a copy
+_BASE = np.uint64(0x100000001B3)  # FNV's 64-bit prime: odd, so a multiplication by it loses nothing mod 2**64
+
+def text_codes(text:str)->np.ndarray: return np.frombuffer(text.encode('utf-32-le'), np.uint32)  # code points
+
+def window_hashes(codes:np.ndarray, # Code points of a text (`text_codes`)
+                  n:int, # Window length, in characters
+                 )->np.ndarray: # uint64: the hash of codes[i:i+n] for each i; empty when there are fewer than n
+    "Polynomial hash (mod 2**64) of every n-character window, built by doubling: about 2 log2(n) vectorised passes"
+    if len(codes) < n: return np.zeros(0, np.uint64)
+    pw, w = {1: codes.astype(np.uint64)}, 1  # pw[w][i]: the hash of codes[i:i+w]
+    with np.errstate(over='ignore'):  # the arithmetic is mod 2**64 on purpose
+        while 2 * w <= n:
+            pw[2*w] = pw[w][:-w] * _BASE**np.uint64(w) + pw[w][w:]
+            w *= 2
+        h, L = pw[w], w
+        for q in sorted((q for q in pw if (n - w) & q), reverse=True):  # the binary digits of n - w
+            h, L = h[:len(h)-q] * _BASE**np.uint64(q) + pw[q][L:L+len(h)-q], L + q
+    return h
+
+
+# %% ../nbs/04_metrics.ipynb #81013e8f
+def _split_hashes(text:str, n:int, chunk:int=1 << 22)->np.ndarray:
+    "Sorted distinct hashes of the n-character windows of `text` that hold no end of document, a chunk at a time"
+    parts = []
+    for a in range(0, max(len(text) - n + 1, 0), chunk):
+        c = text_codes(text[a:a + chunk + n - 1])
+        eods = np.concatenate([[0], np.cumsum(c == ord(EOD))])  # eods[k]: ends of document in c[:k]
+        parts.append(window_hashes(c, n)[eods[n:] == eods[:-n]])
+    h = np.sort(np.concatenate(parts)) if parts else np.zeros(0, np.uint64)
+    return h[np.concatenate([[True], h[1:] != h[:-1]])] if len(h) else h
+
+class SpanIndex:
+    "A split's text and the sorted hashes of its n-character windows: the long spans it holds verbatim"
+    def __init__(self, text:str, # The split: documents separated by the end-of-document character
+                 n:int=MEMORISED_CHARS, # The shortest span that counts
+                 hashes:np.ndarray=None, # Its windows' sorted distinct hashes, if known (a cache)
+                ):
+        self.text, self.n = text, n
+        self.hashes = _split_hashes(text, n) if hashes is None else hashes
+
+    def longest(self, c:str, # A completion, or a human window
+               )->int: # The longest span of `c` that one document of the split holds, if n or longer; else 0
+        "Length of the longest verbatim copy of the split in `c`"
+        h, best = window_hashes(text_codes(c), self.n), 0
+        if not len(h) or not len(self.hashes): return 0
+        hit = self.hashes[np.searchsorted(self.hashes, h).clip(max=len(self.hashes) - 1)] == h
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], hit.astype(np.int8), [0]]))).tolist()
+        for a, b in zip(edges[::2], [e + self.n - 1 for e in edges[1::2]]):  # a run of hits: c[a:b] at most
+            if b - a > best: best = b - a if c[a:b] in self.text else max(best, self._longest_in(c, a, b))
+        return best
+
+    def _longest_in(self, c:str, a:int, b:int)->int:
+        "The longest span of c[a:b] the split holds, n or longer, else 0: its windows hit, but not in one place"
+        best = 0
+        for i in range(a, b - self.n + 1):
+            lo, hi = 0, b - i  # by bisection: every prefix of a span the split holds is held too
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if c[i:i+mid] in self.text: lo = mid
+                else: hi = mid - 1
+            best = max(best, lo)
+        return best if best >= self.n else 0
+
+
+# %% ../nbs/04_metrics.ipynb #c3b6c85b
+def span_index(train_path, # The train split (a corpus's train.txt)
+               n:int=MEMORISED_CHARS, # The shortest span that counts as a copy
+               cache:bool=True, # Keep the hashes beside the split (`train.spansN.npz`, keyed by its SHA-256 and n)
+              )->SpanIndex:
+    "The split's `SpanIndex`: built once per corpus and span length, then read back"
+    p = Path(train_path)
+    if not p.exists(): raise CodenasError(f'{p} not found: verbatim copies need the train split')
+    sha, f, text = sha256_file(p), p.with_name(f'{p.stem}.spans{n}.npz'), p.read_text(encoding='utf-8')
+    if f.exists():
+        try:
+            with np.load(f) as z:
+                if str(z['key']) == f'sha256 {sha}, n {n}': return SpanIndex(text, n, z['hashes'])
+        except (OSError, ValueError, KeyError): pass  # a damaged cache is built again
+    ix = SpanIndex(text, n)
+    if cache:
+        try:
+            with atomic_write(f, 'wb') as fh: np.savez(fh, key=np.array(f'sha256 {sha}, n {n}'), hashes=ix.hashes)
+        except OSError: pass  # a read-only corpus: built again next time, never wrong
+    return ix
+
+class TrainSplit:
+    "What a train split offers the metrics: the names its code uses and its long spans, each made when first needed"
+    def __init__(self, path, # The train split (a corpus's train.txt)
+                 n:int=MEMORISED_CHARS, # The shortest verbatim span that counts as a copy
+                 cache:bool=True, # Keep what is computed beside the split, read it back next time
+                ):
+        self.path, self.n, self.cache = Path(path), n, cache
+        if not self.path.exists():
+            raise CodenasError(f'{self.path} not found: name grounding and verbatim copies need the train split '
+                               '(give train_path, or name_grounding=False)')
+    @functools.cached_property
+    def names(self)->frozenset: return train_names(self.path, self.cache)
+    @functools.cached_property
+    def spans(self)->SpanIndex: return span_index(self.path, self.n, self.cache)
+    def __repr__(self): return f'TrainSplit({str(self.path)!r}, n={self.n})'
+

@@ -1,4 +1,4 @@
-"""Muennighoff et al.'s data-constrained law fitted to the grid: R* with its interval, U_min(D), the original's runs
+"""The data-constrained grid read as scaling laws: R*, U_min(D), the original's runs, generation against loss
 
 Docs: https://codenas.github.io/codenas/scaling.html.md"""
 
@@ -6,16 +6,19 @@ Docs: https://codenas.github.io/codenas/scaling.html.md"""
 
 # %% ../nbs/05_scaling.ipynb #a00f08ce
 from __future__ import annotations
-import json
+import gzip, json
 from pathlib import Path
 import numpy as np
 import pandas as pd
 from .core import CodenasError
 from .experiment import grid_runs
+from .metrics import SpanIndex
 
 # %% auto #0
-__all__ = ['LAW_PARAMS', 'ORIGINAL_RUNS', 'effective_data', 'law', 'fit_law', 'grid_design', 'bootstrap_law', 'u_min',
-           'grid_points', 'missing_runs', 'plot_passes', 'original_predictions', 'plot_curves']
+__all__ = ['LAWS', 'ORIGINAL_RUNS', 'QUALITY', 'effective_data', 'law_params', 'additive_best_tokens', 'law', 'fit_law',
+           'grid_design', 'bootstrap_fits', 'interval', 'bootstrap_law', 'u_min', 'u_min_table', 'grid_points',
+           'missing_runs', 'plot_passes', 'original_predictions', 'quality_vs_loss', 'plot_quality', 'copies_span',
+           'read_completions', 'plot_curves']
 
 # %% ../nbs/05_scaling.ipynb #4daaa4d0
 def effective_data(U, # Unique tokens (array or number)
@@ -28,38 +31,61 @@ def effective_data(U, # Unique tokens (array or number)
     return np.minimum(D, U) + U * r_star * (1 - np.exp(-R / r_star))
 
 # %% ../nbs/05_scaling.ipynb #de45ef6c
-LAW_PARAMS = ('E', 'A', 'B', 'beta', 'r_star')  # fitted; alpha is held unless asked for
+LAWS = dict(  # form -> its own parameter: name, bounds, starting values; E, A, B and beta are shared
+    muennighoff=('r_star', (0.05, 1e4), (1, 5, 15, 50)),
+    additive=('C', (1e-6, 10.0), (0.003, 0.01, 0.03, 0.1)))
 
-def law(p:dict, # E, A, alpha, B, beta, r_star
+def law_params(form:str='muennighoff')->tuple:
+    "The fitted parameters of a form, in the order of a fit's x vector (alpha is held unless asked for)"
+    if form not in LAWS: raise CodenasError(f'form={form!r} is not a law: choose one of {", ".join(LAWS)}')
+    return ('E', 'A', 'B', 'beta', LAWS[form][0])
+
+def additive_best_tokens(p:dict, # B, beta and C of the additive form
+                D, # Tokens read
+                U, # Unique tokens
+               ): # min(D, max(U, (beta B / C)^(1/beta))): where a run keeping its best checkpoint stops gaining
+    "The tokens at which the additive law's loss is lowest, for a run that reads D tokens of a pool of U"
+    d_star = (p['beta'] * p['B'] / p['C'])**(1 / p['beta'])
+    return np.minimum(np.asarray(D, float), np.maximum(np.asarray(U, float), d_star))
+
+def law(p:dict, # E, A, alpha, B, beta, and r_star (form 'muennighoff', the default) or C (form 'additive')
         N, # Non-embedding parameters, millions
         D, # Tokens read, millions
         U, # Unique tokens, millions
        ): # Predicted loss (val bits per byte)
-    "L(N, D, U) = E + A/N^alpha + B/D'^beta, D' the effective data"
-    return p['E'] + p['A'] / np.asarray(N, float)**p['alpha'] + p['B'] / effective_data(U, D, p['r_star'])**p['beta']
+    "L(N, D, U) = E + A/N^alpha + B/D'^beta (Muennighoff), or E + A/N^alpha + B/d^beta + C ln(d/U) (additive)"
+    form, fixed = p.get('form', 'muennighoff'), p['E'] + p['A'] / np.asarray(N, float)**p['alpha']
+    law_params(form)
+    if form == 'muennighoff': return fixed + p['B'] / effective_data(U, D, p['r_star'])**p['beta']
+    d = additive_best_tokens(p, D, U)
+    return fixed + p['B'] / d**p['beta'] + p['C'] * np.log(np.maximum(d / np.asarray(U, float), 1))
 
-def _unpack(x, alpha:float|None)->dict:
-    E, lA, lB, beta, lr, *a = x
-    return dict(E=E, A=np.exp(lA), alpha=a[0] if alpha is None else alpha, B=np.exp(lB), beta=beta, r_star=np.exp(lr))
+# %% ../nbs/05_scaling.ipynb #a86ecf93
+def _unpack(x, alpha:float|None, form:str)->dict:
+    E, lA, lB, beta, l5, *a = x
+    return dict(form=form, E=E, A=np.exp(lA), alpha=a[0] if alpha is None else alpha, B=np.exp(lB), beta=beta,
+                **{LAWS[form][0]: np.exp(l5)})
 
 def fit_law(points:pd.DataFrame, # Columns N, D, U (millions) and loss
             alpha:float|None=0.34, # Held at this value; None: fitted too
-            starts:list=None, # Starting points as x vectors (default: a small grid over beta and R*)
-           )->dict: # The parameters, with `rmse` and `n` (runs fitted)
-    "Least-squares fit of Muennighoff et al.'s law to runs' losses, best of several starts"
+            starts:list=None, # Starting points as x vectors (default: a small grid over beta and the form's parameter)
+            form:str='muennighoff', # A key of `LAWS`
+           )->dict: # The parameters, with `form`, `rmse`, `n` (runs fitted), `at_bound` and `x`
+    "Least-squares fit of a law to runs' losses, best of several starts"
     from scipy.optimize import least_squares
+    names = list(law_params(form)) + ['alpha'] * (alpha is None)
     N, D, U, y = (points[k].to_numpy(float) for k in ('N', 'D', 'U', 'loss'))
-    k = len(LAW_PARAMS) + (alpha is None)
-    if len(y) <= k: raise CodenasError(f'{len(y)} runs cannot fit {k} parameters: need at least {k + 1}')
-    res = lambda x: law(_unpack(x, alpha), N, D, U) - y
-    lo = [0, -10, -10, 0.01, np.log(0.05)] + [0.01] * (alpha is None)   # E, log A, log B, beta, log R* (, alpha)
-    hi = [y.min(), 5, 8, 2, np.log(1e4)] + [2] * (alpha is None)
+    if len(y) <= len(names):
+        raise CodenasError(f'{len(y)} runs cannot fit {len(names)} parameters: need at least {len(names) + 1}')
+    res = lambda x: law(_unpack(x, alpha, form), N, D, U) - y
+    (lo5, hi5), s5 = LAWS[form][1:]
+    lo = [0, -10, -10, 0.01, np.log(lo5)] + [0.01] * (alpha is None)   # E, log A, log B, beta, log R* or C (, alpha)
+    hi = [y.min(), 5, 8, 2, np.log(hi5)] + [2] * (alpha is None)
     starts = starts or [[max(y.min() - 0.5, 0), np.log(0.2), 0.0, b, np.log(r)] + [0.34] * (alpha is None)
-                        for b in (0.1, 0.3, 0.6) for r in (1, 5, 15, 50)]
+                        for b in (0.1, 0.3, 0.6) for r in s5]
     best = min((least_squares(res, np.clip(x0, lo, hi), bounds=(lo, hi)) for x0 in starts), key=lambda r: r.cost)
-    names = list(LAW_PARAMS) + ['alpha'] * (alpha is None)
     at_bound = [n for n, v, l, h in zip(names, best.x, lo, hi) if min(abs(v - l), abs(v - h)) < 1e-6]
-    return dict(_unpack(best.x, alpha), rmse=float(np.sqrt(np.mean(best.fun**2))), n=len(y), at_bound=at_bound,
+    return dict(_unpack(best.x, alpha, form), rmse=float(np.sqrt(np.mean(best.fun**2))), n=len(y), at_bound=at_bound,
                 x=best.x.tolist())
 
 # %% ../nbs/05_scaling.ipynb #09b957c8
@@ -70,32 +96,65 @@ def grid_design()->pd.DataFrame:
     return pd.DataFrame(rows + [(n, 63 * U[0], U[0]) for n in (0.197, 0.79)], columns=['N', 'D', 'U'])
 
 # %% ../nbs/05_scaling.ipynb #13e46f59
-def bootstrap_law(points:pd.DataFrame, # As for `fit_law`
-                  fit:dict, # `fit_law(points)`: each refit starts there
-                  n_boot:int=200, # Resamples
-                  seed:int=0, # Seed of the resamples
-                 )->pd.DataFrame: # One row per parameter: fit, lo, hi (95%)
-    "Bootstrap intervals of the law's parameters: runs resampled with replacement, refitted from the full fit"
-    rng, draws, k = np.random.default_rng(seed), [], len(fit['x'])
-    alpha = None if k > len(LAW_PARAMS) else fit['alpha']
-    while len(draws) < n_boot:
+def bootstrap_fits(points:pd.DataFrame, # As for `fit_law`
+                   fit:dict, # `fit_law(points, form=...)`: each refit starts there, in its form
+                   n_boot:int=200, # Resamples
+                   seed:int=0, # Seed of the resamples
+                  )->list[dict]: # One fit per resample
+    "Refits of a law on its runs resampled with replacement"
+    rng, fits, k = np.random.default_rng(seed), [], len(fit['x'])
+    alpha = None if k > len(law_params(fit['form'])) else fit['alpha']
+    while len(fits) < n_boot:
         i = rng.integers(0, len(points), len(points))
         if len(set(i)) <= k: continue
-        draws.append(fit_law(points.iloc[i], alpha, starts=[fit['x']]))
-    d, names = pd.DataFrame(draws), list(LAW_PARAMS) + (['alpha'] if alpha is None else [])
-    return pd.DataFrame(dict(fit=[fit[p] for p in names], lo=[d[p].quantile(0.025) for p in names],
-                             hi=[d[p].quantile(0.975) for p in names]), index=names)
+        fits.append(fit_law(points.iloc[i], alpha, starts=[fit['x']], form=fit['form']))
+    return fits
+
+def interval(fits:list, # `bootstrap_fits`
+             f, # A figure of a fit: f(parameters) -> number
+             level:float=0.95, # Coverage
+            )->tuple: # (lo, hi), percentiles of f over the refits
+    "The bootstrap interval of any figure derived from a fit"
+    v = np.array([f(p) for p in fits], float)
+    return tuple(float(q) for q in np.quantile(v, [(1 - level) / 2, (1 + level) / 2]))
+
+def bootstrap_law(points:pd.DataFrame, # As for `fit_law`
+                  fit:dict, # `fit_law(points, form=...)`
+                  n_boot:int=200, # Resamples
+                  seed:int=0, # Seed of the resamples
+                  fits:list=None, # Refits already made (`bootstrap_fits`); default: made here
+                 )->pd.DataFrame: # One row per parameter: fit, lo, hi (95%)
+    "Bootstrap intervals of a law's parameters"
+    fits = fits or bootstrap_fits(points, fit, n_boot, seed)
+    names = list(law_params(fit['form'])) + ['alpha'] * (len(fit['x']) > len(law_params(fit['form'])))
+    rows = {p: (fit[p], *interval(fits, lambda q: q[p])) for p in names}
+    return pd.DataFrame(rows, index=['fit', 'lo', 'hi']).T
 
 # %% ../nbs/05_scaling.ipynb #370455a0
-def u_min(p:dict, # Fitted parameters
+def u_min(p:dict, # Fitted parameters, either form
           D:float, # Tokens read, millions
           tol:float=0.01, # Loss allowed over fresh data, bits per byte
          )->float: # Unique tokens, millions
     "The smallest pool U whose repetition costs under `tol` against fresh data at budget D"
     from scipy.optimize import brentq
-    cost = lambda u: p['B'] / effective_data(u, D, p['r_star'])**p['beta'] - p['B'] / D**p['beta'] - tol
+    cost = lambda u: float(law(p, 1, D, u) - law(p, 1, D, 1e12)) - tol  # 1e12 M tokens: fresh at any budget here
     lo = D * 1e-6
     return D if cost(D * (1 - 1e-12)) > 0 else lo if cost(lo) <= 0 else brentq(cost, lo, D)
+
+def u_min_table(p:dict, # Fitted parameters
+                budgets, # Tokens read, millions
+                bytes_per_token:float, # Of the study's tokenizer, for MB
+                fits:list=None, # `bootstrap_fits`: adds the 95% interval
+                tol:float=0.01, # As for `u_min`
+               )->pd.DataFrame: # D, U_min (M tokens, with lo and hi), U_min_MB (with lo and hi), passes = D / U_min
+    "U_min(D) at each budget, in tokens and MB, with bootstrap intervals when refits are given"
+    rows = []
+    for D in budgets:
+        lo, hi = interval(fits, lambda q: u_min(q, D, tol)) if fits else (np.nan, np.nan)
+        um = u_min(p, D, tol)
+        rows.append(dict(D=D, U_min=um, U_min_lo=lo, U_min_hi=hi, U_min_MB=um * bytes_per_token,
+                         U_min_MB_lo=lo * bytes_per_token, U_min_MB_hi=hi * bytes_per_token, passes=D / um))
+    return pd.DataFrame(rows)
 
 # %% ../nbs/05_scaling.ipynb #f7b30cc4
 def grid_points(results:pd.DataFrame, # A grid's results.csv
@@ -118,22 +177,26 @@ def missing_runs(results_dir, # A grid's folder: settings.json, tiers.csv, resul
 
 # %% ../nbs/05_scaling.ipynb #4c890436
 def plot_passes(points:pd.DataFrame, # `grid_points`
-                p:dict=None, # Fitted parameters: draw the law's curves too
+                fits=(), # Fitted laws (one dict or several): their curves, solid, dashed, dotted
+                title:str=None, # The Axes' title
                 ax=None, # Axes to draw on (default: a new 6x4 figure)
                ): # The Axes
-    "Val bits per byte against passes over the unique data, one line per (N, budget), with the fitted law"
+    "Val bits per byte against passes over the unique data, one colour per (N, budget), with the fitted laws"
     import matplotlib.pyplot as plt
     from matplotlib.ticker import NullFormatter
     if ax is None: _, ax = plt.subplots(figsize=(6, 4))
+    fits, styles = [fits] if isinstance(fits, dict) else list(fits), ('-', '--', ':')
     groups = list(points.groupby(['N', 'budget']))
+    x = np.geomspace(points.passes.min() / 2, points.passes.max() * 2, 100)
     for i, ((n, b), g) in enumerate(groups):
         c, g = plt.cm.viridis(i / max(1, len(groups) - 1)), g.sort_values('passes')
         ax.plot(g.passes, g.loss, 'o', color=c, label=f'N {n:.2g} M, D {b:.3g} M tokens')
-        if p is not None:
-            x = np.geomspace(points.passes.min() / 2, points.passes.max() * 2, 100)
-            ax.plot(x, law(p, n, b, b / x), '-', color=c, lw=1)
+        for p, ls in zip(fits, styles): ax.plot(x, law(p, n, b, b / x), ls, color=c, lw=1)
+    for p, ls in zip(fits, styles):
+        ax.plot([], [], ls, color='grey', lw=1, label=f"{p.get('form', 'muennighoff')} (rms {p['rmse']:.3f})")
     ax.set(xscale='log', xlabel='passes over the unique data (D / U)', ylabel='val bits per byte (best evaluation)',
            ylim=(points.loss.min() - 0.1, points.loss.max() + 0.2))
+    if title: ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7)
     ax.xaxis.set_minor_formatter(NullFormatter())  # log ticks at the decades only
     return ax
@@ -141,23 +204,85 @@ def plot_passes(points:pd.DataFrame, # `grid_points`
 # %% ../nbs/05_scaling.ipynb #f5718aff
 ORIGINAL_RUNS = dict(baseline=(1.3, 63), study=(7.92, 5.2), planned=(100.0, 8.2))  # name: (MB of unique text, passes)
 
-def original_predictions(p:dict, # Fitted parameters
+def original_predictions(p:dict, # Fitted parameters, either form
                          points:pd.DataFrame, # `grid_points` of the fit: its ranges
                          bytes_per_token:float, # Of the study's tokenizer on the tiers (tiers.csv)
-                         sizes=(0.197, 0.79), # N, millions
-                        )->pd.DataFrame: # One row per run and size: U, D, passes, bpb, U_min(D), beyond the grid
-    "The law's val bits per byte for the original's runs, with the grid ranges each one lies outside of"
-    rows = []
+                         sizes=None, # N, millions (default: the grid's sizes)
+                         fits:list=None, # `bootstrap_fits`: adds the prediction's 95% interval
+                        )->pd.DataFrame: # One row per run and size: U, D, passes, bpb (lo, hi), U_min(D), extrapolation
+    "A law's val bits per byte for the original's runs, with the grid ranges each one lies outside of"
+    rows, sizes = [], sorted(points.N.unique()) if sizes is None else sizes
     for name, (mb, passes) in ORIGINAL_RUNS.items():
         U = mb / bytes_per_token
-        D = U * passes
-        beyond = [k for k, v in (('U', U), ('D', D), ('passes', passes)) if not points[k].min() <= v <= points[k].max()]
+        D, um = U * passes, u_min(p, U * passes)
         for n in sizes:
-            rows.append(dict(run=name, MB=mb, N=n, U=U, D=D, passes=passes, bpb=float(law(p, n, D, U)),
-                             fresh_bpb=float(law(p, n, D, 1e12)), U_min=u_min(p, D),
-                             U_min_MB=u_min(p, D) * bytes_per_token,
+            v = dict(N=n, U=U, D=D, passes=passes)
+            beyond = [k for k in v if not points[k].min() * (1 - 1e-9) <= v[k] <= points[k].max() * (1 + 1e-9)]
+            lo, hi = interval(fits, lambda q: law(q, n, D, U)) if fits else (np.nan, np.nan)
+            rows.append(dict(run=name, MB=mb, **v, bpb=float(law(p, n, D, U)), bpb_lo=lo, bpb_hi=hi,
+                             fresh_bpb=float(law(p, n, D, 1e12)), U_min=um, U_min_MB=um * bytes_per_token,
                              extrapolation=', '.join(f'{k} beyond the grid' for k in beyond) or 'no'))
     return pd.DataFrame(rows)
+
+# %% ../nbs/05_scaling.ipynb #bea57243
+QUALITY = ('mode_collapse', 'strict_parse', 'has_keywords')  # generation metrics read against the loss, by default
+
+def quality_vs_loss(results:pd.DataFrame, # Rows with val_bpb, budget_tokens, unique_tokens and the metrics
+                    metrics=QUALITY, # Columns to test
+                   )->pd.DataFrame: # One row per metric: its line on val bpb, and the ln(passes) term's coefficient
+    "Does data matter to a generation metric beyond the loss? Each metric on val bpb, then on val bpb and ln(passes)"
+    from scipy.stats import t as student
+    x, lp = results.val_bpb.to_numpy(float), np.log(results.budget_tokens / results.unique_tokens).to_numpy(float)
+    X1, rows = np.column_stack([np.ones_like(x), x]), []
+    X2 = np.column_stack([X1, lp])
+    if len(x) < 5: raise CodenasError(f'{len(x)} runs cannot test a metric against loss and passes: need at least 5')
+    for m in metrics:
+        y = results[m].to_numpy(float)
+        b1, b2 = (np.linalg.lstsq(X, y, rcond=None)[0] for X in (X1, X2))
+        r2 = lambda X, b: 1 - np.sum((y - X @ b)**2) / max(np.sum((y - y.mean())**2), 1e-300)
+        s2 = np.sum((y - X2 @ b2)**2) / (len(y) - 3)
+        se = np.sqrt(s2 * np.linalg.pinv(X2.T @ X2)[2, 2])
+        q = student.ppf(0.975, len(y) - 3)
+        rows.append(dict(metric=m, n=len(y), mean=y.mean(), slope_bpb=b1[1], r2_bpb=r2(X1, b1),
+                         r2_with_passes=r2(X2, b2),
+                         passes_coef=b2[2], passes_lo=b2[2] - q * se, passes_hi=b2[2] + q * se))
+    return pd.DataFrame(rows).set_index('metric')
+
+# %% ../nbs/05_scaling.ipynb #d45f5e74
+def plot_quality(results:pd.DataFrame, # Rows with val_bpb, passes (or budget and unique tokens), metrics, human_* means
+                 metrics=QUALITY, # Columns to draw
+                 ax=None, # Axes to draw on (default: a new 6x4 figure)
+                ): # The Axes
+    "Generation metrics against val bits per byte, one colour per metric, triangles past 4 passes, human means dotted"
+    import matplotlib.pyplot as plt
+    if ax is None: _, ax = plt.subplots(figsize=(6, 4))
+    x, passes = results.val_bpb.to_numpy(float), (results.budget_tokens / results.unique_tokens).to_numpy(float)
+    xs = np.linspace(x.min(), x.max(), 2)
+    for i, m in enumerate(metrics):
+        c, y = plt.cm.tab10(i), results[m].to_numpy(float)
+        for sel, mk in ((passes <= 4, 'o'), (passes > 4, '^')): ax.plot(x[sel], y[sel], mk, color=c, ms=5, alpha=0.8)
+        ax.plot(xs, np.polyval(np.polyfit(x, y, 1), xs), '-', color=c, lw=1, label=m)
+        if f'human_{m}' in results: ax.axhline(results[f'human_{m}'].mean(), color=c, ls=':', lw=1)
+    ax.plot([], [], 'o', color='grey', label='4 passes or fewer')
+    ax.plot([], [], '^', color='grey', label='more than 4 passes')
+    ax.set(xlabel='val bits per byte (best evaluation)', ylabel='share of completions')
+    ax.legend(fontsize=7)
+    return ax
+
+# %% ../nbs/05_scaling.ipynb #91b394ac
+def copies_span(texts, # Completions (or human windows)
+                index:SpanIndex, # The training split's `SpanIndex` (`codenas.metrics`)
+               )->np.ndarray: # Per text: True where it copies a span of at least `index.n` characters
+    "Whether each text copies a span of the indexed split verbatim (the `memorised` metric of the evaluation)"
+    return np.array([index.longest(t) > 0 for t in texts], bool)
+
+def read_completions(run_dir, # A grid run's folder
+                     checkpoint:str='best', # best (completions.jsonl.gz) or last (completions-last.jsonl.gz)
+                    )->pd.DataFrame: # One row per completion: source (model or human), prompt, completion, ...
+    "A grid run's committed completions"
+    f = Path(run_dir)/('completions.jsonl.gz' if checkpoint == 'best' else f'completions-{checkpoint}.jsonl.gz')
+    if not f.exists(): raise CodenasError(f'{f}: no such completions file (checkpoint={checkpoint!r}: best or last)')
+    return pd.DataFrame([json.loads(l) for l in gzip.decompress(f.read_bytes()).decode().splitlines() if l.strip()])
 
 # %% ../nbs/05_scaling.ipynb #2fddb856
 def plot_curves(results_dir, # A grid's folder (results.csv and each run's curve.csv)

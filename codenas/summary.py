@@ -13,9 +13,9 @@ import pandas as pd
 from fastcore.basics import store_attr
 from .core import CodenasError
 from .metrics import (
-    CATEGORIES, PY_KEYWORDS, category, compression_ratio, distinct_n, has_keywords, has_operators, has_parens,
-    has_repetition_loop, is_whitespace_run, kept_share, longest_repeated_substring_share, name_counts, parses,
-    python_tokens, repetition_ratio, seq_rep_n, strict_parse, unique_chars)
+    CATEGORIES, MEMORISED_CHARS, PY_KEYWORDS, category, compression_ratio, distinct_n, has_keywords, has_operators,
+    has_parens, has_repetition_loop, is_whitespace_run, kept_share, longest_repeated_substring_share, name_counts,
+    parses, python_tokens, repetition_ratio, seq_rep_n, strict_parse, unique_chars)
 
 # %% auto #0
 __all__ = ['KINDS', 'PROMPT_KINDS', 'REGISTRY', 'wilson_interval', 'bootstrap_interval', 'jackknife_interval', 'Metric', 'Sample',
@@ -212,6 +212,7 @@ register(Metric('kept_share', 'kept share of the cut', lambda s: kept_share(s.pr
                 'mean', 'higher', report=('function',)))
 register(Metric('name_grounding', 'name grounding', kind='ratio', better='higher', parts=('names_grounded', 'names'),
                 target=('–', None), report=('line',)))
+register(Metric('memorised', f'verbatim copy (>= {MEMORISED_CHARS} chars)', kind='rate', report=('line', 'function')))
 register(Metric('cont_bpb', 'continuation bits per byte', kind='bpb', better='lower', parts=('cont_bits', 'cont_bytes'),
                 report=('line',)))
 register(Metric('passed', 'functional pass rate', kind='rate', better='higher'))
@@ -223,15 +224,19 @@ register(Metric('n_tokens', 'completion length (tokens)'))
 def completion_metrics(prompt:str, # The prompt
                        completion:str, # The generated text (or a human window of the same length)
                        whole_function:bool=False, # The prompt is a whole function header: cut parse checks at its end
-                       known:frozenset=None, # Names of the training split (`train_names`); None: no name grounding
+                       known=None, # The train split (`TrainSplit`: names and copies), its names alone, or None: neither
                       )->dict: # Metric key -> value
-    "The original's category and every per-completion metric of `REGISTRY` (with `known`, the names' counts too)"
+    "The original's category and every per-completion metric of `REGISTRY`, with the train split's metrics if known"
     s = Sample(prompt, completion, whole_function)
     m = dict(category=category(completion), **{k: mt.fn(s) for k, mt in REGISTRY.items() if mt.stored})
     if known is not None:
-        g, n = name_counts(prompt, completion, known)
+        g, n = name_counts(prompt, completion, getattr(known, 'names', known))
         m.update(names=n, names_grounded=g, name_grounding=g / n if n else None)
+    if (spans := getattr(known, 'spans', None)) is not None:
+        m.update(verbatim=spans.longest(completion))  # the longest copied span, 0 if shorter than spans.n
+        m.update(memorised=m['verbatim'] >= spans.n)
     return m
+
 
 # %% ../nbs/04_summary.ipynb #2e633ad6
 def pass_at_k(n:int, # Samples of one prompt
@@ -246,7 +251,7 @@ def pass_at_k(n:int, # Samples of one prompt
 
 # %% ../nbs/04_summary.ipynb #d3424c5b
 def score(records:list, # Records from `complete` or `human_samples`
-          known:frozenset=None, # Names of the training split (`train_names`); None: no name grounding
+          known=None, # The train split (`TrainSplit`), or its names alone (`train_names`); None: neither
          )->list[dict]: # The records with their metrics added
     "Add every per-completion metric to each record, and its category as the original's rates"
     out = []
