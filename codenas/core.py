@@ -18,7 +18,8 @@ __all__ = ['CHECKPOINT_FILES', 'is_quick', 'quick', 'CodenasError', 'check_count
 # %% ../nbs/00_core.ipynb #53dfe6ea
 def is_quick()->bool:
     "True under `nbdev-test` (which sets `IN_TEST`) or when `CODENAS_QUICK` is set to anything but 0/false/no"
-    return any(os.environ.get(k, '').strip().lower() not in ('', '0', 'false', 'no') for k in ('IN_TEST', 'CODENAS_QUICK'))
+    on = lambda k: os.environ.get(k, '').strip().lower() not in ('', '0', 'false', 'no')
+    return any(on(k) for k in ('IN_TEST', 'CODENAS_QUICK'))
 
 def quick(full, # Value for real runs
           small, # Value in quick mode (tests, docs builds, demos)
@@ -28,7 +29,7 @@ def quick(full, # Value for real runs
 
 # %% ../nbs/00_core.ipynb #ab64f245
 class CodenasError(ValueError):
-    "Bad input from a user (a missing directory, an unknown package): the CLI prints it as one line and exits with code 2"
+    "Bad input from a user (a missing directory, an unknown package): the CLI prints it as one line, exits with code 2"
 
 # %% ../nbs/00_core.ipynb #f106bb7d
 def check_counts(**counts):
@@ -66,13 +67,15 @@ class Registry(dict):
 # %% ../nbs/00_core.ipynb #74a68d9d
 def is_disk_full(e:BaseException)->bool:
     "Whether `e` says the disk (or the user's quota) is full, as an `OSError` or in a library's words"
-    return getattr(e, 'errno', None) in (errno.ENOSPC, errno.EDQUOT) or 'No space left on device' in str(e) or '(os error 28)' in str(e)
+    if getattr(e, 'errno', None) in (errno.ENOSPC, errno.EDQUOT): return True
+    return 'No space left on device' in str(e) or '(os error 28)' in str(e)
 
 def disk_full(what, # The file or folder being written
               intact:str='the previous version is intact', # What the failed write left as it was
              )->CodenasError:
     "The one-line error of a full disk while writing `what`"
-    return CodenasError(f'no space left on device while writing {what}; {intact}: make room, then run the same command again')
+    return CodenasError(f'no space left on device while writing {what}; {intact}: '
+                        'make room, then run the same command again')
 
 
 # %% ../nbs/00_core.ipynb #769b3608
@@ -92,7 +95,8 @@ def sweep_tmp(path, # An output file or folder
     if not path.parent.is_dir(): return gone
     for q in path.parent.iterdir():
         m = new.fullmatch(q.name)
-        if m and _alive(int(m[1])) or not m and not (old.fullmatch(q.name) and time.time() - q.lstat().st_mtime > 3600): continue
+        stale = old.fullmatch(q.name) and time.time() - q.lstat().st_mtime > 3600
+        if m and _alive(int(m[1])) or not m and not stale: continue
         shutil.rmtree(q) if q.is_dir() and not q.is_symlink() else q.unlink(missing_ok=True)
         gone.append(q.name)
     return gone
@@ -112,7 +116,8 @@ def atomic_write(path, # File to (re)place
     try:
         with open(fd, mode, **({} if 'b' in mode else dict(encoding='utf-8', newline=''))) as f:
             yield f
-            f.flush(); os.fsync(f.fileno())
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
@@ -120,7 +125,8 @@ def atomic_write(path, # File to (re)place
         raise
 
 def _umask()->int:
-    m = os.umask(0); os.umask(m)
+    m = os.umask(0)
+    os.umask(m)
     return m
 
 
@@ -134,7 +140,7 @@ def _swap_in(tmp:Path, dst:Path):
     if old.exists(): shutil.rmtree(old)
 
 def _recover(dst:Path):
-    "Finish what a kill interrupted: put the old folder back if `dst` is missing; remove a left `NAME.old` and `NAME.tmp`"
+    "Finish what a kill interrupted: put the old folder back if `dst` is missing; remove a left `NAME.old`, `NAME.tmp`"
     old, tmp = dst.with_name(dst.name + '.old'), dst.with_name(dst.name + '.tmp')
     if not dst.exists() and old.exists(): old.rename(dst)
     for q in (old, tmp):
@@ -152,24 +158,27 @@ def is_checkpoint(p:Path)->bool:
 
 def is_run(p:Path)->bool:
     "Whether folder `p` is a codenas run: it holds a `best/` or `last/` checkpoint, or a run's summary and log"
-    return any(is_checkpoint(p/c) for c in ('best', 'last')) or ((p/'summary.json').is_file() and (p/'metrics.jsonl').is_file())
+    if any(is_checkpoint(p/c) for c in ('best', 'last')): return True
+    return (p/'summary.json').is_file() and (p/'metrics.jsonl').is_file()
 
 
 # %% ../nbs/00_core.ipynb #5e495f8f
 def check_output(out, # The folder a command writes or replaces
                  fix:str='give another --out', # What the refusal advises
-                 run:bool=False, # `out` is a run folder that the command trains: it may be a run (its own), but not a checkpoint
+                 run:bool=False, # `out` is a run folder the command trains: it may be a run (its own), not a checkpoint
                  inner:tuple=(), # Names inside `out` that the command also replaces (a run's `best`, `last`, ...)
                 )->Path:
-    "Refuse, in one line and before any work, an output folder that is a symbolic link or is (or lies in) a run or checkpoint"
+    "Refuse, in one line and before any work, an output folder that is a symlink, a run or a checkpoint, or lies in one"
     p = Path(out)
     for q in (p, *(p/n for n in inner)):
         if q.is_symlink(): raise CodenasError(f'{q} is a symbolic link (to {os.readlink(q)}): give a real folder')
-    if run and is_checkpoint(p.resolve()): raise CodenasError(f'{p} is a checkpoint, not a run folder (it would be destroyed): {fix}')
+    if run and is_checkpoint(p.resolve()):
+        raise CodenasError(f'{p} is a checkpoint, not a run folder (it would be destroyed): {fix}')
     for q in ([] if run else [p.resolve()]) + list(p.resolve().parents):
         if is_checkpoint(q) or is_run(q):
             kind = 'checkpoint' if is_checkpoint(q) else 'run'
-            raise CodenasError(f'{p} is {"" if q == p.resolve() else "inside "}the {kind} {q} (writing there would destroy it): {fix}')
+            where = '' if q == p.resolve() else 'inside '
+            raise CodenasError(f'{p} is {where}the {kind} {q} (writing there would destroy it): {fix}')
     return p
 
 
@@ -178,9 +187,10 @@ def check_output(out, # The folder a command writes or replaces
 def folder_lock(path, # A folder that one writer at a time may change: a run, an experiment
                 wait:bool=False, # Wait for the holder to finish instead of refusing
                ):
-    "Hold an exclusive lock on `path` for the block (a `.NAME.lock` file beside it); a second writer gets a one-line `CodenasError`"
+    "Lock `path` for the block (a `.NAME.lock` file beside it): a second writer gets a one-line `CodenasError`"
     import fcntl
-    path = Path(path); lock = path.parent/f'.{path.name}.lock'
+    path = Path(path)
+    lock = path.parent/f'.{path.name}.lock'
     try:
         lock.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
@@ -189,8 +199,10 @@ def folder_lock(path, # A folder that one writer at a time may change: a run, an
         try: fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
             pid = os.pread(fd, 32, 0).decode(errors='replace').strip() or 'unknown'
-            raise CodenasError(f'{path} is in use by process {pid}: wait for it to finish (or stop it), or use another folder') from None
-        os.ftruncate(fd, 0); os.pwrite(fd, str(os.getpid()).encode(), 0)
+            raise CodenasError(f'{path} is in use by process {pid}: wait for it to finish (or stop it), '
+                               'or use another folder') from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield path
     finally: os.close(fd)
 
@@ -224,12 +236,17 @@ def resolve_device(device:str, # cpu, cuda, cuda:N, or auto (CUDA if available)
                   ): # A `torch.device`
     "The torch device `device` names, refused in one line unless it is the CPU or a CUDA device this machine has"
     import torch
-    if device in (None, 'auto'): return torch.device(f"cuda:{os.environ.get('LOCAL_RANK', 0)}" if torch.cuda.is_available() else 'cpu')
+    if device in (None, 'auto'):
+        return torch.device(f"cuda:{os.environ.get('LOCAL_RANK', 0)}" if torch.cuda.is_available() else 'cpu')
     try: d = torch.device(device)
-    except (RuntimeError, TypeError): raise CodenasError(f'device={device!r} is not a torch device (cpu, cuda, cuda:1, ...)') from None
-    if d.type not in ('cpu', 'cuda'): raise CodenasError(f'device={device!r} is not supported: codenas runs on cpu or cuda (cuda:1, ...)')
-    if d.type == 'cuda' and not torch.cuda.is_available(): raise CodenasError(f'device={device!r} but CUDA is not available here')
-    if d.type == 'cuda' and (d.index or 0) >= torch.cuda.device_count(): raise CodenasError(f'device={device!r} but this machine has {torch.cuda.device_count()} CUDA device(s)')
+    except (RuntimeError, TypeError):
+        raise CodenasError(f'device={device!r} is not a torch device (cpu, cuda, cuda:1, ...)') from None
+    if d.type not in ('cpu', 'cuda'):
+        raise CodenasError(f'device={device!r} is not supported: codenas runs on cpu or cuda (cuda:1, ...)')
+    if d.type == 'cuda' and not torch.cuda.is_available():
+        raise CodenasError(f'device={device!r} but CUDA is not available here')
+    if d.type == 'cuda' and (d.index or 0) >= torch.cuda.device_count():
+        raise CodenasError(f'device={device!r} but this machine has {torch.cuda.device_count()} CUDA device(s)')
     return d
 
 # %% ../nbs/00_core.ipynb #358d9470
@@ -242,11 +259,12 @@ def device_name(device, # A `torch.device`
 
 # %% ../nbs/00_core.ipynb #79da3caa
 def cpu_sample()->tuple|None:
-    "Seconds of CPU time since boot: all processes' busy time, this process's own time; None where /proc/stat is unreadable"
+    "Seconds of CPU time since boot: all processes' busy time, this process's own; None where /proc/stat is unreadable"
     try: f = [int(x) for x in Path('/proc/stat').read_text().split('\n', 1)[0].split()[1:]]
     except (OSError, ValueError, IndexError): return None
     t = os.times()
-    return (sum(f[:3]) + sum(f[5:8])) / os.sysconf('SC_CLK_TCK'), t.user + t.system  # user nice system, irq softirq steal
+    busy = sum(f[:3]) + sum(f[5:8])  # user nice system, irq softirq steal
+    return busy / os.sysconf('SC_CLK_TCK'), t.user + t.system
 
 def busy_cores(interval:float=0.25, # Seconds to watch
                sample=cpu_sample, # Where the CPU times come from (a lesson passes made-up ones)

@@ -68,26 +68,33 @@ def walk_dir(root, # Directory to walk recursively
              extra_skip:frozenset=frozenset(), # More folder names to skip
             )->Iterator[Candidate]:
     "Yield every `.py` file under `root`, depth first in sorted order, without following symlinks"
-    root = Path(root); label = label or str(root)
+    root = Path(root)
+    label = label or str(root)
     stack = [root]
     while stack:
         d = stack.pop()
         try: entries = sorted(os.scandir(d), key=lambda e: e.name)
-        except OSError: skipped['unreadable_dir'] += 1; continue
+        except OSError:
+            skipped['unreadable_dir'] += 1
+            continue
         subdirs = []
         for e in entries:
             if e.is_symlink(): skipped['symlink'] += 1
             elif e.is_dir(follow_symlinks=False):
-                if skip_dir(e.name, _has(e.path, '__init__.py'), _has(e.path, 'pyvenv.cfg'), extra_skip): skipped['skipped_dir'] += 1
+                if skip_dir(e.name, _has(e.path, '__init__.py'), _has(e.path, 'pyvenv.cfg'), extra_skip):
+                    skipped['skipped_dir'] += 1
                 else: subdirs.append(Path(e.path))
             elif e.name.endswith('.py'):
-                if not e.is_file(follow_symlinks=False): skipped['not_regular'] += 1; continue
+                if not e.is_file(follow_symlinks=False):
+                    skipped['not_regular'] += 1
+                    continue
                 p = Path(e.path)
-                yield Candidate(label, _name(p.relative_to(root).as_posix()), e.stat(follow_symlinks=False).st_size, p.read_bytes)
+                size = e.stat(follow_symlinks=False).st_size
+                yield Candidate(label, _name(p.relative_to(root).as_posix()), size, p.read_bytes)
         stack += reversed(subdirs)
 
 def _has(d, name): return os.path.isfile(os.path.join(d, name))
-def _name(s:str)->str: return os.fsencode(s).decode('utf-8', 'backslashreplace')  # bytes that are not UTF-8 written as \\xff
+def _name(s:str)->str: return os.fsencode(s).decode('utf-8', 'backslashreplace')  # bytes not UTF-8 written as \\xff
 
 # %% ../nbs/00_corpus.ipynb #aeeca4f6
 def walk_archive(path, # A .whl/.zip or .tar/.tar.gz/.tgz/.tar.bz2/.tar.xz file
@@ -95,11 +102,13 @@ def walk_archive(path, # A .whl/.zip or .tar/.tar.gz/.tgz/.tar.bz2/.tar.xz file
                  label:str=None, # Source label (default: the archive's file name)
                 )->Iterator[Candidate]:
     "Yield every `.py` member of an archive, applying the same folder rules as `walk_dir`"
-    path = Path(path); label = label or path.name
+    path = Path(path)
+    label = label or path.name
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
             yield from _archive_members(skipped, label, zf.read,
-                [(i.filename, i.file_size, (i.external_attr >> 16) & 0o170000 == 0o120000, i.is_dir(), i) for i in zf.infolist()])
+                [(i.filename, i.file_size, (i.external_attr >> 16) & 0o170000 == 0o120000, i.is_dir(), i)
+                 for i in zf.infolist()])
     elif tarfile.is_tarfile(path):
         with tarfile.open(path) as tf:
             yield from _archive_members(skipped, label, lambda i: tf.extractfile(i).read(),
@@ -111,11 +120,16 @@ def _archive_members(skipped, label, read, members):
     packages = {n.rsplit('/', 1)[0] for n, *_ in members if n.endswith('/__init__.py')}
     for name, size, is_link, not_file, info in sorted(members, key=lambda m: m[0]):
         if not name.endswith('.py'): continue
-        if is_link: skipped['symlink'] += 1; continue
-        if not_file: skipped['not_regular'] += 1; continue
+        if is_link:
+            skipped['symlink'] += 1
+            continue
+        if not_file:
+            skipped['not_regular'] += 1
+            continue
         parts = name.split('/')
         if any(skip_dir(d, '/'.join(parts[:i+1]) in packages) for i, d in enumerate(parts[:-1])):
-            skipped['skipped_dir'] += 1; continue
+            skipped['skipped_dir'] += 1
+            continue
         yield Candidate(label, name, size, partial(read, info))
 
 # %% ../nbs/00_corpus.ipynb #0f7eb87b
@@ -155,12 +169,16 @@ def walk_records(path, # A .jsonl/.jsonl.gz/.parquet file or a `datasets` folder
     "Yield each record's `text_field` as a candidate, named by its `path` field or else by its index (`#12`)"
     path, checked = Path(path), False
     for i, r in enumerate(_rows(path)):
-        if r is None: skipped['bad_record'] += 1; continue
+        if r is None:
+            skipped['bad_record'] += 1
+            continue
         if not checked and text_field not in r:
             has = ', '.join(map(str, r)) or 'none'
             raise CodenasError(f"{path}: record {i} has no field {text_field!r} (it has {has}): pass --text_field")
         checked, text = True, r.get(text_field)
-        if not isinstance(text, str): skipped['no_text'] += 1; continue
+        if not isinstance(text, str):
+            skipped['no_text'] += 1
+            continue
         data = text.encode('utf-8', 'surrogatepass')
         name = r['path'] if isinstance(r.get('path'), str) else f'#{i}'
         yield Candidate(label or str(path), name, len(data), lambda data=data: data)
@@ -188,7 +206,9 @@ def site_packages_sources()->list[Source]:
     return [Source(f'site-packages:{p}', p) for p in paths if p.is_dir()]
 
 # %% ../nbs/00_corpus.ipynb #a5c30a36
-_REQ = re.compile(r'^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?(\[[A-Za-z0-9,._-]+\])?((==|>=|<=|~=|!=|<|>)[A-Za-z0-9.*+!_-]+)?$')
+_REQ = re.compile(r'^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?'   # a name
+                  r'(\[[A-Za-z0-9,._-]+\])?'                     # its extras
+                  r'((==|>=|<=|~=|!=|<|>)[A-Za-z0-9.*+!_-]+)?$')  # a version
 
 def cache_dir()->Path:
     "Where downloads are kept: `$CODENAS_CACHE`, else `~/.cache/codenas`"
@@ -202,7 +222,8 @@ def fetch_package(req:str, # A requirement such as `requests` or `flask==3.1.0`
     d = Path(dest or cache_dir()/'pypi')/re.sub(r'[^A-Za-z0-9.=_-]', '_', req.lower())
     if not (whl := sorted(d.glob('*.whl'))):
         d.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, '-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', '-q', '-d', str(d), req]
+        cmd = [sys.executable, '-m', 'pip', 'download', '--no-deps', '--only-binary=:all:',
+               '--disable-pip-version-check', '-q', '-d', str(d), req]
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode or not (whl := sorted(d.glob('*.whl'))):
             why = 'no wheel on the package index (unknown name, or sdist only: unpack it and use --src_dir)'
@@ -215,9 +236,10 @@ PACKAGE_LISTS = dict(
     pypi8=['requests', 'flask', 'pytest', 'boto3', 'fastapi'],
     pypi100=['requests', 'flask', 'pytest', 'boto3', 'fastapi', 'scikit-learn', 'pandas', 'numpy', 'django', 'tornado',
              'aiohttp', 'pip', 'poetry', 'celery', 'robotframework', 'tox'],
-    pinned100=['requests==2.34.2', 'flask==3.1.3', 'pytest==9.2.0', 'boto3==1.44.8', 'fastapi==0.165.0', 'scikit-learn==1.9.1',
-               'pandas==3.1.1', 'numpy==2.4.6', 'django==5.2.19', 'tornado==6.6.1', 'aiohttp==3.14.5', 'pip==26.3',
-               'poetry==2.5.1', 'celery==5.7.0', 'robotframework==7.5', 'tox==4.67.15'])  # pypi100 as of 2026-12-01: the study's sources
+    # pinned100: pypi100 as of 2026-12-01, the study's sources
+    pinned100=['requests==2.34.2', 'flask==3.1.3', 'pytest==9.2.0', 'boto3==1.44.8', 'fastapi==0.165.0',
+               'scikit-learn==1.9.1', 'pandas==3.1.1', 'numpy==2.4.6', 'django==5.2.19', 'tornado==6.6.1',
+               'aiohttp==3.14.5', 'pip==26.3', 'poetry==2.5.1', 'celery==5.7.0', 'robotframework==7.5', 'tox==4.67.15'])
 
 def resolve_sources(src_dir:list=None, # Directories or archives
                     packages:list=None, # PyPI requirements, or a name from `PACKAGE_LISTS`
@@ -266,16 +288,30 @@ def scan(sources:list, # `Source`s (anything with `.walk(skipped)`), in priority
         for src in sources:
             for c in src.walk(skipped):
                 bar.update()
-                if c.size == 0: skipped['empty'] += 1; continue
-                if c.size < min_file_size: skipped['too_small'] += 1; continue
-                if c.size > max_file_size: skipped['too_large'] += 1; continue
+                if c.size == 0:
+                    skipped['empty'] += 1
+                    continue
+                if c.size < min_file_size:
+                    skipped['too_small'] += 1
+                    continue
+                if c.size > max_file_size:
+                    skipped['too_large'] += 1
+                    continue
                 try: data = c.read()
-                except _READ_ERRORS: skipped['unreadable'] += 1; continue
-                skipped['read'] += 1; skipped['read_bytes'] += len(data)
+                except _READ_ERRORS:
+                    skipped['unreadable'] += 1
+                    continue
+                skipped['read'] += 1
+                skipped['read_bytes'] += len(data)
                 text, why = decode_source(data)
-                if why: skipped[why] += 1; continue
-                b = text.encode('utf-8'); sha = hashlib.sha256(b).hexdigest()
-                if sha in seen: skipped['duplicate'] += 1; continue
+                if why:
+                    skipped[why] += 1
+                    continue
+                b = text.encode('utf-8')
+                sha = hashlib.sha256(b).hexdigest()
+                if sha in seen:
+                    skipped['duplicate'] += 1
+                    continue
                 seen.add(sha)
                 docs.append(Doc(c.source, c.path, text, sha, count_lines(text), len(b)))
     return docs
@@ -306,7 +342,8 @@ def take_tier(train:list, # Train docs in their fixed order
     out, total = [], 0
     for d in train:
         if total >= target_bytes: break
-        out.append(d); total += d.nbytes
+        out.append(d)
+        total += d.nbytes
     return out
 
 # %% ../nbs/00_corpus.ipynb #341ab1b0
@@ -325,16 +362,19 @@ class CorpusStats:
         mb = lambda b: f'{b/1e6:,.2f} MB'
         p = self.pool
         rows = [f"{'split':<6}{'files':>8}{'lines':>12}{'size':>12}"]
-        rows += [f"{k:<6}{s['files']:>8,}{s['lines']:>12,}{mb(s['bytes']):>12}" for k, s in (('train', self.train), ('val', self.val))]
+        rows += [f"{k:<6}{s['files']:>8,}{s['lines']:>12,}{mb(s['bytes']):>12}"
+                 for k, s in (('train', self.train), ('val', self.val))]
         rows.append(f"read {p['files_read']:,} files ({mb(p['bytes_read'])}) in {self.scan_seconds:.1f} s "
-                    f"({p['bytes_read']/1e6/max(self.scan_seconds, 1e-9):.1f} MB/s), {self.seconds:.1f} s in all: {p['unique']:,} unique kept"
+                    f"({p['bytes_read']/1e6/max(self.scan_seconds, 1e-9):.1f} MB/s), {self.seconds:.1f} s in all: "
+                    f"{p['unique']:,} unique kept"
                     + (f", {p['beyond_target']:,} train files beyond the target size" if p['beyond_target'] else ''))
         rows.append('skipped: ' + (', '.join(f'{k} {v:,}' for k, v in sorted(self.skipped.items())) or 'nothing'))
         rows.append(f"wrote {self.paths['train']}, {self.paths['val']}, {self.paths['manifest']}")
         return '\n'.join(rows)
 
 # %% ../nbs/00_corpus.ipynb #f93bf75c
-def _split_stats(docs): return dict(files=len(docs), lines=sum(d.lines for d in docs), bytes=sum(d.nbytes for d in docs))
+def _split_stats(docs):
+    return dict(files=len(docs), lines=sum(d.lines for d in docs), bytes=sum(d.nbytes for d in docs))
 
 def _check_writable(d:Path):
     try:
@@ -348,16 +388,23 @@ def _stage(path:Path, write, mode:str='wb')->str:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_tmp_prefix(path), suffix='.tmp')
     os.chmod(tmp, 0o666 & ~_umask())
     try:
-        with open(fd, mode, **({} if 'b' in mode else dict(encoding='utf-8', newline=''))) as f: write(f); f.flush(); os.fsync(f.fileno())
+        with open(fd, mode, **({} if 'b' in mode else dict(encoding='utf-8', newline=''))) as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
         return tmp
-    except BaseException: Path(tmp).unlink(missing_ok=True); raise
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 def _write_docs(path:Path, docs:list)->tuple[str, str]:
     "Stage each doc followed by `EOD` in a temporary file beside `path`; return (its name, its SHA-256)"
     h = hashlib.sha256()
     def write(f):
         for d in docs:
-            b = (d.text + EOD).encode('utf-8'); h.update(b); f.write(b)
+            b = (d.text + EOD).encode('utf-8')
+            h.update(b)
+            f.write(b)
     return _stage(path, write), h.hexdigest()
 
 INCOMPLETE = '.corpus-incomplete'  # present in a corpus folder only while its three files are being swapped in
@@ -365,12 +412,13 @@ INCOMPLETE = '.corpus-incomplete'  # present in a corpus folder only while its t
 def _swap_in_corpus(paths:dict, tmps:dict):
     "Rename the staged files over train, val and manifest: the manifest last, and a marker says so while it happens"
     marker = paths['manifest'].parent/INCOMPLETE
-    marker.touch(); paths['manifest'].unlink(missing_ok=True)
+    marker.touch()
+    paths['manifest'].unlink(missing_ok=True)
     for k in ('train', 'val', 'manifest'): os.replace(tmps.pop(k), paths[k])
     marker.unlink()
 
 def _write_corpus(paths:dict, splits:dict, manifest:dict):
-    "Stage train, val and their manifest (its `sha256` filled in here), then swap all three in: a crash leaves the old corpus whole"
+    "Stage train, val and manifest (its `sha256` set here), then swap all three in: a crash leaves the old corpus whole"
     tmps = {}
     try:
         manifest['sha256'] = {}
@@ -378,7 +426,9 @@ def _write_corpus(paths:dict, splits:dict, manifest:dict):
         text = json.dumps(manifest, indent=1, ensure_ascii=False)
         tmps['manifest'] = _stage(paths['manifest'], lambda f: f.write(text), 'w')
         _swap_in_corpus(paths, tmps)
-    except OSError as e: raise CodenasError(f"cannot write the corpus in {paths['manifest'].parent} ({e.strerror or e}); the corpus there before is intact") from None
+    except OSError as e:
+        raise CodenasError(f"cannot write the corpus in {paths['manifest'].parent} ({e.strerror or e}); "
+                           'the corpus there before is intact') from None
     finally:
         for t in tmps.values(): Path(t).unlink(missing_ok=True)
 
@@ -406,11 +456,15 @@ def default_out_dir(sources:list, target_size_mb:float=None)->Path:
 def load_manifest(path, # A corpus folder or its manifest.json
                  )->dict: # The manifest, with absolute `train_path` and `val_path` added
     "Read a corpus manifest and check that the text files are the ones it describes"
-    p = Path(path); p = p/'manifest.json' if p.is_dir() else p
-    if (p.parent/INCOMPLETE).exists(): raise CodenasError(f'{p.parent}: a corpus build was killed while writing it: rebuild it (run `codenas corpus`)')
-    if not p.exists(): raise CodenasError(f'{p} not found: no corpus there, or its build did not finish (run `codenas corpus`)')
+    p = Path(path)
+    p = p/'manifest.json' if p.is_dir() else p
+    if (p.parent/INCOMPLETE).exists():
+        raise CodenasError(f'{p.parent}: a corpus build was killed while writing it: rebuild it (run `codenas corpus`)')
+    if not p.exists():
+        raise CodenasError(f'{p} not found: no corpus there, or its build did not finish (run `codenas corpus`)')
     try: m = json.loads(p.read_text(encoding='utf-8'))
-    except (OSError, ValueError) as e: raise CodenasError(f'{p} is not a corpus manifest ({e}): rebuild the corpus') from None
+    except (OSError, ValueError) as e:
+        raise CodenasError(f'{p} is not a corpus manifest ({e}): rebuild the corpus') from None
     for k in ('train', 'val'):
         f = (p.parent/m['paths'][k]).resolve()
         if not f.exists() or sha256_file(f) != m['sha256'][k]:
@@ -419,10 +473,10 @@ def load_manifest(path, # A corpus folder or its manifest.json
     return m
 
 # %% ../nbs/00_corpus.ipynb #5df67a0d
-def build_corpus(src_dir:list[str]=None, # Folders (`datasets` ones too), archives, .jsonl, .parquet (repeatable); default: stdlib
+def build_corpus(src_dir:list[str]=None, # Dirs (`datasets` too), archives, .jsonl, .parquet, repeatable; default stdlib
                  packages:list[str]=None, # PyPI packages, or a list name: pypi8, pypi100
                  site_packages:bool=False, # Also read this interpreter's site-packages
-                 stdlib:bool=None, # Read the standard library too (default: only when no directories or packages are given)
+                 stdlib:bool=None, # Read the standard library too (default: only when no folders or packages are given)
                  out_dir:str=None, # Output folder for train.txt, val.txt, manifest.json (default: corpora/NAME)
                  train_out:str=None, # Train text file (original flag; default: OUT_DIR/train.txt)
                  val_out:str=None, # Val text file (original flag; default: OUT_DIR/val.txt)
@@ -434,11 +488,13 @@ def build_corpus(src_dir:list[str]=None, # Folders (`datasets` ones too), archiv
                  text_field:str='content', # The field that holds the code in JSONL, Parquet and `datasets` sources
                  progress:bool=None, # Show progress (default: when stderr is a terminal)
                 )->CorpusStats:
-    "Build a deduplicated, file-split corpus of Python source, cut to a nested size tier, and write it with its manifest"
+    "Build a deduplicated, file-split corpus of Python source, cut to a nested size tier, and write it with a manifest"
     t0 = time.time()
     if not 0 < val_ratio < 1: raise CodenasError(f'val_ratio={val_ratio} must be between 0 and 1')
-    if min_file_size > max_file_size: raise CodenasError(f'min_file_size={min_file_size} exceeds max_file_size={max_file_size}')
-    if target_size_mb is not None and target_size_mb <= 0: raise CodenasError(f'target_size_mb={target_size_mb} must be positive')
+    if min_file_size > max_file_size:
+        raise CodenasError(f'min_file_size={min_file_size} exceeds max_file_size={max_file_size}')
+    if target_size_mb is not None and target_size_mb <= 0:
+        raise CodenasError(f'target_size_mb={target_size_mb} must be positive')
     sources = resolve_sources(src_dir, packages, site_packages, stdlib, text_field)
     out = Path(out_dir) if out_dir else default_out_dir(sources, target_size_mb)
     paths = dict(train=Path(train_out or out/'train.txt'), val=Path(val_out or out/'val.txt'))
@@ -451,15 +507,19 @@ def build_corpus(src_dir:list[str]=None, # Folders (`datasets` ones too), archiv
     if not docs: raise CodenasError(f"no Python files kept from {', '.join(s.label for s in sources)}"
                                     f" (skipped: {dict(skipped) or 'no .py files found'})")
     train_all, val = split_docs(docs, val_ratio, seed)
-    if not val: raise CodenasError(f'val split is empty ({len(docs)} files at val_ratio={val_ratio}): raise --val_ratio or add files')
+    if not val:
+        raise CodenasError(f'val split is empty ({len(docs)} files at val_ratio={val_ratio}): '
+                           'raise --val_ratio or add files')
     train = take_tier(train_all, None if target_size_mb is None else round(target_size_mb*1e6))
     stats = CorpusStats(_split_stats(train), _split_stats(val),
-                        dict(files_read=read, bytes_read=read_bytes, unique=len(docs), beyond_target=len(train_all)-len(train)),
+                        dict(files_read=read, bytes_read=read_bytes, unique=len(docs),
+                             beyond_target=len(train_all)-len(train)),
                         dict(sorted(skipped.items())), time.time()-t0, t_scan, {k: str(v) for k, v in paths.items()})
     manifest = dict(format='codenas-corpus/1', eod=EOD, sha256=None,
                     paths={k: os.path.relpath(paths[k], paths['manifest'].parent) for k in ('train', 'val')},
-                    params=dict(sources=[s.label for s in sources], python=platform.python_version(), val_ratio=val_ratio, min_file_size=min_file_size,
-                                max_file_size=max_file_size, target_size_mb=target_size_mb, seed=seed)
+                    params=dict(sources=[s.label for s in sources], python=platform.python_version(),
+                                val_ratio=val_ratio, min_file_size=min_file_size, max_file_size=max_file_size,
+                                target_size_mb=target_size_mb, seed=seed)
                            | _record_inputs(sources),
                     train=stats.train, val=stats.val, pool=stats.pool, skipped=stats.skipped,
                     files=[dict(source=d.source, path=d.path, sha256=d.sha256, bytes=d.nbytes, lines=d.lines, split=k)
@@ -480,7 +540,10 @@ def synthetic_project(root, # Folder to create the modules in
         lines = [f'"""Module {i}."""', 'import os', '']
         for j in range(rng.randint(3, 7)):
             a, b = rng.sample(words, 2)
-            lines += [f'def {a}_{b}_{rng.randint(0, 999)}({a}, {b}={rng.randint(0, 99)}):', f'    """Return the {a} plus {b}."""',
-                      f'    if {a} > {rng.randint(0, 50)}:', f'        return {a} + {b} * {rng.randint(2, 9)}', f'    return {a} - {b}', '']
+            lines += [f'def {a}_{b}_{rng.randint(0, 999)}({a}, {b}={rng.randint(0, 99)}):',
+                      f'    """Return the {a} plus {b}."""',
+                      f'    if {a} > {rng.randint(0, 50)}:',
+                      f'        return {a} + {b} * {rng.randint(2, 9)}',
+                      f'    return {a} - {b}', '']
         (root/f'mod_{i}.py').write_text('\n'.join(lines))
     return root

@@ -52,7 +52,7 @@ def execute_notebook(src, # A notebook
                      cwd:str=None, # Working folder of its kernel (default: the notebook's folder)
                      timeout:int=600, # Seconds a cell may run
                      env:dict=None, # More environment variables for the kernel
-                     skip_flags:list=None, # The `#| flag`s whose cells do not run; default: nbdev's `tst_flags` (slow, notest)
+                     skip_flags:list=None, # `#| flag`s of cells that do not run; default: `tst_flags` (slow, notest)
                     )->float: # Seconds it took
     "Run `src` in quick mode, without the cells `nbdev-test` skips, and save it with outputs and widget state to `dst`"
     import nbformat
@@ -64,7 +64,8 @@ def execute_notebook(src, # A notebook
     for i in skip: nb.cells[i].metadata['tags'] = nb.cells[i].metadata.get('tags', []) + ['skip-execution']
     client = NotebookClient(nb, timeout=timeout, kernel_name='python3', store_widget_state=True,
                             resources={'metadata': {'path': str(cwd or src.parent)}})
-    try: client.execute(env={**os.environ, 'CODENAS_QUICK': '1', 'IN_TEST': '1', **(env or {})}, stderr=subprocess.DEVNULL)
+    quick = {**os.environ, 'CODENAS_QUICK': '1', 'IN_TEST': '1', **(env or {})}
+    try: client.execute(env=quick, stderr=subprocess.DEVNULL)
     except CellExecutionError as e:
         cell = next((c for c in nb.cells if any(o.output_type == 'error' for o in c.get('outputs', []))), None)
         where = f' in the cell starting {cell.source.splitlines()[0]!r}' if cell and cell.source else ''
@@ -93,9 +94,13 @@ def execute_notebooks(srcs:list, # Notebooks
                      )->dict: # {notebook name: None if it ran (or was reused), else its failure with the traceback}
     "Run the notebooks `workers` at a time into `dst`, in quick mode, without the cells `nbdev-test` skips"
     import nbformat
-    dst = Path(dst); dst.mkdir(parents=True, exist_ok=True)
+    dst = Path(dst)
+    dst.mkdir(parents=True, exist_ok=True)
     env = {'OMP_NUM_THREADS': str(max(1, (os.cpu_count() or 1)//workers)), **(env or {})}
-    def fresh(p): return (dst/p.name).exists() and nbformat.read(dst/p.name, as_version=4).metadata.get('codenas', {}).get('ran_from') == ran_from(p, skip_flags)
+    def fresh(p):
+        if not (dst/p.name).exists(): return False
+        meta = nbformat.read(dst/p.name, as_version=4).metadata.get('codenas', {})
+        return meta.get('ran_from') == ran_from(p, skip_flags)
     def run(p):
         if reuse and fresh(p): return None
         (dst/p.name).unlink(missing_ok=True)  # a failed run leaves no copy behind that a later build could take
@@ -164,27 +169,31 @@ def _slug(s:str)->str:
     return re.sub(r'[^\w\-.]', '', html.unescape(s).lower().replace(' ', '-'))
 
 def _local_links(text:str, pages:dict, site_url:str)->str:
-    "`text` with links to the published site and to notebooks pointing at the local pages, pandoc's link attributes applied"
+    "`text` with links to the published site and to notebooks pointing at local pages, pandoc's link attributes applied"
     def local(m):
         url = m.group(2)
         if site_url and url.startswith(site_url): url = url[len(site_url):] or 'index.html'
         name, _, frag = url.partition('#')
         return m.group(1) + pages.get(name, name) + ('#' + frag if frag else '') + '"'
-    text = re.sub(r'(<a [^>]*)>([^<]*</a>)\{([^}]*)\}', r'\1 \3>\2', text)  # pandoc's `[text](url){attrs}` (show_doc's source link)
+    # pandoc's `[text](url){attrs}` (show_doc's source link)
+    text = re.sub(r'(<a [^>]*)>([^<]*</a>)\{([^}]*)\}', r'\1 \3>\2', text)
     text = re.sub(r'(href=")([^"]*)"', local, text)
-    return re.sub(r'(<h[1-6] id="|href="(?![a-z]+:)[^"#]*#)([^"]+)"', lambda m: m.group(1) + _slug(m.group(2)) + '"', text)
+    slugged = lambda m: m.group(1) + _slug(m.group(2)) + '"'
+    return re.sub(r'(<h[1-6] id="|href="(?![a-z]+:)[^"#]*#)([^"]+)"', slugged, text)
 
 # %% ../nbs/11_docs.ipynb #232f0eca
 def _order(names:list, sidebar)->list:
     "Notebook names in the order of nbdev's `sidebar.yml`, those it lacks appended in name order"
     import yaml
-    listed = yaml.safe_load(Path(sidebar).read_text())['website']['sidebar']['contents'] if Path(sidebar).exists() else []
+    sidebar = Path(sidebar)
+    listed = yaml.safe_load(sidebar.read_text())['website']['sidebar']['contents'] if sidebar.exists() else []
     listed = [n for n in listed if isinstance(n, str) and n in names]
     return listed + sorted(set(names) - set(listed))
 
 def _nav(pages:list, current:str, title:str)->str:
     "The sidebar: the site's name, a search box, then every page, the current one marked"
-    links = ''.join(f'<a class="page{" active" if f == current else ""}" href="{f}">{html.escape(t)}</a>' for f, t in pages)
+    active = lambda f: ' active' if f == current else ''
+    links = ''.join(f'<a class="page{active(f)}" href="{f}">{html.escape(t)}</a>' for f, t in pages)
     search = ('<input type="search" class="site-search" placeholder="Search the docs" aria-label="Search the docs">'
               '<div class="search-results"></div>')
     return f'<nav class="site-nav"><a class="site-name" href="index.html">{html.escape(title)}</a>{search}{links}</nav>'
@@ -260,18 +269,23 @@ TEMPLATE = """{%- extends 'index.html.j2' -%}
 {% block body_header %}<body class="jp-Notebook" data-jp-theme-light="true" data-jp-theme-name="JupyterLab Light">
 {{ resources.site.nav }}
 <main>
-<header class="site-title"><h1>{{ resources.site.title | e }}</h1>{% if resources.site.description %}<p class="description">{{ resources.site.description }}</p>{% endif %}</header>
+<header class="site-title"><h1>{{ resources.site.title | e }}</h1>
+{%- if resources.site.description %}<p class="description">{{ resources.site.description }}</p>{% endif %}</header>
 {% endblock %}
 {% block body_footer %}<footer class="site-footer">{{ resources.site.footer }}</footer></main>
 <script src="search.js"></script></body>{% endblock %}
 """  # nbconvert's lab page, with the sidebar and title block, and nothing loaded from a CDN
 
 CSS = """body.jp-Notebook { margin: 0; padding: 0; font-family: var(--jp-content-font-family); }
-.jupyter-widgets, .widget-label, .widget-inline-hbox, .widget-html-content, .site-title { font-family: var(--jp-content-font-family); }
+.jupyter-widgets, .widget-label, .widget-inline-hbox, .widget-html-content, .site-title {
+  font-family: var(--jp-content-font-family); }
 nav.site-nav { position: fixed; top: 0; bottom: 0; left: 0; width: 15rem; overflow-y: auto; padding: 1rem .8rem;
-  background: #f5f6f8; border-right: 1px solid #dde; font: 15px/1.4 var(--jp-content-font-family); box-sizing: border-box; }
-nav.site-nav .site-name { display: block; font-size: 1.3rem; font-weight: 600; margin: 0 .4rem 1rem; color: #222; text-decoration: none; }
-nav.site-nav a.page { display: block; padding: .3rem .5rem; margin: 1px 0; border-radius: 4px; color: #2c3e50; text-decoration: none; }
+  background: #f5f6f8; border-right: 1px solid #dde; font: 15px/1.4 var(--jp-content-font-family);
+  box-sizing: border-box; }
+nav.site-nav .site-name { display: block; font-size: 1.3rem; font-weight: 600; margin: 0 .4rem 1rem; color: #222;
+  text-decoration: none; }
+nav.site-nav a.page { display: block; padding: .3rem .5rem; margin: 1px 0; border-radius: 4px; color: #2c3e50;
+  text-decoration: none; }
 nav.site-nav a.page:hover { background: #e4e8ee; }
 nav.site-nav a.page.active { background: #2780e3; color: #fff; }
 main { margin-left: 15rem; padding: 1rem 2.5rem 3rem; max-width: 80rem; }
@@ -294,7 +308,7 @@ def render_pages(nbs:list, # Processed notebooks, in sidebar order
                  site_url:str='', # The published site's URL: links to it become local
                  footer:str='', # HTML at the foot of every page
                 )->list: # (page file, page title) of each notebook
-    "Render processed notebooks to HTML pages: nbconvert's lab template, a sidebar, and the widget manager from beside the pages"
+    "Render processed notebooks to HTML pages: nbconvert's lab template, a sidebar, the widget manager beside the pages"
     import nbformat
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
@@ -303,13 +317,15 @@ def render_pages(nbs:list, # Processed notebooks, in sidebar order
     fms = {n: _frontmatter(nb) for n, nb in docs}
     files = {n: fms[n].get('output-file') or str(nbpath2html(n)) for n, _ in docs}
     pages = [(files[n], fms[n].get('title', Path(n).stem)) for n, _ in docs]
-    exp = HTMLExporter(template_name='lab', extra_loaders=[DictLoader({'site.html.j2': TEMPLATE})], template_file='site.html.j2',
-                       require_js_url='require.js', widget_renderer_url='embed-amd.js', exclude_input_prompt=True, exclude_output_prompt=True)
+    exp = HTMLExporter(template_name='lab', extra_loaders=[DictLoader({'site.html.j2': TEMPLATE})],
+                       template_file='site.html.j2', require_js_url='require.js', widget_renderer_url='embed-amd.js',
+                       exclude_input_prompt=True, exclude_output_prompt=True)
     (Path(out)/'site.css').write_text(CSS)
     entries = []
     for n, nb in docs:
         fm, f = fms[n], files[n]
-        nb.metadata['title'] = fm.get('title', n) if f == 'index.html' or not title else f"{fm.get('title', n)} – {title}"
+        own = fm.get('title', n)
+        nb.metadata['title'] = own if f == 'index.html' or not title else f"{own} – {title}"
         desc = re.sub(r'`([^`]*)`', r'<code>\1</code>', html.escape(fm.get('description', '')))
         site = dict(nav=_nav(pages, f, title), title=fm.get('title', n), description=desc, footer=footer)
         body, _ = exp.from_notebook_node(_quarto_cells(nb), resources=dict(site=site))
@@ -336,10 +352,11 @@ def widget_scripts(out, # The site's folder
         npm = shutil.which('npm')
         if not npm: raise CodenasError('npm not found: it fetches the widget manager once (apt-get install npm)')
         cache.mkdir(parents=True, exist_ok=True)
-        r = subprocess.run([npm, 'install', '--prefix', str(cache), '--no-audit', '--no-fund', '--loglevel=error', *NPM_PACKAGES],
-                           capture_output=True, text=True)
+        r = subprocess.run([npm, 'install', '--prefix', str(cache), '--no-audit', '--no-fund', '--loglevel=error',
+                            *NPM_PACKAGES], capture_output=True, text=True)
         if r.returncode: raise CodenasError(f"npm install failed: {(r.stderr.strip().splitlines() or ['?'])[-1]}")
-    files = [dist/'embed-amd.js', req] + sorted(f for f in dist.iterdir() if f.suffix in ('.woff', '.woff2', '.ttf', '.eot', '.svg'))
+    fonts = sorted(f for f in dist.iterdir() if f.suffix in ('.woff', '.woff2', '.ttf', '.eot', '.svg'))
+    files = [dist/'embed-amd.js', req] + fonts
     for f in files: shutil.copy2(f, Path(out)/f.name)
     return [f.name for f in files]
 
@@ -354,28 +371,31 @@ def _site_dir(out)->Path:
     (out/'.codenas-docs').touch()
     return out
 
-def build_docs(out:str='_site', # Output folder, emptied first (gitignored; Quarto's `nbdev-docs` writes `_docs` instead)
+def build_docs(out:str='_site', # Output folder, emptied first (gitignored; Quarto's `nbdev-docs` writes `_docs`)
                workers:int=2, # Notebooks executed at once
                timeout:int=600, # Seconds a cell may run before the build fails
                progress:bool=True, # Print a line on stderr as each notebook finishes
-               executed:str=None, # Keep the executed notebooks in this folder (for Quarto's `nbdev-docs`); default: not kept
-               reuse:bool=False, # Render the copies in EXECUTED that were run from the same sources instead of running them again
+               executed:str=None, # Keep the executed notebooks here (for Quarto's `nbdev-docs`); default: not kept
+               reuse:bool=False, # Render the copies in EXECUTED run from the same sources instead of running them again
               )->dict: # The index page, the pages and the seconds each stage took
     "Build the docs site offline: every notebook executed in quick mode, processed by nbdev, rendered with its widgets"
     missing = [m for m in ('nbdev', 'nbclient', 'nbconvert') if importlib.util.find_spec(m) is None]
-    if missing: raise CodenasError(f'{", ".join(missing)} missing: the docs build needs the dev extras (pip install -e ".[dev]")')
+    if missing:
+        raise CodenasError(f'{", ".join(missing)} missing: the docs build needs the dev extras '
+                           '(pip install -e ".[dev]")')
     from nbdev.config import get_config
     if workers < 1: raise CodenasError(f'workers={workers}: use 1 or more')
     try: cfg = get_config()
     except Exception: cfg = None
-    if not (cfg and cfg.config_file.exists()): raise CodenasError('no pyproject.toml with [tool.nbdev] here: run codenas docs inside the repository')
+    if not (cfg and cfg.config_file.exists()):
+        raise CodenasError('no pyproject.toml with [tool.nbdev] here: run codenas docs inside the repository')
     t, out = [('start', time.time())], _site_dir(out)
-    work = Path(tempfile.mkdtemp(prefix='codenas-docs-'))  # executed and processed notebooks: the site folder holds only the site
+    work = Path(tempfile.mkdtemp(prefix='codenas-docs-'))  # executed, processed notebooks: the site holds only the site
     try: return _build(out, work, Path(executed) if executed else work/'nbs', cfg, workers, timeout, progress, reuse, t)
     finally: shutil.rmtree(work, ignore_errors=True)
 
 def _build(out:Path, work:Path, ran:Path, cfg, workers:int, timeout:int, progress:bool, reuse:bool, t:list)->dict:
-    "The build's stages: the widget manager into `out`, the notebooks executed into `ran`, processed in `work`, rendered into `out`"
+    "The build's stages: widget manager into `out`, notebooks run into `ran`, processed in `work`, rendered into `out`"
     from nbdev.doclinks import nbglob
     scripts = widget_scripts(out)
     t.append(('widget_manager', time.time()))
@@ -386,7 +406,8 @@ def _build(out:Path, work:Path, ran:Path, cfg, workers:int, timeout:int, progres
     for p in srcs: process_notebook(ran/p.name, work/'proc'/p.name)
     t.append(('process', time.time()))
     order = _order([p.name for p in srcs], cfg.nbs_path/'sidebar.yml')
-    footer = 'Built offline by <code>codenas docs</code>: every notebook run in quick mode, its widgets drawn from their saved state.'
+    footer = ('Built offline by <code>codenas docs</code>: every notebook run in quick mode, '
+              'its widgets drawn from their saved state.')
     pages = render_pages([work/'proc'/n for n in order], out, cfg.get('title', cfg.lib_name), cfg.doc_url, footer)
     t.append(('render', time.time()))
     secs = {k: round(b - a, 1) for (_, a), (k, b) in zip(t, t[1:])}

@@ -15,44 +15,53 @@ from .corpus import EOD
 from .dataset import TOKENIZERS, Tokenizer
 from .model import GLU_ACTIVATIONS, ArchConfig, CodeLM
 from .run import load_run
-from .report import honest_runs, metric_labels, read_results_table, report_metrics
+from .results import honest_runs, metric_labels, read_results_table, report_metrics
 
 # %% auto #0
 __all__ = ['HF_ACTS', 'HF_TARGETS', 'ROPE', 'hf_model_type', 'hf_config', 'hf_state_dict', 'to_hf', 'max_logit_diff',
            'hf_tokenizer', 'card_metrics', 'model_card', 'export', 'LoadedRun', 'load']
 
 # %% ../nbs/07_export.ipynb #85122ced
-HF_ACTS = dict(gelu='gelu', silu='silu', relu2='relu2', swiglu='silu', geglu='gelu')  # codenas activation -> ACT2FN name of the same function (for GLUs: on the gate)
+# codenas activation -> ACT2FN name of the same function (for GLUs: on the gate)
+HF_ACTS = dict(gelu='gelu', silu='silu', relu2='relu2', swiglu='silu', geglu='gelu')
 
-HF_TARGETS = {  # (pos, norm, gated MLP, qk_norm) -> (transformers model_type, whether it has a bias wherever codenas's bias=True puts one)
+# (pos, norm, gated MLP, qk_norm) -> (transformers model_type, whether it has a bias wherever codenas's bias=True does)
+HF_TARGETS = {
     ('rope', 'rmsnorm', True, False): ('llama', True),         # attention_bias, mlp_bias
     ('rope', 'rmsnorm', True, True): ('qwen3', False),         # per-head q_norm/k_norm before RoPE; no MLP bias
     ('rope', 'rmsnorm', False, False): ('arcee', True),        # Llama with a plain up/act/down MLP
     ('rope', 'rmsnorm', False, True): ('apertus', False),      # plain MLP with per-head q_norm/k_norm; no MLP bias
-    ('rope', 'layernorm', True, False): ('stablelm', False),   # sequential residual, full rotary; no bias in o_proj or the MLP
-    ('rope', 'layernorm', False, False): ('gpt_neox', True),   # sequential residual, full rotary; MLP biases always (zero)
+    ('rope', 'layernorm', True, False): ('stablelm', False),   # sequential residual, full rotary; o_proj, MLP: no bias
+    ('rope', 'layernorm', False, False): ('gpt_neox', True),   # sequential residual, full rotary; MLP biases (zero)
     ('absolute', 'layernorm', False, False): ('gpt2', True),   # biases always (zero when codenas has none)
-    ('alibi', 'layernorm', False, False): ('mpt', False),      # ALiBi; an exact-GELU MLP of 4 x n_embd; no biases, not even in LayerNorm
+    ('alibi', 'layernorm', False, False): ('mpt', False),      # ALiBi; exact-GELU MLP of 4 x n_embd; no bias, norms too
 }
 
 # %% ../nbs/07_export.ipynb #c19a1400
-def _names(k:tuple)->str: return f"pos={k[0]!r}, norm={k[1]!r}, a {'gated' if k[2] else 'plain'} MLP{', qk_norm=True' if k[3] else ''}"
+def _names(k:tuple)->str:
+    return f"pos={k[0]!r}, norm={k[1]!r}, a {'gated' if k[2] else 'plain'} MLP{', qk_norm=True' if k[3] else ''}"
 
 def hf_model_type(cfg:ArchConfig, # The architecture of the run
-                  diagnostic_no_causal_mask:bool=False, # The run was trained without the causal mask (the original system's bug)
+                  diagnostic_no_causal_mask:bool=False, # Trained without the causal mask (the original's bug)
                  )->str: # transformers `model_type`, e.g. 'llama'
-    "The transformers class that computes exactly what `CodeLM(cfg)` computes; else `CodenasError` naming the option none can express"
+    "The transformers class computing exactly what `CodeLM(cfg)` does; else a `CodenasError` naming the option none has"
     def no(opt, why): raise CodenasError(f'cannot export {opt}: {why}')
-    if diagnostic_no_causal_mask: no('diagnostic_no_causal_mask=True', 'this run attends to later tokens, and every causal LM class masks them')
-    if cfg.logit_softcap: no(f'logit_softcap={cfg.logit_softcap}', 'no transformers class with these blocks soft-caps its logits')
+    if diagnostic_no_causal_mask:
+        no('diagnostic_no_causal_mask=True', 'this run attends to later tokens, and every causal LM class masks them')
+    if cfg.logit_softcap:
+        no(f'logit_softcap={cfg.logit_softcap}', 'no transformers class with these blocks soft-caps its logits')
     k = (cfg.pos, cfg.norm, cfg.activation in GLU_ACTIVATIONS, cfg.qk_norm)
     if k in HF_TARGETS:
         mt, has_bias = HF_TARGETS[k]
-        if cfg.bias and not has_bias: no('bias=True', f'{mt}, the only class for {_names(k)}, has no bias in some layers that codenas gives one')
-        if mt == 'mpt' and cfg.activation != 'gelu': no(f'activation={cfg.activation!r}', "mpt, the only class with ALiBi, has a GELU MLP")
-        if mt == 'mpt' and cfg.ffn_hidden != 4*cfg.n_embd: no(f'ffn_mult={cfg.ffn_mult}', "mpt, the only class with ALiBi, has an MLP of 4 x n_embd")
+        if cfg.bias and not has_bias:
+            no('bias=True', f'{mt}, the only class for {_names(k)}, has no bias in some layers that codenas gives one')
+        if mt == 'mpt' and cfg.activation != 'gelu':
+            no(f'activation={cfg.activation!r}', "mpt, the only class with ALiBi, has a GELU MLP")
+        if mt == 'mpt' and cfg.ffn_hidden != 4*cfg.n_embd:
+            no(f'ffn_mult={cfg.ffn_mult}', "mpt, the only class with ALiBi, has an MLP of 4 x n_embd")
         return mt
-    flips = (('qk_norm=True', (k[0], k[1], k[2], False)), (f'activation={cfg.activation!r}', (k[0], k[1], not k[2], k[3])),
+    flips = (('qk_norm=True', (k[0], k[1], k[2], False)),
+             (f'activation={cfg.activation!r}', (k[0], k[1], not k[2], k[3])),
              (f'norm={cfg.norm!r}', (k[0], 'layernorm' if k[1] == 'rmsnorm' else 'rmsnorm', k[2], k[3])))
     opt = next((o for o, f in flips if f in HF_TARGETS and (o != 'qk_norm=True' or k[3])), f'pos={cfg.pos!r}')
     no(opt, f'no transformers class computes {_names(k)}')
@@ -66,22 +75,26 @@ def hf_config(cfg:ArchConfig, # The architecture
              )->dict: # Keyword arguments for `AutoConfig.for_model(model_type, **...)`
     "The transformers config of `cfg` in the class `hf_model_type` picks"
     mt = model_type or hf_model_type(cfg)
-    c = dict(vocab_size=cfg.vocab_size, tie_word_embeddings=cfg.tie_embeddings, bos_token_id=eod_id, eos_token_id=eod_id, pad_token_id=None)
+    c = dict(vocab_size=cfg.vocab_size, tie_word_embeddings=cfg.tie_embeddings, bos_token_id=eod_id,
+             eos_token_id=eod_id, pad_token_id=None)
     if mt == 'mpt':
-        return c | dict(d_model=cfg.n_embd, n_heads=cfg.n_head, n_layers=cfg.n_layer, expansion_ratio=4, max_seq_len=cfg.block_size, no_bias=True,
-                        layer_norm_epsilon=1e-5, resid_pdrop=0.0, emb_pdrop=0.0, attn_config=dict(alibi=True, alibi_bias_max=8, attn_pdrop=0))
+        return c | dict(d_model=cfg.n_embd, n_heads=cfg.n_head, n_layers=cfg.n_layer, expansion_ratio=4,
+                        max_seq_len=cfg.block_size, no_bias=True, layer_norm_epsilon=1e-5, resid_pdrop=0.0,
+                        emb_pdrop=0.0, attn_config=dict(alibi=True, alibi_bias_max=8, attn_pdrop=0))
     if mt == 'gpt2':
-        return c | dict(n_embd=cfg.n_embd, n_layer=cfg.n_layer, n_head=cfg.n_head, n_inner=cfg.ffn_hidden, n_positions=cfg.block_size,
-                        activation_function=HF_ACTS[cfg.activation], layer_norm_epsilon=1e-5, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0)
-    c |= dict(hidden_size=cfg.n_embd, intermediate_size=cfg.ffn_hidden, num_hidden_layers=cfg.n_layer, num_attention_heads=cfg.n_head,
-              hidden_act=HF_ACTS[cfg.activation], max_position_embeddings=cfg.block_size, attention_dropout=0.0)
+        return c | dict(n_embd=cfg.n_embd, n_layer=cfg.n_layer, n_head=cfg.n_head, n_inner=cfg.ffn_hidden,
+                        n_positions=cfg.block_size, activation_function=HF_ACTS[cfg.activation],
+                        layer_norm_epsilon=1e-5, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0)
+    c |= dict(hidden_size=cfg.n_embd, intermediate_size=cfg.ffn_hidden, num_hidden_layers=cfg.n_layer,
+              num_attention_heads=cfg.n_head, hidden_act=HF_ACTS[cfg.activation],
+              max_position_embeddings=cfg.block_size, attention_dropout=0.0)
     if mt == 'gpt_neox':  # no grouped-query attention: keys and values are exported repeated
         return c | dict(layer_norm_eps=1e-5, use_parallel_residual=False, attention_bias=cfg.bias, hidden_dropout=0.0,
                         rope_parameters=ROPE | dict(partial_rotary_factor=1.0))
     c |= dict(num_key_value_heads=cfg.n_kv_head, head_dim=cfg.head_dim)
     if mt == 'stablelm':
-        return c | dict(layer_norm_eps=1e-5, use_qkv_bias=False, qk_layernorm=False, use_parallel_residual=False, hidden_dropout=0.0,
-                        rope_parameters=ROPE | dict(partial_rotary_factor=1.0))
+        return c | dict(layer_norm_eps=1e-5, use_qkv_bias=False, qk_layernorm=False, use_parallel_residual=False,
+                        hidden_dropout=0.0, rope_parameters=ROPE | dict(partial_rotary_factor=1.0))
     c |= dict(rms_norm_eps=1e-6, rope_parameters=dict(ROPE), attention_bias=cfg.bias)
     if mt in ('llama', 'arcee'): c['mlp_bias'] = cfg.bias
     if mt == 'qwen3': c['use_sliding_window'] = False
@@ -93,17 +106,19 @@ def _rep(w, nkv:int, nh:int):
     return w.view(nkv, -1, *w.shape[1:]).repeat_interleave(nh // nkv, 0).flatten(0, 1)
 
 def _block(cfg:ArchConfig, sd:dict, i:int)->dict:
-    "Layer i's tensors under neutral names: q, k, v, o, fc, proj (weights `_w`, biases `_b`, zero where codenas has none)"
+    "Layer i's tensors under neutral names: q, k, v, o, fc, proj (weights `_w`, biases `_b`, zero if codenas has none)"
     s, d, kv = f'transformer.h.{i}.', cfg.n_embd, cfg.n_kv_head*cfg.head_dim
     get = lambda k, n: sd[k] if k in sd else torch.zeros(n)
     b = dict(fc_w=sd[s+'mlp.c_fc.weight'], proj_w=sd[s+'mlp.c_proj.weight'], o_w=sd[s+'attn.c_proj.weight'])
-    b |= dict(fc_b=get(s+'mlp.c_fc.bias', b['fc_w'].size(0)), proj_b=get(s+'mlp.c_proj.bias', d), o_b=get(s+'attn.c_proj.bias', d))
+    b |= dict(fc_b=get(s+'mlp.c_fc.bias', b['fc_w'].size(0)), proj_b=get(s+'mlp.c_proj.bias', d),
+              o_b=get(s+'attn.c_proj.bias', d))
     b |= dict(zip(('q_w', 'k_w', 'v_w'), sd[s+'attn.c_attn.weight'].split([d, kv, kv])))
     b |= dict(zip(('q_b', 'k_b', 'v_b'), get(s+'attn.c_attn.bias', d + 2*kv).split([d, kv, kv])))
     return b
 
 # %% ../nbs/07_export.ipynb #bb59a65e
-_PREFIX = dict(gpt2=('transformer.', 'wte', 'ln_f'), gpt_neox=('gpt_neox.', 'embed_in', 'final_layer_norm'), mpt=('transformer.', 'wte', 'norm_f'))  # others: Llama's names
+_PREFIX = dict(gpt2=('transformer.', 'wte', 'ln_f'), gpt_neox=('gpt_neox.', 'embed_in', 'final_layer_norm'),
+               mpt=('transformer.', 'wte', 'norm_f'))  # others: Llama's names
 
 def hf_state_dict(model:CodeLM, # The codenas model
                   model_type:str, # From `hf_model_type`
@@ -113,30 +128,48 @@ def hf_state_dict(model:CodeLM, # The codenas model
     nh, nkv, hd, glu = cfg.n_head, cfg.n_kv_head, cfg.head_dim, cfg.activation in GLU_ACTIVATIONS
     def norm(dst, src):
         out[dst+'.weight'] = sd[src+'.weight']
-        if cfg.norm == 'layernorm' and model_type != 'mpt': out[dst+'.bias'] = sd.get(src+'.bias', torch.zeros(cfg.n_embd))
+        if cfg.norm == 'layernorm' and model_type != 'mpt':
+            out[dst+'.bias'] = sd.get(src+'.bias', torch.zeros(cfg.n_embd))
     for i in range(cfg.n_layer):
         b, s = _block(cfg, sd, i), f'transformer.h.{i}.'
         if model_type == 'gpt2':  # Conv1D: (in, out); k and v repeated to n_head heads
-            t = s; norm(t+'ln_1', s+'ln_1'); norm(t+'ln_2', s+'ln_2')
+            t = s
+            norm(t+'ln_1', s+'ln_1')
+            norm(t+'ln_2', s+'ln_2')
             out[t+'attn.c_attn.weight'] = torch.cat([b['q_w'], _rep(b['k_w'], nkv, nh), _rep(b['v_w'], nkv, nh)]).T
             out[t+'attn.c_attn.bias'] = torch.cat([b['q_b'], _rep(b['k_b'], nkv, nh), _rep(b['v_b'], nkv, nh)])
-            for dst, src in (('attn.c_proj', 'o'), ('mlp.c_fc', 'fc'), ('mlp.c_proj', 'proj')): out[t+dst+'.weight'], out[t+dst+'.bias'] = b[src+'_w'].T, b[src+'_b']
+            for dst, src in (('attn.c_proj', 'o'), ('mlp.c_fc', 'fc'), ('mlp.c_proj', 'proj')):
+                out[t+dst+'.weight'], out[t+dst+'.bias'] = b[src+'_w'].T, b[src+'_b']
         elif model_type == 'mpt':  # one Linear, all q then all k then all v (k and v repeated); no biases anywhere
-            t = f'transformer.blocks.{i}.'; norm(t+'norm_1', s+'ln_1'); norm(t+'norm_2', s+'ln_2')
+            t = f'transformer.blocks.{i}.'
+            norm(t+'norm_1', s+'ln_1')
+            norm(t+'norm_2', s+'ln_2')
             out[t+'attn.Wqkv.weight'] = torch.cat([b['q_w'], _rep(b['k_w'], nkv, nh), _rep(b['v_w'], nkv, nh)])
-            out[t+'attn.out_proj.weight'], out[t+'ffn.up_proj.weight'], out[t+'ffn.down_proj.weight'] = b['o_w'], b['fc_w'], b['proj_w']
+            out[t+'attn.out_proj.weight'] = b['o_w']
+            out[t+'ffn.up_proj.weight'], out[t+'ffn.down_proj.weight'] = b['fc_w'], b['proj_w']
         elif model_type == 'gpt_neox':  # one Linear, rows grouped by head: q, k, v of head 0, then of head 1, ...
-            t = f'gpt_neox.layers.{i}.'; norm(t+'input_layernorm', s+'ln_1'); norm(t+'post_attention_layernorm', s+'ln_2')
-            qkv = lambda x: torch.stack([x[0].view(nh, hd, *x[0].shape[1:]), *(_rep(y, nkv, nh).view(nh, hd, *y.shape[1:]) for y in x[1:])], 1).flatten(0, 2)
-            out[t+'attention.query_key_value.weight'], out[t+'attention.dense.weight'] = qkv([b['q_w'], b['k_w'], b['v_w']]), b['o_w']
-            if cfg.bias: out[t+'attention.query_key_value.bias'], out[t+'attention.dense.bias'] = qkv([b['q_b'], b['k_b'], b['v_b']]), b['o_b']
-            for dst, src in (('mlp.dense_h_to_4h', 'fc'), ('mlp.dense_4h_to_h', 'proj')): out[t+dst+'.weight'], out[t+dst+'.bias'] = b[src+'_w'], b[src+'_b']
+            t = f'gpt_neox.layers.{i}.'
+            norm(t+'input_layernorm', s+'ln_1')
+            norm(t+'post_attention_layernorm', s+'ln_2')
+            heads = lambda y: y.view(nh, hd, *y.shape[1:])  # (nh, hd, ...)
+            qkv = lambda x: torch.stack([heads(x[0]), *(heads(_rep(y, nkv, nh)) for y in x[1:])], 1).flatten(0, 2)
+            out[t+'attention.query_key_value.weight'] = qkv([b['q_w'], b['k_w'], b['v_w']])
+            out[t+'attention.dense.weight'] = b['o_w']
+            if cfg.bias:
+                out[t+'attention.query_key_value.bias'] = qkv([b['q_b'], b['k_b'], b['v_b']])
+                out[t+'attention.dense.bias'] = b['o_b']
+            for dst, src in (('mlp.dense_h_to_4h', 'fc'), ('mlp.dense_4h_to_h', 'proj')):
+                out[t+dst+'.weight'], out[t+dst+'.bias'] = b[src+'_w'], b[src+'_b']
         else:  # Llama's names; Apertus calls its two norms attention_layernorm and feedforward_layernorm
             t = f'model.layers.{i}.'
-            n1, n2 = ('attention_layernorm', 'feedforward_layernorm') if model_type == 'apertus' else ('input_layernorm', 'post_attention_layernorm')
-            norm(t+n1, s+'ln_1'); norm(t+n2, s+'ln_2')
-            mlp = dict(zip(('gate_proj', 'up_proj'), zip(b['fc_w'].chunk(2), b['fc_b'].chunk(2)))) if glu else dict(up_proj=(b['fc_w'], b['fc_b']))
-            lin = {f'self_attn.{n}_proj': (b[n+'_w'], b[n+'_b']) for n in 'qkvo'} | {f'mlp.{n}': wb for n, wb in mlp.items()} | {'mlp.down_proj': (b['proj_w'], b['proj_b'])}
+            n1, n2 = (('attention_layernorm', 'feedforward_layernorm') if model_type == 'apertus' else
+                      ('input_layernorm', 'post_attention_layernorm'))
+            norm(t+n1, s+'ln_1')
+            norm(t+n2, s+'ln_2')
+            if glu: mlp = dict(zip(('gate_proj', 'up_proj'), zip(b['fc_w'].chunk(2), b['fc_b'].chunk(2))))
+            else: mlp = dict(up_proj=(b['fc_w'], b['fc_b']))
+            lin = {f'self_attn.{n}_proj': (b[n+'_w'], b[n+'_b']) for n in 'qkvo'}
+            lin |= {f'mlp.{n}': wb for n, wb in mlp.items()} | {'mlp.down_proj': (b['proj_w'], b['proj_b'])}
             for n, (w, bias) in lin.items():
                 out[t+n+'.weight'] = w
                 if cfg.bias: out[t+n+'.bias'] = bias
@@ -154,10 +187,13 @@ def to_hf(model:CodeLM, # The codenas model
     "The transformers model that computes what `model` computes"
     from transformers import AutoConfig, AutoModelForCausalLM
     mt = hf_model_type(model.cfg, model.diagnostic_no_causal_mask)
-    hf = AutoModelForCausalLM.from_config(AutoConfig.for_model(mt, **hf_config(model.cfg, eod_id, mt)), dtype=torch.float32)
+    hf = AutoModelForCausalLM.from_config(AutoConfig.for_model(mt, **hf_config(model.cfg, eod_id, mt)),
+                                          dtype=torch.float32)
     missing, unexpected = hf.load_state_dict(hf_state_dict(model, mt), strict=False)
-    if missing or unexpected: raise CodenasError(f'{mt}: weights the mapping missed {missing[:3]}, or made up {unexpected[:3]}')
-    hf.generation_config.pad_token_id = eod_id  # batched generate pads with EOD; the model config keeps none (no frozen embedding row)
+    if missing or unexpected:
+        raise CodenasError(f'{mt}: weights the mapping missed {missing[:3]}, or made up {unexpected[:3]}')
+    # batched generate pads with EOD; the model config keeps none (no frozen embedding row)
+    hf.generation_config.pad_token_id = eod_id
     return hf.eval()
 
 def max_logit_diff(model:CodeLM, # The codenas model
@@ -166,20 +202,23 @@ def max_logit_diff(model:CodeLM, # The codenas model
                   )->float:
     "Largest absolute difference between the two models' logits on `ids`"
     model_dev = next(model.parameters()).device
-    with torch.no_grad(): a, b = model(ids.to(model_dev)).float().cpu(), hf(ids.to(hf.device)).logits.float().cpu()  # (B, T, V) each
+    with torch.no_grad():
+        a, b = model(ids.to(model_dev)).float().cpu(), hf(ids.to(hf.device)).logits.float().cpu()  # (B, T, V) each
     return (a - b).abs().max().item()
 
 # %% ../nbs/07_export.ipynb #8460df5b
 def hf_tokenizer(tok:Tokenizer, # A codenas tokenizer of a kind with `to_hf` (char, bpe)
                  block_size:int, # The model's context: transformers' `model_max_length`
                 ): # A `PreTrainedTokenizerFast`
-    "The tokenizer as transformers loads it: the same ids, EOD as bos, eos and pad, put before each text; pads and truncates on the left"
+    "The tokenizer for transformers: same ids, EOD as bos, eos and pad, put before each text; pads, truncates at left"
     from tokenizers import processors
     from transformers import PreTrainedTokenizerFast
     t, unk = tok.to_hf()
-    t.post_processor = processors.TemplateProcessing(single=f'{EOD} $A', pair=f'{EOD} $A {EOD} $B', special_tokens=[(EOD, tok.eod_id)])
-    return PreTrainedTokenizerFast(tokenizer_object=t, bos_token=EOD, eos_token=EOD, pad_token=EOD, unk_token=unk, model_max_length=block_size,
-                                   padding_side='left', truncation_side='left', clean_up_tokenization_spaces=False)
+    t.post_processor = processors.TemplateProcessing(single=f'{EOD} $A', pair=f'{EOD} $A {EOD} $B',
+                                                     special_tokens=[(EOD, tok.eod_id)])
+    return PreTrainedTokenizerFast(tokenizer_object=t, bos_token=EOD, eos_token=EOD, pad_token=EOD, unk_token=unk,
+                                   model_max_length=block_size, padding_side='left', truncation_side='left',
+                                   clean_up_tokenization_spaces=False)
 
 # %% ../nbs/07_export.ipynb #ed5f2d49
 def _pct(kind:str, v:float)->str: return f'{v:.1%}' if kind == 'rate' else f'{v:.3f}'
@@ -187,20 +226,22 @@ def _pct(kind:str, v:float)->str: return f'{v:.1%}' if kind == 'rate' else f'{v:
 def card_metrics(done:dict, # A run's `done.json`: the experiment's row for it
                 )->str: # Markdown table; '' if the row has no metrics with intervals
     "The prompt-suite metrics of a run with their 95% intervals, beside the same metrics on human code"
-    rows, labels = [], metric_labels()                       # asked now: a metric registered after import is in the card too
+    rows, labels = [], metric_labels()       # asked now: a metric registered after import is in the card too
     for k in report_metrics():
         if f'{k}_lo' not in done or done[k] != done[k]: continue  # NaN: not measured
         label, kind = labels[k]
         h = done.get(f'human_{k}')
-        human = '–' if h is None or h != h else f"{_pct(kind, h)} [{_pct(kind, done[f'human_{k}_lo'])}, {_pct(kind, done[f'human_{k}_hi'])}]"
-        rows.append(f"| {label} | {_pct(kind, done[k])} [{_pct(kind, done[f'{k}_lo'])}, {_pct(kind, done[f'{k}_hi'])}] | {human} |")
-    return '\n'.join(['| metric | model [95% interval] | human code [95% interval] |', '|---|---|---|', *rows]) if rows else ''
+        shown = lambda c: f"{_pct(kind, done[c])} [{_pct(kind, done[f'{c}_lo'])}, {_pct(kind, done[f'{c}_hi'])}]"
+        human = '–' if h is None or h != h else shown(f'human_{k}')
+        rows.append(f"| {label} | {shown(k)} | {human} |")
+    if not rows: return ''
+    return '\n'.join(['| metric | model [95% interval] | human code [95% interval] |', '|---|---|---|', *rows])
 
 # %% ../nbs/07_export.ipynb #52204c1f
 def _read(p:Path): return json.loads(p.read_text()) if p.exists() else None
 
 def _esc(x):
-    "`x` with every string in it HTML-escaped, so a run name or a summary field shows as text, never as markup, in a rendered card"
+    "`x` with every string in it HTML-escaped: a run name or summary field shows in a rendered card as text, not markup"
     if isinstance(x, str): return html.escape(x)
     if isinstance(x, dict): return {_esc(k): _esc(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)): return type(x)(_esc(v) for v in x)
@@ -211,11 +252,12 @@ def _num(v, spec:str)->str:
     return format(v, spec) if isinstance(v, (int, float)) and not isinstance(v, bool) else _esc(str(v))
 
 def _tiers_table(run_dir:Path)->str:
-    "The experiment's runs but its diagnostics (from its results.csv, when the run lies in EXPERIMENT/runs/NAME), this one marked"
+    "The experiment's runs but its diagnostics (its results.csv, for a run in EXPERIMENT/runs/NAME), this one marked"
     csv = run_dir.parent.parent/'results.csv'
     if run_dir.parent.name != 'runs' or not csv.exists(): return ''
     df = honest_runs(read_results_table(csv))  # the no-causal-mask diagnostic runs are no tier's model
-    rows = [f"| {'**' + _esc(r.run) + '**' if r.run == run_dir.name else _esc(r.run)} | {r.tier_mb:.2f} | {_esc(r.tokenizer)} | {r.seed} | {r.val_bpb:.3f} |"
+    name = lambda r: '**' + _esc(r.run) + '**' if r.run == run_dir.name else _esc(r.run)
+    rows = [f"| {name(r)} | {r.tier_mb:.2f} | {_esc(r.tokenizer)} | {r.seed} | {r.val_bpb:.3f} |"
             for r in df.itertuples()]
     return '\n'.join(['| run | tier (MB) | tokenizer | seed | val bits per byte |', '|---|---|---|---|---|', *rows])
 
@@ -228,65 +270,88 @@ def model_card(run_dir:Path, # The run folder
               )->str: # README.md text
     "A Hugging Face model card of a run, from its own files"
     import transformers
-    config, summ, done = _esc(config), _esc(_read(run_dir/'summary.json') or {}), _esc(_read(run_dir/'done.json') or {})  # text, never markup
+    config = _esc(config)  # text, never markup
+    summ, done = _esc(_read(run_dir/'summary.json') or {}), _esc(_read(run_dir/'done.json') or {})
     cfg = ArchConfig.from_json(config['arch'])
     tk, corpus, best = config['tokenizer'], config.get('corpus', {}), summ.get('best') or config.get('val') or {}
     C, n_new = cfg.block_size, min(64, cfg.block_size // 2)
-    opts = ', '.join(f'{k}={getattr(cfg, k)!r}' for k in ('pos', 'norm', 'activation', 'qk_norm', 'bias', 'tie_embeddings'))
-    L = ['---', 'library_name: transformers', 'pipeline_tag: text-generation', 'tags: [codenas, python, code]', '---', '',
+    shown = ('pos', 'norm', 'activation', 'qk_norm', 'bias', 'tie_embeddings')
+    opts = ', '.join(f'{k}={getattr(cfg, k)!r}' for k in shown)
+    if hf_class.startswith(('GPT2', 'Mpt')):
+        why = 'learned positions' if hf_class.startswith('GPT2') else 'a fixed ALiBi table'
+        past = f"Past the context `{hf_class}` fails ({why})."
+    else: past = f"Past the context `{hf_class}` runs on, on positions it was never trained on."
+    L = ['---', 'library_name: transformers', 'pipeline_tag: text-generation', 'tags: [codenas, python, code]',
+         '---', '',
          f"# {_esc(run_dir.name)}", '',
-         f"A small causal language model of Python source, trained by codenas {config.get('codenas_version', '?')} and exported as "
-         f"`{hf_class}` (transformers {transformers.__version__}). On 2 sequences of {cfg.block_size} random ids its logits differ from codenas's by at most {max_diff:.1e}.", '',
+         f"A small causal language model of Python source, trained by codenas {config.get('codenas_version', '?')} "
+         f"and exported as `{hf_class}` (transformers {transformers.__version__}). On 2 sequences of {cfg.block_size} "
+         f"random ids its logits differ from codenas's by at most {max_diff:.1e}.", '',
          '## Use', '', '```python', 'from transformers import AutoModelForCausalLM, AutoTokenizer',
          'tok, model = AutoTokenizer.from_pretrained(PATH), AutoModelForCausalLM.from_pretrained(PATH)',
-         f'ids = tok("def add(a, b):", truncation=True, max_length={C - n_new}, return_tensors="pt").input_ids  # EOD first, as in training',
+         f'ids = tok("def add(a, b):", truncation=True, max_length={C - n_new}, return_tensors="pt").input_ids'
+         '  # EOD first, as in training',
          f'out = model.generate(ids, max_new_tokens={n_new}, do_sample=True, temperature=0.8, top_k=40, top_p=0.9)',
          'print(tok.decode(out[0, ids.size(1):], skip_special_tokens=True))', '```', '',
-         f"The context is **{C} tokens** (`tok.model_max_length`): keep prompt and continuation within it. With `truncation=True` "
-         "the tokenizer cuts a long prompt from the left, keeping the end-of-document token and the prompt's last tokens; "
-         "`padding=True` pads on the left with the end-of-document token, for batched generation. "
-         + (f"Past the context `{hf_class}` fails ({'learned positions' if hf_class.startswith('GPT2') else 'a fixed ALiBi table'})."
-            if hf_class.startswith(('GPT2', 'Mpt')) else f"Past the context `{hf_class}` runs on, on positions it was never trained on."), '',
-         '## Model', '', f"{n_params:,} parameters: {cfg.n_layer} layers, {cfg.n_head} heads ({cfg.n_kv_head} key/value), width {cfg.n_embd}, "
-         f"context {cfg.block_size} tokens, MLP {cfg.ffn_hidden}; {opts}.", '',
-         '## Data', '', f"- Tokenizer: {tk['kind']}, {tk['vocab_size']} ids (end of document: id {config.get('eod_id', '?')})."]
+         f"The context is **{C} tokens** (`tok.model_max_length`): keep prompt and continuation within it. "
+         "With `truncation=True` the tokenizer cuts a long prompt from the left, keeping the end-of-document token and "
+         "the prompt's last tokens; `padding=True` pads on the left with the end-of-document token, for batched "
+         "generation. " + past, '',
+         '## Model', '',
+         f"{n_params:,} parameters: {cfg.n_layer} layers, {cfg.n_head} heads ({cfg.n_kv_head} key/value), "
+         f"width {cfg.n_embd}, context {cfg.block_size} tokens, MLP {cfg.ffn_hidden}; {opts}.", '',
+         '## Data', '',
+         f"- Tokenizer: {tk['kind']}, {tk['vocab_size']} ids (end of document: id {config.get('eod_id', '?')})."]
     if done.get('tier_mb'): L.append(f"- Corpus tier: {done['tier_mb']:.2f} MB of Python source.")
-    if corpus: L.append(f"- Corpus SHA-256: train {corpus.get('train_sha256', '?')}, val {corpus.get('val_sha256', '?')} (split by file).")
+    if corpus:
+        L.append(f"- Corpus SHA-256: train {corpus.get('train_sha256', '?')}, val {corpus.get('val_sha256', '?')} "
+                 "(split by file).")
     if pv := config.get('provenance'):
         commit = f"commit {pv['git_commit']}" if pv.get('git_commit') else 'no git checkout: the version above'
         L.append(f"- Made with Python {pv.get('python')}, torch {pv.get('torch')}, CUDA {pv.get('cuda') or 'none'}, "
                  f"codenas {pv.get('codenas')} ({commit}).")
-    if summ: L.append(f"- Trained {summ.get('steps', '?')} steps on {_num(summ.get('tokens', 0), ',')} tokens in {_num(summ.get('train_seconds', 0), '.0f')} s "
-                      f"on {summ.get('device', '?')}.")
+    if summ: L.append(f"- Trained {summ.get('steps', '?')} steps on {_num(summ.get('tokens', 0), ',')} tokens in "
+                      f"{_num(summ.get('train_seconds', 0), '.0f')} s on {summ.get('device', '?')}.")
     L += ['', '## Results', '']
     if best.get('val_bpb') is not None:
-        L.append(f"Val bits per byte: **{_num(best['val_bpb'], '.3f')}** (val loss {_num(best.get('val_loss'), '.3f')} nats/token, "
-                 f"step {best.get('step', summ.get('steps', '?'))}), over {_num(best.get('val_tokens', 0), ',')} val tokens.")
+        L.append(f"Val bits per byte: **{_num(best['val_bpb'], '.3f')}** "
+                 f"(val loss {_num(best.get('val_loss'), '.3f')} nats/token, "
+                 f"step {best.get('step', summ.get('steps', '?'))}), "
+                 f"over {_num(best.get('val_tokens', 0), ',')} val tokens.")
     if tiers := _tiers_table(run_dir): L += ['', 'Runs of the same experiment, by data tier:', '', tiers]
-    if metrics := card_metrics(done): L += ['', 'Completions of the prompt suite, scored beside human code from the val split:', '', metrics]
+    if metrics := card_metrics(done):
+        L += ['', 'Completions of the prompt suite, scored beside human code from the val split:', '', metrics]
+    trained = f" trained on {done['tier_mb']:.2f} MB" if done.get('tier_mb') else ''
     L += ['', '## Caveats', '',
-          f"- A research artefact, not a coding assistant: {n_params:,} parameters trained on {done['tier_mb']:.2f} MB." if done.get('tier_mb') else
-          f"- A research artefact, not a coding assistant: {n_params:,} parameters.",
-          "- Val bits per byte is measured on the run's own val split (other files of the same sources); it says nothing about other code.",
-          f"- The model saw contexts of at most {cfg.block_size} tokens; the transformers class may accept longer ones, which it was never trained on.",
-          "- Prompts should begin with the end-of-document token, as the tokenizer does unless `add_special_tokens=False`."]
-    if metrics: L.append("- Intervals are 95% over the prompt suite's samples (Wilson for rates, bootstrap for means) for this one training seed; they leave out seed-to-seed variation.")
-    if getattr(TOKENIZERS.get(tk['kind']), 'unk_id', None) is not None: L.append("- Characters that the train split lacked all map to one unknown id, shown as U+FFFD.")
+          f"- A research artefact, not a coding assistant: {n_params:,} parameters{trained}.",
+          "- Val bits per byte is measured on the run's own val split (other files of the same sources); "
+          "it says nothing about other code.",
+          f"- The model saw contexts of at most {cfg.block_size} tokens; "
+          "the transformers class may accept longer ones, which it was never trained on.",
+          "- Prompts should begin with the end-of-document token, "
+          "as the tokenizer does unless `add_special_tokens=False`."]
+    if metrics: L.append("- Intervals are 95% over the prompt suite's samples (Wilson for rates, bootstrap for means) "
+                         "for this one training seed; they leave out seed-to-seed variation.")
+    if getattr(TOKENIZERS.get(tk['kind']), 'unk_id', None) is not None:
+        L.append("- Characters that the train split lacked all map to one unknown id, shown as U+FFFD.")
     return '\n'.join(L) + '\n'
 
 # %% ../nbs/07_export.ipynb #94b50627
 def export(run:str, # A run folder (its best checkpoint) or a checkpoint folder
-           out:str, # Folder to write: config.json, model.safetensors, tokenizer files, README.md; not a symbolic link, nor in a run or checkpoint
+           out:str, # Folder to write (config, weights, tokenizer, README.md); not a symlink, nor in a run or checkpoint
            overwrite:bool=False, # Replace `out` if it exists and is not empty
            atol:float=1e-4, # Largest |logit difference| accepted between codenas and the export
           )->dict: # out, transformers class, model_type, measured max |logit difference|
     "Export a run as a Hugging Face model folder that `AutoModelForCausalLM` and `AutoTokenizer` load"
     try: from transformers import AutoModelForCausalLM
-    except ImportError: raise CodenasError('export needs transformers 5 or later: pip install "transformers>=5"') from None
+    except ImportError:
+        raise CodenasError('export needs transformers 5 or later: pip install "transformers>=5"') from None
     out = Path(out)
-    if (r := Path(run).resolve()) == out.resolve() or out.resolve() in r.parents: raise CodenasError(f'out={str(out)!r} is the run or a folder that holds it: give another --out')
+    if (r := Path(run).resolve()) == out.resolve() or out.resolve() in r.parents:
+        raise CodenasError(f'out={str(out)!r} is the run or a folder that holds it: give another --out')
     check_output(out)                                            # not a link, not a run or checkpoint, nor inside one
-    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not overwrite: raise CodenasError(f'{out} exists and is not empty (pass --overwrite to replace it)')
+    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not overwrite:
+        raise CodenasError(f'{out} exists and is not empty (pass --overwrite to replace it)')
     model, tok, config = load_run(run)
     hf = to_hf(model, tok.eod_id)
     try:
@@ -295,18 +360,26 @@ def export(run:str, # A run folder (its best checkpoint) or a checkpoint folder
         tmp = Path(tempfile.mkdtemp(prefix=_tmp_prefix(out), suffix='.tmp', dir=out.parent))
     except OSError as e: raise (disk_full(out, 'nothing was written') if is_disk_full(e) else e) from None
     try:
-        hf.save_pretrained(tmp); hf_tokenizer(tok, model.cfg.block_size).save_pretrained(tmp)
-        ids = torch.randint(0, model.cfg.vocab_size, (2, model.cfg.block_size), generator=torch.Generator().manual_seed(0))
+        hf.save_pretrained(tmp)
+        hf_tokenizer(tok, model.cfg.block_size).save_pretrained(tmp)
+        gen = torch.Generator().manual_seed(0)
+        ids = torch.randint(0, model.cfg.vocab_size, (2, model.cfg.block_size), generator=gen)
         diff = max_logit_diff(model, AutoModelForCausalLM.from_pretrained(tmp).eval(), ids)
-        if not diff <= atol: raise CodenasError(f'the export computes other logits (max difference {diff:.2e} > atol={atol}): not written')
-        cls, run_dir = type(hf).__name__, Path(run) if (Path(run)/'summary.json').exists() else Path(config['checkpoint']).parent
-        (tmp/'README.md').write_text(model_card(run_dir, {**config, 'eod_id': tok.eod_id}, cls, diff, model.num_params()), encoding='utf-8')
-        for p in (tmp, *tmp.rglob('*')): os.chmod(p, (0o777 if p.is_dir() else 0o666) & ~_umask())  # as any other output, not 0700
+        if not diff <= atol:
+            raise CodenasError(f'the export computes other logits (max difference {diff:.2e} > atol={atol}): '
+                               'not written')
+        run_dir = Path(run) if (Path(run)/'summary.json').exists() else Path(config['checkpoint']).parent
+        cls = type(hf).__name__
+        card = model_card(run_dir, {**config, 'eod_id': tok.eod_id}, cls, diff, model.num_params())
+        (tmp/'README.md').write_text(card, encoding='utf-8')
+        for p in (tmp, *tmp.rglob('*')):  # as any other output, not 0700
+            os.chmod(p, (0o777 if p.is_dir() else 0o666) & ~_umask())
         with folder_lock(out):                                   # two exports to one --out take turns to swap theirs in
             if out.exists(): shutil.rmtree(out) if out.is_dir() else out.unlink()
             tmp.rename(out)
     except Exception as e:
-        if is_disk_full(e): raise disk_full(out, 'the earlier export is intact' if out.exists() else 'nothing was written') from None
+        if is_disk_full(e):
+            raise disk_full(out, 'the earlier export is intact' if out.exists() else 'nothing was written') from None
         raise
     finally: shutil.rmtree(tmp, ignore_errors=True)
     return dict(out=str(out), transformers_class=cls, model_type=hf.config.model_type, max_logit_diff=diff)
@@ -326,10 +399,13 @@ class LoadedRun:
         "Continue `prompt` until the end of the document or `max_new_tokens`"
         tok, dev = self.tokenizer, next(self.model.parameters()).device
         ids = [tok.eod_id] + tok.encode(prompt)
-        new = self.model.generate(torch.tensor([ids], device=dev), max_new_tokens, temperature, top_k, top_p, stop=tok.eod_id, seed=seed)[0, len(ids):].tolist()
+        out = self.model.generate(torch.tensor([ids], device=dev), max_new_tokens, temperature, top_k, top_p,
+                                  stop=tok.eod_id, seed=seed)
+        new = out[0, len(ids):].tolist()
         return tok.decode(new[:new.index(tok.eod_id)] if tok.eod_id in new else new)
 
-    def __repr__(self): return f"LoadedRun({self.config['checkpoint']}: {self.model.num_params():,} parameters, {self.tokenizer!r})"
+    def __repr__(self):
+        return f"LoadedRun({self.config['checkpoint']}: {self.model.num_params():,} parameters, {self.tokenizer!r})"
 
 def load(run:str, # A run folder (its best checkpoint) or a checkpoint folder
          device:str='cpu', # Where to put the model

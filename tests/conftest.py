@@ -20,11 +20,12 @@ def procs_with(marker:str)->list:
 
 @pytest.fixture(scope='session')
 def executed(request, tmp_path_factory):
-    "The notebooks this session tests (all of them when the docs test runs), each run once: {name: None, or its failure}"
+    "The notebooks this session tests (all of them when the docs test runs), run once: {name: None, or its failure}"
     from nbdev.config import get_config
     from codenas.docs import execute_notebooks
     items = request.session.items
-    wanted = {i.callspec.params['nb'].name for i in items if 'nb' in getattr(getattr(i, 'callspec', None), 'params', {})}
+    params = lambda i: getattr(getattr(i, 'callspec', None), 'params', {})
+    wanted = {i.callspec.params['nb'].name for i in items if 'nb' in params(i)}
     if any(i.path.name == 'test_docs.py' for i in items): wanted = {p.name for p in NBS}
     force = os.environ.get('CODENAS_TEST_FLAGS', '').replace(',', ' ').split()
     skip = [f for f in get_config().tst_flags.split() if f not in force]
@@ -32,8 +33,9 @@ def executed(request, tmp_path_factory):
     return execute_notebooks([p for p in NBS if p.name in wanted], EXECUTED, cwd=ROOT/'nbs', skip_flags=skip,
                              timeout=int(get_config().cell_timeout), env={'TMPDIR': str(tmp)}, progress=True)
 
-CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-                  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage']
+CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+                  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+                  '--disable-dev-shm-usage']
 
 def missing(why):
     "Skip, or fail where CI must run the browser tests"
@@ -43,7 +45,8 @@ def missing(why):
 def browser_missing():
     "Why the browser tests cannot run here, or None: checked before any expensive work"
     if importlib.util.find_spec('playwright') is None: return 'playwright is not installed (pip install playwright)'
-    if not (shutil.which('chromium') or shutil.which('chromium-browser')): return "Debian's chromium is not installed (apt-get install chromium)"
+    if not (shutil.which('chromium') or shutil.which('chromium-browser')):
+        return "Debian's chromium is not installed (apt-get install chromium)"
 
 @pytest.fixture(scope='session')
 def browser():
@@ -62,4 +65,5 @@ def pytest_terminal_summary(terminalreporter):
     if not skipped: return
     files = sorted({r.nodeid.split('::')[0] for r in skipped})
     terminalreporter.write_line(f"codenas: {len(skipped)} test(s) skipped in {', '.join(files)}: "
-                                "`apt-get install -y chromium` (plus npm if there is none), then `make test`, runs them")
+                                "`apt-get install -y chromium` (plus npm if there is none), "
+                                "then `make test`, runs them")

@@ -57,39 +57,47 @@ def w(tmp_path_factory):
     return d
 
 def test_corpus_every_flag(w):
-    assert main(['corpus', '--src_dir', str(w/'src'), '--packages', '', '--site_packages', 'false', '--stdlib', 'false', '--out_dir', str(w/'c2'),
-                 '--train_out', str(w/'c2'/'train.txt'), '--val_out', str(w/'c2'/'val.txt'), '--val_ratio', '0.25', '--min_file_size', '50',
-                 '--max_file_size', '100000', '--target_size_mb', '0.01', '--seed', '3', '--progress', 'false',
-                 '--text_field', 'content']) == 0
+    assert main(['corpus', '--src_dir', str(w/'src'), '--packages', '', '--site_packages', 'false', '--stdlib', 'false',
+                 '--out_dir', str(w/'c2'), '--train_out', str(w/'c2'/'train.txt'), '--val_out', str(w/'c2'/'val.txt'),
+                 '--val_ratio', '0.25', '--min_file_size', '50', '--max_file_size', '100000',
+                 '--target_size_mb', '0.01', '--seed', '3', '--progress', 'false', '--text_field', 'content']) == 0
     assert (w/'c2'/'manifest.json').exists()
 
 def test_train_eval_sample_inspect_every_flag(w, capsys):
-    train = ['train', '--arch_json', str(w/'arch.json'), '--experiment_name', 'all', '--train_path', str(w/'c'/'train.txt'),
-             '--val_path', str(w/'c'/'val.txt'), '--max_steps', '3', '--log_dir', str(w/'runs'), '--device', 'cpu', '--tokenizer', 'bpe',
-             '--vocab_size', '300', '--batch_size', '4', '--seq_len', '32', '--lr', '0.003', '--warmup_steps', '1', '--min_lr', '0.0003',
-             '--recipe', 'classic', '--schedule', 'wsd', '--decay_frac', '0.5', '--optimizer', 'adamw', '--weight_decay', '0.1',
-             '--grad_clip', '1.0', '--grad_accum', '2', '--label_smoothing', '0.1', '--eval_interval', '2', '--eval_tokens', '512',
-             '--patience', '5', '--seed', '1', '--dtype', 'float32', '--compile', 'false', '--resume', 'false', '--overwrite', 'false',
-             '--time_budget', '600', '--log_interval', '1', '--stop_at', '3', '--leak_floor_bpb', '0.3', '--leak_max_acc', '0.95',
+    train = ['train', '--arch_json', str(w/'arch.json'), '--experiment_name', 'all',
+             '--train_path', str(w/'c'/'train.txt'), '--val_path', str(w/'c'/'val.txt'), '--max_steps', '3',
+             '--log_dir', str(w/'runs'), '--device', 'cpu', '--tokenizer', 'bpe', '--vocab_size', '300',
+             '--batch_size', '4', '--seq_len', '32', '--lr', '0.003', '--warmup_steps', '1', '--min_lr', '0.0003',
+             '--recipe', 'classic', '--schedule', 'wsd', '--decay_frac', '0.5', '--optimizer', 'adamw',
+             '--weight_decay', '0.1', '--grad_clip', '1.0', '--grad_accum', '2', '--label_smoothing', '0.1',
+             '--eval_interval', '2', '--eval_tokens', '512', '--patience', '5', '--seed', '1', '--dtype', 'float32',
+             '--compile', 'false', '--resume', 'false', '--overwrite', 'false', '--time_budget', '600',
+             '--log_interval', '1', '--stop_at', '3', '--leak_floor_bpb', '0.3', '--leak_max_acc', '0.95',
              '--diagnostic_no_causal_mask', 'false', '--progress', 'false', '--logger', 'csv']
     assert main(train) == 0
     run = str(w/'runs'/'all')
     (w/'p.txt').write_text('def add(a, b):\nimport os\n')
-    assert main(['eval', '--checkpoint', run, '--eval_file', str(w/'p.txt'), '--output', str(w/'r.jsonl'), '--samples', '2', '--max_chars', '8',
-                 '--max_new_tokens', '16', '--temperature', '0.7', '--top_k', '20', '--top_p', '0.95', '--repetition_penalty', '1.1',
-                 '--greedy', 'false', '--seed', '2', '--device', 'cpu', '--human', 'true', '--name_grounding', 'true',
-                 '--train_path', str(w/'c'/'train.txt'), '--progress', 'false', '--allow_code_execution', 'false', '--limit', '2']) == 0
-    assert main(['sample', '--checkpoint', run, '--prompt', 'def ', '--samples', '2', '--max_chars', '8', '--max_new_tokens', '16',
-                 '--temperature', '0.7', '--top_k', '20', '--top_p', '0.95', '--repetition_penalty', '1.1', '--greedy', 'true', '--seed', '2',
-                 '--device', 'cpu', '--interactive', 'false']) == 0
-    assert main(['inspect', '--results', str(w/'r.jsonl'), '--show_examples', '2', '--show_quality_examples', 'true']) == 0
+    assert main(['eval', '--checkpoint', run, '--eval_file', str(w/'p.txt'), '--output', str(w/'r.jsonl'),
+                 '--samples', '2', '--max_chars', '8', '--max_new_tokens', '16', '--temperature', '0.7',
+                 '--top_k', '20', '--top_p', '0.95', '--repetition_penalty', '1.1', '--greedy', 'false', '--seed', '2',
+                 '--device', 'cpu', '--human', 'true', '--name_grounding', 'true',
+                 '--train_path', str(w/'c'/'train.txt'), '--progress', 'false', '--allow_code_execution', 'false',
+                 '--limit', '2']) == 0
+    assert main(['sample', '--checkpoint', run, '--prompt', 'def ', '--samples', '2', '--max_chars', '8',
+                 '--max_new_tokens', '16', '--temperature', '0.7', '--top_k', '20', '--top_p', '0.95',
+                 '--repetition_penalty', '1.1', '--greedy', 'true', '--seed', '2', '--device', 'cpu',
+                 '--interactive', 'false']) == 0
+    assert main(['inspect', '--results', str(w/'r.jsonl'), '--show_examples', '2',
+                 '--show_quality_examples', 'true']) == 0
     assert 'model completions' in capsys.readouterr().out
 
 def test_report_every_flag(tmp_path):
     "`codenas report --out X --targets 1.2 --metrics val_bpb` (all three were broken) writes a report with its plot"
-    d = tmp_path/'quick'; d.mkdir()
-    shutil.copy(ROOT/'results'/'quick.csv', d/'results.csv')   # the committed table: a fresh clone has no results/quick/ folder
+    d = tmp_path/'quick'
+    d.mkdir()
+    shutil.copy(ROOT/'results'/'quick.csv', d/'results.csv')  # the committed table: a fresh clone has no results/quick/
     out = tmp_path/'r.html'
-    assert main(['report', str(d), '--out', str(out), '--targets', '1.2,1.1', '--metrics', 'val_bpb', '--n_examples', '2']) == 0
+    assert main(['report', str(d), '--out', str(out), '--targets', '1.2,1.1', '--metrics', 'val_bpb',
+                 '--n_examples', '2']) == 0
     html = out.read_text()
     assert html.count('<img') >= 1

@@ -107,7 +107,7 @@ def test_one_font_family_and_only_the_site(visits, site):
 
 def test_plots_are_drawn_images(visits):
     assert {p: (v['drawn'], v['images']) for p, v in visits.items() if v['drawn'] < v['images']} == {}
-    assert visits['index.html']['images'] >= 1 and visits['report.html']['images'] >= 2, {p: v['images'] for p, v in visits.items()}
+    assert visits['index.html']['images'] >= 1 and visits['results.html']['images'] >= 2, {p: v['images'] for p, v in visits.items()}
 
 def test_widgets_draw_from_saved_state(visits, site):
     views = {p: (v['widgets'], v['views']) for p, v in visits.items() if v['views']}
@@ -163,7 +163,7 @@ def test_search_box_finds_sections(server, browser):
         box.fill('power law')
         hits.first.wait_for(timeout=5_000)
         hrefs = hits.evaluate_all('as => as.map(a => a.getAttribute("href"))')
-        assert any(h.startswith('report.html#') for h in hrefs), hrefs
+        assert any(h.startswith('results.html#') for h in hrefs), hrefs
         box.press('Enter')
         page.wait_for_url(server + hrefs[0])
         frag = urlsplit(hrefs[0]).fragment

@@ -12,8 +12,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def lint_imports(root:Path)->subprocess.CompletedProcess:
     "Run import-linter on the codenas package found in `root`, with the contracts of this checkout's pyproject.toml"
     exe = Path(sys.executable).parent/'lint-imports'
-    if not exe.exists(): pytest.fail('lint-imports is not installed: pip install -e ".[dev]" (import-linter is in the dev extra)')
-    env = {**os.environ, 'PYTHONPATH': str(root), 'COLUMNS': '200'}  # the package in `root`, not an installed copy; lines unwrapped
+    if not exe.exists():
+        pytest.fail('lint-imports is not installed: pip install -e ".[dev]" (import-linter is in the dev extra)')
+    # the package in `root`, not an installed copy; lines unwrapped
+    env = {**os.environ, 'PYTHONPATH': str(root), 'COLUMNS': '200'}
     return subprocess.run([str(exe), '--no-cache', '--no-logo', str(ROOT/'pyproject.toml')], cwd=root, env=env,
                           capture_output=True, text=True, timeout=300)
 
@@ -24,7 +26,8 @@ def broken(r:subprocess.CompletedProcess)->list[str]:
 def test_layers():
     "Every import in the package, run-time ones included, follows the layers contract"
     r = lint_imports(ROOT)
-    assert r.returncode == 0, 'the layering is broken:\n' + '\n'.join(broken(r)) + '\n\n' + r.stdout[-4000:] + r.stderr[-2000:]
+    assert r.returncode == 0, ('the layering is broken:\n' + '\n'.join(broken(r)) + '\n\n'
+                               + r.stdout[-4000:] + r.stderr[-2000:])
 
 def test_layers_catch_a_back_edge(tmp_path):
     "A copy of the package with one import that reaches up from inside a function of core breaks the contract, by name"

@@ -8,8 +8,8 @@ import pandas as pd
 from codenas.report import show_whitespace, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
-COMPLETIONS = ['\n    return self.items[-1]\n', '\n' + ' ' * 12 + 'pass', 'x = [i for i in range(10) if i % 2]  # ' + 'a long line ' * 12,
-               '\n' + ' ' * 24]
+COMPLETIONS = ['\n    return self.items[-1]\n', '\n' + ' ' * 12 + 'pass',
+               'x = [i for i in range(10) if i % 2]  # ' + 'a long line ' * 12, '\n' + ' ' * 24]
 
 def _curve(run_dir:Path, val_loss:float, steps:int):
     "A metrics.jsonl falling towards the run's val loss, and a summary.json that says it ran to the end"
@@ -26,7 +26,8 @@ def _experiment(d:Path)->Path:
     df = pd.read_csv(ROOT/'results'/'quick.csv')
     df.to_csv(d/'results.csv', index=False)
     for r in df.itertuples():
-        recs = [dict(source=s, prompt_id=i, prompt=f'def f{i}(a, b):', completion=c) for i, c in enumerate(COMPLETIONS) for s in ('model', 'human')]
+        recs = [dict(source=s, prompt_id=i, prompt=f'def f{i}(a, b):', completion=c)
+                for i, c in enumerate(COMPLETIONS) for s in ('model', 'human')]
         (d/'runs'/r.run).mkdir(parents=True)
         (d/'runs'/r.run/'results.jsonl').write_text(''.join(json.dumps(x) + '\n' for x in recs))
         _curve(d/'runs'/r.run, r.val_loss, 200)
@@ -42,7 +43,7 @@ def test_report_fits_1280(browser, tmp_path):
         assert first == 'def f0(a, b):'                                       # prompts and completions are code blocks
         texts = page.locator('table.examples pre').all_inner_texts()
         assert show_whitespace(COMPLETIONS[0]) in texts and not any('\\n' in t for t in texts)  # lines break as written
-        assert '⏎\n' + '␣' * 24 in texts                                      # a whitespace-only completion is not blank
+        assert '⏎\n' + '␣' * 24 in texts                                      # a whitespace-only completion: not blank
         imgs = page.evaluate('[...document.images].map(i => [i.naturalWidth, i.width, i.complete])')
         assert len(imgs) == 3 and all(n // 2 == w and ok for n, w, ok in imgs), imgs  # 2 metrics and the curves, at 2x
         assert page.get_by_role('heading', name='Learning curves').is_visible()

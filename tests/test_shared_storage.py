@@ -18,22 +18,27 @@ def _pg_bin()->Path|None:
     return Path(found[-1]).parent if found else Path(shutil.which('initdb')).parent if shutil.which('initdb') else None
 
 def _free_port()->int:
-    with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
 
 @pytest.fixture(scope='module')
 def pg_url():
     "A PostgreSQL server of our own on a free local port; its URL (database `postgres`, user `codenas`)"
-    if importlib.util.find_spec('psycopg2') is None: missing('psycopg2 is not installed (pip install psycopg2-binary, in codenas[dev])')
+    if importlib.util.find_spec('psycopg2') is None:
+        missing('psycopg2 is not installed (pip install psycopg2-binary, in codenas[dev])')
     b = _pg_bin()
     if b is None: missing("Debian's postgresql is not installed (apt-get install postgresql)")
-    d = Path(tempfile.mkdtemp(prefix='codenas-pg-'))                      # not pytest's: its folders are closed to other users
+    d = Path(tempfile.mkdtemp(prefix='codenas-pg-'))                      # not pytest's: closed to other users
     as_pg = []
-    if os.geteuid() == 0:                                                  # initdb refuses root: the server runs as `postgres`
-        shutil.chown(d, 'postgres'); as_pg = ['runuser', '-u', 'postgres', '--']
+    if os.geteuid() == 0:                                                  # initdb refuses root: runs as `postgres`
+        shutil.chown(d, 'postgres')
+        as_pg = ['runuser', '-u', 'postgres', '--']
     port = _free_port()
     run = lambda *a: subprocess.run(as_pg + [str(b/a[0]), *a[1:]], check=True, capture_output=True, text=True)
     run('initdb', '-D', str(d/'data'), '-U', 'codenas', '-A', 'trust', '--no-sync')
-    run('pg_ctl', '-D', str(d/'data'), '-l', str(d/'log'), '-w', '-o', f"-p {port} -k {d} -c listen_addresses=127.0.0.1 -c fsync=off", 'start')
+    opts = f"-p {port} -k {d} -c listen_addresses=127.0.0.1 -c fsync=off"
+    run('pg_ctl', '-D', str(d/'data'), '-l', str(d/'log'), '-w', '-o', opts, 'start')
     try: yield f'postgresql+psycopg2://codenas@127.0.0.1:{port}/postgres'
     finally:
         run('pg_ctl', '-D', str(d/'data'), '-m', 'immediate', 'stop')
@@ -43,11 +48,15 @@ def test_two_workers_one_postgres_study(pg_url, tmp_path):
     from codenas.corpus import build_corpus, synthetic_project
     import optuna
     from optuna.trial import TrialState
-    build_corpus(src_dir=[synthetic_project(tmp_path/'src')], out_dir=tmp_path/'corpus', val_ratio=0.1, min_file_size=10, progress=False)
-    cmd = lambda w: [sys.executable, '-c', 'import sys; from codenas.cli import main; sys.exit(main())', 'search', '--preset=tiny', '--trials=8', f'--storage={pg_url}', f'--worker={w}',
-                     f"--out={tmp_path/f'w{w}'}", f"--train_path={tmp_path/'corpus'/'train.txt'}"]
+    build_corpus(src_dir=[synthetic_project(tmp_path/'src')], out_dir=tmp_path/'corpus', val_ratio=0.1,
+                 min_file_size=10, progress=False)
+    cli = 'import sys; from codenas.cli import main; sys.exit(main())'
+    cmd = lambda w: [sys.executable, '-c', cli, 'search', '--preset=tiny', '--trials=8', f'--storage={pg_url}',
+                     f'--worker={w}', f"--out={tmp_path/f'w{w}'}", f"--train_path={tmp_path/'corpus'/'train.txt'}"]
     env = dict(os.environ, IN_TEST='1', OMP_NUM_THREADS='1')
-    procs = [subprocess.Popen(cmd(w), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for w in (0, 1)]  # at once, on an empty database
+    # at once, on an empty database
+    procs = [subprocess.Popen(cmd(w), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+             for w in (0, 1)]
     outs = [p.communicate(timeout=300) for p in procs]
     for p, (out, err) in zip(procs, outs): assert p.returncode == 0, err[-2000:]
     st = [optuna.load_study(study_name=f'codenas-rung{r}', storage=pg_url) for r in (0, 1)]
@@ -59,7 +68,7 @@ def test_two_workers_one_postgres_study(pg_url, tmp_path):
                           if t.state == TrialState.COMPLETE and t.user_attrs['duplicate_of'] is None)
         assert set(trained.values()) == {1}, trained
     done1 = {t.user_attrs['candidate'] for t in trials[1] if t.state == TrialState.COMPLETE}
-    assert done1 == set(st[1].user_attrs['promoted'])                                        # every promoted candidate trained, once
+    assert done1 == set(st[1].user_attrs['promoted'])            # every promoted candidate trained, once
     workers = {t.user_attrs['worker'] for ts in trials for t in ts if t.state == TrialState.COMPLETE}
     assert len(workers) == 2, workers                                                         # both did share the work
     fronts = [json.loads((tmp_path/f'w{w}'/'best.json').read_text()) for w in (0, 1)]
@@ -67,21 +76,27 @@ def test_two_workers_one_postgres_study(pg_url, tmp_path):
 
 def _open(url:str, barrier, q):
     "One worker's start, as `search` makes it: storage, rung studies and settings"
-    import warnings; warnings.simplefilter('ignore')
-    import optuna; optuna.logging.set_verbosity(optuna.logging.ERROR)
+    import warnings
+    warnings.simplefilter('ignore')
+    import optuna
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
     from codenas.search import PRESETS, SearchConfig, open_studies
-    p = SearchConfig.from_json({**PRESETS['tiny'].to_json(), 'objectives': ['bpb', 'params', 'latency'], 'space': {}, 'seed': 0,
-                                'corpus': {}, 'device_name': 'cpu', 'recipe': 'classic'})
+    p = SearchConfig.from_json({**PRESETS['tiny'].to_json(), 'objectives': ['bpb', 'params', 'latency'], 'space': {},
+                                'seed': 0, 'corpus': {}, 'device_name': 'cpu', 'recipe': 'classic'})
     barrier.wait()
-    try: stor, studies = open_studies(url, 'codenas', p, 0); q.put(len(studies)); stor.engine.dispose()
+    try:
+        stor, studies = open_studies(url, 'codenas', p, 0)
+        q.put(len(studies))
+        stor.engine.dispose()
     except Exception as e: q.put(f'{type(e).__name__}: {e}'.splitlines()[0])
 
 def _race(urls:list)->list:
     "Six processes open each URL at the same instant; what each got"
-    import codenas.search, optuna                                          # imported once, before the forks: the race is the opening alone
+    import codenas.search, optuna                       # imported once, before the forks: the race is the opening alone
     got = []
     for url in urls:
-        ctx = mp.get_context('fork'); b, q = ctx.Barrier(6), ctx.Queue()
+        ctx = mp.get_context('fork')
+        b, q = ctx.Barrier(6), ctx.Queue()
         ps = [ctx.Process(target=_open, args=(url, b, q)) for _ in range(6)]
         for p in ps: p.start()
         got += [q.get(timeout=120) for _ in ps]
@@ -93,13 +108,14 @@ def test_new_sqlite_database_opened_at_once(tmp_path):
 
 def test_new_postgres_database_opened_at_once(pg_url):
     import psycopg2
-    c = psycopg2.connect(pg_url.replace('postgresql+psycopg2', 'postgresql')); c.autocommit = True
+    c = psycopg2.connect(pg_url.replace('postgresql+psycopg2', 'postgresql'))
+    c.autocommit = True
     for k in range(5): c.cursor().execute(f'CREATE DATABASE race{k}')
     c.close()
     assert _race([pg_url.rsplit('/', 1)[0] + f'/race{k}' for k in range(5)]) == [2] * 30
 
 def test_readme_url_form(pg_url):
-    "The README's plain `postgresql://user@host/db` (issue 26, ST01): opens with the `postgres` extra's driver (psycopg 3; psycopg2 if only it is there)"
+    "ST01 (issue 26): the README's `postgresql://user@host/db` opens with the `postgres` extra's psycopg 3 (or 2)"
     import optuna
     from codenas.search import _storage, schema_lock, storage_url
     plain = pg_url.replace('postgresql+psycopg2://', 'postgresql://')

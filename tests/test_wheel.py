@@ -9,8 +9,9 @@ from codenas.corpus import build_corpus, synthetic_project
 ROOT = Path(__file__).resolve().parent.parent
 
 def run(args, cwd, env, timeout=300):
-    r = subprocess.run([sys.executable, '-c', 'import sys; from codenas.cli import main; sys.exit(main(sys.argv[1:]))', *args],
-                       cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    cli = 'import sys; from codenas.cli import main; sys.exit(main(sys.argv[1:]))'
+    r = subprocess.run([sys.executable, '-c', cli, *args], cwd=cwd, env=env, capture_output=True, text=True,
+                       timeout=timeout)
     assert r.returncode == 0, f'codenas {args[0]} failed ({r.returncode}):\n{r.stderr[-2000:]}'
     return r
 
@@ -18,26 +19,32 @@ def test_wheel_has_its_data(tmp_path):
     src = tmp_path/'src'
     shutil.copytree(ROOT/'codenas', src/'codenas', ignore=shutil.ignore_patterns('__pycache__'))
     for f in ('pyproject.toml', 'README.md'): shutil.copy(ROOT/f, src/f)
-    r = subprocess.run([sys.executable, '-m', 'pip', 'wheel', '-q', '--no-deps', '--no-build-isolation', '-w', str(tmp_path/'dist'), str(src)],
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run([sys.executable, '-m', 'pip', 'wheel', '-q', '--no-deps', '--no-build-isolation',
+                        '-w', str(tmp_path/'dist'), str(src)], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     whl, = (tmp_path/'dist').glob('codenas-*.whl')
     site = tmp_path/'site'
-    r = subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', '--no-deps', '--target', str(site), str(whl)], capture_output=True, text=True, timeout=300)
+    r = subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', '--no-deps', '--target', str(site), str(whl)],
+                       capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
-    work = tmp_path/'work'; work.mkdir()
+    work = tmp_path/'work'
+    work.mkdir()
     env = {**os.environ, 'PYTHONPATH': str(site), 'OMP_NUM_THREADS': '1'}
-    where = subprocess.run([sys.executable, '-c', 'import codenas; print(codenas.__file__)'], cwd=work, env=env, capture_output=True, text=True).stdout
+    where = subprocess.run([sys.executable, '-c', 'import codenas; print(codenas.__file__)'], cwd=work, env=env,
+                           capture_output=True, text=True).stdout
     assert where.startswith(str(site)), where                                     # the wheel, not the checkout
     for d in ('archs', 'prompts', 'search'): assert any((site/'codenas'/'data'/d).iterdir()), d
-    for f in ('core.py', '__main__.py'): assert (site/'codenas'/f).exists(), f      # the shared layer, and `python -m codenas`
-    r = subprocess.run([sys.executable, '-m', 'codenas', '--version'], cwd=work, env=env, capture_output=True, text=True)
+    for f in ('core.py', '__main__.py'): assert (site/'codenas'/f).exists(), f  # the shared layer, `python -m codenas`
+    r = subprocess.run([sys.executable, '-m', 'codenas', '--version'], cwd=work, env=env, capture_output=True,
+                       text=True)
     assert (r.returncode, r.stdout.split()[0]) == (0, 'codenas'), r.stderr[-2000:]
     synthetic_project(work/'proj', n=40)
     build_corpus(src_dir=[str(work/'proj')], out_dir=str(work/'c'), val_ratio=0.2, progress=False)
-    run(['train', '--train_path', str(work/'c'/'train.txt'), '--max_steps', '2', '--device', 'cpu', '--progress', 'false'], work, env)  # the default architecture: tiny
+    run(['train', '--train_path', str(work/'c'/'train.txt'), '--max_steps', '2', '--device', 'cpu',
+         '--progress', 'false'], work, env)  # the default architecture: tiny
     summary = json.loads((work/'runs'/'default'/'summary.json').read_text())
     assert summary['steps'] == 2
-    run(['eval', '--checkpoint', 'runs/default', '--limit', '2', '--samples', '1', '--output', 'r.jsonl'], work, env)  # the default suite: oneline
+    run(['eval', '--checkpoint', 'runs/default', '--limit', '2', '--samples', '1', '--output', 'r.jsonl'],
+        work, env)  # the default suite: oneline
     recs = [json.loads(l) for l in (work/'r.jsonl').read_text().splitlines()]
     assert {r['source'] for r in recs} == {'model', 'human'} and sum(r['source'] == 'model' for r in recs) == 2
