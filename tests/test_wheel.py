@@ -1,7 +1,8 @@
 """codenas installed from its wheel, not from this checkout: the named architectures, prompt suites and search spaces
 are package data, so `codenas train` and `codenas eval` work with their defaults. The wheel is built from a copy of the
 sources (nothing is written into the checkout) and installed with `pip --target`; its dependencies come from the test's
-own environment, and the commands run outside the repository so that nothing of the checkout can be imported."""
+own environment, and the commands run outside the repository so that nothing of the checkout can be imported. A run
+made from a YAML config file there, replayed from its own config.json, gives the same losses."""
 import json, os, shutil, subprocess, sys
 from pathlib import Path
 from codenas.corpus import build_corpus, synthetic_project
@@ -48,3 +49,11 @@ def test_wheel_has_its_data(tmp_path):
         work, env)  # the default suite: oneline
     recs = [json.loads(l) for l in (work/'r.jsonl').read_text().splitlines()]
     assert {r['source'] for r in recs} == {'model', 'human'} and sum(r['source'] == 'model' for r in recs) == 2
+    (work/'a.yaml').write_text(f"train_path: {work/'c'/'train.txt'}\nexperiment_name: cfg\nbatch_size: 4\n"
+                               "warmup_steps: 2\neval_interval: 25\neval_tokens: 1024\nseed: 5\ndevice: cpu\n"
+                               "dtype: float32\nprogress: false\n")
+    run(['train', '--config', 'a.yaml', '--max_steps', '50'], work, env)
+    run(['train', '--config', 'runs/cfg/last/config.json', '--experiment_name', 'replay'], work, env)
+    losses = lambda name: [(r['step'], r.get('train_loss'), r.get('val_loss'))
+                           for r in map(json.loads, (work/'runs'/name/'metrics.jsonl').read_text().splitlines())]
+    assert losses('cfg') == losses('replay') and max(s for s, _, _ in losses('cfg')) == 50
