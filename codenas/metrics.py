@@ -16,8 +16,8 @@ from .dataset import read_chunks
 
 # %% auto #0
 __all__ = ['ORIGINAL_KEYWORDS', 'ORIGINAL_OPERATORS', 'CATEGORIES', 'PY_KEYWORDS', 'ALWAYS_GROUNDED', 'MEMORISED_CHARS',
-           'unique_chars', 'repetition_ratio', 'has_keywords', 'has_operators', 'has_parens', 'category',
-           'is_whitespace_run', 'python_tokens', 'has_keywords_tokens', 'seq_rep_n', 'distinct_n',
+           'MEMORISED_KINDS', 'unique_chars', 'repetition_ratio', 'has_keywords', 'has_operators', 'has_parens',
+           'category', 'is_whitespace_run', 'python_tokens', 'has_keywords_tokens', 'seq_rep_n', 'distinct_n',
            'final_ngram_repeats', 'has_repetition_loop', 'longest_repeated_substring',
            'longest_repeated_substring_share', 'compression_ratio', 'cut_at_last_statement', 'cut_at_function_end',
            'parses', 'collapsed', 'strict_parse', 'kept_share', 'identifiers', 'name_counts', 'train_names',
@@ -439,6 +439,7 @@ def train_names(train_path, # The train split (a corpus's train.txt)
 
 # %% ../nbs/04_metrics.ipynb #b136a31a
 MEMORISED_CHARS = 32  # the shortest verbatim span of the train split that counts as a copy
+MEMORISED_KINDS = 8  # the fewest different characters a copied window holds (a run of `#` or spaces is not a copy)
 _BASE = np.uint64(0x100000001B3)  # FNV's 64-bit prime: odd, so a multiplication by it loses nothing mod 2**64
 
 def text_codes(text:str)->np.ndarray: return np.frombuffer(text.encode('utf-32-le'), np.uint32)  # code points
@@ -470,6 +471,14 @@ def _split_hashes(text:str, n:int, chunk:int=1 << 22)->np.ndarray:
     h = np.sort(np.concatenate(parts)) if parts else np.zeros(0, np.uint64)
     return h[np.concatenate([[True], h[1:] != h[:-1]])] if len(h) else h
 
+def _substantive(c:str, # A completion
+                 n:int, # Window length
+                )->np.ndarray: # bool per n-character window of `c`
+    "Windows with at least n/2 characters that are not whitespace, and `MEMORISED_KINDS` different characters"
+    k = np.concatenate([[0], np.cumsum([not ch.isspace() for ch in c])])  # k[i]: non-space characters in c[:i]
+    dense = k[n:] - k[:-n] >= n / 2 if len(c) >= n else np.zeros(0, bool)
+    return np.array([bool(d) and len(set(c[i:i+n])) >= MEMORISED_KINDS for i, d in enumerate(dense)], bool)
+
 class SpanIndex:
     "A split's text and the sorted hashes of its n-character windows: the long spans it holds verbatim"
     def __init__(self, text:str, # The split: documents separated by the end-of-document character
@@ -485,6 +494,7 @@ class SpanIndex:
         h, best = window_hashes(text_codes(c), self.n), 0
         if not len(h) or not len(self.hashes): return 0
         hit = self.hashes[np.searchsorted(self.hashes, h).clip(max=len(self.hashes) - 1)] == h
+        hit &= _substantive(c, self.n)  # whitespace and rules are in every split: they copy nothing
         edges = np.flatnonzero(np.diff(np.concatenate([[0], hit.astype(np.int8), [0]]))).tolist()
         for a, b in zip(edges[::2], [e + self.n - 1 for e in edges[1::2]]):  # a run of hits: c[a:b] at most
             if b - a > best: best = b - a if c[a:b] in self.text else max(best, self._longest_in(c, a, b))
