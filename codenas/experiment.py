@@ -330,7 +330,7 @@ def _tier_corpora(out:Path, p:dict)->dict:
         corpora[mb] = d
     return corpora
 
-def run_experiment(preset:str='quick', # quick (CPU, minutes), cpu, grid, full (one GPU), or a preset file (my.yaml)
+def run_experiment(preset:str='quick', # quick (CPU, minutes) or full (one GPU)
                    out:str=None, # Experiment folder (default: results/PRESET)
                    tiers:list[float]=None, # Train sizes in MB (default: the preset's)
                    tokenizers:list[str]=None, # char, bpe (default: both)
