@@ -6,10 +6,12 @@ Docs: https://codenas.github.io/codenas/experiment.html.md"""
 
 # %% ../nbs/05_experiment.ipynb #9682f465
 from __future__ import annotations
+import codenas
 import gzip, json, lzma, threading
 from typing import NamedTuple
 from pathlib import Path
 import pandas as pd
+import yaml
 import torch
 from .core import CodenasError, atomic_write, check_counts, cpu_threads, folder_lock
 from .corpus import build_corpus, load_manifest
@@ -22,27 +24,40 @@ from .run import read_metrics
 from .train import train
 
 # %% auto #0
-__all__ = ['PRESETS', 'PRESET_DEFAULTS', 'COUNT_SETTINGS', 'preset_settings', 'xz_bpb', 'tier_xz', 'train_kwargs', 'run_one',
-           'in_parallel', 'run_name', 'experiment_folder', 'run_experiment', 'GridRun', 'grid_runs', 'study_tokenizer',
-           'grid_tiers', 'learning_curve', 'evaluate_last', 'grid_run_one', 'run_grid']
+__all__ = ['PRESET_DIR', 'TUPLES', 'PRESETS', 'PRESET_DEFAULTS', 'COUNT_SETTINGS', 'read_preset', 'read_presets',
+           'preset_settings', 'xz_bpb', 'tier_xz', 'train_kwargs', 'run_one', 'in_parallel', 'run_name',
+           'experiment_folder', 'run_experiment', 'GridRun', 'grid_runs', 'study_tokenizer', 'grid_tiers',
+           'learning_curve', 'evaluate_last', 'grid_run_one', 'run_grid']
 
 # %% ../nbs/05_experiment.ipynb #8814332f
-PRESETS = dict(
-    quick=dict(src_dir=None, packages=None, tiers=(0.1, 0.4, 1.6), tokenizers=('char', 'bpe'), seeds=(0,), bpe_vocab=1024,
-               arch=dict(n_layer=2, n_head=4, n_embd=64, block_size=64, pos='rope'), batch_size=16, tokens_per_run=16*64*1200,
-               lr=3e-3, evals=4, patience=2, eval_file='oneline', samples=1, max_chars=64, ablation_tier=0.4, device='cpu', dtype='float32'),
-    cpu=dict(src_dir=None, packages=['pinned100'], stdlib=True, val_ratio=0.017, tiers=(1.3, 7.92, 32.0, 64.0), tokenizers=('char', 'bpe'),
-             seeds=(0, 1), seeds_up_to_mb=7.92, bpe_vocab=4096,
-             arch=dict(n_layer=4, n_head=4, n_embd=128, block_size=128, pos='rope', activation='relu2', qk_norm=True, zero_init_proj=True), recipe='fast',
-             batch_size=32, tokens_per_run=32*128*640, lr=3e-3, evals=3, patience=None, eval_file='oneline', samples=3,
-             max_chars=64, fn_samples=10, fn_max_chars=256, ablation_tier=1.3, ablation_seeds=(0, 1), device='cpu', dtype='float32', jobs=2),
-    full=dict(src_dir=None, packages=['pypi100'], stdlib=True, tiers=(1.3, 7.92, 32.0, 100.0), tokenizers=('char', 'bpe'), seeds=(0, 1),
-              bpe_vocab=8192, arch=dict(n_layer=6, n_head=6, n_embd=384, block_size=256, pos='rope'), batch_size=64,
-              tokens_per_run=64*256*2500, lr=1e-3, evals=10, patience=3, eval_file='oneline', samples=3, max_chars=64, ablation_tier=7.92, device='auto'),
-)
+PRESET_DIR = Path(codenas.__file__).resolve().parent/'data'/'presets'  # package data: in a wheel as in a checkout
+
+def _tuples(v, keys:tuple, key:str=None):
+    "`v` with every list under a key in `keys`, at any depth, made a tuple (YAML has only lists)"
+    if isinstance(v, dict): return {k: _tuples(x, keys, k) for k, x in v.items()}
+    return tuple(v) if key in keys and isinstance(v, list) else v
+
+def read_preset(path, # A preset's YAML file
+                tuples:tuple=(), # Keys whose lists the code holds as tuples
+               )->dict: # Its settings by name, in the file's order
+    "The settings of a preset file; a file that cannot be read, or holds no mapping, is refused in one line"
+    p = Path(path)
+    try: d = yaml.safe_load(p.read_text(encoding='utf-8'))
+    except OSError as e: raise CodenasError(f'{p}: preset file cannot be read ({e.strerror or e})') from None
+    except yaml.YAMLError as e: raise CodenasError(f'{p}: not a valid YAML file ({str(e).splitlines()[0]})') from None
+    if not isinstance(d, dict): raise CodenasError(f'{p}: a preset file holds named settings, not a {type(d).__name__}')
+    return _tuples(d, tuples)
+
+def read_presets(kind:str, # A folder of data/presets: experiment, search, validation
+                 tuples:tuple=(), # Keys whose lists the code holds as tuples
+                )->dict: # Preset name (the file's stem) -> its settings, in name order
+    "Every preset shipped in data/presets/KIND, read once"
+    return {f.stem: read_preset(f, tuples) for f in sorted((PRESET_DIR/kind).glob('*.yaml'))}
+
+TUPLES = ('tiers', 'tokenizers', 'seeds', 'ablation_seeds', 'budgets')  # an experiment's sequences, as the code holds them
+PRESETS = read_presets('experiment', TUPLES)
 PRESET_DEFAULTS = dict(stdlib=None, val_ratio=0.01, seeds_up_to_mb=None, recipe='classic', ablation_seeds=None, jobs=1, fn_samples=0,
                        fn_max_chars=256, dtype='auto')  # for what a preset leaves out
-
 
 # %% ../nbs/05_experiment.ipynb #2c5c7c55
 COUNT_SETTINGS = ('jobs', 'trials', 'samples', 'evals', 'population', 'steps', 'eta', 'rungs', 'batch_size', 'tokens_per_run', 'max_chars',
@@ -82,8 +97,12 @@ def _check_settings(p:dict):
     bad = [t for t in p['tokenizers'] if t not in TOKENIZERS]
     if bad: raise CodenasError(f"tokenizers={','.join(p['tokenizers'])}: unknown {', '.join(sorted(bad))} (use {', '.join(TOKENIZERS)})")
 
+def _is_file(preset:str)->bool: return preset not in PRESETS and preset.endswith(('.yaml', '.yml'))
+
 def _settings(preset:str, overrides:dict, dry:bool)->dict:
-    return preset_settings(PRESETS, preset, overrides, dry, defaults=PRESET_DEFAULTS, shrink=_shrink, check=_check_settings)
+    "A named preset's settings, or those of a preset file (a path ending in .yaml)"
+    presets = {preset: read_preset(preset, TUPLES)} if _is_file(preset) else PRESETS
+    return preset_settings(presets, preset, overrides, dry, defaults=PRESET_DEFAULTS, shrink=_shrink, check=_check_settings)
 
 _FREE = ('tiers', 'seeds', 'tokenizers', 'device', 'ablation_tier', 'ablation_seeds', 'seeds_up_to_mb', 'jobs')  # settings that add or pick runs without changing any run
 
@@ -296,8 +315,9 @@ def experiment_folder(preset:str, # The preset
                       out:str=None, # The folder asked for, if any
                       dry:bool=False, # A dry run (its default folder is apart)
                      )->Path:
-    "An experiment's folder: OUT, or results/PRESET (results/PRESET-dry for a dry run)"
-    return Path(out or Path('results')/(preset + ('-dry' if dry else '')))
+    "An experiment's folder: OUT, or results/PRESET (results/PRESET-dry for a dry run); a preset file's: its stem"
+    name = Path(preset).stem if _is_file(preset) else preset
+    return Path(out or Path('results')/(name + ('-dry' if dry else '')))
 
 def _tier_corpora(out:Path, p:dict)->dict:
     "Tier in MB -> its corpus folder under OUT/corpus, built unless it already is"
@@ -346,17 +366,6 @@ def run_experiment(preset:str='quick', # quick (CPU, minutes) or full (one GPU)
         return _run_all(out, corpora, _jobs(p, corpora, ablation), p, not train_only, progress)
 
 # %% ../nbs/05_experiment.ipynb #0b43f5ae
-_GRID_ARCH = dict(n_layer=4, n_head=4, block_size=128, pos='rope', activation='relu2', qk_norm=True,
-                  zero_init_proj=True)  # the cpu study's model, at two widths
-PRESETS['grid'] = dict(
-    design='grid', src_dir=None, packages=['pinned100'], stdlib=True, val_ratio=0.017, tiers=(0.16, 0.65, 2.6, 10.4),
-    tokenizers=('bpe',), seeds=(0,), bpe_vocab=4096,
-    archs={'0.2M': dict(_GRID_ARCH, n_embd=64), '0.8M': dict(_GRID_ARCH, n_embd=128)},
-    budgets=(32*128*160, 32*128*640), regime=dict(passes=63),
-    more_seeds=dict(seeds=(1,), tiers=(0.16, 0.65), budgets=(32*128*160,)),
-    recipe='fast', batch_size=32, lr=3e-3, evals=8, eval_tokens=65536, patience=None, eval_file='oneline', samples=3,
-    max_chars=64, fn_samples=0, device='cpu', dtype='float32', jobs=2)
-
 def _shrink_grid(p:dict)->dict:
     "A dry grid: its smallest and largest tiers at 1/100, 1/512 of the tokens, the regime at 4 passes, 1-layer models"
     small = lambda a: {**a, 'n_layer': 1, 'n_head': 2, 'n_embd': a['n_embd'] // 4, 'block_size': 32}

@@ -24,6 +24,7 @@ from .run import RECIPES, RENAMED, load_run
 from .train import _default_corpus, train
 from .candidates import (GENES, _num, _py, arch_from, arch_record, load_space, measure_latency, pareto_ranks,
                                 select_best, spearman)
+from .experiment import read_presets
 from .validation import validate_search
 
 # %% auto #0
@@ -98,20 +99,8 @@ def from_json(cls:SearchConfig, d:dict, # Settings by name; an old file's seq_le
     return cls(**d)
 
 # %% ../nbs/06_search.ipynb #83df4dbc
-PRESETS = dict(
-    tiny=SearchConfig(space='tiny', trials=8, population=4, steps=20, eta=3, rungs=2, batch_size=8, lr=3e-3,
-                      eval_tokens=2048, latency_tokens=16, latency_repeats=3, device='cpu', time_budget=None,
-                      heartbeat=1),
-    quick=SearchConfig(space='quick', trials=30, population=10, steps=120, eta=3, rungs=2, batch_size=16, lr=3e-3,
-                       eval_tokens=32768, latency_tokens=32, latency_repeats=5, device='cpu', time_budget=540,
-                       heartbeat=5),
-    full=SearchConfig(space='full', trials=36, population=12, steps=250, eta=3, rungs=2, batch_size=64, lr=2e-3,
-                      eval_tokens=262144, latency_tokens=64, latency_repeats=5, device='auto', time_budget=480,
-                      heartbeat=10),
-    cpu=SearchConfig(space='cpu', trials=27, population=9, steps=24, eta=3, rungs=3, batch_size=32, lr=3e-3,
-                     recipe='fast', train_path='results/cpu/corpus/7.92MB/train.txt', eval_tokens=262144,
-                     latency_tokens=32, latency_repeats=5, device='cpu', time_budget=None, heartbeat=10),
-)  # block_size: each architecture's own context
+PRESETS = {name: SearchConfig.from_json(d) for name, d in read_presets('search').items()}
+# block_size: each architecture's own context
 
 # %% ../nbs/06_search.ipynb #e246fbd5
 def _shrink()->dict:

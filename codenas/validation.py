@@ -14,7 +14,7 @@ from .candidates import _num, arch_record, pareto_ranks, spearman
 from fastcore.basics import store_attr
 from .core import CodenasError, atomic_write, check_counts, folder_lock
 from .corpus import load_manifest
-from .experiment import in_parallel, run_name, train_kwargs
+from .experiment import in_parallel, read_presets, run_name, train_kwargs
 from .model import ArchConfig, CodeLM
 from .run import ARCH_DIR
 from .train import train
@@ -39,11 +39,9 @@ class ValidationConfig:
         check_counts(min_candidates=min_candidates, jobs=jobs, evals=evals)
         if not seeds or not baseline_seeds: raise CodenasError('seeds and baseline_seeds must not be empty')
 
-VALIDATE = dict(  # a preset's validation: the experiment whose budget, corpus tier and runs it is measured against
-    tiny=ValidationConfig(seeds=[0, 1], baselines=['tiny'], baseline_seeds=[0], min_candidates=2, jobs=1, evals=1),
-    cpu=ValidationConfig(experiment='results/cpu', tier=7.92, seeds=[0, 1], baseline_seeds=[0], min_candidates=6,
-                         jobs=2, evals=1, baselines=['codenas_best_current', 'small', 'tiny']),
-)  # tiny: the lesson's, its experiment and tier given; cpu: one evaluation at the end, the study's last of three
+# a preset's validation (data/presets/validation): the experiment whose budget, corpus tier and runs it is
+# measured against
+VALIDATE = {name: ValidationConfig(**d) for name, d in read_presets('validation').items()}
 
 # %% ../nbs/06_validation.ipynb #649c8523
 def non_embedding_params(cfg:ArchConfig, # An architecture
