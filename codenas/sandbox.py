@@ -102,7 +102,8 @@ def sandbox_command(code:str, # Python source to run
     py = os.path.realpath(getattr(sys, '_base_executable', sys.executable))
     args = [L['cpu_s'], L['memory_mb'] << 20, L['file_mb'] << 20, L['processes'], L['open_files'], SANDBOX_UID,
             seccomp_filter().hex()]
-    cmd = ['bwrap', *ns, *(['--as-pid-1'] if init else []), '--die-with-parent', '--new-session', '--clearenv', '--setenv', 'PATH', '/usr/bin:/bin',
+    ns += ['--as-pid-1'] if init else []
+    cmd = ['bwrap', *ns, '--die-with-parent', '--new-session', '--clearenv', '--setenv', 'PATH', '/usr/bin:/bin',
            '--setenv', 'HOME', '/tmp', *_python_binds(), '--proc', '/proc', '--dev', '/dev',
            '--perms', '1777', '--size', str(L['tmp_mb'] << 20), '--tmpfs', '/tmp',
            '--remount-ro', '/', '--chdir', '/tmp',
