@@ -162,13 +162,17 @@ def sandbox_cgroups(limits:dict=None, # Overrides of `SANDBOX_LIMITS`
     L, made = {**SANDBOX_LIMITS, **(limits or {})}, []
     name = f'codenas-sandbox-{os.getpid()}-{secrets.token_hex(4)}'
     try:
-        for parent, kind in _cgroup_dirs():
-            d = Path(parent)/name
-            d.mkdir()
-            made.append(d)
-            for f, v in _cgroup_limits(kind, L):
-                if f != 'memory.memsw.limit_in_bytes' or (d/f).exists():  # memsw: if swap is counted
-                    (d/f).write_text(str(v))
+        try:
+            for parent, kind in _cgroup_dirs():
+                d = Path(parent)/name
+                d.mkdir()
+                made.append(d)
+                for f, v in _cgroup_limits(kind, L):
+                    if f != 'memory.memsw.limit_in_bytes' or (d/f).exists():  # memsw: if swap is counted
+                        (d/f).write_text(str(v))
+        except PermissionError:  # not root, no delegated subtree: none at all, as `sandbox_bounds` then says
+            for d in made: _remove_cgroup(d)
+            made = []
         yield [str(d) for d in made]
     finally:
         for d in made: _remove_cgroup(d)

@@ -312,3 +312,10 @@ def test_run_tests_one_launch(launches):
     out = run_tests(recs, prompts)
     assert [r.get('passed') for r in out] == [True, False, False, True, None, None] and launches == [4]
     assert [run_functional(FN, c, 'assert f(3) == 3') for c in bodies] == [True, False, False, True]
+
+def test_cgroups_refused_means_none(monkeypatch):
+    "Where no cgroup may be made (not root, no delegated subtree) a sandbox gets none, and runs, instead of a traceback"
+    def refused(*a, **k): raise PermissionError(13, 'Permission denied')
+    monkeypatch.setattr(Path, 'mkdir', refused)
+    with sandbox_cgroups() as cgs: assert cgs == []
+    assert run_batch(['assert 1\n', 'assert 0\n']) == ['passed', 'failed']
