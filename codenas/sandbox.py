@@ -241,6 +241,7 @@ os.dup2(null, 0)
 
 def sample(src, token, w):  # in the child: the program, then the token on w, the one descriptor left open
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    os.setpgid(0, 0)  # a process group of its own
     libc.prctl(4, 1, 0, 0, 0)
     try:
         with open('/proc/self/oom_score_adj', 'w') as f: f.write('1000')  # the OOM killer picks samples first
