@@ -98,7 +98,8 @@ def exported(tmp_path_factory):
     from codenas.corpus import EOD, build_corpus, synthetic_project
     from codenas.export import export
     from codenas.model import ArchConfig
-    from codenas.train import load_run, train
+    from codenas.run import load_run
+    from codenas.train import train
     torch.set_num_threads(1)
     tmp = tmp_path_factory.mktemp('lm_eval')
     build_corpus(src_dir=[synthetic_project(tmp/'src', n=40)], out_dir=tmp/'corpus', val_ratio=0.2, min_file_size=10,
