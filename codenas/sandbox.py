@@ -13,9 +13,9 @@ from .core import CodenasError
 from .metrics import cut_at_function_end
 
 # %% auto #0
-__all__ = ['CLONE_NEW_ANY', 'SANDBOX_UID', 'SANDBOX_LIMITS', 'seccomp_filter', 'sandbox_command', 'sandbox_cgroups',
-           'sandbox_bounds', 'check_sandbox', 'functional_program', 'run_batch', 'run_sandboxed', 'run_functional',
-           'run_tests']
+__all__ = ['CLONE_NEW_ANY', 'SANDBOX_UID', 'SANDBOX_LIMITS', 'seccomp_filter', 'sandbox_uid', 'sandbox_command',
+           'sandbox_cgroups', 'sandbox_bounds', 'check_sandbox', 'functional_program', 'run_batch', 'run_sandboxed',
+           'run_functional', 'run_tests']
 
 # %% ../nbs/04_sandbox.ipynb #1a9e40a4
 _DENIED = dict(  # system call: (its number on x86_64, on aarch64); each is refused with EPERM in the sandbox
@@ -47,7 +47,13 @@ def seccomp_filter(machine:str=None, # The sandbox's `os.uname().machine`: x86_6
     return b''.join(struct.pack('=HBBI', *i) for i in prog)
 
 # %% ../nbs/04_sandbox.ipynb #19b567d1
-SANDBOX_UID = 65534  # `nobody`: generated code runs as this user
+SANDBOX_UID = 65534  # `nobody`: the sandbox's user where it needs a user namespace (when codenas does not run as root)
+_OWN_UIDS = (1 << 28, 1 << 24)  # as root, each sandbox's own uid: 2**28 plus one of 2**24, far above any real user's
+
+def sandbox_uid(root:bool, # Whether bwrap runs as root (no user namespace needed)
+               )->int: # The uid the sandbox's code runs as
+    "As root, a uid of the sandbox's own: RLIMIT_NPROC counts a uid's processes on the whole machine, not per sandbox"
+    return _OWN_UIDS[0] + secrets.randbelow(_OWN_UIDS[1]) if root else SANDBOX_UID
 SANDBOX_LIMITS = dict(cpu_s=6, memory_mb=512, file_mb=1, open_files=64,  # per process
                       processes=64, tmp_mb=16, sandbox_mb=1024)  # per sandbox (memory: where a cgroup can be made)
 
@@ -94,13 +100,14 @@ def sandbox_command(code:str, # Python source to run
                    )->list[str]: # The command line
     "Run `code` in bubblewrap: read-only system, private /tmp, no network, own PID namespace, nobody, seccomp, limits"
     L = {**SANDBOX_LIMITS, **(limits or {})}
-    # as root bwrap needs no user namespace, and the launcher drops to SANDBOX_UID so that the process limit binds
+    # as root bwrap needs no user namespace, and the launcher drops to a uid of this sandbox's own:
+    # its process limit binds this sandbox alone
     root = os.geteuid() == 0
     no_userns = ['--disable-userns'] if _bwrap_can('--disable-userns') else []  # seccomp refuses them anyway
     ns = ['--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try'] if root else \
          ['--unshare-all', '--unshare-user', *no_userns, '--uid', str(SANDBOX_UID), '--gid', str(SANDBOX_UID)]
     py = os.path.realpath(getattr(sys, '_base_executable', sys.executable))
-    args = [L['cpu_s'], L['memory_mb'] << 20, L['file_mb'] << 20, L['processes'], L['open_files'], SANDBOX_UID,
+    args = [L['cpu_s'], L['memory_mb'] << 20, L['file_mb'] << 20, L['processes'], L['open_files'], sandbox_uid(root),
             seccomp_filter().hex()]
     ns += ['--as-pid-1'] if init else []
     cmd = ['bwrap', *ns, '--die-with-parent', '--new-session', '--clearenv', '--setenv', 'PATH', '/usr/bin:/bin',
@@ -193,7 +200,7 @@ def sandbox_bounds(limits:dict=None, # Overrides of `SANDBOX_LIMITS`
                  f"in cgroups of its own ({', '.join(k for _, k in _cgroup_dirs())})")
     else:
         whole = (f"not bounded as a whole: no cgroup can be made here (need root or a delegated cgroup v2 subtree); "
-                 f"at most {L['processes']} processes of uid {SANDBOX_UID} on the whole machine, "
+                 f"at most {L['processes']} processes of its uid (as root, a uid of its own), "
                  f"each within its own limits")
     return dict(per_process=f"{L['cpu_s']} CPU s, {L['memory_mb']} MB address space, {L['file_mb']} MB per file, "
                             f"{L['open_files']} open files", tmp=f"{L['tmp_mb']} MB tmpfs", whole_sandbox=whole)

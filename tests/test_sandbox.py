@@ -319,3 +319,23 @@ def test_cgroups_refused_means_none(monkeypatch):
     monkeypatch.setattr(Path, 'mkdir', refused)
     with sandbox_cgroups() as cgs: assert cgs == []
     assert run_batch(['assert 1\n', 'assert 0\n']) == ['passed', 'failed']
+
+HOG = ("import os, time\nfor _ in range({n}):\n    if os.fork() == 0:\n        time.sleep(30)\n        os._exit(0)\n"
+       "print('holding', flush=True)\ntime.sleep(30)")  # n children that wait, holding n + 1 of the sandbox's processes
+PROBE = ("import threading, subprocess\nt = threading.Thread(target=print, args=('thread',))\nt.start()\nt.join()\n"
+         "print(subprocess.run(['echo', 'child'], capture_output=True, text=True).stdout.strip())")
+
+def test_concurrent_sandboxes_do_not_share_a_process_quota():
+    "RLIMIT_NPROC counts a uid's processes on the whole machine: as root, each sandbox runs as a uid of its own"
+    if os.geteuid() != 0: pytest.skip('as root only: in a user namespace every sandbox maps to the invoking user')
+    limits = dict(processes=16)
+    with sandbox_cgroups(limits) as cgs:
+        hog = subprocess.Popen(sandbox_command(HOG.format(n=14), limits, cgs), stdout=subprocess.PIPE, text=True)
+        try:
+            assert hog.stdout.readline().strip() == 'holding'  # its 15 processes are running
+            with sandbox_cgroups(limits) as cgs2:
+                r = subprocess.run(sandbox_command(PROBE, limits, cgs2), capture_output=True, text=True, timeout=30)
+            assert r.stdout.split() == ['thread', 'child'], r.stderr[-500:]
+        finally:
+            hog.kill()
+            hog.wait()
