@@ -157,7 +157,8 @@ def complete(model, # A `CodeLM` (see `codenas.run.load_run`)
     h = heal_prompts(tok, [tok.encode(p['prompt']) for p in ps]) if heal else None
     enc = [[tok.eod_id] + ids for ids in h.ids] if heal else [[tok.eod_id] + tok.encode(p['prompt']) for p in ps]
     cuts = h.removed if heal else [''] * len(ps)
-    if max_chars is not None: first = min(cap, max_chars + max(map(len, cuts)))  # room to write the cuts back
+    if max_chars is not None:  # room to write the cuts back
+        first = min(cap, max_chars + max(map(len, cuts), default=0))
     rows = [(i, s) for i in range(len(ps)) for s in range(samples)]
     pos, groups = {rs: k for k, rs in enumerate(rows)}, {}
     for i, s in rows: groups.setdefault(len(enc[i]), []).append((i, s))
