@@ -124,8 +124,12 @@ def test_s_write():
                                      'allocate_10gb'])
 def test_round2_payloads(tmp_path, payload):
     "Every payload of round 2 fails its check, quickly, and nothing escapes; the next check works"
-    secret = tmp_path/'secret.txt'; secret.write_text('host only')
-    listener = socket.socket(); listener.bind(('127.0.0.1', 0)); listener.listen(); listener.setblocking(False)
+    secret = tmp_path/'secret.txt'
+    secret.write_text('host only')
+    listener = socket.socket()
+    listener.bind(('127.0.0.1', 0))
+    listener.listen()
+    listener.setblocking(False)
     test = dict(
         flood='import os\nwhile True: os.write(1, b"x" * 2**20)',
         write_outside=f'open({str(tmp_path/"pwned")!r}, "w").write("x")\nopen({str(Path.cwd()/"pwned_sandbox")!r}, "w").write("x")',

@@ -48,8 +48,10 @@ def differences(new:pd.DataFrame, old:pd.DataFrame, rtol:float, atol:float, diag
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('new'); ap.add_argument('committed')
-    ap.add_argument('--rtol', type=float, default=1e-4); ap.add_argument('--atol', type=float, default=1e-4)
+    ap.add_argument('new')
+    ap.add_argument('committed')
+    ap.add_argument('--rtol', type=float, default=1e-4)
+    ap.add_argument('--atol', type=float, default=1e-4)
     ap.add_argument('--diag_atol', type=float, default=0.005)
     a = ap.parse_args()
     moved = []
