@@ -155,12 +155,16 @@ def test_bits_per_byte_agree(exported, harness):
 def test_default_tokenizer_scores_an_extra_eod(exported, harness):
     "Without add_bos_token=False each document is scored after two end-of-document ids, the first of them scored too"
     model, tok, long = exported['model'], exported['tok'], harness['default'][TASKS['bpb']]
-    extra = sum(rolling_bits(model, tok, d, extra_eod=True) for d in exported['docs'])
-    plain = sum(rolling_bits(model, tok, d) for d in exported['docs'])
+    extra = [rolling_bits(model, tok, d, extra_eod=True) for d in exported['docs']]
+    plain = [rolling_bits(model, tok, d) for d in exported['docs']]
     nbytes = sum(r['bits_per_byte'][1] for r in long)
-    print(f'\nlm_eval, default tokenizer: {bpb(long):.6f} bits/byte; the extra id adds {(extra - plain)/nbytes:.2e}')
-    assert abs(bpb(long) - extra / nbytes) <= TOL
-    assert (extra - plain) / nbytes > 10 * TOL  # the tolerance tells the two commands apart
+    moved = sum(abs(e - p) for e, p in zip(extra, plain)) / nbytes
+    print(f'\nlm_eval, default tokenizer: {bpb(long):.6f} bits/byte; the extra id moves documents by {moved:.2e}')
+    assert abs(bpb(long) - sum(extra) / nbytes) <= TOL
+    assert max(abs(a - b) for a, b in zip(bits(long), extra)) <= 1e-3  # bits, per document, as for the plain command
+    # the tolerance tells the two commands apart document by document; their totals may cancel (the extra id costs
+    # bits, the windows shifted by one may save some: 0.0056 bits over all 8 documents for a model trained in float32)
+    assert moved > 10 * TOL
 
 def test_batched_generation_equals_codenas_sample(exported, harness):
     from codenas.eval import sample
