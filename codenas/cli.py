@@ -52,10 +52,17 @@ def _arg_type(anno):
     if typing.get_origin(anno) in (list, tuple): return (typing.get_args(anno) or (str,))[0], True
     return anno, False
 
+def _owner(func, name:str):
+    "The function that declares parameter `name`: `func`, or the one it hands `**kwargs` to (fastcore's `delegates`)"
+    to = getattr(func, '__delwrap__', None)
+    return _owner(to, name) if to is not None and name in inspect.signature(to).parameters else func
+
 def _annotation(func, name:str, declared:dict):
     "A parameter's type: its annotation, else its declaration in `CLI_TYPES`; never the type of its default"
-    anno = inspect.signature(func, eval_str=True).parameters[name].annotation
     if name in declared: return declared[name]
+    anno = inspect.signature(func, eval_str=True).parameters[name].annotation
+    if isinstance(anno, str):  # a made `__signature__` (`delegates`) keeps `from __future__` annotations as text
+        anno = typing.get_type_hints(_owner(func, name))[name]  # read in the module that wrote it
     if anno is inspect.Parameter.empty:
         raise TypeError(f'{func.__qualname__}: parameter {name!r} has no annotation: annotate it, '
                         'or declare it in CLI_TYPES')

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast, html, io, json, keyword, math, re, sys, tempfile, time, tokenize, warnings
 from collections import Counter
 from pathlib import Path
+from fastcore.meta import delegates
 import numpy as np
 import pandas as pd
 import torch
@@ -18,7 +19,7 @@ from .corpus import EOD
 from .metrics import CATEGORIES, TrainSplit, cut_at_function_end
 from .sandbox import check_sandbox, functional_program, run_batch, run_tests
 from .summary import PROMPT_KINDS, REGISTRY, pass_at_k, read_results, score, summarize
-from .generate import heal_prompts
+from .generate import SampleConfig, heal_prompts
 from .run import load_run
 
 # %% auto #0
@@ -98,8 +99,8 @@ def _new_text(tok, prompt_ids:list, new:list)->str:
     "Text of `new` after the prompt: decode(prompt + new) - decode(prompt), keeping a character split by tokens whole"
     return tok.decode(prompt_ids + new)[len(tok.decode(prompt_ids)):]
 
-def _finish(model, tok, ids:list, new:list, max_chars, cap:int, seed:int, device, cut:str='',
-            **kw)->tuple[str, list, str]:
+def _finish(model, tok, ids:list, new:list, max_chars, cap:int, seed:int, device, cfg:SampleConfig,
+            cut:str='')->tuple[str, list, str]:
     "Cut a row at its end of document or `max_chars`, sampling on while it falls short: (text, its ids, why it stopped)"
     budget = None if max_chars is None else max_chars + len(cut)  # a healed row first writes back the `cut` text
     for more in range(1, cap + 2):
@@ -114,7 +115,7 @@ def _finish(model, tok, ids:list, new:list, max_chars, cap:int, seed:int, device
         if eod or budget is None or len(new) >= cap: return text[len(cut):], new, 'eod' if eod else 'tokens'
         n = min(cap - len(new), budget - len(text))  # a token is at least one byte, sometimes less than a character
         x = torch.tensor([ids + new], device=device)  # (1, T)
-        gen = model.generate(x, n, stop=tok.eod_id, seed=seed + 7919 * more, **kw)
+        gen = model.generate(x, n, cfg, stop=tok.eod_id, seed=seed + 7919 * more)
         new = new + gen[0, len(ids) + len(new):].tolist()
 
 # %% ../nbs/04_eval.ipynb #2aa46fe8
@@ -130,20 +131,18 @@ def _packs(sizes:list, most:int)->list[list[int]]:
 def complete(model, # A `CodeLM` (see `codenas.run.load_run`)
              tok, # Its tokenizer
              prompts:list, # Prompt strings, or dicts with a 'prompt' key
+             cfg:SampleConfig=None, # How tokens are picked (default: `SampleConfig()`, the original's settings)
              max_new_tokens:int=None, # Cap on tokens per sample; default: 4 * max_chars (64 without a character budget)
-             temperature:float=0.8, # Sampling temperature (the original's 0.8); 0 or greedy=True: argmax
-             top_k:int=40, # Sample among the k most likely tokens (the original's 40)
-             top_p:float=0.9, # Nucleus sampling threshold (the original's 0.9)
-             repetition_penalty:float=1.0, # > 1 discourages tokens already seen
              samples:int=1, # Completions per prompt
              seed:int=0, # Seed of the run
-             greedy:bool=False, # Greedy decoding (then samples > 1 are identical)
+             greedy:bool=False, # Greedy decoding: `cfg` at temperature 0 (then samples > 1 are identical)
              batch_size:int=32, # Rows per sampling group: rows of one token length share a seed, this many at a time
              device:str='cpu', # Where the model is
              progress:bool=False, # Show a progress bar
              max_chars:int=64, # Characters per completion, any tokenizer (the original's 64); None: only the token cap
              max_rows:int=256, # Rows decoded together across token lengths: speed only, the completions stay the same
              heal:bool=True, # Token healing: back up over the prompt's last tokens, then write them back
+             **changes, # `SampleConfig`'s settings by name, changed in `cfg`
             )->list[dict]: # One record per sample, in prompt order
     "Sample completions of each prompt with the KV cache, all lengths decoded together, each cut at `max_chars`"
     from tqdm.auto import tqdm
@@ -152,8 +151,9 @@ def complete(model, # A `CodeLM` (see `codenas.run.load_run`)
     if max_chars is not None and max_chars < 1:
         raise CodenasError(f'max_chars={max_chars} must be >= 1 (or None: no character budget)')
     cap = max_new_tokens if max_new_tokens is not None else 4 * max_chars if max_chars else 64
-    temp, first = (0.0 if greedy else temperature), (cap if max_chars is None else min(cap, max_chars))
-    kw = dict(temperature=temp, top_k=top_k, top_p=top_p, repetition_penalty=repetition_penalty)
+    cfg = (cfg or SampleConfig()).replace(**changes)
+    if greedy: cfg = cfg.replace(temperature=0.0)
+    first = cap if max_chars is None else min(cap, max_chars)
     h = heal_prompts(tok, [tok.encode(p['prompt']) for p in ps]) if heal else None
     enc = [[tok.eod_id] + ids for ids in h.ids] if heal else [[tok.eod_id] + tok.encode(p['prompt']) for p in ps]
     cuts = h.removed if heal else [''] * len(ps)
@@ -172,9 +172,9 @@ def complete(model, # A `CodeLM` (see `codenas.run.load_run`)
             idx = [torch.tensor([enc[i] for i, _ in chunks[c]], device=device) for c in pack]  # (B_c, T_c) each
             healing = [h[[i for i, _ in chunks[c]]] for c in pack] if heal else None
             gens = model.generate_groups(idx, first, stop=tok.eod_id, seeds=[seeds[c] for c in pack], heal=healing,
-                                         **kw)
+                                         cfg=cfg)
             done = {(c, r): _finish(model, tok, enc[i], gen[r, len(enc[i]):].tolist(), max_chars, cap, seeds[c] + r,
-                                    device, cuts[i], **kw)
+                                    device, cfg, cuts[i])
                     for c, gen in zip(pack, gens) for r, (i, _) in enumerate(chunks[c])}
             dt = (time.time() - t0) / len(done)
             for (c, r), (text, new, stop) in done.items():
@@ -183,8 +183,7 @@ def complete(model, # A `CodeLM` (see `codenas.run.load_run`)
                 out[pos[i, s]] = dict(source='model', prompt_id=p['id'], kind=p.get('kind', 'line'), prompt=p['prompt'],
                     completion=text, sample=s, seed=seeds[c], n_chars=len(text), n_tokens=len(new), stop=stop,
                     healed=cuts[i],
-                    elapsed_s=round(dt, 4), temperature=temp, top_k=top_k, top_p=top_p,
-                    repetition_penalty=repetition_penalty, max_chars=max_chars, max_new_tokens=cap)
+                    elapsed_s=round(dt, 4), **cfg.to_json(), max_chars=max_chars, max_new_tokens=cap)
             bar.update(len(done))
     return out
 
@@ -347,13 +346,11 @@ def _train_split(meta:dict, train_path:str, name_grounding:bool)->TrainSplit|Non
 
 # %% ../nbs/04_eval.ipynb #6631b5c9
 def _check_generation(**kw):
-    "One-line errors for generation settings that would give nothing, or NaN"
+    "One-line errors for generation settings that would give nothing (the sampling ones are `SampleConfig`'s)"
     if not isinstance(kw['samples'], int) or kw['samples'] < 1:
         raise CodenasError(f"samples={kw['samples']} must be >= 1")
     if kw.get('limit') is not None and kw['limit'] < 1:
         raise CodenasError(f"limit={kw['limit']} must be >= 1 (or left out: every prompt)")
-    for k in ('temperature', 'top_p', 'repetition_penalty'):
-        if not math.isfinite(kw[k]): raise CodenasError(f'{k}={kw[k]} must be a finite number')
 
 def _check_output(output):
     "Refuse an output path that cannot be written, before any work"
@@ -365,17 +362,14 @@ def _check_output(output):
         with tempfile.TemporaryFile(dir=p.parent): pass
     except OSError as e: raise CodenasError(f'output={str(output)!r} cannot be written ({e.strerror or e})') from None
 
+@delegates(SampleConfig)
 def evaluate_prompts(checkpoint:str, # A run folder (its best checkpoint) or a checkpoint folder
                      eval_file:str='oneline', # .txt (one prompt a line) or .jsonl file, or a suite: oneline, functions
                      output:str='results.jsonl', # Where to write one JSON record per sample
                      samples:int=1, # Completions per prompt (pass@10 needs 10); unbounded: --progress shows the rate
                      max_chars:int=64, # Characters per completion, whatever the tokenizer (the original's 64)
                      max_new_tokens:int=None, # Safety cap on tokens per completion (default: 4 * max_chars)
-                     temperature:float=0.8, # Sampling temperature
-                     top_k:int=40, # Top-k
-                     top_p:float=0.9, # Top-p
-                     repetition_penalty:float=1.0, # Repetition penalty (1: off)
-                     greedy:bool=False, # Greedy decoding
+                     greedy:bool=False, # Greedy decoding (temperature 0)
                      seed:int=0, # Seed of the samples and of the human windows
                      device:str='cpu', # Device for generation
                      human:bool=True, # Add human samples from the run's val split, and model's bits per byte on them
@@ -384,19 +378,19 @@ def evaluate_prompts(checkpoint:str, # A run folder (its best checkpoint) or a c
                      progress:bool=None, # Progress bar (default: when stderr is a terminal)
                      allow_code_execution:bool=False, # Run whole-function completions and the suite's prompts and tests (code too: trust the suite) in a bubblewrap sandbox
                      limit:int=None, # Use only the first LIMIT (>= 1) prompts (quick checks); default: all
+                     **kwargs, # `SampleConfig`'s settings by name: temperature, top_k, top_p, repetition_penalty
                     )->pd.DataFrame: # The summary table
     "Generate completions for a prompt suite with a trained run, score them beside human code, and save the records"
-    _check_generation(samples=samples, limit=limit, temperature=temperature, top_p=top_p,
-                      repetition_penalty=repetition_penalty)
+    cfg = SampleConfig.from_json(kwargs)
+    _check_generation(samples=samples, limit=limit)
     device = resolve_device(device)
     prompts = load_prompts(eval_file)[:limit]
     _check_output(output)
     if allow_code_execution: check_sandbox()
     model, tok, meta = load_run(checkpoint, device)
     known = _train_split(meta, train_path, name_grounding)
-    recs = complete(model, tok, prompts, max_new_tokens, temperature, top_k, top_p, repetition_penalty, samples, seed,
-                    greedy, device=device, progress=sys.stderr.isatty() if progress is None else progress,
-                    max_chars=max_chars)
+    recs = complete(model, tok, prompts, cfg, max_new_tokens, samples, seed, greedy, device=device,
+                    progress=sys.stderr.isatty() if progress is None else progress, max_chars=max_chars)
     if human: recs += _human_band(model, tok, recs, meta['corpus']['val_path'], seed, device)
     run_id = f"{Path(meta['checkpoint']).parent.name}@{meta.get('step', 0)}"
     recs = [dict(r, run_id=run_id) for r in score(recs, known)]
@@ -494,30 +488,28 @@ def inspect_results(results:str, # A results.jsonl written by `codenas eval`
     return '\n'.join(lines)
 
 # %% ../nbs/04_eval.ipynb #424e9edf
+@delegates(SampleConfig)
 def sample(checkpoint:str, # A run folder or a checkpoint folder
            prompt:str=None, # Text to continue (required unless interactive)
            samples:int=1, # Completions to print
            max_chars:int=64, # Characters per completion
            max_new_tokens:int=None, # Safety cap on tokens per completion (default: 4 * max_chars)
-           temperature:float=0.8, # Sampling temperature
-           top_k:int=40, # Top-k
-           top_p:float=0.9, # Top-p
-           repetition_penalty:float=1.0, # Repetition penalty (1: off)
-           greedy:bool=False, # Greedy decoding
+           greedy:bool=False, # Greedy decoding (temperature 0)
            seed:int=0, # Seed
            device:str='cpu', # Device
            interactive:bool=False, # Read prompts from standard input until an empty line
+           **kwargs, # `SampleConfig`'s settings by name: temperature, top_k, top_p, repetition_penalty
           )->str|None: # The completions (None in interactive mode, which prints as it goes)
     "Complete one prompt, or run an interactive loop over prompts typed in"
-    _check_generation(samples=samples, temperature=temperature, top_p=top_p, repetition_penalty=repetition_penalty)
+    cfg = SampleConfig.from_json(kwargs)
+    _check_generation(samples=samples)
     if not interactive and not prompt:
         raise CodenasError('empty prompt: pass --prompt "def add(a, b):" (or --interactive)')
     device = resolve_device(device)
     model, tok, _ = load_run(checkpoint, device)
-    kw = dict(max_chars=max_chars, max_new_tokens=max_new_tokens, temperature=temperature, top_k=top_k, top_p=top_p,
-              repetition_penalty=repetition_penalty, samples=samples, greedy=greedy, device=device)
+    kw = dict(max_chars=max_chars, max_new_tokens=max_new_tokens, samples=samples, greedy=greedy, device=device)
     def show(p, s):
-        recs = score(complete(model, tok, [p], seed=s, **kw))
+        recs = score(complete(model, tok, [p], cfg, seed=s, **kw))
         nums = lambda r: ', '.join(f'{m.label} {r[m.key]:.3g}' for m in REGISTRY.values() if m.sampler)
         return '\n'.join(f"{p}{r['completion']}\n--- {r['category']}, {nums(r)}, parses: {r['parses']}, "
                          f"strict: {r['strict_parse']}, {r['n_chars']} chars in {r['n_tokens']} tokens" for r in recs)
@@ -560,9 +552,10 @@ class Sampler:
         self.model, self.tok, self.human = model, tok, human or []
         self.prompt = W.Textarea(value=prompt, placeholder='a prompt to continue', description='prompt',
                                  layout=W.Layout(width='95%'))
-        self.temperature = W.FloatSlider(value=0.8, min=0.0, max=2.0, step=0.05, description='temperature')
-        self.top_k = W.IntSlider(value=40, min=1, max=max(2, tok.vocab_size), description='top-k')
-        self.top_p = W.FloatSlider(value=0.9, min=0.05, max=1.0, step=0.05, description='top-p')
+        d = SampleConfig()  # the sliders start at the defaults every sampling call shares
+        self.temperature = W.FloatSlider(value=d.temperature, min=0.0, max=2.0, step=0.05, description='temperature')
+        self.top_k = W.IntSlider(value=d.top_k, min=1, max=max(2, tok.vocab_size), description='top-k')
+        self.top_p = W.FloatSlider(value=d.top_p, min=0.05, max=1.0, step=0.05, description='top-p')
         self.length = W.IntSlider(value=64, min=8, max=512, step=8, description='chars')
         self.seed = W.IntText(value=0, description='seed')
         self.button = W.Button(description='Generate', button_style='primary')
@@ -573,8 +566,8 @@ class Sampler:
 
     def generate(self)->dict:
         "Sample one completion with the current settings, show it, and return its scored record"
-        rec = score(complete(self.model, self.tok, [self.prompt.value], max_chars=self.length.value,
-                             temperature=self.temperature.value, top_k=self.top_k.value, top_p=self.top_p.value,
+        cfg = SampleConfig(temperature=self.temperature.value, top_k=self.top_k.value, top_p=self.top_p.value)
+        rec = score(complete(self.model, self.tok, [self.prompt.value], cfg, max_chars=self.length.value,
                              seed=self.seed.value))[0]
         self.output.value = render_sample(rec, self.human)
         return rec

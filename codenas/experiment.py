@@ -7,9 +7,10 @@ Docs: https://codenas.github.io/codenas/experiment.html.md"""
 # %% ../nbs/05_experiment.ipynb #9682f465
 from __future__ import annotations
 import codenas
-import gzip, json, lzma, threading
+import gzip, inspect, json, lzma, threading
 from typing import NamedTuple
 from pathlib import Path
+from fastcore.basics import patch, store_attr
 import pandas as pd
 import yaml
 import torch
@@ -24,9 +25,9 @@ from .run import read_metrics
 from .train import train
 
 # %% auto #0
-__all__ = ['PRESET_DIR', 'TUPLES', 'PRESETS', 'PRESET_DEFAULTS', 'COUNT_SETTINGS', 'read_preset', 'read_presets',
-           'preset_settings', 'xz_bpb', 'tier_xz', 'train_kwargs', 'run_one', 'in_parallel', 'run_name',
-           'experiment_folder', 'run_experiment', 'GridRun', 'grid_runs', 'study_tokenizer', 'grid_tiers',
+__all__ = ['PRESET_DIR', 'TUPLES', 'PRESETS', 'COUNT_SETTINGS', 'read_preset', 'read_presets', 'preset_settings',
+           'ExperimentSettings', 'experiment_settings', 'xz_bpb', 'tier_xz', 'train_kwargs', 'run_one', 'in_parallel',
+           'run_name', 'experiment_folder', 'run_experiment', 'GridRun', 'grid_runs', 'study_tokenizer', 'grid_tiers',
            'learning_curve', 'evaluate_last', 'grid_run_one', 'run_grid']
 
 # %% ../nbs/05_experiment.ipynb #8814332f
@@ -56,8 +57,6 @@ def read_presets(kind:str, # A folder of data/presets: experiment, search, valid
 
 TUPLES = ('tiers', 'tokenizers', 'seeds', 'ablation_seeds', 'budgets')  # an experiment's sequences, as the code holds them
 PRESETS = read_presets('experiment', TUPLES)
-PRESET_DEFAULTS = dict(stdlib=None, val_ratio=0.01, seeds_up_to_mb=None, recipe='classic', ablation_seeds=None, jobs=1, fn_samples=0,
-                       fn_max_chars=256, dtype='auto')  # for what a preset leaves out
 
 # %% ../nbs/05_experiment.ipynb #2c5c7c55
 COUNT_SETTINGS = ('jobs', 'trials', 'samples', 'evals', 'population', 'steps', 'eta', 'rungs', 'batch_size', 'tokens_per_run', 'max_chars',
@@ -82,34 +81,131 @@ def preset_settings(presets:dict, # Preset name -> its settings (data)
     if check: check(p)
     return p
 
-# %% ../nbs/05_experiment.ipynb #960d2343
-def _shrink(p:dict)->dict:
-    "What a dry run changes: the first two tiers, one seed, a 1-layer model for a few steps, a handful of prompts, one job"
-    if p.get('design') == 'grid': return _shrink_grid(p)
-    return dict(tiers=tuple(p['tiers'])[:2], seeds=tuple(p['seeds'])[:1], arch={**p['arch'], 'n_layer': 1, 'n_head': 2, 'n_embd': 32, 'block_size': 32},
-                batch_size=4, tokens_per_run=4*32*10, samples=1, max_chars=8, eval_file='oneline', eval_limit=8, fn_samples=min(2, p['fn_samples']),
-                fn_max_chars=16, bpe_vocab=300, evals=2, ablation_tier=tuple(p['tiers'])[0], ablation_seeds=None, jobs=1)
+# %% ../nbs/05_experiment.ipynb #25bf569b
+class ExperimentSettings:
+    "Every setting of the data-size experiment, checked once when made; a preset file's keys are these names"
+    def __init__(self, tiers:tuple, # Train sizes in MB of the nested tiers
+                 bpe_vocab:int, # BPE vocabulary size
+                 batch_size:int, # Windows per training step
+                 lr:float, # Peak learning rate (min_lr is a tenth of it)
+                 evals:int, # Evaluations per run
+                 eval_file:str, # The prompt suite each run completes (`load_prompts`)
+                 samples:int, # Completions per prompt
+                 max_chars:int, # Characters per completion
+                 device:str, # cpu, cuda, auto (the device every run trains on)
+                 tokenizers:tuple=('char', 'bpe'), # The tokenizer kinds compared
+                 seeds:tuple=(0,), # Seeds of the runs
+                 src_dir:list=None, # Source folders of the corpus, instead of packages and the standard library
+                 packages:list=None, # Package sets of the corpus (as `build_corpus` takes them)
+                 stdlib:bool=None, # Add the standard library to the corpus
+                 val_ratio:float=0.01, # Share of the files held out as val
+                 seeds_up_to_mb:float=None, # Tiers above this run the first seed only; None: every seed at every tier
+                 arch:dict=None, # The model: `ArchConfig`'s settings but vocab_size (a grid has `archs`)
+                 recipe:str='classic', # The training recipe (RECIPES)
+                 tokens_per_run:int=None, # Each run's training budget in tokens (a grid has `budgets`)
+                 patience:int=None, # Stop a run after this many evaluations without a new best; None: never
+                 fn_samples:int=0, # Completions per whole-function prompt, tested in the sandbox; 0: none
+                 fn_max_chars:int=256, # Characters per whole-function completion
+                 eval_limit:int=None, # Only the first EVAL_LIMIT prompts (a dry run's); None: all
+                 ablation_tier:float=None, # Tier of the causal-mask-off diagnostic (default: the smallest)
+                 ablation_seeds:tuple=None, # Its seeds (default: the first seed)
+                 dtype:str='auto', # Training dtype (`TrainConfig`'s)
+                 jobs:int=1, # Runs trained side by side
+                 design:str=None, # grid: the runs of `grid_runs` (tiers x budgets x archs); None: tiers x tokenizers
+                 archs:dict=None, # grid: model name -> its architecture
+                 budgets:tuple=None, # grid: the tokens a run reads, smallest first
+                 regime:dict=None, # grid: the original's regime over the smallest tier ({passes: N})
+                 more_seeds:dict=None, # grid: runs again with other seeds (seeds, tiers, budgets)
+                 eval_tokens:int=None, # grid: val tokens per evaluation
+                ):
+        store_attr()
+        self.check()
 
-def _check_settings(p:dict):
+# %% ../nbs/05_experiment.ipynb #e00cd4eb
+_GRID_ONLY, _TIERS_ONLY = ('archs', 'budgets', 'regime'), ('arch', 'tokens_per_run')  # what each design needs
+
+@patch
+def check(self:ExperimentSettings)->ExperimentSettings:
+    "Refuse, in one line that names it, a setting the experiment cannot use"
+    check_counts(**{k: v for k in COUNT_SETTINGS if (v := getattr(self, k, None)) is not None})
+    if self.design not in (None, 'grid'): raise CodenasError(f'design={self.design!r} must be grid or left out')
+    for k in (_GRID_ONLY if self.design == 'grid' else _TIERS_ONLY):
+        if getattr(self, k) is None: raise CodenasError(f"{k} is missing: the {self.design or 'tiers'} design needs it")
     for k in ('tiers', 'seeds', 'tokenizers'):
-        if not p[k]: raise CodenasError(f'{k} is empty')
-    if any(t <= 0 for t in p['tiers']): raise CodenasError(f"tiers={p['tiers']} must be positive sizes in MB")
-    bad = [t for t in p['tokenizers'] if t not in TOKENIZERS]
-    if bad: raise CodenasError(f"tokenizers={','.join(p['tokenizers'])}: unknown {', '.join(sorted(bad))} (use {', '.join(TOKENIZERS)})")
+        if not getattr(self, k): raise CodenasError(f'{k} is empty')
+    if any(t <= 0 for t in self.tiers): raise CodenasError(f'tiers={self.tiers} must be positive sizes in MB')
+    if bad := [t for t in self.tokenizers if t not in TOKENIZERS]:
+        raise CodenasError(f"tokenizers={','.join(self.tokenizers)}: unknown {', '.join(sorted(bad))} "
+                           f"(use {', '.join(TOKENIZERS)})")
+    return self
+
+@patch
+def to_json(self:ExperimentSettings)->dict:
+    "The settings by name, in the order of `ExperimentSettings`'s parameters"
+    return {k: getattr(self, k) for k in inspect.signature(ExperimentSettings).parameters}
+
+@patch(cls_method=True)
+def from_json(cls:ExperimentSettings, d:dict, # Settings by name (a preset, settings.json); one left out: its default
+             )->ExperimentSettings:
+    "The checked settings in `d`, sequences as tuples (`TUPLES`); an unknown or missing name is refused in one line"
+    params = inspect.signature(cls).parameters
+    if bad := [k for k in d if k not in params]: raise CodenasError(f"{', '.join(bad)}: not an experiment setting")
+    if missing := [k for k, v in params.items() if v.default is inspect.Parameter.empty and k not in d]:
+        raise CodenasError(f"{', '.join(missing)}: missing (a preset gives every setting without a default)")
+    return cls(**_tuples(d, TUPLES))  # JSON and YAML give lists
+
+@patch
+def replace(self:ExperimentSettings, **changes)->ExperimentSettings:
+    "A checked copy with `changes` made"
+    return ExperimentSettings.from_json({**self.to_json(), **changes})
+
+@patch
+def __eq__(self:ExperimentSettings, o): return isinstance(o, ExperimentSettings) and self.to_json() == o.to_json()
+
+@patch
+def __repr__(self:ExperimentSettings):
+    return 'ExperimentSettings(' + ', '.join(f'{k}={v!r}' for k, v in self.to_json().items() if v is not None) + ')'
+
+def _defaults()->dict:
+    "What a setting left out of a settings.json means: its default (as JSON)"
+    ps = inspect.signature(ExperimentSettings).parameters.items()
+    return json.loads(json.dumps({k: v.default for k, v in ps if v.default is not inspect.Parameter.empty}))
+
+# %% ../nbs/05_experiment.ipynb #960d2343
+def _shrink(p:ExperimentSettings)->dict:
+    "What a dry run changes: the first two tiers, one seed, a 1-layer model for a few steps, a handful of prompts, one job"
+    if p.design == 'grid': return _shrink_grid(p)
+    return dict(tiers=tuple(p.tiers)[:2], seeds=tuple(p.seeds)[:1], arch={**p.arch, 'n_layer': 1, 'n_head': 2, 'n_embd': 32, 'block_size': 32},
+                batch_size=4, tokens_per_run=4*32*10, samples=1, max_chars=8, eval_file='oneline', eval_limit=8, fn_samples=min(2, p.fn_samples),
+                fn_max_chars=16, bpe_vocab=300, evals=2, ablation_tier=tuple(p.tiers)[0], ablation_seeds=None, jobs=1)
 
 def _is_file(preset:str)->bool: return preset not in PRESETS and preset.endswith(('.yaml', '.yml'))
 
-def _settings(preset:str, overrides:dict, dry:bool)->dict:
-    "A named preset's settings, or those of a preset file (a path ending in .yaml)"
+def _settings(preset:str, overrides:dict, dry:bool)->ExperimentSettings:
+    "A named preset's settings, or those of a preset file (a path ending in .yaml); a dry run's shrunk"
     presets = {preset: read_preset(preset, TUPLES)} if _is_file(preset) else PRESETS
-    return preset_settings(presets, preset, overrides, dry, defaults=PRESET_DEFAULTS, shrink=_shrink, check=_check_settings)
+    p = ExperimentSettings.from_json(preset_settings(presets, preset, overrides))
+    return p.replace(**_shrink(p)) if dry else p
+
+def _record(preset:str, p:ExperimentSettings, dry:bool=False)->dict:
+    "What settings.json holds: the preset's name, whether the run is dry, and every setting that is not None"
+    return dict(preset=preset, **({'dry': True} if dry else {}), **{k: v for k, v in p.to_json().items() if v is not None})
+
+def experiment_settings(out, # An experiment folder
+                       )->ExperimentSettings:
+    "The settings an experiment folder's settings.json recorded (what `_record` wrote, an earlier codenas's too)"
+    d = json.loads((Path(out)/'settings.json').read_text())
+    return ExperimentSettings.from_json({k: v for k, v in d.items() if k not in ('preset', 'dry')})
 
 _FREE = ('tiers', 'seeds', 'tokenizers', 'device', 'ablation_tier', 'ablation_seeds', 'seeds_up_to_mb', 'jobs')  # settings that add or pick runs without changing any run
 
-def _check_same_runs(f:Path, new:dict):
+def _check_same_runs(f:Path, # An experiment folder's settings.json
+                     new:dict, # The settings of this call, as `_record` gives them
+                    ):
     "Refuse to mix runs: an experiment folder's finished runs must have been made with the same per-run settings"
     if not f.exists(): return
     old, new = json.loads(f.read_text()), json.loads(json.dumps(new, default=str))
+    old, new = {**_defaults(), **old}, {**_defaults(), **new}  # a setting left out is its default
     diff = [k for k in sorted(set(old) | set(new)) if k not in _FREE and old.get(k) != new.get(k)]
     if diff: raise CodenasError(f"{f.parent} holds runs made with other settings ({'; '.join(f'{k}: {old.get(k)} -> {new.get(k)}' for k in diff)}): "
                                 "use another --out or remove it")
@@ -153,30 +249,30 @@ def _table_row(table:pd.DataFrame, kind:str)->dict:
                     f'human_{k}': r['human'], f'human_{k}_lo': r['human_lo'], f'human_{k}_hi': r['human_hi']})
     return row
 
-def _steps(p:dict, block_size:int=None)->int: return max(1, p['tokens_per_run'] // (p['batch_size'] * (block_size or p['arch']['block_size'])))  # training steps of a run
+def _steps(p:ExperimentSettings, block_size:int=None)->int: return max(1, p.tokens_per_run // (p.batch_size * (block_size or p.arch['block_size'])))  # training steps of a run
 
 def train_kwargs(arch_json, # The run's architecture file
                  name:str, # Run name: its folder under LOG_DIR
                  m:dict, # The corpus manifest (`load_manifest`)
                  tok_kind:str, # 'char' or 'bpe'
                  seed:int, # Seed of the run
-                 p:dict, # Experiment settings: tokens_per_run, batch_size, lr, evals, patience, recipe, dtype, device, bpe_vocab
+                 p:ExperimentSettings, # Experiment settings: tokens_per_run, batch_size, lr, evals, patience, recipe, dtype, device, bpe_vocab
                  log_dir, # Folder of the runs
                  block_size:int=None, # The architecture's context (default: the experiment's)
                 )->dict: # Keyword arguments of `train`
     "The `train` call of one run at an experiment's per-run budget in tokens: the same for the study's runs and for any run compared with them"
     steps = _steps(p, block_size)
     return dict(arch_json=str(arch_json), experiment_name=name, train_path=m['train_path'], val_path=m['val_path'], log_dir=str(log_dir),
-                max_steps=steps, tokenizer=tok_kind, vocab_size=p['bpe_vocab'], batch_size=p['batch_size'], lr=p['lr'], min_lr=p['lr'] / 10,
-                warmup_steps=min(100, max(1, steps // 10)), eval_interval=max(1, steps // p['evals']), eval_tokens=0,
-                patience=p['patience'], seed=seed, device=p['device'], progress=False, recipe=p['recipe'], dtype=p['dtype'])
+                max_steps=steps, tokenizer=tok_kind, vocab_size=p.bpe_vocab, batch_size=p.batch_size, lr=p.lr, min_lr=p.lr / 10,
+                warmup_steps=min(100, max(1, steps // 10)), eval_interval=max(1, steps // p.evals), eval_tokens=0,
+                patience=p.patience, seed=seed, device=p.device, progress=False, recipe=p.recipe, dtype=p.dtype)
 
 def run_one(out:Path, # The experiment folder
             name:str, # Run name
             corpus:Path, # The tier's corpus folder
             tok_kind:str, # 'char' or 'bpe'
             seed:int, # Seed of the run
-            p:dict, # Settings
+            p:ExperimentSettings, # Settings
             ablation:bool=False, # Train with the causal mask off (the diagnostic)
             evaluate:bool=True, # False: train only (a later call evaluates the trained run)
            )->dict: # The run's results.csv row (None when only trained)
@@ -188,12 +284,12 @@ def run_one(out:Path, # The experiment folder
     if ablation: kw['diagnostic_no_causal_mask'] = True
     s = train(**kw)  # the same command continues the run where it stopped, or starts it
     if not evaluate: return None
-    ev = dict(seed=seed, device=p['device'], progress=False, limit=p.get('eval_limit'))
-    table = evaluate_prompts(str(rd), p['eval_file'], str(rd/'results.jsonl'), samples=p['samples'], max_chars=p['max_chars'], **ev)
-    fn_table = None if not p['fn_samples'] else evaluate_prompts(str(rd), 'functions', str(rd/'functions.jsonl'), samples=p['fn_samples'],
-                                                                  max_chars=p['fn_max_chars'], allow_code_execution=True, **ev)
+    ev = dict(seed=seed, device=p.device, progress=False, limit=p.eval_limit)
+    table = evaluate_prompts(str(rd), p.eval_file, str(rd/'results.jsonl'), samples=p.samples, max_chars=p.max_chars, **ev)
+    fn_table = None if not p.fn_samples else evaluate_prompts(str(rd), 'functions', str(rd/'functions.jsonl'), samples=p.fn_samples,
+                                                                  max_chars=p.fn_max_chars, allow_code_execution=True, **ev)
     row = dict(run=name, ablation=ablation, tier_mb=m['train']['bytes'] / 1e6, tier_target_mb=m['params']['target_size_mb'],
-               tokenizer=tok_kind, seed=seed, budget_tokens=kw['max_steps'] * kw['batch_size'] * p['arch']['block_size'],
+               tokenizer=tok_kind, seed=seed, budget_tokens=kw['max_steps'] * kw['batch_size'] * p.arch['block_size'],
                **_row_from(s, table, fn_table), xz_bpb=tier_xz(corpus))
     with atomic_write(rd/'done.json') as f: json.dump(row, f)
     return row
@@ -235,14 +331,14 @@ def run_name(tokenizer:str, # 'char' or 'bpe'
     "The name of an experiment's run, from what sets it apart"
     return f"{tokenizer}-{tier_mb:g}MB-s{seed}" + ('-nomask' if ablation else '')
 
-def _jobs(p:dict, corpora:dict, ablation:bool)->list:
+def _jobs(p:ExperimentSettings, corpora:dict, ablation:bool)->list:
     "(name, tier, tokenizer, seed, ablation) of every run: the first seed at every tier, then the diagnostic, then the other seeds"
-    upto, first = p['seeds_up_to_mb'], p['seeds'][0]
-    jobs = [(mb, tk, sd, False) for mb in sorted(p['tiers']) for tk in p['tokenizers']
-            for sd in (p['seeds'] if upto is None or mb <= upto else p['seeds'][:1])]
+    upto, first = p.seeds_up_to_mb, p.seeds[0]
+    jobs = [(mb, tk, sd, False) for mb in sorted(p.tiers) for tk in p.tokenizers
+            for sd in (p.seeds if upto is None or mb <= upto else p.seeds[:1])]
     if ablation:
-        mb = p['ablation_tier'] if p['ablation_tier'] in corpora else sorted(corpora)[0]
-        jobs += [(mb, 'char', sd, True) for sd in (p['ablation_seeds'] or p['seeds'][:1])]
+        mb = p.ablation_tier if p.ablation_tier in corpora else sorted(corpora)[0]
+        jobs += [(mb, 'char', sd, True) for sd in (p.ablation_seeds or p.seeds[:1])]
     jobs.sort(key=lambda j: 0 if j[2] == first and not j[3] else 1 if j[3] else 2)  # stable: tier order within each group
     return [(run_name(tk, mb, sd, abl), mb, tk, sd, abl) for mb, tk, sd, abl in jobs]
 
@@ -291,8 +387,8 @@ class _Progress:
         if self._poller.is_alive(): self._poller.join()
         for b in self.bars + [self.runs]: b.close()
 
-def _run_all(out:Path, corpora:dict, jobs:list, p:dict, evaluate:bool, progress:bool=False)->pd.DataFrame:
-    "Run `jobs`, `p['jobs']` at a time in worker processes, writing results.csv (in job order) after each one ends"
+def _run_all(out:Path, corpora:dict, jobs:list, p:ExperimentSettings, evaluate:bool, progress:bool=False)->pd.DataFrame:
+    "Run `jobs`, `p.jobs` at a time in worker processes, writing results.csv (in job order) after each one ends"
     rows, calls = {}, {name: (out, name, corpora[mb], tk, sd, p, abl, evaluate) for name, mb, tk, sd, abl in jobs}
     table = lambda: pd.DataFrame([rows[j[0]] for j in jobs if j[0] in rows])
     def done(name, row):
@@ -302,11 +398,11 @@ def _run_all(out:Path, corpora:dict, jobs:list, p:dict, evaluate:bool, progress:
     for name, args in calls.items():  # finished runs first: their rows are read, not made, so the table is whole at once
         if (out/'runs'/name/'done.json').exists(): done(name, run_one(*args))
     left = {k: a for k, a in calls.items() if k not in rows}
-    slots = p['jobs'] if p['jobs'] > 1 and len(left) > 1 else 1
+    slots = p.jobs if p.jobs > 1 and len(left) > 1 else 1
     prog = _Progress(out, len(jobs), len(rows), _steps(p), slots, progress)
     def ended(name, row): done(name, row); prog.finished(name, row)
     def running(names): prog.active = names if slots == 1 else [n for n in names if (out/'runs'/n/'metrics.jsonl').exists()]  # begun: it logs
-    try: in_parallel(run_one, left, p['jobs'], ended, running)
+    try: in_parallel(run_one, left, p.jobs, ended, running)
     finally: prog.close()
     return table()
 
@@ -319,13 +415,13 @@ def experiment_folder(preset:str, # The preset
     name = Path(preset).stem if _is_file(preset) else preset
     return Path(out or Path('results')/(name + ('-dry' if dry else '')))
 
-def _tier_corpora(out:Path, p:dict)->dict:
+def _tier_corpora(out:Path, p:ExperimentSettings)->dict:
     "Tier in MB -> its corpus folder under OUT/corpus, built unless it already is"
     corpora = {}
-    for mb in sorted(p['tiers']):
+    for mb in sorted(p.tiers):
         d = out/'corpus'/f'{mb:g}MB'
         try: load_manifest(d)
-        except CodenasError: build_corpus(src_dir=p['src_dir'], packages=p['packages'], stdlib=p['stdlib'], val_ratio=p['val_ratio'],
+        except CodenasError: build_corpus(src_dir=p.src_dir, packages=p.packages, stdlib=p.stdlib, val_ratio=p.val_ratio,
                                           out_dir=d, target_size_mb=mb, progress=False)
         corpora[mb] = d
     return corpora
@@ -348,30 +444,36 @@ def run_experiment(preset:str='quick', # quick (CPU, minutes) or full (one GPU)
     sources = dict(src_dir=src_dir, packages=(), stdlib=False) if src_dir else {}  # folders, not the preset's sources
     p = _settings(preset, dict(tiers=tuple(tiers) if tiers else None, tokenizers=tuple(tokenizers) if tokenizers else None,
                                seeds=tuple(seeds) if seeds else None, device=device, jobs=jobs, **sources), dry)
-    if p['device'] == 'auto': p['device'] = 'cuda' if torch.cuda.is_available() else 'cpu'
+    if p.device == 'auto': p = p.replace(device='cuda' if torch.cuda.is_available() else 'cpu')
     out = experiment_folder(preset, out, dry)
     try: out.mkdir(parents=True, exist_ok=True)
     except OSError as e: raise CodenasError(f'out={str(out)!r}: cannot make the experiment folder ({e.strerror or e})') from None
-    if p['fn_samples'] and not (train_only or build_only): check_sandbox()  # refused before hours of training, not after them
+    if p.fn_samples and not (train_only or build_only): check_sandbox()  # refused before hours of training, not after them
     with folder_lock(out):  # a second experiment on the same folder is told which process holds it
-        settings = dict(preset=preset, **p)
+        settings = _record(preset, p, dry)
         _check_same_runs(out/'settings.json', settings)
         with atomic_write(out/'settings.json') as f: json.dump(settings, f, indent=1, default=str)
-        if p.get('design') == 'grid':
-            return run_grid(out, p, evaluate=not train_only, build_only=build_only, progress=progress)
-        ArchConfig(vocab_size=1, **p['arch']).to_json(out/'arch.json')
-        corpora = _tier_corpora(out, p)
-        if build_only:
-            return pd.DataFrame([dict(tier_target_mb=mb, tier_mb=load_manifest(d)['train']['bytes'] / 1e6, xz_bpb=tier_xz(d)) for mb, d in corpora.items()])
-        return _run_all(out, corpora, _jobs(p, corpora, ablation), p, not train_only, progress)
+        df = _run_design(out, p, ablation, build_only, train_only, progress)
+    df.attrs['folder'] = str(out)  # where its results.csv is
+    return df
+
+def _run_design(out:Path, p:ExperimentSettings, ablation:bool, build_only:bool, train_only:bool, progress:bool):
+    "The runs of the experiment's design (the tiers study, or the grid) in the folder `out`, under its lock"
+    if p.design == 'grid': return run_grid(out, p, evaluate=not train_only, build_only=build_only, progress=progress)
+    ArchConfig(vocab_size=1, **p.arch).to_json(out/'arch.json')
+    corpora = _tier_corpora(out, p)
+    if build_only:
+        return pd.DataFrame([dict(tier_target_mb=mb, tier_mb=load_manifest(d)['train']['bytes'] / 1e6, xz_bpb=tier_xz(d))
+                             for mb, d in corpora.items()])
+    return _run_all(out, corpora, _jobs(p, corpora, ablation), p, not train_only, progress)
 
 # %% ../nbs/05_experiment.ipynb #0b43f5ae
-def _shrink_grid(p:dict)->dict:
+def _shrink_grid(p:ExperimentSettings)->dict:
     "A dry grid: its smallest and largest tiers at 1/100, 1/512 of the tokens, the regime at 4 passes, 1-layer models"
     small = lambda a: {**a, 'n_layer': 1, 'n_head': 2, 'n_embd': a['n_embd'] // 4, 'block_size': 32}
-    return dict(archs={k: small(a) for k, a in p['archs'].items()},
-                tiers=tuple(float(f'{t / 100:.4g}') for t in (min(p['tiers']), max(p['tiers']))),
-                budgets=tuple(b // 512 for b in p['budgets']), regime=dict(p['regime'], passes=4), more_seeds=None,
+    return dict(archs={k: small(a) for k, a in p.archs.items()},
+                tiers=tuple(float(f'{t / 100:.4g}') for t in (min(p.tiers), max(p.tiers))),
+                budgets=tuple(b // 512 for b in p.budgets), regime=dict(p.regime, passes=4), more_seeds=None,
                 batch_size=4, bpe_vocab=300, evals=2, eval_tokens=512, samples=1, max_chars=8, eval_limit=4, jobs=1)
 
 # %% ../nbs/05_experiment.ipynb #1e64b0b2
@@ -384,22 +486,22 @@ class GridRun(NamedTuple):
     seed:int       # the run's seed
     regime:str     # 'grid'; 'original', the original baseline's passes over the smallest tier; 'seed', a second seed
 
-def grid_runs(p:dict, # The grid's settings
+def grid_runs(p:ExperimentSettings, # The grid's settings
               unique:dict, # Tier in MB -> its train tokens under the study's tokenizer
              )->list[GridRun]: # In the order they start
     "The grid's runs: the small budget everywhere, the original's regime, the larger budgets, then more seeds"
     def whole(n, a):  # n tokens, rounded to whole steps of model a
-        step = p['batch_size'] * p['archs'][a]['block_size']
+        step = p.batch_size * p.archs[a]['block_size']
         return max(1, round(n / step)) * step
     def run(mb, n, a, sd, why):
         return GridRun(f"bpe-U{mb:g}MB-D{whole(n, a)/1e6:.3g}M-N{a}-s{sd}", mb, whole(n, a), a, sd, why)
-    tiers, (small, *larger), s0, low = sorted(p['tiers']), sorted(p['budgets']), p['seeds'][0], min(p['tiers'])
-    runs = [run(mb, small, a, s0, 'grid') for mb in tiers for a in p['archs']]
-    runs += [run(low, p['regime']['passes'] * unique[low], a, s0, 'original') for a in p['archs']]
-    runs += [run(mb, d, a, s0, 'grid') for d in larger for mb in tiers for a in p['archs']]
-    more = p.get('more_seeds') or dict(seeds=(), tiers=(), budgets=())
+    tiers, (small, *larger), s0, low = sorted(p.tiers), sorted(p.budgets), p.seeds[0], min(p.tiers)
+    runs = [run(mb, small, a, s0, 'grid') for mb in tiers for a in p.archs]
+    runs += [run(low, p.regime['passes'] * unique[low], a, s0, 'original') for a in p.archs]
+    runs += [run(mb, d, a, s0, 'grid') for d in larger for mb in tiers for a in p.archs]
+    more = p.more_seeds or dict(seeds=(), tiers=(), budgets=())
     runs += [run(mb, d, a, sd, 'seed') for sd in more['seeds'] for d in more['budgets'] for mb in more['tiers']
-             if mb in tiers for a in p['archs']]
+             if mb in tiers for a in p.archs]
     return runs
 
 # %% ../nbs/05_experiment.ipynb #d8961a70
@@ -455,13 +557,13 @@ def _keep_completions(rd:Path, records:str='results', name:str='completions'):
 
 def evaluate_last(rd:Path, # A finished grid run's folder
                   seed:int, # Its seed
-                  p:dict, # The grid's settings
+                  p:ExperimentSettings, # The grid's settings
                  )->dict: # The last checkpoint's row of metrics (also in rd/last.json)
     "The one-line prompts on a run's last checkpoint, as completions-last.jsonl.gz and last.json, kept once"
     if (rd/'last.json').exists(): return json.loads((rd/'last.json').read_text())
-    table = evaluate_prompts(str(rd/'last'), p['eval_file'], str(rd/'results-last.jsonl'), samples=p['samples'],
-                             max_chars=p['max_chars'], seed=seed, device=p['device'], progress=False,
-                             limit=p.get('eval_limit'))
+    table = evaluate_prompts(str(rd/'last'), p.eval_file, str(rd/'results-last.jsonl'), samples=p.samples,
+                             max_chars=p.max_chars, seed=seed, device=p.device, progress=False,
+                             limit=p.eval_limit)
     _keep_completions(rd, 'results-last', 'completions-last')
     row = _table_row(table, 'line')
     with atomic_write(rd/'last.json') as f: json.dump(row, f)
@@ -472,21 +574,21 @@ def grid_run_one(out:Path, # The experiment folder
                  corpus:Path, # Its tier's corpus folder
                  tok_file:Path, # The study's tokenizer
                  unique_tokens:int, # Train tokens of its tier
-                 p:dict, # Settings
+                 p:ExperimentSettings, # Settings
                  evaluate:bool=True, # False: train only
                 )->dict: # Its results.csv row (None when only trained)
     "Train and evaluate one grid run, or return its saved row if it already finished"
     rd = out/'runs'/run.name
     if (rd/'done.json').exists(): return json.loads((rd/'done.json').read_text())
-    m, arch = load_manifest(corpus), p['archs'][run.arch]
-    q = {**p, 'arch': arch, 'tokens_per_run': run.budget}
+    m, arch = load_manifest(corpus), p.archs[run.arch]
+    q = p.replace(arch=arch, tokens_per_run=run.budget)
     kw = train_kwargs(out/f'arch-{run.arch}.json', run.name, m, 'bpe', run.seed, q, out/'runs')
-    s = train(**{**kw, 'eval_tokens': p['eval_tokens'], 'tokenizer_file': str(tok_file),
+    s = train(**{**kw, 'eval_tokens': p.eval_tokens, 'tokenizer_file': str(tok_file),
                  'log_interval': min(10, kw['eval_interval'])})
     if not evaluate: return None
-    table = evaluate_prompts(str(rd), p['eval_file'], str(rd/'results.jsonl'), samples=p['samples'],
-                             max_chars=p['max_chars'], seed=run.seed, device=p['device'], progress=False,
-                             limit=p.get('eval_limit'))
+    table = evaluate_prompts(str(rd), p.eval_file, str(rd/'results.jsonl'), samples=p.samples,
+                             max_chars=p.max_chars, seed=run.seed, device=p.device, progress=False,
+                             limit=p.eval_limit)
     _keep_completions(rd)
     curve = learning_curve(rd, unique_tokens)
     with atomic_write(rd/'curve.csv') as f: curve.to_csv(f, index=False)
@@ -505,18 +607,18 @@ def grid_run_one(out:Path, # The experiment folder
 
 # %% ../nbs/05_experiment.ipynb #9ea7be86
 def run_grid(out:Path, # The experiment folder (settings already written, under its lock)
-             p:dict, # The grid's settings
+             p:ExperimentSettings, # The grid's settings
              evaluate:bool=True, # False: train only; a later call evaluates
              build_only:bool=False, # Stop after the tiers, the tokenizer and tiers.csv
              progress:bool=False, # One line per run as it ends
             )->pd.DataFrame: # results.csv as a table (with build_only: tiers.csv)
     "The grid of `grid_runs`: tiers, one tokenizer, then every run, `jobs` at a time, into results.csv"
     corpora = _tier_corpora(out, p)
-    tok_file = study_tokenizer(out, corpora[max(corpora)], 'bpe', p['bpe_vocab'])
+    tok_file = study_tokenizer(out, corpora[max(corpora)], 'bpe', p.bpe_vocab)
     tiers = grid_tiers(corpora, tok_file)
     with atomic_write(out/'tiers.csv') as f: tiers.to_csv(f, index=False)
     if build_only: return tiers
-    for k, a in p['archs'].items(): ArchConfig(vocab_size=1, **a).to_json(out/f'arch-{k}.json')
+    for k, a in p.archs.items(): ArchConfig(vocab_size=1, **a).to_json(out/f'arch-{k}.json')
     unique = dict(zip(tiers.tier_target_mb, tiers.unique_tokens))
     runs = grid_runs(p, unique)
     calls = {r.name: (out, r, corpora[r.tier_mb], tok_file, unique[r.tier_mb], p, evaluate) for r in runs}
@@ -532,5 +634,5 @@ def run_grid(out:Path, # The experiment folder (settings already written, under 
         if not (rd/'done.json').exists(): continue
         if r.regime == 'original' and evaluate and (rd/'last').exists(): evaluate_last(rd, r.seed, p)
         ended(r.name, grid_run_one(*calls[r.name]))
-    in_parallel(grid_run_one, {k: a for k, a in calls.items() if k not in rows}, p['jobs'], ended)
+    in_parallel(grid_run_one, {k: a for k, a in calls.items() if k not in rows}, p.jobs, ended)
     return table()

@@ -13,6 +13,7 @@ from fastcore.basics import store_attr
 from .core import CodenasError, _tmp_prefix, _umask, check_output, disk_full, folder_lock, is_disk_full, sweep_tmp
 from .corpus import EOD
 from .dataset import TOKENIZERS, Tokenizer
+from .generate import SampleConfig
 from .model import GLU_ACTIVATIONS, ArchConfig, CodeLM
 from .run import load_run
 from .results import honest_runs, metric_labels, read_results_table, report_metrics
@@ -391,16 +392,15 @@ class LoadedRun:
 
     def generate(self, prompt:str, # Text to continue, as the start of a new document
                  max_new_tokens:int=64, # Tokens to add at most (fewer if the document ends)
-                 temperature:float=0.8, # 0: greedy
-                 top_k:int=40, # Sample among the k most likely tokens
-                 top_p:float=0.9, # Sample from the smallest set of tokens whose probability reaches top_p
+                 cfg:SampleConfig=None, # How tokens are picked (default: `SampleConfig()`, the original's settings)
                  seed:int=0, # Same seed, same text
+                 **changes, # `SampleConfig`'s settings by name, changed in `cfg` (`temperature=0`: greedy)
                 )->str: # The continuation, without the prompt
         "Continue `prompt` until the end of the document or `max_new_tokens`"
         tok, dev = self.tokenizer, next(self.model.parameters()).device
         ids = [tok.eod_id] + tok.encode(prompt)
-        out = self.model.generate(torch.tensor([ids], device=dev), max_new_tokens, temperature, top_k, top_p,
-                                  stop=tok.eod_id, seed=seed)
+        cfg = (cfg or SampleConfig()).replace(**changes)
+        out = self.model.generate(torch.tensor([ids], device=dev), max_new_tokens, cfg, stop=tok.eod_id, seed=seed)
         new = out[0, len(ids):].tolist()
         return tok.decode(new[:new.index(tok.eod_id)] if tok.eod_id in new else new)
 

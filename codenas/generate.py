@@ -6,7 +6,7 @@ Docs: https://codenas.github.io/codenas/generate.html.md"""
 
 # %% ../nbs/02_generate.ipynb #875d44b6
 from __future__ import annotations
-import itertools
+import inspect, itertools, math
 import torch
 from torch.nn import functional as F
 from fastcore.basics import patch, store_attr
@@ -14,43 +14,106 @@ from .core import CodenasError
 from .model import CodeLM, KVCache
 
 # %% auto #0
-__all__ = ['process_logits', 'sample_next', 'sample_groups', 'token_texts', 'Healing', 'heal_prompts']
+__all__ = ['PLAIN', 'SampleConfig', 'resolve_sampling', 'process_logits', 'sample_next', 'sample_groups', 'token_texts',
+           'Healing', 'heal_prompts']
+
+# %% ../nbs/02_generate.ipynb #dd5d024b
+class SampleConfig:
+    "How each next token is picked: the one object every sampling call takes, checked when it is made"
+    def __init__(self, temperature:float=0.8, # Divide the logits by this (the original's 0.8); 0: greedy
+                 top_k:int=40, # Sample among the k most likely tokens (the original's 40); None: all
+                 top_p:float=0.9, # Sample from the fewest most likely tokens whose probability reaches top_p; None: all
+                 repetition_penalty:float=1.0, # > 1 discourages tokens already in the context; 1: off
+                ):
+        store_attr()
+        self.check()
+
+    def check(self)->SampleConfig:
+        "Refuse, in one line that names it, a setting that would sample nothing, or NaN"
+        for k, v in self.to_json().items():
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)):
+                raise CodenasError(f'{k}={v!r} must be a finite number')
+        if self.temperature < 0: raise CodenasError(f'temperature={self.temperature} must be >= 0 (0 is greedy)')
+        if self.top_k is not None and (self.top_k < 1 or self.top_k != int(self.top_k)):
+            raise CodenasError(f'top_k={self.top_k} must be a whole number >= 1')
+        if self.top_p is not None and not 0 < self.top_p <= 1:
+            raise CodenasError(f'top_p={self.top_p} must be in (0, 1]')
+        if self.repetition_penalty <= 0:
+            raise CodenasError(f'repetition_penalty={self.repetition_penalty} must be > 0 (1 is off)')
+        return self
+
+# %% ../nbs/02_generate.ipynb #98fe1a0d
+@patch
+def to_json(self:SampleConfig)->dict:
+    "The settings by name, in the order of `SampleConfig`'s parameters (what a results record holds)"
+    return {k: getattr(self, k) for k in inspect.signature(SampleConfig).parameters}
+
+@patch(cls_method=True)
+def from_json(cls:SampleConfig, d:dict, # Settings by name; one it lacks takes its default
+             )->SampleConfig:
+    "The checked config of the settings in `d`; a name that is no sampling setting is refused in one line"
+    known = inspect.signature(SampleConfig).parameters
+    if bad := [k for k in d if k not in known]:
+        raise CodenasError(f"{', '.join(bad)}: not a sampling setting (give {', '.join(known)})")
+    return cls(**d)
+
+@patch
+def replace(self:SampleConfig, **changes)->SampleConfig:
+    "A checked copy with `changes` made"
+    return SampleConfig.from_json({**self.to_json(), **changes})
+
+@patch
+def __eq__(self:SampleConfig, o): return isinstance(o, SampleConfig) and self.to_json() == o.to_json()
+
+@patch
+def __repr__(self:SampleConfig):
+    return 'SampleConfig(' + ', '.join(f'{k}={v!r}' for k, v in self.to_json().items()) + ')'
+
+PLAIN = SampleConfig(temperature=1.0, top_k=None, top_p=None)  # the model's own distribution: `generate`'s default
+
+def resolve_sampling(cfg:SampleConfig=None, # The settings; default: `PLAIN`
+             **changes, # `SampleConfig`'s settings by name, changed in `cfg`
+            )->SampleConfig: # `cfg` itself when nothing changes
+    "The settings a sampling call uses: its `cfg` with the keywords it was given"
+    if cfg is not None and not isinstance(cfg, SampleConfig):
+        raise CodenasError(f'cfg={cfg!r} is not a SampleConfig: give temperature, top_k, ... by name')
+    cfg = PLAIN if cfg is None else cfg
+    return cfg.replace(**changes) if changes else cfg
 
 # %% ../nbs/02_generate.ipynb #a1f78a59
 def process_logits(logits, # Next-token logits `(B, V)`
                    context:torch.Tensor=None, # Token ids seen so far `(B, T)`, for the repetition penalty
-                   temperature:float=1.0, # Divide logits by this (> 0; 0 is handled by `sample_next` as greedy)
-                   top_k:int=None, # Keep only the k most likely tokens
-                   top_p:float=None, # Keep the smallest set of most likely tokens whose probability reaches top_p
-                   repetition_penalty:float=1.0, # > 1 discourages tokens already in `context`
+                   cfg:SampleConfig=None, # The sampling settings (default: `PLAIN`); temperature 0 is `sample_next`'s
+                   **changes, # `SampleConfig`'s settings by name, changed in `cfg`
                   ):
     "Logits `(B, V)` in float32 after the repetition penalty, temperature, top-k and top-p; excluded tokens are -inf"
+    c = resolve_sampling(cfg, **changes)
     logits = logits.float().clone()
-    if repetition_penalty != 1.0 and context is not None and context.numel():
+    if c.repetition_penalty != 1.0 and context is not None and context.numel():
         seen = logits.gather(1, context)  # (B, T)
-        logits.scatter_(1, context, torch.where(seen > 0, seen / repetition_penalty, seen * repetition_penalty))
-    if temperature > 0: logits = logits / temperature
-    if top_k is not None and top_k < logits.size(-1):
-        kth = torch.topk(logits, top_k, dim=-1).values[:, -1:]  # (B, 1)
+        pen = c.repetition_penalty
+        logits.scatter_(1, context, torch.where(seen > 0, seen / pen, seen * pen))
+    if c.temperature > 0: logits = logits / c.temperature
+    if c.top_k is not None and c.top_k < logits.size(-1):
+        kth = torch.topk(logits, c.top_k, dim=-1).values[:, -1:]  # (B, 1)
         logits = logits.masked_fill(logits < kth, float('-inf'))
-    if top_p is not None and top_p < 1.0:
+    if c.top_p is not None and c.top_p < 1.0:
         srt, ix = torch.sort(logits, dim=-1, descending=True)  # (B, V)
         p = srt.softmax(-1)
-        srt = srt.masked_fill(p.cumsum(-1) - p >= top_p, float('-inf'))  # the most likely token always stays
+        srt = srt.masked_fill(p.cumsum(-1) - p >= c.top_p, float('-inf'))  # the most likely token always stays
         logits = torch.full_like(logits, float('-inf')).scatter(1, ix, srt)
     return logits
 
 def sample_next(logits, # Next-token logits `(B, V)`
                 context:torch.Tensor=None, # Token ids seen so far `(B, T)`
-                temperature:float=1.0, # 0: greedy (argmax after the repetition penalty)
-                top_k:int=None, # See `process_logits`
-                top_p:float=None, # See `process_logits`
-                repetition_penalty:float=1.0, # See `process_logits`
+                cfg:SampleConfig=None, # The sampling settings (default: `PLAIN`); temperature 0: greedy
                 generator:torch.Generator=None, # Source of randomness, for reproducible samples
+                **changes, # `SampleConfig`'s settings by name, changed in `cfg`
                ):
     "Next token ids `(B, 1)`"
-    logits = process_logits(logits, context, temperature, top_k, top_p, repetition_penalty)
-    if temperature == 0: return logits.argmax(-1, keepdim=True)
+    c = resolve_sampling(cfg, **changes)
+    logits = process_logits(logits, context, c)
+    if c.temperature == 0: return logits.argmax(-1, keepdim=True)
     return torch.multinomial(logits.softmax(-1), 1, generator=generator)
 
 # %% ../nbs/02_generate.ipynb #5afebd7d
@@ -58,17 +121,16 @@ def sample_groups(logits, # Next-token logits `(B, V)` of several groups of rows
                   sizes:list, # Rows in each group
                   generators:list, # Each group's `torch.Generator` (None: torch's global one)
                   contexts:list=None, # Each group's token ids so far `(B_g, T_g)`, for the repetition penalty
-                  temperature:float=1.0, # 0: greedy
-                  top_k:int=None, # See `process_logits`
-                  top_p:float=None, # See `process_logits`
-                  repetition_penalty:float=1.0, # See `process_logits`
+                  cfg:SampleConfig=None, # The sampling settings (default: `PLAIN`)
+                  **changes, # `SampleConfig`'s settings by name, changed in `cfg`
                  ): # Next token ids `(B, 1)`
     "For each group, the tokens `sample_next` picks for its rows alone with the group's generator"
-    if repetition_penalty != 1.0:  # each group's own context; the rest of `process_logits` works row by row
+    c = resolve_sampling(cfg, **changes)
+    if c.repetition_penalty != 1.0:  # each group's own context; the rest of `process_logits` works row by row
         rows = zip(logits.split(sizes), contexts)
-        logits = torch.cat([process_logits(l, c, repetition_penalty=repetition_penalty) for l, c in rows])
-    logits = process_logits(logits, None, temperature, top_k, top_p)  # (B, V)
-    if temperature == 0: return logits.argmax(-1, keepdim=True)
+        logits = torch.cat([process_logits(l, x, repetition_penalty=c.repetition_penalty) for l, x in rows])
+    logits = process_logits(logits, None, c)  # (B, V)
+    if c.temperature == 0: return logits.argmax(-1, keepdim=True)
     V, dev = logits.size(-1), logits.device
     q = torch.cat([torch.empty(n, V, device=dev).exponential_(1, generator=g) for n, g in zip(sizes, generators)])
     return (logits.softmax(-1) / q).argmax(-1, keepdim=True)  # (B, 1) torch.multinomial's one draw per row
@@ -170,18 +232,13 @@ def heal_prompts(tok, # The prompts' tokenizer (`decode`, `vocab_size`, `eod_id`
     return h
 
 # %% ../nbs/02_generate.ipynb #fa6ca66c
-def _check_sampling(idx, max_new_tokens, temperature, top_k, top_p, repetition_penalty):
+def _check_prompt(idx, max_new_tokens):
     if not isinstance(idx, torch.Tensor) or idx.dim() != 2:
         raise CodenasError('the prompt must be a (batch, tokens) tensor of token ids')
     if idx.size(1) == 0:
         raise CodenasError('empty prompt: give at least one token '
                            '(a new document starts with the end-of-document token)')
     if max_new_tokens < 0: raise CodenasError(f'max_new_tokens={max_new_tokens} must be >= 0')
-    if temperature < 0: raise CodenasError(f'temperature={temperature} must be >= 0 (0 is greedy)')
-    if top_k is not None and top_k < 1: raise CodenasError(f'top_k={top_k} must be >= 1')
-    if top_p is not None and not 0 < top_p <= 1: raise CodenasError(f'top_p={top_p} must be in (0, 1]')
-    if repetition_penalty <= 0:
-        raise CodenasError(f'repetition_penalty={repetition_penalty} must be > 0 (1 is off)')
 
 def _stop_ids(stop, device):
     "`stop` (an id, ids or None) as a tensor of ids, or None"
@@ -196,17 +253,16 @@ def _stopped(nxt, done, fill, stop_ids):
 @patch
 def generate(self:CodeLM, idx, # Prompt token ids `(B, T)`, T >= 1
               max_new_tokens:int, # Tokens to add
-              temperature:float=1.0, # 0: greedy
-              top_k:int=None, # Sample among the k most likely tokens
-              top_p:float=None, # Sample from the smallest set of tokens whose probability reaches top_p
-              repetition_penalty:float=1.0, # > 1 discourages tokens already in the prompt or the output
+              cfg:SampleConfig=None, # The sampling settings (default: `PLAIN`, the model's own distribution)
               stop:int|list=None, # A token id or ids: a row ends at its first one (then repeats it until all have)
               seed:int=None, # Seed of a private `torch.Generator`: same seed, same output
               use_cache:bool=True, # False: recompute the last block_size tokens at every step (slow reference)
               heal=None, # A `Healing` of these rows (`heal_prompts`): each first writes back the text it lost
+              **changes, # `SampleConfig`'s settings by name, changed in `cfg` (`temperature=0`: greedy)
              ): # `(B, T + n)` prompt and continuation, n <= max_new_tokens
     "Continue `idx` token by token in eval mode with a KV cache; the model's train/eval mode is restored afterwards"
-    _check_sampling(idx, max_new_tokens, temperature, top_k, top_p, repetition_penalty)
+    _check_prompt(idx, max_new_tokens)
+    cfg = resolve_sampling(cfg, **changes)
     g = None if seed is None else torch.Generator(device=idx.device).manual_seed(seed)
     stop_ids, rest = _stop_ids(stop, idx.device), _rest([heal], [idx.size(0)])
     done = torch.zeros(idx.size(0), dtype=torch.bool, device=idx.device)
@@ -222,7 +278,7 @@ def generate(self:CodeLM, idx, # Prompt token ids `(B, T)`, T >= 1
                 else: h = self.hidden(idx[:, -1:], cache)  # (B, 1, C)
                 logits = self.head(h[:, -1])  # (B, V)
                 if rest: logits = heal.constrain(logits, rest)
-                nxt = sample_next(logits, idx, temperature, top_k, top_p, repetition_penalty, g)  # (B, 1)
+                nxt = sample_next(logits, idx, cfg, g)  # (B, 1)
                 if rest: rest = heal.advance(rest, nxt)
                 if stop_ids is not None: nxt, done, fill = _stopped(nxt, done, fill, stop_ids)
                 idx = torch.cat([idx, nxt], dim=1)  # (B, T+1)
@@ -232,7 +288,7 @@ def generate(self:CodeLM, idx, # Prompt token ids `(B, T)`, T >= 1
 
 # %% ../nbs/02_generate.ipynb #58741298
 @patch
-def _generate_padded(self:CodeLM, groups:list, n:int, kw:dict, stop_ids, seeds:list, heal:list)->list:
+def _generate_padded(self:CodeLM, groups:list, n:int, cfg:SampleConfig, stop_ids, seeds:list, heal:list)->list:
     "`generate_groups` for groups that never re-read a window: one left-padded batch through one KV cache"
     dev, bs, sizes = groups[0].device, self.cfg.block_size, [g.size(0) for g in groups]
     gens = [None if s is None else torch.Generator(device=dev).manual_seed(s) for s in seeds]
@@ -249,7 +305,7 @@ def _generate_padded(self:CodeLM, groups:list, n:int, kw:dict, stop_ids, seeds:l
         ctx = [seq[at[j]:at[j+1], W - groups[g].size(1):] for j, g in enumerate(live)]  # each group's `idx` in generate
         logits = self.head(self.hidden(x, cache, pad)[:, -1])  # (B, V)
         if rest: logits = hl.constrain(logits, rest)
-        nxt = sample_groups(logits, [sizes[g] for g in live], [gens[g] for g in live], ctx, **kw)  # (B, 1)
+        nxt = sample_groups(logits, [sizes[g] for g in live], [gens[g] for g in live], ctx, cfg)  # (B, 1)
         if rest: rest = hl.advance(rest, nxt)
         if stop_ids is not None: nxt, done, fill = _stopped(nxt, done, fill, stop_ids)
         seq, x = torch.cat([seq, nxt], dim=1), nxt  # (B, W+1), (B, 1)
@@ -272,23 +328,21 @@ def _generate_padded(self:CodeLM, groups:list, n:int, kw:dict, stop_ids, seeds:l
 @patch
 def generate_groups(self:CodeLM, groups:list, # Prompt batches `(B_g, T_g)` as `generate` takes them; lengths may differ
                     max_new_tokens:int, # Tokens to add
-                    temperature:float=1.0, # 0: greedy
-                    top_k:int=None, # As in `generate`
-                    top_p:float=None, # As in `generate`
-                    repetition_penalty:float=1.0, # As in `generate`
+                    cfg:SampleConfig=None, # As in `generate`
                     stop:int|list=None, # As in `generate`: each group ends when all its rows have stopped
                     seeds:list=None, # A seed per group; None: torch's global generator, drawn across groups
                     heal:list=None, # A `Healing` (or None) per group, as `generate` takes it; None: no healing
+                    **changes, # As in `generate`
                    )->list: # `generate(groups[i], ..., seed=seeds[i], heal=heal[i])` for each i
     "Several `generate` calls decoded together as one left-padded batch, each group with its own seed, stop and length"
     seeds = [None] * len(groups) if seeds is None else list(seeds)
     heal = [None] * len(groups) if heal is None else list(heal)
     for k, v in (('seeds', seeds), ('heal', heal)):
         if len(v) != len(groups): raise CodenasError(f'{len(v)} {k} for {len(groups)} groups: give one per group')
-    for g in groups: _check_sampling(g, max_new_tokens, temperature, top_k, top_p, repetition_penalty)
-    kw = dict(temperature=temperature, top_k=top_k, top_p=top_p, repetition_penalty=repetition_penalty)
+    for g in groups: _check_prompt(g, max_new_tokens)
+    cfg = resolve_sampling(cfg, **changes)
     rereads = lambda g: not self.pe.relative and g.size(1) + max_new_tokens - 1 > self.cfg.block_size
-    out = {i: self.generate(g, max_new_tokens, **kw, stop=stop, seed=seeds[i], heal=heal[i])
+    out = {i: self.generate(g, max_new_tokens, cfg, stop=stop, seed=seeds[i], heal=heal[i])
            for i, g in enumerate(groups) if len(groups) == 1 or rereads(g)}
     batched = [i for i in range(len(groups)) if i not in out]
     if batched and max_new_tokens:
@@ -296,7 +350,7 @@ def generate_groups(self:CodeLM, groups:list, # Prompt batches `(B_g, T_g)` as `
         self.eval()
         try:
             with torch.no_grad():
-                gens = self._generate_padded([groups[i] for i in batched], max_new_tokens, kw, stops,
+                gens = self._generate_padded([groups[i] for i in batched], max_new_tokens, cfg, stops,
                                              [seeds[i] for i in batched], [heal[i] for i in batched])
         finally: self.train(was_training)
         out.update(zip(batched, gens))

@@ -6,13 +6,13 @@ Docs: https://codenas.github.io/codenas/report.html.md"""
 
 # %% ../nbs/05_report.ipynb #db0e1e9a
 from __future__ import annotations
-import base64, html, io, json, math, platform, re, subprocess, sys
+import base64, html, inspect, io, json, math, platform, re, subprocess, sys
 from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np
 import pandas as pd
 from .core import CodenasError, atomic_write, lock_holder
-from .experiment import experiment_folder, run_experiment
+from .experiment import run_experiment
 from .results import experiment_summary, fit_power_law, honest_runs, metric_labels, plot_curves_by_tier
 from .results import plot_metric, predict_size_for, read_results_table, report_metrics, success_table
 from .results import tier_label, tokenizers
@@ -295,29 +295,22 @@ def write_report(results_dir, # An experiment folder (results.csv and runs/<run>
     return out
 
 # %% ../nbs/05_report.ipynb #b7c8d049
-def data_size_experiment(
-    preset:str='quick', # quick (CPU, minutes) or full (one GPU)
-    out:str=None, # Experiment folder (default: results/PRESET)
-    tiers:list[float]=None, # Train sizes in MB (default: the preset's)
-    tokenizers:list[str]=None, # char, bpe (default: both)
-    seeds:list[int]=None, # Seeds (default: the preset's)
-    device:str=None, # cpu, cuda, auto (default: the preset's)
-    src_dir:list[str]=None, # Source folders instead of the preset's (default: the standard library)
-    ablation:bool=True, # Add the causal-mask-off diagnostic run
-    report:bool=True, # Draw the plots and write report.html at the end
-    dry:bool=False, # Shrink everything to check the code path (see above)
-    build_only:bool=False, # Build the tier corpora (and their xz figures) and stop: the part that needs the network
-    train_only:bool=False, # Train every run and stop; a later call without it evaluates them
-    jobs:int=None, # Runs trained side by side, each on cpu_count/JOBS threads (default: the preset's)
-    progress:bool=True, # Bars: runs done, and each run under way (its steps, then its evaluation)
-   )->pd.DataFrame: # results.csv as a table; `attrs['summary']`: the short table `codenas experiment` prints
+def data_size_experiment(*args, # `run_experiment`'s settings in its order: preset, out, tiers...
+                         report:bool=True, # Draw the plots and write report.html at the end
+                         **kwargs, # `run_experiment`'s settings by name
+                        )->pd.DataFrame: # results.csv as a table; `attrs['summary']`: what `codenas experiment` prints
     "Run the data-size experiment: nested tiers, one model and token budget, char against BPE, trained and reported"
-    df = run_experiment(preset, out=out, tiers=tiers, tokenizers=tokenizers, seeds=seeds, device=device,
-                        src_dir=src_dir, ablation=ablation, dry=dry, build_only=build_only, train_only=train_only,
-                        jobs=jobs, progress=progress)
-    if build_only or train_only: return df
-    out = experiment_folder(preset, out, dry)
+    given = inspect.signature(run_experiment).bind(*args, **kwargs).arguments
+    df = run_experiment(*args, **kwargs)
+    if given.get('build_only') or given.get('train_only'): return df
+    out = Path(df.attrs['folder'])
     paths = [f"results: {out/'results.csv'}"]
     if report: paths.append(f'report:  {write_report(out)}')
     df.attrs['summary'] = experiment_summary(df) + '\n\n' + '\n'.join(paths)
     return df
+
+# what the CLI, the docs and `inspect` show: `run_experiment`'s settings, then `report` (as `train` shows TrainConfig's)
+_own = inspect.signature(data_size_experiment)
+data_size_experiment.__signature__ = _own.replace(
+    parameters=[*inspect.signature(run_experiment).parameters.values(), _own.parameters['report']])
+data_size_experiment.__delwrap__ = run_experiment  # where docments finds their comments

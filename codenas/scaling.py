@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from .core import CodenasError
-from .experiment import grid_runs
+from .experiment import experiment_settings, grid_runs
 from .metrics import SpanIndex
 
 # %% auto #0
@@ -171,7 +171,7 @@ def missing_runs(results_dir, # A grid's folder: settings.json, tiers.csv, resul
                 )->list[str]: # The planned runs with no row yet, in the order they run
     "The runs the grid's settings plan that its results.csv does not hold yet"
     d = Path(results_dir)
-    p, tiers = json.loads((d/'settings.json').read_text()), pd.read_csv(d/'tiers.csv')
+    p, tiers = experiment_settings(d), pd.read_csv(d/'tiers.csv')
     done = set(pd.read_csv(d/'results.csv').run) if (d/'results.csv').exists() else set()
     return [r.name for r in grid_runs(p, dict(zip(tiers.tier_target_mb, tiers.unique_tokens))) if r.name not in done]
 

@@ -14,7 +14,8 @@ from .candidates import _num, arch_record, pareto_ranks, spearman
 from fastcore.basics import store_attr
 from .core import CodenasError, atomic_write, check_counts, folder_lock
 from .corpus import load_manifest
-from .experiment import in_parallel, read_presets, run_name, train_kwargs
+from .experiment import ExperimentSettings, experiment_settings, in_parallel, read_presets, run_name
+from .experiment import train_kwargs
 from .model import ArchConfig, CodeLM
 from .run import ARCH_DIR
 from .train import train
@@ -197,7 +198,7 @@ def plot_validation(vt:pd.DataFrame, # `validation_table`
     return fig
 
 # %% ../nbs/06_validation.ipynb #25e422f4
-def _validate_run(vdir:Path, name:str, arch_json:str, m:dict, seed:int, p:dict)->dict:
+def _validate_run(vdir:Path, name:str, arch_json:str, m:dict, seed:int, p:ExperimentSettings)->dict:
     "Train one architecture from scratch at the experiment's per-run budget, or read its finished row"
     done = vdir/'runs'/name/'done.json'
     if done.exists(): return json.loads(done.read_text())
@@ -253,7 +254,7 @@ def validate_search(out:str, # A finished search's folder (trials.csv)
         raise CodenasError(f'preset={preset!r} validates against an experiment and tier you name (experiment=, tier=)')
     exp = Path(v.experiment)
     if not (out/'trials.csv').exists(): raise CodenasError(f'{out}/trials.csv not found: run the search first')
-    try: p = json.loads((exp/'settings.json').read_text())
+    try: p = experiment_settings(exp)
     except OSError:
         raise CodenasError(f'{exp}/settings.json not found: run `codenas experiment --preset {preset}` first') from None
     m = load_manifest(exp/'corpus'/f'{v.tier:g}MB')
@@ -264,8 +265,9 @@ def validate_search(out:str, # A finished search's folder (trials.csv)
     trials, vdir = pd.read_csv(out/'trials.csv'), out/'validation'
     with folder_lock(vdir, wait=False): return _validate(out, exp, trials, v, m, p, progress)
 
-def _validate(out:Path, exp:Path, trials:pd.DataFrame, v:ValidationConfig, m:dict, p:dict, progress:bool)->dict:
-    vdir, p = out/'validation', {**p, 'evals': v.evals}
+def _validate(out:Path, exp:Path, trials:pd.DataFrame, v:ValidationConfig, m:dict, p:ExperimentSettings,
+              progress:bool)->dict:
+    vdir, p = out/'validation', p.replace(evals=v.evals)
     jobs_ = _validation_jobs(trials, v, vdir)
     rows = {r['run']: r for r in (_study_row(exp, v.tier, sd) for sd in v.seeds) if r is not None}  # the study's own
     order = list(rows) + [name for name, _, _ in jobs_]
