@@ -1,4 +1,4 @@
-"""The data-size experiment's runs: presets, nested tiers, one run, many side by side, resumable, into one results.csv
+"""The data-size experiment's runs: nested tiers, one run, many side by side, resumable, into one results.csv
 
 Docs: https://codenas.github.io/codenas/experiment.html.md"""
 
@@ -6,209 +6,26 @@ Docs: https://codenas.github.io/codenas/experiment.html.md"""
 
 # %% ../nbs/05_experiment.ipynb #9682f465
 from __future__ import annotations
-import codenas
-import gzip, inspect, json, lzma, threading
+import gzip, json, lzma, threading
 from typing import NamedTuple
 from pathlib import Path
-from fastcore.basics import patch, store_attr
 import pandas as pd
-import yaml
 import torch
-from .core import CodenasError, atomic_write, check_counts, cpu_threads, folder_lock
+from .core import CodenasError, atomic_write, cpu_threads, folder_lock
 from .corpus import build_corpus, load_manifest
-from .dataset import TOKENIZERS, encode_file, load_tokenizer, make_tokenizer
+from .dataset import encode_file, load_tokenizer, make_tokenizer
 from .eval import evaluate_prompts
 from .sandbox import check_sandbox
 from .summary import REGISTRY, column
 from .model import ArchConfig, param_count
 from .run import read_metrics
 from .train import train
+from .presets import ExperimentSettings, _check_same_runs, _is_file, _record, _settings
 
 # %% auto #0
-__all__ = ['PRESET_DIR', 'TUPLES', 'PRESETS', 'COUNT_SETTINGS', 'read_preset', 'read_presets', 'preset_settings',
-           'ExperimentSettings', 'experiment_settings', 'xz_bpb', 'tier_xz', 'train_kwargs', 'run_one', 'in_parallel',
-           'run_name', 'experiment_folder', 'run_experiment', 'GridRun', 'grid_runs', 'study_tokenizer', 'grid_tiers',
-           'learning_curve', 'evaluate_last', 'grid_run_one', 'run_grid']
-
-# %% ../nbs/05_experiment.ipynb #8814332f
-PRESET_DIR = Path(codenas.__file__).resolve().parent/'data'/'presets'  # package data: in a wheel as in a checkout
-
-def _tuples(v, keys:tuple, key:str=None):
-    "`v` with every list under a key in `keys`, at any depth, made a tuple (YAML has only lists)"
-    if isinstance(v, dict): return {k: _tuples(x, keys, k) for k, x in v.items()}
-    return tuple(v) if key in keys and isinstance(v, list) else v
-
-def read_preset(path, # A preset's YAML file
-                tuples:tuple=(), # Keys whose lists the code holds as tuples
-               )->dict: # Its settings by name, in the file's order
-    "The settings of a preset file; a file that cannot be read, or holds no mapping, is refused in one line"
-    p = Path(path)
-    try: d = yaml.safe_load(p.read_text(encoding='utf-8'))
-    except OSError as e: raise CodenasError(f'{p}: preset file cannot be read ({e.strerror or e})') from None
-    except yaml.YAMLError as e: raise CodenasError(f'{p}: not a valid YAML file ({str(e).splitlines()[0]})') from None
-    if not isinstance(d, dict): raise CodenasError(f'{p}: a preset file holds named settings, not a {type(d).__name__}')
-    return _tuples(d, tuples)
-
-def read_presets(kind:str, # A folder of data/presets: experiment, search, validation
-                 tuples:tuple=(), # Keys whose lists the code holds as tuples
-                )->dict: # Preset name (the file's stem) -> its settings, in name order
-    "Every preset shipped in data/presets/KIND, read once"
-    return {f.stem: read_preset(f, tuples) for f in sorted((PRESET_DIR/kind).glob('*.yaml'))}
-
-TUPLES = ('tiers', 'tokenizers', 'seeds', 'ablation_seeds', 'budgets')  # an experiment's sequences, as the code holds them
-PRESETS = read_presets('experiment', TUPLES)
-
-# %% ../nbs/05_experiment.ipynb #2c5c7c55
-COUNT_SETTINGS = ('jobs', 'trials', 'samples', 'evals', 'population', 'steps', 'eta', 'rungs', 'batch_size', 'tokens_per_run', 'max_chars',
-                  'fn_max_chars', 'eval_limit', 'bpe_vocab', 'eval_tokens', 'latency_tokens', 'latency_repeats', 'heartbeat')  # positive integers
-
-def preset_settings(presets:dict, # Preset name -> its settings (data)
-                    preset:str, # The preset to use
-                    overrides:dict, # Settings given explicitly; a None value means "the preset's"
-                    dry:bool=False, # Apply `shrink` and set `dry=True`
-                    defaults:dict=None, # Settings a preset may leave out
-                    shrink=None, # settings -> the values a dry run changes
-                    check=None, # settings -> None; raises `CodenasError` naming a bad value
-                    explicit_wins:bool=False, # Explicit values win over the dry run's too (default: the dry run has the last word)
-                   )->dict: # The settings
-    "A preset's settings: the defaults, the preset, explicit values and a dry run's changes, in that order, checked"
-    if preset not in presets: raise CodenasError(f"preset={preset!r} is not one of {', '.join(presets)}")
-    given = {k: v for k, v in overrides.items() if v is not None}
-    p = {**(defaults or {}), **presets[preset], **given}
-    check_counts(**{k: p[k] for k in COUNT_SETTINGS if p.get(k) is not None})  # before a dry run replaces them: --jobs 0 is refused
-    if dry: p.update({**(shrink(p) if shrink else {}), 'dry': True})
-    if dry and explicit_wins: p.update(given)
-    if check: check(p)
-    return p
-
-# %% ../nbs/05_experiment.ipynb #25bf569b
-class ExperimentSettings:
-    "Every setting of the data-size experiment, checked once when made; a preset file's keys are these names"
-    def __init__(self, tiers:tuple, # Train sizes in MB of the nested tiers
-                 bpe_vocab:int, # BPE vocabulary size
-                 batch_size:int, # Windows per training step
-                 lr:float, # Peak learning rate (min_lr is a tenth of it)
-                 evals:int, # Evaluations per run
-                 eval_file:str, # The prompt suite each run completes (`load_prompts`)
-                 samples:int, # Completions per prompt
-                 max_chars:int, # Characters per completion
-                 device:str, # cpu, cuda, auto (the device every run trains on)
-                 tokenizers:tuple=('char', 'bpe'), # The tokenizer kinds compared
-                 seeds:tuple=(0,), # Seeds of the runs
-                 src_dir:list=None, # Source folders of the corpus, instead of packages and the standard library
-                 packages:list=None, # Package sets of the corpus (as `build_corpus` takes them)
-                 stdlib:bool=None, # Add the standard library to the corpus
-                 val_ratio:float=0.01, # Share of the files held out as val
-                 seeds_up_to_mb:float=None, # Tiers above this run the first seed only; None: every seed at every tier
-                 arch:dict=None, # The model: `ArchConfig`'s settings but vocab_size (a grid has `archs`)
-                 recipe:str='classic', # The training recipe (RECIPES)
-                 tokens_per_run:int=None, # Each run's training budget in tokens (a grid has `budgets`)
-                 patience:int=None, # Stop a run after this many evaluations without a new best; None: never
-                 fn_samples:int=0, # Completions per whole-function prompt, tested in the sandbox; 0: none
-                 fn_max_chars:int=256, # Characters per whole-function completion
-                 eval_limit:int=None, # Only the first EVAL_LIMIT prompts (a dry run's); None: all
-                 ablation_tier:float=None, # Tier of the causal-mask-off diagnostic (default: the smallest)
-                 ablation_seeds:tuple=None, # Its seeds (default: the first seed)
-                 dtype:str='auto', # Training dtype (`TrainConfig`'s)
-                 jobs:int=1, # Runs trained side by side
-                 design:str=None, # grid: the runs of `grid_runs` (tiers x budgets x archs); None: tiers x tokenizers
-                 archs:dict=None, # grid: model name -> its architecture
-                 budgets:tuple=None, # grid: the tokens a run reads, smallest first
-                 regime:dict=None, # grid: the original's regime over the smallest tier ({passes: N})
-                 more_seeds:dict=None, # grid: runs again with other seeds (seeds, tiers, budgets)
-                 eval_tokens:int=None, # grid: val tokens per evaluation
-                ):
-        store_attr()
-        self.check()
-
-# %% ../nbs/05_experiment.ipynb #e00cd4eb
-_GRID_ONLY, _TIERS_ONLY = ('archs', 'budgets', 'regime'), ('arch', 'tokens_per_run')  # what each design needs
-
-@patch
-def check(self:ExperimentSettings)->ExperimentSettings:
-    "Refuse, in one line that names it, a setting the experiment cannot use"
-    check_counts(**{k: v for k in COUNT_SETTINGS if (v := getattr(self, k, None)) is not None})
-    if self.design not in (None, 'grid'): raise CodenasError(f'design={self.design!r} must be grid or left out')
-    for k in (_GRID_ONLY if self.design == 'grid' else _TIERS_ONLY):
-        if getattr(self, k) is None: raise CodenasError(f"{k} is missing: the {self.design or 'tiers'} design needs it")
-    for k in ('tiers', 'seeds', 'tokenizers'):
-        if not getattr(self, k): raise CodenasError(f'{k} is empty')
-    if any(t <= 0 for t in self.tiers): raise CodenasError(f'tiers={self.tiers} must be positive sizes in MB')
-    if bad := [t for t in self.tokenizers if t not in TOKENIZERS]:
-        raise CodenasError(f"tokenizers={','.join(self.tokenizers)}: unknown {', '.join(sorted(bad))} "
-                           f"(use {', '.join(TOKENIZERS)})")
-    return self
-
-@patch
-def to_json(self:ExperimentSettings)->dict:
-    "The settings by name, in the order of `ExperimentSettings`'s parameters"
-    return {k: getattr(self, k) for k in inspect.signature(ExperimentSettings).parameters}
-
-@patch(cls_method=True)
-def from_json(cls:ExperimentSettings, d:dict, # Settings by name (a preset, settings.json); one left out: its default
-             )->ExperimentSettings:
-    "The checked settings in `d`, sequences as tuples (`TUPLES`); an unknown or missing name is refused in one line"
-    params = inspect.signature(cls).parameters
-    if bad := [k for k in d if k not in params]: raise CodenasError(f"{', '.join(bad)}: not an experiment setting")
-    if missing := [k for k, v in params.items() if v.default is inspect.Parameter.empty and k not in d]:
-        raise CodenasError(f"{', '.join(missing)}: missing (a preset gives every setting without a default)")
-    return cls(**_tuples(d, TUPLES))  # JSON and YAML give lists
-
-@patch
-def replace(self:ExperimentSettings, **changes)->ExperimentSettings:
-    "A checked copy with `changes` made"
-    return ExperimentSettings.from_json({**self.to_json(), **changes})
-
-@patch
-def __eq__(self:ExperimentSettings, o): return isinstance(o, ExperimentSettings) and self.to_json() == o.to_json()
-
-@patch
-def __repr__(self:ExperimentSettings):
-    return 'ExperimentSettings(' + ', '.join(f'{k}={v!r}' for k, v in self.to_json().items() if v is not None) + ')'
-
-def _defaults()->dict:
-    "What a setting left out of a settings.json means: its default (as JSON)"
-    ps = inspect.signature(ExperimentSettings).parameters.items()
-    return json.loads(json.dumps({k: v.default for k, v in ps if v.default is not inspect.Parameter.empty}))
-
-# %% ../nbs/05_experiment.ipynb #960d2343
-def _shrink(p:ExperimentSettings)->dict:
-    "What a dry run changes: the first two tiers, one seed, a 1-layer model for a few steps, a handful of prompts, one job"
-    if p.design == 'grid': return _shrink_grid(p)
-    return dict(tiers=tuple(p.tiers)[:2], seeds=tuple(p.seeds)[:1], arch={**p.arch, 'n_layer': 1, 'n_head': 2, 'n_embd': 32, 'block_size': 32},
-                batch_size=4, tokens_per_run=4*32*10, samples=1, max_chars=8, eval_file='oneline', eval_limit=8, fn_samples=min(2, p.fn_samples),
-                fn_max_chars=16, bpe_vocab=300, evals=2, ablation_tier=tuple(p.tiers)[0], ablation_seeds=None, jobs=1)
-
-def _is_file(preset:str)->bool: return preset not in PRESETS and preset.endswith(('.yaml', '.yml'))
-
-def _settings(preset:str, overrides:dict, dry:bool)->ExperimentSettings:
-    "A named preset's settings, or those of a preset file (a path ending in .yaml); a dry run's shrunk"
-    presets = {preset: read_preset(preset, TUPLES)} if _is_file(preset) else PRESETS
-    p = ExperimentSettings.from_json(preset_settings(presets, preset, overrides))
-    return p.replace(**_shrink(p)) if dry else p
-
-def _record(preset:str, p:ExperimentSettings, dry:bool=False)->dict:
-    "What settings.json holds: the preset's name, whether the run is dry, and every setting that is not None"
-    return dict(preset=preset, **({'dry': True} if dry else {}), **{k: v for k, v in p.to_json().items() if v is not None})
-
-def experiment_settings(out, # An experiment folder
-                       )->ExperimentSettings:
-    "The settings an experiment folder's settings.json recorded (what `_record` wrote, an earlier codenas's too)"
-    d = json.loads((Path(out)/'settings.json').read_text())
-    return ExperimentSettings.from_json({k: v for k, v in d.items() if k not in ('preset', 'dry')})
-
-_FREE = ('tiers', 'seeds', 'tokenizers', 'device', 'ablation_tier', 'ablation_seeds', 'seeds_up_to_mb', 'jobs')  # settings that add or pick runs without changing any run
-
-def _check_same_runs(f:Path, # An experiment folder's settings.json
-                     new:dict, # The settings of this call, as `_record` gives them
-                    ):
-    "Refuse to mix runs: an experiment folder's finished runs must have been made with the same per-run settings"
-    if not f.exists(): return
-    old, new = json.loads(f.read_text()), json.loads(json.dumps(new, default=str))
-    old, new = {**_defaults(), **old}, {**_defaults(), **new}  # a setting left out is its default
-    diff = [k for k in sorted(set(old) | set(new)) if k not in _FREE and old.get(k) != new.get(k)]
-    if diff: raise CodenasError(f"{f.parent} holds runs made with other settings ({'; '.join(f'{k}: {old.get(k)} -> {new.get(k)}' for k in diff)}): "
-                                "use another --out or remove it")
+__all__ = ['xz_bpb', 'tier_xz', 'train_kwargs', 'run_one', 'in_parallel', 'run_name', 'experiment_folder', 'run_experiment',
+           'GridRun', 'grid_runs', 'study_tokenizer', 'grid_tiers', 'learning_curve', 'evaluate_last', 'grid_run_one',
+           'run_grid']
 
 # %% ../nbs/05_experiment.ipynb #c0720cdc
 def xz_bpb(train_path, # Train text
@@ -347,7 +164,8 @@ def _last_step(run_dir:Path)->int:
     "The last step a run has logged to its `metrics.jsonl` (0 before the first)"
     try:
         with open(run_dir/'metrics.jsonl', 'rb') as f:
-            f.seek(0, 2); f.seek(max(0, f.tell() - 4096))
+            f.seek(0, 2)
+            f.seek(max(0, f.tell() - 4096))
             lines = f.read().decode('utf-8', 'replace').splitlines()
     except OSError: return 0
     for l in reversed(lines):  # the first line may be cut by the seek: it does not parse, and is passed over
@@ -373,10 +191,13 @@ class _Progress:
     def refresh(self):
         names = list(self.active)[:len(self.bars)]
         for i, (bar, name) in enumerate(zip(self.bars, names + [None] * (len(self.bars) - len(names)))):
-            if name != self.shown[i]: bar.reset(total=self.steps); self.shown[i] = name
+            if name != self.shown[i]:
+                bar.reset(total=self.steps)
+                self.shown[i] = name
             step = 0 if name is None else min(_last_step(self.out/'runs'/name), self.steps)
             bar.set_description_str('' if name is None else f"{name} {'evaluating' if step == self.steps else 'training'}", refresh=False)
-            bar.n = step; bar.refresh()
+            bar.n = step
+            bar.refresh()
 
     def finished(self, name:str, row:dict|None):
         self.runs.update(1)
@@ -400,7 +221,9 @@ def _run_all(out:Path, corpora:dict, jobs:list, p:ExperimentSettings, evaluate:b
     left = {k: a for k, a in calls.items() if k not in rows}
     slots = p.jobs if p.jobs > 1 and len(left) > 1 else 1
     prog = _Progress(out, len(jobs), len(rows), _steps(p), slots, progress)
-    def ended(name, row): done(name, row); prog.finished(name, row)
+    def ended(name, row):
+        done(name, row)
+        prog.finished(name, row)
     def running(names): prog.active = names if slots == 1 else [n for n in names if (out/'runs'/n/'metrics.jsonl').exists()]  # begun: it logs
     try: in_parallel(run_one, left, p.jobs, ended, running)
     finally: prog.close()
@@ -466,15 +289,6 @@ def _run_design(out:Path, p:ExperimentSettings, ablation:bool, build_only:bool, 
         return pd.DataFrame([dict(tier_target_mb=mb, tier_mb=load_manifest(d)['train']['bytes'] / 1e6, xz_bpb=tier_xz(d))
                              for mb, d in corpora.items()])
     return _run_all(out, corpora, _jobs(p, corpora, ablation), p, not train_only, progress)
-
-# %% ../nbs/05_experiment.ipynb #0b43f5ae
-def _shrink_grid(p:ExperimentSettings)->dict:
-    "A dry grid: its smallest and largest tiers at 1/100, 1/512 of the tokens, the regime at 4 passes, 1-layer models"
-    small = lambda a: {**a, 'n_layer': 1, 'n_head': 2, 'n_embd': a['n_embd'] // 4, 'block_size': 32}
-    return dict(archs={k: small(a) for k, a in p.archs.items()},
-                tiers=tuple(float(f'{t / 100:.4g}') for t in (min(p.tiers), max(p.tiers))),
-                budgets=tuple(b // 512 for b in p.budgets), regime=dict(p.regime, passes=4), more_seeds=None,
-                batch_size=4, bpe_vocab=300, evals=2, eval_tokens=512, samples=1, max_chars=8, eval_limit=4, jobs=1)
 
 # %% ../nbs/05_experiment.ipynb #1e64b0b2
 class GridRun(NamedTuple):

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from .core import CodenasError
-from .experiment import experiment_settings, grid_runs
+from .experiment import grid_runs
+from .presets import experiment_settings
 from .metrics import SpanIndex
 
 # %% auto #0

@@ -24,7 +24,7 @@ from .run import RECIPES, RENAMED, load_run
 from .train import _default_corpus, train
 from .candidates import (GENES, _num, _py, arch_from, arch_record, load_space, measure_latency, pareto_ranks,
                                 select_best, spearman)
-from .experiment import read_presets
+from .presets import read_presets
 from .validation import validate_search
 
 # %% auto #0

@@ -14,7 +14,8 @@ from .candidates import _num, arch_record, pareto_ranks, spearman
 from fastcore.basics import store_attr
 from .core import CodenasError, atomic_write, check_counts, folder_lock
 from .corpus import load_manifest
-from .experiment import ExperimentSettings, experiment_settings, in_parallel, read_presets, run_name
+from .experiment import in_parallel, run_name
+from .presets import ExperimentSettings, experiment_settings, read_presets
 from .experiment import train_kwargs
 from .model import ArchConfig, CodeLM
 from .run import ARCH_DIR

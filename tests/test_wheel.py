@@ -35,7 +35,7 @@ def test_wheel_has_its_data(tmp_path):
                            capture_output=True, text=True).stdout
     assert where.startswith(str(site)), where                                     # the wheel, not the checkout
     for d in ('archs', 'prompts', 'search', 'presets'): assert any((site/'codenas'/'data'/d).rglob('*.*')), d
-    presets = subprocess.run([sys.executable, '-c', 'from codenas.experiment import PRESETS; print(*PRESETS)'],
+    presets = subprocess.run([sys.executable, '-c', 'from codenas.presets import PRESETS; print(*PRESETS)'],
                              cwd=work, env=env, capture_output=True, text=True).stdout.split()
     assert presets == ['cpu', 'full', 'grid', 'quick'], presets                   # the presets are package data
     for f in ('core.py', '__main__.py'): assert (site/'codenas'/f).exists(), f  # the shared layer, `python -m codenas`
