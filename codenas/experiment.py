@@ -57,7 +57,7 @@ def read_presets(kind:str, # A folder of data/presets: experiment, search, valid
 TUPLES = ('tiers', 'tokenizers', 'seeds', 'ablation_seeds', 'budgets')  # an experiment's sequences, as the code holds them
 PRESETS = read_presets('experiment', TUPLES)
 PRESET_DEFAULTS = dict(stdlib=None, val_ratio=0.01, seeds_up_to_mb=None, recipe='classic', ablation_seeds=None, jobs=1, fn_samples=0,
-                       fn_max_chars=256, dtype='auto')  # for what a preset leaves out
+                       fn_max_chars=256, dtype='auto', compile='auto')  # for what a preset leaves out
 
 # %% ../nbs/05_experiment.ipynb #2c5c7c55
 COUNT_SETTINGS = ('jobs', 'trials', 'samples', 'evals', 'population', 'steps', 'eta', 'rungs', 'batch_size', 'tokens_per_run', 'max_chars',
@@ -104,7 +104,7 @@ def _settings(preset:str, overrides:dict, dry:bool)->dict:
     presets = {preset: read_preset(preset, TUPLES)} if _is_file(preset) else PRESETS
     return preset_settings(presets, preset, overrides, dry, defaults=PRESET_DEFAULTS, shrink=_shrink, check=_check_settings)
 
-_FREE = ('tiers', 'seeds', 'tokenizers', 'device', 'ablation_tier', 'ablation_seeds', 'seeds_up_to_mb', 'jobs')  # settings that add or pick runs without changing any run
+_FREE = ('tiers', 'seeds', 'tokenizers', 'device', 'compile', 'ablation_tier', 'ablation_seeds', 'seeds_up_to_mb', 'jobs')  # settings that add or pick runs without changing any run
 
 def _check_same_runs(f:Path, new:dict):
     "Refuse to mix runs: an experiment folder's finished runs must have been made with the same per-run settings"
@@ -169,7 +169,8 @@ def train_kwargs(arch_json, # The run's architecture file
     return dict(arch_json=str(arch_json), experiment_name=name, train_path=m['train_path'], val_path=m['val_path'], log_dir=str(log_dir),
                 max_steps=steps, tokenizer=tok_kind, vocab_size=p['bpe_vocab'], batch_size=p['batch_size'], lr=p['lr'], min_lr=p['lr'] / 10,
                 warmup_steps=min(100, max(1, steps // 10)), eval_interval=max(1, steps // p['evals']), eval_tokens=0,
-                patience=p['patience'], seed=seed, device=p['device'], progress=False, recipe=p['recipe'], dtype=p['dtype'])
+                patience=p['patience'], seed=seed, device=p['device'], progress=False, recipe=p['recipe'], dtype=p['dtype'],
+                compile=p.get('compile', 'auto'))
 
 def run_one(out:Path, # The experiment folder
             name:str, # Run name
