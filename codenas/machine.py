@@ -43,8 +43,8 @@ def _autocast(device:torch.device, dtype:str):
     return (lambda: torch.autocast(device.type, dtype=getattr(torch, dtype))), dtype
 
 # %% ../nbs/03_machine.ipynb #fc651bfc
-COMPILE_MIN_STEPS = 1000  # CPU: fewer steps do not win back a cold compile (see above)
-COMPILE_MIN_SECONDS = 600  # CPU: nor does a shorter time budget
+COMPILE_MIN_STEPS = 1000  # CPU: fewer steps did not win back a cold compile of the study's model (see above)
+COMPILE_MIN_SECONDS = 800  # CPU: nor did a shorter time budget
 
 def compile_choice(setting, # The `compile` setting: True, False or 'auto'
                    device:torch.device, # Where the run trains
