@@ -204,6 +204,7 @@ def _setting(v, t, many:bool):
     if t is bool: return v if isinstance(v, bool) else _to_bool(str(v))
     if t is float and isinstance(v, int) and not isinstance(v, bool): return float(v)
     if isinstance(v, t) and not isinstance(v, bool): return v
+    if t is str and isinstance(v, bool): return v  # a file's true/false for a setting that also takes words (compile)
     if isinstance(v, bool) or (t is int and isinstance(v, float)): raise TypeError(f'{v!r} is not {t.__name__}')
     return t(str(v))
 

@@ -82,7 +82,8 @@ def train_kwargs(arch_json, # The run's architecture file
     return dict(arch_json=str(arch_json), experiment_name=name, train_path=m['train_path'], val_path=m['val_path'], log_dir=str(log_dir),
                 max_steps=steps, tokenizer=tok_kind, vocab_size=p.bpe_vocab, batch_size=p.batch_size, lr=p.lr, min_lr=p.lr / 10,
                 warmup_steps=min(100, max(1, steps // 10)), eval_interval=max(1, steps // p.evals), eval_tokens=0,
-                patience=p.patience, seed=seed, device=p.device, progress=False, recipe=p.recipe, dtype=p.dtype)
+                patience=p.patience, seed=seed, device=p.device, progress=False, recipe=p.recipe, dtype=p.dtype,
+                compile=p.compile)
 
 def run_one(out:Path, # The experiment folder
             name:str, # Run name

@@ -100,6 +100,7 @@ class ExperimentSettings:
                  ablation_tier:float=None, # Tier of the causal-mask-off diagnostic (default: the smallest)
                  ablation_seeds:tuple=None, # Its seeds (default: the first seed)
                  dtype:str='auto', # Training dtype (`TrainConfig`'s)
+                 compile:str|bool='auto', # Compile the model (`TrainConfig`'s: auto, true or false)
                  jobs:int=1, # Runs trained side by side
                  design:str=None, # grid: the runs of `grid_runs` (tiers x budgets x archs); None: tiers x tokenizers
                  archs:dict=None, # grid: model name -> its architecture
@@ -190,7 +191,8 @@ def experiment_settings(out, # An experiment folder
     return ExperimentSettings.from_json({k: v for k, v in d.items() if k not in ('preset', 'dry')})
 
 # the settings that add or pick runs without changing any run
-_FREE = ('tiers', 'seeds', 'tokenizers', 'device', 'ablation_tier', 'ablation_seeds', 'seeds_up_to_mb', 'jobs')
+_FREE = ('tiers', 'seeds', 'tokenizers', 'device', 'compile', 'ablation_tier', 'ablation_seeds', 'seeds_up_to_mb',
+         'jobs')
 
 def _check_same_runs(f:Path, # An experiment folder's settings.json
                      new:dict, # The settings of this call, as `_record` gives them

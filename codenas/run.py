@@ -18,9 +18,10 @@ from .core import CodenasError, _swap_in, atomic_write, check_counts, disk_full,
 from .corpus import INCOMPLETE
 from .dataset import TOKENIZERS, load_tokenizer
 from .model import ArchConfig, CodeLM, check_memory
+from .optim import OPTIMIZERS
 
 # %% auto #0
-__all__ = ['LOGGERS', 'SCHEDULES', 'OPTIMIZERS', 'RECIPES', 'RENAMED', 'ARCH_DIR', 'RUN_FILES', 'save_checkpoint', 'load_run',
+__all__ = ['LOGGERS', 'SCHEDULES', 'RECIPES', 'RENAMED', 'ARCH_DIR', 'RUN_FILES', 'save_checkpoint', 'load_run',
            'read_checkpoint_config', 'load_checkpoint_tokenizer', 'load_weights', 'read_csv_metrics', 'CSVLogger',
            'TensorBoardLogger', 'WandbLogger', 'MLflowLogger', 'check_logger', 'logged_scalars', 'TrainConfig',
            'resolve_arch', 'RunLog', 'read_metrics', 'provenance']
@@ -206,7 +207,6 @@ def logged_scalars(row:dict)->dict:
 
 # %% ../nbs/03_run.ipynb #dfd314cb
 SCHEDULES = ('cosine', 'wsd')  # the learning-rate schedules codenas.train's `lr_at` draws
-OPTIMIZERS = ('adamw', 'muon')  # what codenas.train's `make_optimizer` builds
 
 RECIPES = dict(  # named training recipes, each chosen by the time-to-quality benchmark (BENCHMARKS.md)
     classic=dict(schedule='cosine'),  # the schedule of earlier runs
@@ -236,7 +236,7 @@ class TrainConfig:
                  recipe:str='fast', # A named recipe (RECIPES): fast (warm-up/stable/decay) or classic (cosine)
                  schedule:str=None, # cosine, or wsd (warm-up, stable, decay over DECAY_FRAC); default: the recipe's
                  decay_frac:float=0.4, # wsd: share of the run spent decaying
-                 optimizer:str='adamw', # adamw, or muon (Muon for the blocks' matrices, AdamW for the rest)
+                 optimizer:str='adamw', # A name in OPTIMIZERS (codenas.optim): adamw, muon (Muon on the matrices), ...
                  weight_decay:float=0.1, # AdamW weight decay of the matrices
                  grad_clip:float=1.0, # Clip the gradient norm to this (finite); 0: no clipping
                  grad_accum:int=1, # Micro-batches per optimizer step (split across processes under torchrun)
@@ -246,7 +246,7 @@ class TrainConfig:
                  patience:int=None, # Stop after this many evaluations without a new best val loss
                  seed:int=1337, # Seed of the weights, the data order and dropout
                  dtype:str='auto', # auto (bf16 on CUDA and CPUs with native bf16), float32, bfloat16, float16
-                 compile:bool=None, # torch.compile the model; default: on for CUDA, off for CPU
+                 compile:str|bool='auto', # torch.compile the model: true, false, or auto (where it pays off)
                  resume:bool=False, # Continue the run with its own settings (but MAX_STEPS, STOP_AT, DEVICE...)
                  overwrite:bool=False, # Throw the run in LOG_DIR/EXPERIMENT_NAME away and start again
                  time_budget:float=None, # Stop after this many seconds of training; the schedule follows the clock
@@ -302,10 +302,18 @@ def check(self:TrainConfig)->TrainConfig:
         raise CodenasError(f"time_budget={a['time_budget']} must be a positive number of seconds")
     if a['dtype'] not in ('auto', 'float32', 'bfloat16', 'float16'):
         raise CodenasError(f"dtype={a['dtype']!r} is not one of auto, float32, bfloat16, float16")
+    a['compile'] = _compile_setting(a['compile'])
     check_logger(a['logger'])
     if not isinstance(a['diagnostic_no_causal_mask'], bool):
         raise CodenasError(f"diagnostic_no_causal_mask={a['diagnostic_no_causal_mask']!r} must be True or False")
     return self
+
+def _compile_setting(v)->bool|str:
+    "`compile` as True, False or 'auto', from a flag's or a file's text; None (runs from before 'auto') is 'auto'"
+    words = {'true': True, 'false': False, 'auto': 'auto'}
+    if v is None or isinstance(v, bool): return 'auto' if v is None else v
+    if isinstance(v, str) and v.lower() in words: return words[v.lower()]
+    raise CodenasError(f'compile={v!r} is not one of auto, true, false')
 
 def _was(k:str)->str: return ''.join(f'; {old} is its old name' for old, new in RENAMED.items() if new == k)
 

@@ -20,14 +20,15 @@ from .core import (CodenasError, _recover, atomic_write, check_output, device_na
 from .corpus import build_corpus, load_manifest
 from .dataset import (IGNORE_INDEX, RandomWindows, ValWindows, bits_per_byte, byte_lengths, encode_file,
                              load_tokenizer, make_tokenizer)
+from .machine import _autocast, compile_choice, peak_flops
 from .model import ArchConfig, CodeLM, check_memory
+from .optim import make_optimizer
 from .run import (LOGGERS, RENAMED, RUN_FILES, RunLog, TrainConfig, _checkpoint_arch, _corpus_info, _renamed,
                          load_checkpoint_tokenizer, load_weights, provenance, read_checkpoint_config, read_metrics,
                          resolve_arch, save_checkpoint)
 
 # %% auto #0
-__all__ = ['PEAK_TFLOPS', 'lr_at', 'capped_warmup', 'Optimizers', 'make_optimizer', 'LeakError', 'check_causal', 'check_val',
-           'evaluate', 'peak_flops', 'cpu_has_bf16', 'train', 'plot_losses']
+__all__ = ['lr_at', 'capped_warmup', 'LeakError', 'check_causal', 'check_val', 'evaluate', 'train', 'plot_losses']
 
 # %% ../nbs/03_train.ipynb #a18b89e9
 def lr_at(step:int, # Optimizer step, counting from 0
@@ -53,43 +54,6 @@ def capped_warmup(warmup_steps:int, # Warm-up steps asked for
                  )->int: # Warm-up steps used: at most a tenth of the run, and at least 1 when any was asked for
     "The warm-up `train` uses: `warmup_steps`, capped at a tenth of `max_steps`"
     return min(warmup_steps, max(1, max_steps // 10))
-
-# %% ../nbs/03_train.ipynb #fe5f42d9
-class Optimizers:
-    "Several optimizers over disjoint parameters, stepped, zeroed, saved and loaded as one"
-    def __init__(self, *opts): self.opts = opts
-    @property
-    def param_groups(self)->list: return [g for o in self.opts for g in o.param_groups]
-    def step(self):
-        for o in self.opts: o.step()
-    def zero_grad(self, set_to_none:bool=True):
-        for o in self.opts: o.zero_grad(set_to_none=set_to_none)
-    def state_dict(self)->dict: return dict(optimizers=[o.state_dict() for o in self.opts])
-    def load_state_dict(self, sd:dict):
-        for o, s in zip(self.opts, sd['optimizers'], strict=True): o.load_state_dict(s)
-
-def make_optimizer(model:torch.nn.Module, # The model to train
-                   lr:float, # Peak learning rate
-                   weight_decay:float, # Decoupled weight decay of the matrices
-                   betas:tuple=(0.9, 0.95), # Adam's betas, as in GPT-3 and nanoGPT
-                   fused:bool=True, # Use the fused kernel (CUDA; CPU since torch 2.4)
-                   optimizer:str='adamw', # 'adamw', or 'muon': Muon for the blocks' matrices, AdamW for the rest
-                  ):
-    "AdamW with weight decay on the blocks' matrices only; or Muon on those matrices and AdamW on the rest"
-    decay, no_decay, seen = [], [], set()
-    for name, p in model.named_parameters():
-        if not p.requires_grad or id(p) in seen: continue
-        seen.add(id(p))
-        is_matrix = p.dim() >= 2 and 'wte' not in name and 'wpe' not in name and 'lm_head' not in name
-        (decay if is_matrix else no_decay).append(p)
-    if optimizer == 'adamw':
-        groups = [dict(params=decay, weight_decay=weight_decay), dict(params=no_decay, weight_decay=0.0)]
-        return torch.optim.AdamW(groups, lr=lr, betas=betas, fused=fused)
-    if not hasattr(torch.optim, 'Muon'):
-        raise CodenasError(f'optimizer=muon needs torch.optim.Muon (torch 2.9 or newer; this is {torch.__version__})')
-    muon = torch.optim.Muon(decay, lr=lr, weight_decay=weight_decay, adjust_lr_fn='match_rms_adamw')
-    adamw = torch.optim.AdamW([dict(params=no_decay, weight_decay=0.0)], lr=lr, betas=betas, fused=fused)
-    return Optimizers(muon, adamw)
 
 # %% ../nbs/03_train.ipynb #8e4232db
 class LeakError(CodenasError):
@@ -152,29 +116,6 @@ def evaluate(model:torch.nn.Module, # The model; put in eval mode for the pass, 
     model.train(was_training)
     return dict(val_loss=nll/n, val_bpb=bits_per_byte(nll, nbytes), val_acc=correct/n, val_tokens=int(n))
 
-# %% ../nbs/03_train.ipynb #4161f766
-PEAK_TFLOPS = {'H200': 989.0, 'H100 PCIe': 756.0, 'H100': 989.0, 'A100': 312.0, 'L40S': 362.0, 'L4': 121.0,
-               'RTX 4090': 165.2, 'A10G': 70.0, 'A10': 125.0, 'V100': 125.0, 'T4': 65.0}  # dense bf16 (V100, T4: fp16)
-
-def peak_flops(device_name:str, # As `torch.cuda.get_device_name()` reports it
-              )->float|None: # FLOP/s, or None if unknown
-    "Dense bf16 peak of a device, matching the longest table name it contains"
-    hits = [k for k in PEAK_TFLOPS if k.lower() in device_name.lower()]
-    return PEAK_TFLOPS[max(hits, key=len)] * 1e12 if hits else None
-
-# %% ../nbs/03_train.ipynb #3fee3af9
-def cpu_has_bf16()->bool:
-    "Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX), as oneDNN reports it"
-    try: return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError): return False
-
-def _autocast(device:torch.device, dtype:str):
-    if dtype == 'auto':
-        native = torch.cuda.is_bf16_supported() if device.type == 'cuda' else device.type == 'cpu' and cpu_has_bf16()
-        dtype = 'bfloat16' if native else 'float32'
-    if dtype == 'float32': return nullcontext, dtype
-    return (lambda: torch.autocast(device.type, dtype=getattr(torch, dtype))), dtype
-
 # %% ../nbs/03_train.ipynb #33fed126
 def _default_corpus()->tuple[Path, Path]:
     "The standard-library corpus, built on first use"
@@ -234,13 +175,6 @@ train.__signature__ = inspect.signature(TrainConfig, eval_str=True).replace(retu
 train.__delwrap__, train.renamed = TrainConfig.__init__, RENAMED
 
 # %% ../nbs/03_train.ipynb #18b3c576
-_MAY_CHANGE = ('max_steps', 'stop_at', 'progress', 'device', 'time_budget', 'resume', 'overwrite', 'compile', 'log_dir',
-               'experiment_name', 'logger',
-               'train_path', 'val_path', 'arch_json', 'tokenizer_file')  # a continued run may differ in these:
-               # its data are checked by their hashes, its architecture by value; its tokenizer is its checkpoint's
-
-def _arch_name(a:ArchConfig)->dict: return {**a.to_json()['architecture'], 'vocab_size': None}  # the tokenizer's
-
 def _check_run_folder(run:Path, overwrite:bool):
     "Refuse to start a run over a folder that holds anything but a run's own files, unless told to throw it away"
     if overwrite or not run.exists(): return
@@ -257,6 +191,15 @@ def _check_log_dir(log_dir):
                            'folder') from None
     if not os.access(log_dir, os.W_OK):
         raise CodenasError(f'log_dir={str(log_dir)!r} is not writable: give a writable folder')
+
+
+# %% ../nbs/03_train.ipynb #c014c73f
+_MAY_CHANGE = ('max_steps', 'stop_at', 'progress', 'device', 'time_budget', 'resume', 'overwrite', 'compile', 'log_dir',
+               'experiment_name', 'logger',
+               'train_path', 'val_path', 'arch_json', 'tokenizer_file')  # a continued run may differ in these:
+               # its data are checked by their hashes, its architecture by value; its tokenizer is its checkpoint's
+
+def _arch_name(a:ArchConfig)->dict: return {**a.to_json()['architecture'], 'vocab_size': None}  # the tokenizer's
 
 def _continued(run:Path, cfg:TrainConfig)->dict|None:
     "The config of the run's last checkpoint when the run continues, `train` the settings it goes on with; else None"
@@ -282,6 +225,8 @@ def _continued(run:Path, cfg:TrainConfig)->dict|None:
         a.setdefault(k, v)  # runs from before these options
     return dict(ck, train=a)
 
+
+# %% ../nbs/03_train.ipynb #db841b7f
 def _text_paths(cfg:TrainConfig)->tuple[Path, Path]:
     if cfg.train_path is None: return _default_corpus()
     tp = Path(cfg.train_path)
@@ -290,6 +235,7 @@ def _text_paths(cfg:TrainConfig)->tuple[Path, Path]:
     for p in (tp, vp):
         if not p.is_file(): raise CodenasError(f'{p} not found (build a corpus with `codenas corpus`)')
     return tp, vp
+
 
 # %% ../nbs/03_train.ipynb #1ddccc23
 class _Run:
@@ -300,6 +246,8 @@ class _Run:
     tok:object                                       # the tokenizer
     model:CodeLM
     fwd:torch.nn.Module                              # the model as the steps call it (compiled, DDP)
+    compiled:bool                                    # whether `fwd` is torch.compile'd,
+    compile_reason:str                               # and why (`compile_choice`)
     opt:torch.optim.Optimizer
     sampler:RandomWindows                            # the seeded train windows
     windows:ValWindows                               # the fixed val windows
@@ -320,7 +268,100 @@ class _Run:
         "Seconds of training: evaluations and checkpoints are not counted"
         return time.time() - self.t_start - self.progress['eval_seconds']
 
-# %% ../nbs/03_train.ipynb #723984d0
+# %% ../nbs/03_train.ipynb #707523db
+def _summary_step(run:Path)->int|None:
+    "The step of summary.json; None if there is none or it is unreadable (a kill can leave it older than `last/`)"
+    try: return json.loads((run/'summary.json').read_text(encoding='utf-8')).get('steps')
+    except (OSError, ValueError, AttributeError): return None
+
+
+# %% ../nbs/03_train.ipynb #b6b95cb7
+def _new_tokenizer(cfg:TrainConfig, tp:Path):
+    "A new run's tokenizer: TOKENIZER_FILE as it is, else one of kind TOKENIZER trained on the train split"
+    if not cfg.tokenizer_file: return make_tokenizer(cfg.tokenizer, tp, cfg.vocab_size)
+    tok = load_tokenizer(cfg.tokenizer_file)
+    if tok.kind != cfg.tokenizer:
+        raise CodenasError(f'tokenizer_file={cfg.tokenizer_file!r} holds a {tok.kind} tokenizer, '
+                           f'not tokenizer={cfg.tokenizer!r}')
+    return tok
+
+def _tokenize(cfg:TrainConfig, s:_Run, tp:Path, vp:Path, ck:dict|None)->tuple:
+    "Set `s.tok`, the run's tokenizer (rank 0 trains a new run's, the others load it; a continued run has its own)"
+    if ck: s.tok = load_checkpoint_tokenizer(s.folder/'last', ck, s.arch)
+    else:
+        if s.dist.main: _new_tokenizer(cfg, tp).save(s.folder/'tokenizer.json')
+        s.dist.barrier()
+        s.tok = load_tokenizer(s.folder/'tokenizer.json')
+    cache = Path(tp).parent/'tokens'
+    encode = lambda: (encode_file(s.tok, tp, cache, s.corpus['train_sha256']),
+                      encode_file(s.tok, vp, cache, s.corpus['val_sha256']))
+    if s.dist.main: files = encode()
+    s.dist.barrier()
+    if not s.dist.main: files = encode()                             # cached by rank 0
+    return files
+
+
+# %% ../nbs/03_train.ipynb #58c2e384
+def _build(cfg:TrainConfig, s:_Run, tf_train, tf_val):
+    "Set the seeded model (proved causal), its optimizer, the seeded train windows and the val windows of `s`"
+    diag = cfg.diagnostic_no_causal_mask
+    if diag and s.dist.main:
+        print(f'codenas train: DIAGNOSTIC run {s.folder}: no causal mask, so its losses are a leak; '
+              'the leak guard is off', file=sys.stderr)
+    torch.manual_seed(cfg.seed)
+    s.model = CodeLM(s.arch, diagnostic_no_causal_mask=diag).to(s.dev)
+    if s.dist.rank: torch.manual_seed(cfg.seed + s.dist.rank)  # its own dropout masks; rank 0 keeps the 1-process one
+    if not diag: check_causal(s.model, s.arch.vocab_size, min(s.block_size, 64), s.dev)
+    s.opt = make_optimizer(s.model, cfg.lr, cfg.weight_decay, optimizer=cfg.optimizer)
+    s.sampler = RandomWindows(tf_train, s.block_size, cfg.batch_size * cfg.grad_accum, seed=cfg.seed)
+    val_ids = tf_val.tokens if not cfg.eval_tokens else tf_val.tokens[:cfg.eval_tokens + 1]
+    s.windows = ValWindows(val_ids, s.block_size, cfg.batch_size, byte_lengths(s.tok, tf_val), device=s.dev)
+
+
+# %% ../nbs/03_train.ipynb #4e33ed1e
+def _load_state(ck:Path, model, opt, sampler, dev, scaler=None)->dict:
+    "Weights, optimizer, sampler and RNG state of `ck` (a run's `last/`), or a one-line error naming the damaged file"
+    load_weights(model, ck, dev)
+    try:
+        saved = torch.load(ck/'optimizer.pt', weights_only=True)
+        opt.load_state_dict(saved['optimizer'])
+        if scaler is not None and saved.get('scaler'): scaler.load_state_dict(saved['scaler'])
+    except Exception as e:
+        why = str(e).splitlines()[0][:120] if str(e) else ''
+        raise CodenasError(f'{ck}/optimizer.pt cannot be loaded ({type(e).__name__}: {why}): '
+                           'the checkpoint is damaged; --overwrite starts the run again') from None
+    try:
+        st = {'eval_seconds': 0.0, **json.loads((ck/'state.json').read_text())}
+        sampler.load_state_dict(st.pop('sampler'))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        raise CodenasError(f'{ck}/state.json cannot be read ({type(e).__name__}): the checkpoint is damaged; '
+                           '--overwrite starts the run again') from None
+    torch.set_rng_state(saved['rng']['torch'])
+    if 'cuda' in saved['rng'] and dev.type == 'cuda': torch.cuda.set_rng_state(saved['rng']['cuda'])
+    return st
+
+
+# %% ../nbs/03_train.ipynb #c405064c
+def _wrap(cfg:TrainConfig, s:_Run):
+    "Set `s.fwd`, the model as the steps call it: compiled if `compile_choice` says so, in DDP under torchrun"
+    left = min(cfg.max_steps, cfg.stop_at or cfg.max_steps) - s.progress['step']
+    s.compiled, s.compile_reason = compile_choice(cfg.compile, s.dev, left, cfg.time_budget)
+    s.fwd = torch.compile(s.model) if s.compiled else s.model
+    if s.dist.on:
+        ids = [s.dev.index] if s.dev.type == 'cuda' else None
+        s.fwd = torch.nn.parallel.DistributedDataParallel(s.fwd, device_ids=ids)
+
+def _run_config(cfg:TrainConfig, s:_Run)->dict:
+    "What each checkpoint's config.json holds: the run's settings, data, model, tokenizer and the choices `auto` made"
+    return dict(format='codenas-run/1', codenas_version=codenas.__version__, provenance=provenance(), seed=cfg.seed,
+                arch=s.arch.to_json(),
+                tokenizer=dict(kind=s.tok.kind, vocab_size=s.tok.vocab_size, fingerprint=s.tok.fingerprint),
+                corpus=s.corpus, train={**cfg.to_json(), 'block_size': s.block_size}, dtype=s.dtype,
+                compiled=s.compiled, compile_reason=s.compile_reason, world_size=s.dist.world,
+                diagnostic_no_causal_mask=cfg.diagnostic_no_causal_mask)
+
+
+# %% ../nbs/03_train.ipynb #e6d4bebd
 def _prepare(cfg:TrainConfig, run:Path, dev:torch.device, dist:_Dist)->tuple[TrainConfig, _Run|None]:
     "The run's settings and state, from its last checkpoint when it continues, else new; no state when the run is done"
     if dev.type == 'cuda':
@@ -358,138 +399,13 @@ def _prepare(cfg:TrainConfig, run:Path, dev:torch.device, dist:_Dist)->tuple[Tra
     s.final = ck['val'] if ck and ck.get('step', 0) >= cfg.max_steps else None  # finished; its summary missing or stale
     fresh = dict(step=0, best_val=None, bad_evals=0, tokens=0, train_seconds=0.0, eval_seconds=0.0)
     s.progress = _load_state(run/'last', s.model, s.opt, s.sampler, dev, s.scaler) if ck else fresh
-    use_compile = dev.type == 'cuda' if cfg.compile is None else cfg.compile
-    s.fwd = torch.compile(s.model) if use_compile else s.model
-    if dist.on:
-        s.fwd = torch.nn.parallel.DistributedDataParallel(s.fwd, device_ids=[dev.index] if dev.type == 'cuda' else None)
-    s.config = dict(format='codenas-run/1', codenas_version=codenas.__version__, provenance=provenance(), seed=cfg.seed,
-                    arch=s.arch.to_json(),
-                    tokenizer=dict(kind=s.tok.kind, vocab_size=s.tok.vocab_size, fingerprint=s.tok.fingerprint),
-                    corpus=s.corpus, train={**cfg.to_json(), 'block_size': s.block_size}, dtype=s.dtype,
-                    world_size=dist.world,
-                    diagnostic_no_causal_mask=cfg.diagnostic_no_causal_mask)
+    _wrap(cfg, s)
+    s.config = _run_config(cfg, s)
     resume_step = s.progress['step'] if ck else None
     logger = LOGGERS[cfg.logger](run, resume_step, s.config) if dist.main else None
     s.log = RunLog(run/'metrics.jsonl', resume_step, logger) if dist.main else None
     return cfg, s
 
-def _summary_step(run:Path)->int|None:
-    "The step of summary.json; None if there is none or it is unreadable (a kill can leave it older than `last/`)"
-    try: return json.loads((run/'summary.json').read_text(encoding='utf-8')).get('steps')
-    except (OSError, ValueError, AttributeError): return None
-
-def _new_tokenizer(cfg:TrainConfig, tp:Path):
-    "A new run's tokenizer: TOKENIZER_FILE as it is, else one of kind TOKENIZER trained on the train split"
-    if not cfg.tokenizer_file: return make_tokenizer(cfg.tokenizer, tp, cfg.vocab_size)
-    tok = load_tokenizer(cfg.tokenizer_file)
-    if tok.kind != cfg.tokenizer:
-        raise CodenasError(f'tokenizer_file={cfg.tokenizer_file!r} holds a {tok.kind} tokenizer, '
-                           f'not tokenizer={cfg.tokenizer!r}')
-    return tok
-
-def _tokenize(cfg:TrainConfig, s:_Run, tp:Path, vp:Path, ck:dict|None)->tuple:
-    "Set `s.tok`, the run's tokenizer (rank 0 trains a new run's, the others load it; a continued run has its own)"
-    if ck: s.tok = load_checkpoint_tokenizer(s.folder/'last', ck, s.arch)
-    else:
-        if s.dist.main: _new_tokenizer(cfg, tp).save(s.folder/'tokenizer.json')
-        s.dist.barrier()
-        s.tok = load_tokenizer(s.folder/'tokenizer.json')
-    cache = Path(tp).parent/'tokens'
-    encode = lambda: (encode_file(s.tok, tp, cache, s.corpus['train_sha256']),
-                      encode_file(s.tok, vp, cache, s.corpus['val_sha256']))
-    if s.dist.main: files = encode()
-    s.dist.barrier()
-    if not s.dist.main: files = encode()                             # cached by rank 0
-    return files
-
-def _build(cfg:TrainConfig, s:_Run, tf_train, tf_val):
-    "Set the seeded model (proved causal), its optimizer, the seeded train windows and the val windows of `s`"
-    diag = cfg.diagnostic_no_causal_mask
-    if diag and s.dist.main:
-        print(f'codenas train: DIAGNOSTIC run {s.folder}: no causal mask, so its losses are a leak; '
-              'the leak guard is off', file=sys.stderr)
-    torch.manual_seed(cfg.seed)
-    s.model = CodeLM(s.arch, diagnostic_no_causal_mask=diag).to(s.dev)
-    if s.dist.rank: torch.manual_seed(cfg.seed + s.dist.rank)  # its own dropout masks; rank 0 keeps the 1-process one
-    if not diag: check_causal(s.model, s.arch.vocab_size, min(s.block_size, 64), s.dev)
-    s.opt = make_optimizer(s.model, cfg.lr, cfg.weight_decay, optimizer=cfg.optimizer)
-    s.sampler = RandomWindows(tf_train, s.block_size, cfg.batch_size * cfg.grad_accum, seed=cfg.seed)
-    val_ids = tf_val.tokens if not cfg.eval_tokens else tf_val.tokens[:cfg.eval_tokens + 1]
-    s.windows = ValWindows(val_ids, s.block_size, cfg.batch_size, byte_lengths(s.tok, tf_val), device=s.dev)
-
-def _load_state(ck:Path, model, opt, sampler, dev, scaler=None)->dict:
-    "Weights, optimizer, sampler and RNG state of `ck` (a run's `last/`), or a one-line error naming the damaged file"
-    load_weights(model, ck, dev)
-    try:
-        saved = torch.load(ck/'optimizer.pt', weights_only=True)
-        opt.load_state_dict(saved['optimizer'])
-        if scaler is not None and saved.get('scaler'): scaler.load_state_dict(saved['scaler'])
-    except Exception as e:
-        why = str(e).splitlines()[0][:120] if str(e) else ''
-        raise CodenasError(f'{ck}/optimizer.pt cannot be loaded ({type(e).__name__}: {why}): '
-                           'the checkpoint is damaged; --overwrite starts the run again') from None
-    try:
-        st = {'eval_seconds': 0.0, **json.loads((ck/'state.json').read_text())}
-        sampler.load_state_dict(st.pop('sampler'))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
-        raise CodenasError(f'{ck}/state.json cannot be read ({type(e).__name__}): the checkpoint is damaged; '
-                           '--overwrite starts the run again') from None
-    torch.set_rng_state(saved['rng']['torch'])
-    if 'cuda' in saved['rng'] and dev.type == 'cuda': torch.cuda.set_rng_state(saved['rng']['cuda'])
-    return st
-
-# %% ../nbs/03_train.ipynb #e694218b
-def _diverged(step:int, what:str, v:float, cfg:TrainConfig, run:Path):
-    "Stop a run whose loss is no longer a number: no checkpoint of it is saved"
-    keep = f'{run}/last holds the last finite checkpoint' if (run/'last').exists() else 'no checkpoint was saved'
-    raise CodenasError(f"training diverged at step {step}: the {what} is not finite ({v}); {keep}; lower --lr (it is "
-                       f"{cfg.lr:g}) and run with --overwrite")
-
-def _fit(cfg:TrainConfig, s:_Run)->tuple[dict, str]:
-    "Train until `max_steps`, patience, the time budget or `stop_at`: (the last evaluation, why it stopped)"
-    from tqdm.auto import tqdm
-    st, mine = s.progress, list(range(s.dist.rank, cfg.grad_accum, s.dist.world))  # this rank's micro-batches of a step
-    show = (not is_quick()) if cfg.progress is None else cfg.progress
-    bar = tqdm(total=cfg.max_steps, initial=st['step'], disable=not (show and s.dist.main), unit='step',
-               dynamic_ncols=True)
-    s.start_clock()
-    s.pending, s.t_log = [], time.time()                 # losses since the last log line, and when it was written
-    r, stop_reason, warmup = None, 'max_steps', capped_warmup(cfg.warmup_steps, cfg.max_steps)
-    if warmup < cfg.warmup_steps and s.dist.main:
-        print(f'codenas train: warmup_steps={cfg.warmup_steps} capped at {warmup}, '
-              f'a tenth of max_steps={cfg.max_steps}, '
-              'so that the learning rate decays', file=sys.stderr)
-    if _out_of_patience(cfg, st): stop_reason = 'patience'  # a resumed run that early stopping had ended
-    while st['step'] < cfg.max_steps and stop_reason != 'patience':
-        spent = s.dist.from_main(s.trained() / cfg.time_budget) if cfg.time_budget else None  # one clock for every rank
-        lr = lr_at(st['step'], cfg.lr, warmup, cfg.max_steps, cfg.min_lr, cfg.schedule, cfg.decay_frac, spent)
-        for g in s.opt.param_groups: g['lr'] = lr
-        s.pending.append(_step(cfg, s, mine))
-        st['step'] += 1
-        st['tokens'] += cfg.batch_size * cfg.grad_accum * s.block_size
-        if st['step'] % cfg.log_interval == 0 or st['step'] == cfg.max_steps: _log_train(cfg, s, lr, bar)
-        bar.update()
-        out_of_time = cfg.time_budget is not None and spent > 1
-        stopping = st['step'] == cfg.max_steps or out_of_time or st['step'] == cfg.stop_at
-        if st['step'] % cfg.eval_interval == 0 or stopping:
-            t_eval = time.time()
-            r = _evaluate_and_save(cfg, s)
-            s.t_log += time.time() - t_eval
-            if _out_of_patience(cfg, st):
-                stop_reason = 'patience'
-                break
-        if out_of_time and st['step'] < cfg.max_steps:
-            stop_reason = 'time_budget'
-            break
-        if st['step'] == cfg.stop_at:
-            stop_reason = 'stop_at'
-            break
-    bar.close()
-    if r is None and s.final is not None: r = s.final   # nothing left to train: the last checkpoint's evaluation
-    return (r if r is not None else _evaluate_and_save(cfg, s)), stop_reason
-
-def _out_of_patience(cfg:TrainConfig, st:dict)->bool:
-    return cfg.patience is not None and st['best_val'] is not None and st['bad_evals'] >= cfg.patience
 
 # %% ../nbs/03_train.ipynb #0fdcf2ef
 def _step(cfg:TrainConfig, s:_Run, mine:list)->tuple:
@@ -554,6 +470,61 @@ def _evaluate_and_save(cfg:TrainConfig, s:_Run)->dict:
     if not cfg.diagnostic_no_causal_mask: check_val(r['val_bpb'], r['val_acc'], cfg.leak_floor_bpb, cfg.leak_max_acc)
     return r
 
+
+# %% ../nbs/03_train.ipynb #e694218b
+def _diverged(step:int, what:str, v:float, cfg:TrainConfig, run:Path):
+    "Stop a run whose loss is no longer a number: no checkpoint of it is saved"
+    keep = f'{run}/last holds the last finite checkpoint' if (run/'last').exists() else 'no checkpoint was saved'
+    raise CodenasError(f"training diverged at step {step}: the {what} is not finite ({v}); {keep}; lower --lr (it is "
+                       f"{cfg.lr:g}) and run with --overwrite")
+
+def _fit(cfg:TrainConfig, s:_Run)->tuple[dict, str]:
+    "Train until `max_steps`, patience, the time budget or `stop_at`: (the last evaluation, why it stopped)"
+    from tqdm.auto import tqdm
+    st, mine = s.progress, list(range(s.dist.rank, cfg.grad_accum, s.dist.world))  # this rank's micro-batches of a step
+    show = (not is_quick()) if cfg.progress is None else cfg.progress
+    bar = tqdm(total=cfg.max_steps, initial=st['step'], disable=not (show and s.dist.main), unit='step',
+               dynamic_ncols=True)
+    s.start_clock()
+    s.pending, s.t_log = [], time.time()                 # losses since the last log line, and when it was written
+    r, stop_reason, warmup = None, 'max_steps', capped_warmup(cfg.warmup_steps, cfg.max_steps)
+    if warmup < cfg.warmup_steps and s.dist.main:
+        print(f'codenas train: warmup_steps={cfg.warmup_steps} capped at {warmup}, '
+              f'a tenth of max_steps={cfg.max_steps}, '
+              'so that the learning rate decays', file=sys.stderr)
+    if _out_of_patience(cfg, st): stop_reason = 'patience'  # a resumed run that early stopping had ended
+    while st['step'] < cfg.max_steps and stop_reason != 'patience':
+        spent = s.dist.from_main(s.trained() / cfg.time_budget) if cfg.time_budget else None  # one clock for every rank
+        lr = lr_at(st['step'], cfg.lr, warmup, cfg.max_steps, cfg.min_lr, cfg.schedule, cfg.decay_frac, spent)
+        for g in s.opt.param_groups: g['lr'] = lr
+        s.pending.append(_step(cfg, s, mine))
+        st['step'] += 1
+        st['tokens'] += cfg.batch_size * cfg.grad_accum * s.block_size
+        if st['step'] % cfg.log_interval == 0 or st['step'] == cfg.max_steps: _log_train(cfg, s, lr, bar)
+        bar.update()
+        out_of_time = cfg.time_budget is not None and spent > 1
+        stopping = st['step'] == cfg.max_steps or out_of_time or st['step'] == cfg.stop_at
+        if st['step'] % cfg.eval_interval == 0 or stopping:
+            t_eval = time.time()
+            r = _evaluate_and_save(cfg, s)
+            s.t_log += time.time() - t_eval
+            if _out_of_patience(cfg, st):
+                stop_reason = 'patience'
+                break
+        if out_of_time and st['step'] < cfg.max_steps:
+            stop_reason = 'time_budget'
+            break
+        if st['step'] == cfg.stop_at:
+            stop_reason = 'stop_at'
+            break
+    bar.close()
+    if r is None and s.final is not None: r = s.final   # nothing left to train: the last checkpoint's evaluation
+    return (r if r is not None else _evaluate_and_save(cfg, s)), stop_reason
+
+def _out_of_patience(cfg:TrainConfig, st:dict)->bool:
+    return cfg.patience is not None and st['best_val'] is not None and st['bad_evals'] >= cfg.patience
+
+# %% ../nbs/03_train.ipynb #b679539a
 def _summarise(cfg:TrainConfig, s:_Run, final:dict, stop_reason:str)->dict:
     "The run's summary, written to summary.json by rank 0: size, steps, clock, best and final evaluations, throughput"
     rows = read_metrics(s.folder) if s.dist.main else []
@@ -572,6 +543,7 @@ def _summarise(cfg:TrainConfig, s:_Run, final:dict, stop_reason:str)->dict:
     if s.dist.main:
         with atomic_write(s.folder/'summary.json') as f: json.dump(summary, f, indent=1)
     return summary
+
 
 # %% ../nbs/03_train.ipynb #02a30a12
 def plot_losses(run, # A run folder or its metrics.jsonl
