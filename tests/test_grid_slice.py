@@ -42,7 +42,8 @@ def exact_differences(paths:dict)->list[str]:
     t, done, out = tier_row(), json.loads((GRID/'runs'/RUN/'done.json').read_text()), []
     tok = load_tokenizer(GRID/'tokenizer-bpe.json')
     train, val = Path(paths['train_path']), Path(paths['val_path'])
-    made = dict(tier_mb=(train.stat().st_size - t.files) / 1e6,  # the tables count file bytes, not the EOD after each file
+    # the tables count file bytes, not the EOD byte after each file
+    made = dict(tier_mb=(train.stat().st_size - t.files) / 1e6,
                 val_sha256=hashlib.sha256(val.read_bytes()).hexdigest(),
                 unique_tokens=len(encode_file(tok, train)), val_tokens=len(encode_file(tok, val)),
                 xz_bpb=xz_bpb(train, val))
@@ -60,7 +61,8 @@ def first_evaluation(paths:dict, tmp:Path, seed:int=0, threads:int=1)->pd.Series
     p, t = json.loads((GRID/'settings.json').read_text()), tier_row()
     arch = p['archs']['0.2M']
     ArchConfig(vocab_size=1, **arch).to_json(tmp/'arch.json')
-    kw = train_kwargs(tmp/'arch.json', RUN, paths, 'bpe', seed, {**p, 'arch': arch, 'tokens_per_run': 655360}, tmp/'runs')
+    q = {**p, 'arch': arch, 'tokens_per_run': 655360}
+    kw = train_kwargs(tmp/'arch.json', RUN, paths, 'bpe', seed, q, tmp/'runs')
     was = torch.get_num_threads()
     torch.set_num_threads(threads)
     try: train(**{**kw, 'eval_tokens': p['eval_tokens'], 'tokenizer_file': str(GRID/'tokenizer-bpe.json'),
