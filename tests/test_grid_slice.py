@@ -61,7 +61,7 @@ def first_evaluation(paths:dict, tmp:Path, seed:int=0, threads:int=1)->pd.Series
     p, t = json.loads((GRID/'settings.json').read_text()), tier_row()
     arch = p['archs']['0.2M']
     ArchConfig(vocab_size=1, **arch).to_json(tmp/'arch.json')
-    q = {**p, 'arch': arch, 'tokens_per_run': 655360}
+    q = {**p, 'arch': arch, 'tokens_per_run': json.loads((GRID/'runs'/RUN/'done.json').read_text())['budget_tokens']}
     kw = train_kwargs(tmp/'arch.json', RUN, paths, 'bpe', seed, q, tmp/'runs')
     was = torch.get_num_threads()
     torch.set_num_threads(threads)
