@@ -43,7 +43,7 @@ def test_original_grid_plan():
     n = {k: param_count(c := ArchConfig(vocab_size=p['bpe_vocab'], **a), non_embedding=True) - c.vocab_size * c.n_embd
          for k, a in p['archs'].items()}
     assert 4.5e6 < max(n.values()) < 5e6 and abs(max(p['budgets']) / max(n.values()) - 20) < 0.5
-    assert max(p['tiers']) >= 73                                              # the whole pool (about 73 MB)
+    assert max(p["tiers"]) >= 75                                              # the whole pool (under 75 MB)
     orig = [r for r in runs if r.regime == 'original']
     assert all(abs(r.budget / unique[min(p['tiers'])] - 63) < 0.1 for r in orig)
     d = _settings('original-grid', {}, dry=True)
