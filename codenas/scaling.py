@@ -10,16 +10,22 @@ import gzip, json
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .core import CodenasError
-from .experiment import grid_runs
-from .presets import experiment_settings
+from .core import CodenasError, atomic_write
+from .corpus import load_manifest
+from .dataset import load_tokenizer
+from .experiment import GridRun, _jobs, grid_runs, grid_tiers, learning_curve, study_tokenizer, train_kwargs
+from .machine import PEAK_TFLOPS
+from .model import ArchConfig, flops_per_token, param_count
+from .presets import ExperimentSettings, _settings, experiment_settings
+from .train import train
 from .metrics import SpanIndex
 
 # %% auto #0
-__all__ = ['LAWS', 'ORIGINAL_RUNS', 'QUALITY', 'effective_data', 'law_params', 'additive_best_tokens', 'law', 'fit_law',
-           'grid_design', 'bootstrap_fits', 'interval', 'bootstrap_law', 'u_min', 'u_min_table', 'grid_points',
-           'missing_runs', 'plot_passes', 'original_predictions', 'quality_vs_loss', 'plot_quality', 'copies_span',
-           'read_completions', 'plot_curves']
+__all__ = ['LAWS', 'ORIGINAL_RUNS', 'QUALITY', 'GPU_REF', 'effective_data', 'law_params', 'additive_best_tokens', 'law',
+           'fit_law', 'grid_design', 'bootstrap_fits', 'interval', 'bootstrap_law', 'u_min', 'u_min_table',
+           'grid_points', 'missing_runs', 'plot_passes', 'original_predictions', 'quality_vs_loss', 'plot_quality',
+           'copies_span', 'read_completions', 'plot_curves', 'char_runs', 'char_run_one', 'run_char_check',
+           'planned_runs', 'gpu_time', 'reference_mfu', 'gpu_estimate']
 
 # %% ../nbs/05_scaling.ipynb #4daaa4d0
 def effective_data(U, # Unique tokens (array or number)
@@ -305,3 +311,132 @@ def plot_curves(results_dir, # A grid's folder (results.csv and each run's curve
     ax.legend(fontsize=6)
     ax.xaxis.set_minor_formatter(NullFormatter())  # log ticks at the decades only
     return ax
+
+# %% ../nbs/05_scaling.ipynb #d0f91cb9
+def char_runs(grid, # A BPE grid's folder: settings.json and tiers.csv
+              cells, # (tier MB, BPE tokens read) of the grid cells to retrace
+              arch:str='0.2M', # A key of the grid's `archs`
+              seed:int=0, # The runs' seed
+             )->list[GridRun]: # One char run a cell, in the order given
+    "Char runs that read, in characters, the bytes that the grid's BPE runs at `cells` read (whole steps)"
+    grid = Path(grid)
+    p = experiment_settings(grid)
+    bpt = pd.read_csv(grid/'tiers.csv').set_index('tier_target_mb').bytes_per_token
+    step, runs = p.batch_size * p.archs[arch]['block_size'], []
+    for mb, d in cells:
+        chars = max(1, round(d * bpt[mb] / step)) * step
+        runs.append(GridRun(f"char-U{mb:g}MB-D{chars/1e6:.3g}M-N{arch}-s{seed}", mb, chars, arch, seed, 'char'))
+    return runs
+
+# %% ../nbs/05_scaling.ipynb #6b0422c0
+def char_run_one(out:Path, # The char check's folder
+                 run:GridRun, # The run (`char_runs`)
+                 corpus:Path, # Its tier's corpus folder
+                 tok_file:Path, # The check's char tokenizer
+                 unique_tokens:int, # Train characters (tokens) of its tier
+                 p:ExperimentSettings, # The grid's settings, with eval_tokens in characters
+                )->dict: # Its results.csv row
+    "Train one char run as the grid trains a BPE run (`train_kwargs`), keep its learning curve, or return its saved row"
+    rd = out/'runs'/run.name
+    if (rd/'done.json').exists(): return json.loads((rd/'done.json').read_text())
+    m, arch = load_manifest(corpus), p.archs[run.arch]
+    q = p.replace(arch=arch, tokens_per_run=run.budget)
+    kw = train_kwargs(out/f'arch-{run.arch}.json', run.name, m, 'char', run.seed, q, out/'runs')
+    s = train(**{**kw, 'eval_tokens': p.eval_tokens, 'tokenizer_file': str(tok_file),
+                 'log_interval': min(10, kw['eval_interval'])})
+    curve = learning_curve(rd, unique_tokens)
+    with atomic_write(rd/'curve.csv') as f: curve.to_csv(f, index=False)
+    tok = load_tokenizer(tok_file)
+    cfg = ArchConfig(vocab_size=tok.vocab_size, **arch)
+    row = dict(run=run.name, regime=run.regime, tier_mb=m['train']['bytes'] / 1e6, tier_target_mb=run.tier_mb,
+               tokenizer='char', seed=run.seed, arch=run.arch,
+               non_embedding_params=param_count(cfg, non_embedding=True) - cfg.vocab_size * cfg.n_embd,
+               unique_tokens=unique_tokens, budget_tokens=run.budget, passes=run.budget / unique_tokens,
+               params=s['params'], steps=s['steps'], tokens_seen=s['tokens'], train_seconds=s['train_seconds'],
+               best_step=s['best']['step'], val_loss=s['best']['val_loss'], val_bpb=s['best']['val_bpb'],
+               final_val_loss=s['final']['val_loss'], final_val_bpb=s['final']['val_bpb'],
+               final_train_loss=curve.train_loss.iloc[-1], evaluations=len(curve),
+               tokenizer_fingerprint=tok.fingerprint)
+    with atomic_write(rd/'done.json') as f: json.dump(row, f)
+    return row
+
+def run_char_check(grid, # The BPE grid's folder
+                   out, # The check's folder: OUT/corpus holds the grid's tier folders (copied: they are not committed)
+                   cells, # (tier MB, BPE tokens read) of the grid cells to retrace
+                   arch:str='0.2M', # A key of the grid's `archs`
+                   seed:int=0, # The runs' seed
+                  )->pd.DataFrame: # results.csv, one row per finished run
+    "The char check: one char tokenizer, the tiers in characters, then `char_runs` one by one, resumable"
+    grid, out = Path(grid), Path(out)
+    p, bpe_tiers = json.loads((grid/'settings.json').read_text()), pd.read_csv(grid/'tiers.csv')
+    corpora = {mb: out/'corpus'/f'{mb:g}MB' for mb in bpe_tiers.tier_target_mb}
+    tok_file = study_tokenizer(out, corpora[max(corpora)], 'char')
+    tiers = grid_tiers(corpora, tok_file)
+    with atomic_write(out/'tiers.csv') as f: tiers.to_csv(f, index=False)
+    val_bytes_per_token = load_manifest(corpora[max(corpora)])['val']['bytes'] / bpe_tiers.val_tokens.iloc[0]
+    q = {**p, 'eval_tokens': round(p['eval_tokens'] * val_bytes_per_token), 'tokenizers': ['char'],
+         'grid': str(grid), 'cells': [list(c) for c in cells]}  # each evaluation scores the val text the grid's did
+    with atomic_write(out/'settings.json') as f: json.dump(q, f, indent=1)
+    for k, a in p['archs'].items(): ArchConfig(vocab_size=1, **a).to_json(out/f'arch-{k}.json')
+    q = experiment_settings(grid).replace(eval_tokens=q['eval_tokens'], tokenizers=('char',))
+    unique, rows = dict(zip(tiers.tier_target_mb, tiers.unique_tokens)), []
+    for r in char_runs(grid, cells, arch, seed):
+        rows.append(char_run_one(out, r, corpora[r.tier_mb], tok_file, unique[r.tier_mb], q))
+        with atomic_write(out/'results.csv') as f: pd.DataFrame(rows).to_csv(f, index=False)
+    return pd.DataFrame(rows)
+
+# %% ../nbs/05_scaling.ipynb #a9362f8d
+def planned_runs(preset:str, # An experiment preset: a name in `PRESETS`, or a .yaml file
+                 char_vocab:int, # The char tokenizer's vocabulary on the preset's pool
+                 bytes_per_token:float, # Of the grid's BPE tokenizer on the tiers: a tier's MB -> its unique tokens
+                )->pd.DataFrame: # run, tokenizer, N (non-embedding), vocab, flops_per_token, tokens, steps
+    "The training runs an experiment preset plans (before any tier is built), with what each costs"
+    p = _settings(preset, {}, False)
+    if p.design == 'grid':
+        runs = grid_runs(p, {mb: mb * 1e6 / bytes_per_token for mb in p.tiers})
+        plan = [(r.name, 'bpe', p.archs[r.arch], r.budget) for r in runs]
+    else:
+        jobs = _jobs(p, {mb: None for mb in p.tiers}, ablation=p.ablation_tier is not None)
+        plan = [(name, tk, p.arch, p.tokens_per_run) for name, mb, tk, sd, abl in jobs]
+    rows = []
+    for name, tk, arch, tokens in plan:
+        cfg = ArchConfig(vocab_size=char_vocab if tk == 'char' else p.bpe_vocab, **arch)
+        step = p.batch_size * cfg.block_size
+        rows.append(dict(run=name, tokenizer=tk, N=param_count(cfg, non_embedding=True) - cfg.vocab_size * cfg.n_embd,
+                         vocab=cfg.vocab_size, flops_per_token=flops_per_token(cfg), tokens=tokens // step * step,
+                         steps=tokens // step))
+    return pd.DataFrame(rows)
+
+# %% ../nbs/05_scaling.ipynb #35bb8d91
+def gpu_time(runs:pd.DataFrame, # `planned_runs`
+             mfu:float, # Model FLOPs utilisation, a share of `peak`
+             peak:float, # The card's dense bf16 FLOP/s (`peak_flops`)
+             step_seconds:float, # The least time a training step takes (launch-bound small models)
+            )->pd.DataFrame: # runs with flops, flop_bound_s, step_bound_s and seconds (the larger)
+    "Expected training seconds of each planned run: its FLOPs at MFU or its steps at `step_seconds`, the longer"
+    r = runs.assign(flops=runs.flops_per_token * runs.tokens)
+    r['flop_bound_s'] = r.flops / (peak * mfu)
+    r['step_bound_s'] = r.steps * step_seconds
+    return r.assign(seconds=r[['flop_bound_s', 'step_bound_s']].max(axis=1))
+
+# %% ../nbs/05_scaling.ipynb #1e8b4144
+GPU_REF = dict(params=10.7e6, n_layer=6, n_embd=384, block_size=256, chars_per_s=1.47e6,
+                    step_s=11.2e-3)  # nanoGPT's char model on one H200 at batch 64 (REFERENCE.md, section 4)
+
+def reference_mfu(ref:dict=GPU_REF, # A measured run: its size, characters a second and step time
+                  card:str='H100', # A name in `PEAK_TFLOPS`: its dense bf16 peak is the denominator
+                 )->float: # The run's FLOPs a second (6N plus attention) over the card's peak
+    "The MFU of a measured run, to cost planned runs with"
+    flops = 6 * ref['params'] + 12 * ref['n_layer'] * ref['n_embd'] * ref['block_size']
+    return ref['chars_per_s'] * flops / (PEAK_TFLOPS[card] * 1e12)
+
+def gpu_estimate(presets, # Experiment presets
+                 char_vocab:int, # As for `planned_runs`
+                 bytes_per_token:float, # As for `planned_runs`
+                 ref:dict=GPU_REF, # The measured run that gives the MFU and the least step time
+                 card:str='H100', # The card costed
+                )->pd.DataFrame: # `gpu_time` of every planned run, indexed by preset
+    "Every run the presets plan, with its expected seconds on `card` at the measured run's MFU and step time"
+    mfu = reference_mfu(ref, card)
+    return pd.concat({k: gpu_time(planned_runs(k, char_vocab, bytes_per_token), mfu, PEAK_TFLOPS[card] * 1e12,
+                                  ref['step_s']) for k in presets})

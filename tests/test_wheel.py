@@ -37,7 +37,7 @@ def test_wheel_has_its_data(tmp_path):
     for d in ('archs', 'prompts', 'search', 'presets'): assert any((site/'codenas'/'data'/d).rglob('*.*')), d
     presets = subprocess.run([sys.executable, '-c', 'from codenas.presets import PRESETS; print(*PRESETS)'],
                              cwd=work, env=env, capture_output=True, text=True).stdout.split()
-    assert presets == ['cpu', 'full', 'grid', 'quick'], presets                   # the presets are package data
+    assert presets == ['cpu', 'full', 'grid', 'original-grid', 'original', 'quick'], presets  # package data
     for f in ('core.py', '__main__.py'): assert (site/'codenas'/f).exists(), f  # the shared layer, `python -m codenas`
     r = subprocess.run([sys.executable, '-m', 'codenas', '--version'], cwd=work, env=env, capture_output=True,
                        text=True)
