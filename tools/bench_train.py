@@ -11,7 +11,8 @@ Both trainers get the standard-library char corpus with the same ids (nanoGPT's 
 GELU, no biases, tied embeddings) and the same batch. Presets:
 
 - `cpu`: nanoGPT's CPU recipe (4 layers, 4 heads, 128 wide, context 64, batch 12), `--rounds` alternating runs of
-  `--steps` steps each; reports median chars/s. This is the issue's CPU comparison.
+  `--steps` steps each, for each of `--archs` (`CPU_ARCHS`: codenas with nanoGPT's architecture, with the CPU study's
+  options, and the study's model at its context and batch); reports the median ratio of chars/s per round.
 - `gpu`: the REFERENCE.md model (6 layers, 6 heads, 384 wide, context 256, batch 64, bf16, compiled). nanoGPT runs
   5,000 steps; codenas runs for half of nanoGPT's training wall time. Both final models are scored by the same
   codenas evaluator on the whole val split (bits per byte), so "nanoGPT's 5,000-step val bpb in at most half its
@@ -40,6 +41,11 @@ PRESETS = dict(
     ttq=dict(n_layer=4, n_head=4, n_embd=128, block_size=64, batch_size=12, steps=2000, device='cpu', dtype='float32', compile=False, lr=1e-3),
 )
 GENES = dict(qk_norm=True, zero_init_proj=True, pos='rope', activation='relu2')  # the CPU study's architecture options
+CPU_ARCHS = dict(  # name -> (changes to the cpu preset, codenas's architecture options); nanoGPT: its own, same size
+    nanogpt=({}, {}),  # nanoGPT's architecture: learned positions, GELU, LayerNorm
+    genes=({}, GENES),  # the options the time-to-quality recipe uses
+    study=(dict(block_size=128, batch_size=32), GENES),  # the CPU study's model, context and batch
+)
 TTQ_VARIANTS = dict(  # name -> (train settings, architecture options)
     classic=(dict(recipe='classic', lr=1e-3), {}),  # nanoGPT's lr, cosine (by the clock under the budget)
     fast=(dict(recipe='fast', lr=3e-3), {}),  # warm-up/stable/decay by the clock, lr 3e-3
@@ -101,9 +107,12 @@ def run_codenas(m:dict, p:dict, out:Path, tag:str, time_budget:float=None, extra
     if r.returncode: sys.exit(f'codenas failed:\n{r.stderr[-3000:]}')
     s = json.loads((out/f'codenas_{tag}'/'summary.json').read_text())
     from codenas.run import read_metrics
-    curve = [(r['train_seconds'], r['val_bpb']) for r in read_metrics(out/f'codenas_{tag}') if 'val_bpb' in r and 'train_seconds' in r]
-    return dict(trainer='codenas', tag=tag, steps=s['steps'], ms_per_step=p['batch_size']*p['block_size']/s['tokens_per_s']*1e3,
-                chars_per_s=s['tokens_per_s'], train_seconds=s['train_seconds'], wall=wall, val_bpb=s['final']['val_bpb'], mfu=s['mfu'], curve=curve)
+    log = read_metrics(out/f'codenas_{tag}')
+    curve = [(r['train_seconds'], r['val_bpb']) for r in log if 'val_bpb' in r and 'train_seconds' in r]
+    rates = [r['tokens_per_s'] for r in log if 'tokens_per_s' in r]
+    steady = statistics.median(rates[2:] or rates)  # after 20 steps, as nanoGPT's median after 10 (and compiling)
+    return dict(trainer='codenas', tag=tag, steps=s['steps'], ms_per_step=p['batch_size']*p['block_size']/steady*1e3,
+                chars_per_s=steady, mean_chars_per_s=s['tokens_per_s'], train_seconds=s['train_seconds'], wall=wall, val_bpb=s['final']['val_bpb'], mfu=s['mfu'], curve=curve)
 
 def score_nanogpt(nanogpt:Path, ckpt:str, m:dict, tok, p:dict)->float:
     "Val bits per byte of nanoGPT's checkpoint under codenas's evaluator (whole val split)"
@@ -133,6 +142,8 @@ if __name__ == '__main__':
     ap.add_argument('--budget', default=0.25, type=float, help="ttq: codenas's training seconds over nanoGPT's")
     ap.add_argument('--variants', help='ttq: comma-separated names of TTQ_VARIANTS (default: all)')
     ap.add_argument('--threads', default=1, type=int, help='OMP_NUM_THREADS of both trainers')
+    ap.add_argument('--archs', default='nanogpt', help='cpu: comma-separated names of CPU_ARCHS')
+    ap.add_argument('--compile', action='store_true', help='cpu: codenas trains compiled (nanoGPT as its CPU recipe: not)')
     a = ap.parse_args()
     os.environ['OMP_NUM_THREADS'] = str(a.threads)
     p = dict(PRESETS[a.preset], **({'steps': a.steps} if a.steps else {}))
@@ -140,12 +151,21 @@ if __name__ == '__main__':
     m, tok = prepare(a.out, a.nanogpt.resolve())
     rows = []
     if a.preset == 'cpu':
-        for i in range(a.rounds):
-            for f in (run_nanogpt, run_codenas):
-                row = f(a.nanogpt.resolve(), p, a.out, f'r{i}') if f is run_nanogpt else f(m, p, a.out, f'r{i}')
-                rows.append(row); print(json.dumps(row), flush=True)
-        med = {t: statistics.median(r['chars_per_s'] for r in rows if r['trainer'] == t) for t in ('nanoGPT', 'codenas')}
-        print(f"\nmedian chars/s: nanoGPT {med['nanoGPT']:,.0f}, codenas {med['codenas']:,.0f}, ratio codenas/nanoGPT {med['codenas']/med['nanoGPT']:.2f}")
+        for arch in a.archs.split(','):
+            over, arch_opts = CPU_ARCHS[arch]
+            q = dict(p, **over)
+            for i in range(a.rounds):
+                ng = run_nanogpt(a.nanogpt.resolve(), q, a.out, f'{arch}{i}')
+                cn = run_codenas(m, dict(q, compile=a.compile), a.out, f'{arch}{i}', arch_opts=arch_opts)
+                for r in (ng, cn):
+                    rows.append(dict(r, arch=arch, round=i))
+                    print(json.dumps(rows[-1]), flush=True)
+        print()
+        for arch in a.archs.split(','):
+            pairs = [(n, c) for n, c in zip(rows[0::2], rows[1::2]) if n['arch'] == arch]
+            ratios = sorted(c['chars_per_s'] / n['chars_per_s'] for n, c in pairs)
+            print(f"{arch}: codenas / nanoGPT chars per second, median {statistics.median(ratios):.2f} "
+                  f"({ratios[0]:.2f}-{ratios[-1]:.2f}) over {len(ratios)} rounds; codenas compiled: {a.compile}")
     elif a.preset == 'ttq':
         p.update(eval_interval=250, eval_iters=100)
         ng = run_nanogpt(a.nanogpt.resolve(), p, a.out, 'ttq')
