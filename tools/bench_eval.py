@@ -56,7 +56,8 @@ def records(path:Path)->list[dict]:
     opener = gzip.open if path.suffix == '.gz' else open
     with opener(path, 'rt', encoding='utf-8') as f: return [json.loads(l) for l in f if l.strip()]
 
-def _equal(u, v)->bool: return u == v or (isinstance(u, float) and isinstance(v, float) and math.isnan(u) and math.isnan(v))
+def _equal(u, v)->bool:
+    return u == v or (isinstance(u, float) and isinstance(v, float) and math.isnan(u) and math.isnan(v))
 
 def agree(old:Path, new:Path, train_path:str)->dict:
     "Checks that the old tree's model records are the new tree's, and score the same under the new tree's metrics"
@@ -73,7 +74,8 @@ def agree(old:Path, new:Path, train_path:str)->dict:
         same = [(x, y) for x, y in zip(ha, hb) if all(x.get(k) == y.get(k) for k in SAME)]
         out[f'{name}: human samples equal'] = f'{len(same)} of {len(hb)}'  # issue 25 matches them by prompt kind
         bits = [(x['cont_bits'], y['cont_bits']) for x, y in same if x.get('cont_bits') is not None]
-        out[f'{name}: bits on equal human samples, largest difference'] = max((abs(x - y) for x, y in bits), default=0.0)
+        largest = max((abs(x - y) for x, y in bits), default=0.0)
+        out[f'{name}: bits on equal human samples, largest difference'] = largest
         t_old = rescore(old/name, train_path, output=old/f'rescored-{name}')
         t_new = rescore(new/name, train_path, output=new/f'rescored-{name}')
         cols = [c for c in t_new.columns if c.startswith('model')]

@@ -112,7 +112,8 @@ def run_codenas(m:dict, p:dict, out:Path, tag:str, time_budget:float=None, extra
     rates = [r['tokens_per_s'] for r in log if 'tokens_per_s' in r]
     steady = statistics.median(rates[2:] or rates)  # after 20 steps, as nanoGPT's median after 10 (and compiling)
     return dict(trainer='codenas', tag=tag, steps=s['steps'], ms_per_step=p['batch_size']*p['block_size']/steady*1e3,
-                chars_per_s=steady, mean_chars_per_s=s['tokens_per_s'], train_seconds=s['train_seconds'], wall=wall, val_bpb=s['final']['val_bpb'], mfu=s['mfu'], curve=curve)
+                chars_per_s=steady, mean_chars_per_s=s['tokens_per_s'], train_seconds=s['train_seconds'], wall=wall,
+                val_bpb=s['final']['val_bpb'], mfu=s['mfu'], curve=curve)
 
 def score_nanogpt(nanogpt:Path, ckpt:str, m:dict, tok, p:dict)->float:
     "Val bits per byte of nanoGPT's checkpoint under codenas's evaluator (whole val split)"
@@ -143,7 +144,8 @@ if __name__ == '__main__':
     ap.add_argument('--variants', help='ttq: comma-separated names of TTQ_VARIANTS (default: all)')
     ap.add_argument('--threads', default=1, type=int, help='OMP_NUM_THREADS of both trainers')
     ap.add_argument('--archs', default='nanogpt', help='cpu: comma-separated names of CPU_ARCHS')
-    ap.add_argument('--compile', action='store_true', help='cpu: codenas trains compiled (nanoGPT as its CPU recipe: not)')
+    ap.add_argument('--compile', action='store_true',
+                    help='cpu: codenas trains compiled (nanoGPT as its CPU recipe: not)')
     a = ap.parse_args()
     os.environ['OMP_NUM_THREADS'] = str(a.threads)
     p = dict(PRESETS[a.preset], **({'steps': a.steps} if a.steps else {}))
