@@ -214,8 +214,11 @@ def continuation_bits(model, # A `CodeLM`
                 T = max(e - 1 - s for s, _, e in chunk)
                 pad = [T - (e - 1 - s) for s, _, e in chunk]  # left padding of each row, never attended to
                 x = torch.tensor([[tok.eod_id] * p + ids[s:e-1] for p, (s, _, e) in zip(pad, chunk)], device=device)
-                logits = model(x, pad=torch.tensor(pad, device=device) if any(pad) else None).float()  # (B, T, V)
+                h = model.hidden(x, pad=torch.tensor(pad, device=device) if any(pad) else None)  # (B, T, C)
+                if prefix_only: h = h[:, -1:]  # each row scores its last position alone: lm_head on that one
+                logits = model.head(h).float()  # (B, T, V), or (B, 1, V) prefix by prefix
                 for row, p, (s, pos, e) in zip(logits, pad, chunk):
+                    if prefix_only: p, s = 0, e - 2  # the one row left is position e-2 of its window
                     y = torch.tensor(ids[pos:e], device=device)
                     nll -= row[p+pos-1-s:p+e-1-s].log_softmax(-1).gather(1, y[:, None]).sum().item()
     return nll / math.log(2), len(target.encode('utf-8')), len(ids) - first

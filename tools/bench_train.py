@@ -50,6 +50,7 @@ TTQ_VARIANTS = dict(  # name -> (train settings, architecture options)
     classic=(dict(recipe='classic', lr=1e-3), {}),  # nanoGPT's lr, cosine (by the clock under the budget)
     fast=(dict(recipe='fast', lr=3e-3), {}),  # warm-up/stable/decay by the clock, lr 3e-3
     fast_genes=(dict(recipe='fast', lr=3e-3), GENES),  # and RoPE, ReLU², QK-norm, zero-initialised projections
+    fast_genes_muon=(dict(recipe='fast', lr=3e-3, optimizer='muon', warmup_steps=20), GENES),  # Muon, 20 warm-up steps
 )
 
 def prepare(out:Path, nanogpt:Path):
