@@ -73,6 +73,7 @@ def unit_rms(x, # Any shape `(..., n)`
              eps:float=1e-6, # Added to the mean square before the square root
             ):
     "`x` over its last dimension scaled to unit root mean square, without a weight `(..., n)`"
+    if torch.compiler.is_compiling(): return F.rms_norm(x, x.shape[-1:], eps=eps)  # inductor fuses it
     return _UnitRMS.apply(x, eps)
 
 # %% ../nbs/02_model.ipynb #9100b320
@@ -88,7 +89,9 @@ class _ReLU2(torch.autograd.Function):
         r, = ctx.saved_tensors
         return torch.mul(g, r).mul_(2.0)
 
-def relu2(x): return _ReLU2.apply(x)
+def relu2(x):
+    "relu(x)**2; under `torch.compile` the plain formula, which inductor fuses into one kernel each way"
+    return F.relu(x).square() if torch.compiler.is_compiling() else _ReLU2.apply(x)
 
 class Activation(nn.Module):
     "The MLP's nonlinearity `fn`; a gated one applies it to the first half of `c_fc`'s output, times the second half"
@@ -145,7 +148,11 @@ def apply_rope(x, # Queries or keys `(..., T, hd)`, or `(B, T, nh, hd)` with cos
                cos, sin, # From `rope_cos_sin`, shaped to broadcast against `x`
               ):
     "Rotate each pair (x[i], x[i + hd/2]) of every head by its angle"
-    return _Rope.apply(x, cos.to(x.dtype), sin.to(x.dtype))  # (..., hd)
+    cos, sin = cos.to(x.dtype), sin.to(x.dtype)
+    if torch.compiler.is_compiling():  # the plain formula: inductor fuses it
+        x1, x2 = x.chunk(2, dim=-1)  # (..., hd/2) each
+        return x * cos + torch.cat([-x2, x1], dim=-1) * sin  # (..., hd)
+    return _Rope.apply(x, cos, sin)  # (..., hd)
 
 def _rotate(x, cos, sin, sign:int):
     "`x * cos + cat([-x2, x1]) * sin` for sign 1, its transpose `x * cos + cat([x2, -x1]) * sin` for -1, with no cat"
