@@ -44,12 +44,7 @@ class RMSNorm(nn.Module):
         self.eps, self.weight = eps, nn.Parameter(torch.ones(cfg.n_embd))
     @staticmethod
     def n_params(cfg)->int: return cfg.n_embd
-    def forward(self, x):
-        if hasattr(F, 'rms_norm'):
-            if x.dtype == torch.float32: return F.rms_norm(x, x.shape[-1:], self.weight, self.eps)  # (..., C)
-            return F.rms_norm(x.float(), x.shape[-1:], eps=self.eps).type_as(x) * self.weight  # (..., C)
-        xf = x.float()  # torch < 2.4 has no fused rms_norm
-        return (xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + self.eps)).type_as(x) * self.weight  # (..., C)
+    def forward(self, x): return unit_rms(x, self.eps) * self.weight  # (..., C), `unit_rms` is below
 
 # %% ../nbs/02_model.ipynb #d0227db8
 class _UnitRMS(torch.autograd.Function):
@@ -73,7 +68,8 @@ def unit_rms(x, # Any shape `(..., n)`
              eps:float=1e-6, # Added to the mean square before the square root
             ):
     "`x` over its last dimension scaled to unit root mean square, without a weight `(..., n)`"
-    if torch.compiler.is_compiling(): return F.rms_norm(x, x.shape[-1:], eps=eps)  # inductor fuses it
+    if torch.compiler.is_compiling() or not (torch.is_grad_enabled() and x.requires_grad):  # one fused op
+        return F.rms_norm(x.float(), x.shape[-1:], eps=eps).to(x.dtype)  # (..., n)
     return _UnitRMS.apply(x, eps)
 
 # %% ../nbs/02_model.ipynb #9100b320
