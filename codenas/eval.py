@@ -194,28 +194,32 @@ def continuation_bits(model, # A `CodeLM`
                       target:str, # The text it is scored on
                       device:str='cpu', # Where the model is
                       prefix_only:bool=None, # Each token from its prefix alone; default: if the model lacks the mask
-                      batch:int=32, # Windows of one length run through the model together (same sums, less time)
+                      batch:int=32, # Windows run through the model together (the same sums, to float rounding)
                      )->tuple[float, int, int]: # (bits, UTF-8 bytes of `target`, tokens scored)
     "Negative log-likelihood of `target` after `context`, in bits, teacher-forced in windows of the model's context"
     ids = [tok.eod_id] + tok.encode(context + target)
     first, bs = 1 + tok.prefix_ids(ids[1:], context), model.cfg.block_size
     if prefix_only is None: prefix_only = getattr(model, 'diagnostic_no_causal_mask', False)
     step, nll = (1 if prefix_only else max(1, bs // 2)), 0.0
-    # window length -> [(s, pos, end)]: the window ids[s:end-1] predicts ids[s+1:end], and ids[pos:end] are scored
-    by_len = {}
-    for pos in range(first, len(ids), step):
-        end = min(len(ids), pos + step)
-        s = max(0, end - 1 - bs)
-        by_len.setdefault(end - 1 - s, []).append((s, pos, end))
+    # windows (s, pos, end): ids[s:end-1] predicts ids[s+1:end], and ids[pos:end] are scored
+    wins = [(max(0, e - 1 - bs), pos, e) for pos in range(first, len(ids), step) for e in [min(len(ids), pos + step)]]
+    groups = {}  # teacher-forced: windows of one length together; prefix by prefix (ascending lengths): all, padded
+    for w in wins: groups.setdefault(0 if prefix_only else w[2] - 1 - w[0], []).append(w)
     model.eval()
     with torch.no_grad():
-        for ws in by_len.values():  # windows of one length go through the model together, `batch` at a time
+        for ws in groups.values():
             for i in range(0, len(ws), batch):
                 chunk = ws[i:i+batch]
-                logits = model(torch.tensor([ids[s:e-1] for s, _, e in chunk], device=device)).float()  # (B, T, V)
-                for row, (s, pos, e) in zip(logits, chunk):
+                T = max(e - 1 - s for s, _, e in chunk)
+                pad = [T - (e - 1 - s) for s, _, e in chunk]  # left padding of each row, never attended to
+                x = torch.tensor([[tok.eod_id] * p + ids[s:e-1] for p, (s, _, e) in zip(pad, chunk)], device=device)
+                h = model.hidden(x, pad=torch.tensor(pad, device=device) if any(pad) else None)  # (B, T, C)
+                if prefix_only: h = h[:, -1:]  # each row scores its last position alone: lm_head on that one
+                logits = model.head(h).float()  # (B, T, V), or (B, 1, V) prefix by prefix
+                for row, p, (s, pos, e) in zip(logits, pad, chunk):
+                    if prefix_only: p, s = 0, e - 2  # the one row left is position e-2 of its window
                     y = torch.tensor(ids[pos:e], device=device)
-                    nll -= row[pos-1-s:e-1-s].log_softmax(-1).gather(1, y[:, None]).sum().item()
+                    nll -= row[p+pos-1-s:p+e-1-s].log_softmax(-1).gather(1, y[:, None]).sum().item()
     return nll / math.log(2), len(target.encode('utf-8')), len(ids) - first
 
 # %% ../nbs/04_eval.ipynb #600cf582

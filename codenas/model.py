@@ -17,10 +17,11 @@ from .dataset import IGNORE_INDEX
 
 # %% auto #0
 __all__ = ['NORMS', 'ACTIVATIONS', 'POSITIONS', 'GLU_ACTIVATIONS', 'QUANTIZATIONS', 'JSON_NAMES', 'ORIGINAL_FIELDS',
-           'ARCH_LIMITS', 'LayerNorm', 'RMSNorm', 'relu2', 'Activation', 'GELU', 'SiLU', 'ReLU2', 'SwiGLU', 'GeGLU',
-           'rope_cos_sin', 'apply_rope', 'alibi_slopes', 'alibi_bias', 'PositionEncoding', 'Absolute', 'Rope', 'Alibi',
-           'check_arch', 'ArchConfig', 'param_count', 'free_memory', 'check_memory', 'flops_per_token', 'make_norm',
-           'MLP', 'attn_kwargs', 'KVCache', 'CausalSelfAttention', 'Block', 'CodeLM', 'diagnostic_attn_kwargs']
+           'ARCH_LIMITS', 'LayerNorm', 'RMSNorm', 'unit_rms', 'relu2', 'Activation', 'GELU', 'SiLU', 'ReLU2', 'SwiGLU',
+           'GeGLU', 'rope_cos_sin', 'apply_rope', 'alibi_slopes', 'alibi_bias', 'PositionEncoding', 'Absolute', 'Rope',
+           'Alibi', 'check_arch', 'ArchConfig', 'param_count', 'free_memory', 'check_memory', 'flops_per_token',
+           'make_norm', 'MLP', 'attn_kwargs', 'KVCache', 'CausalSelfAttention', 'Block', 'CodeLM',
+           'diagnostic_attn_kwargs']
 
 # %% ../nbs/02_model.ipynb #8626c0f3
 NORMS, ACTIVATIONS, POSITIONS = Registry('norm'), Registry('activation'), Registry('pos')  # `Registry` is core's
@@ -43,15 +44,50 @@ class RMSNorm(nn.Module):
         self.eps, self.weight = eps, nn.Parameter(torch.ones(cfg.n_embd))
     @staticmethod
     def n_params(cfg)->int: return cfg.n_embd
-    def forward(self, x):
-        if hasattr(F, 'rms_norm'):
-            if x.dtype == torch.float32: return F.rms_norm(x, x.shape[-1:], self.weight, self.eps)  # (..., C)
-            return F.rms_norm(x.float(), x.shape[-1:], eps=self.eps).type_as(x) * self.weight  # (..., C)
-        xf = x.float()  # torch < 2.4 has no fused rms_norm
-        return (xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + self.eps)).type_as(x) * self.weight  # (..., C)
+    def forward(self, x): return unit_rms(x, self.eps) * self.weight  # (..., C), `unit_rms` is below
+
+# %% ../nbs/02_model.ipynb #d0227db8
+class _UnitRMS(torch.autograd.Function):
+    "`F.rms_norm(x, x.shape[-1:], eps=eps)` with a three-pass backward"
+    @staticmethod
+    def forward(ctx, x, eps:float):
+        xf = x.float()
+        ms = torch.linalg.vector_norm(xf, dim=-1, keepdim=True).square_().div_(x.size(-1))  # (..., 1) mean square
+        rstd = torch.rsqrt(ms + eps)  # (..., 1)
+        y = xf * rstd  # (..., n)
+        ctx.save_for_backward(y, rstd)
+        return y.to(x.dtype)
+    @staticmethod
+    def backward(ctx, g):
+        y, rstd = ctx.saved_tensors
+        gf = g.float()
+        m = (gf * y).mean(-1, keepdim=True)  # (..., 1)
+        return torch.addcmul(gf, y, m, value=-1).mul_(rstd).to(g.dtype), None
+
+def unit_rms(x, # Any shape `(..., n)`
+             eps:float=1e-6, # Added to the mean square before the square root
+            ):
+    "`x` over its last dimension scaled to unit root mean square, without a weight `(..., n)`"
+    if torch.compiler.is_compiling() or not (torch.is_grad_enabled() and x.requires_grad):  # one fused op
+        return F.rms_norm(x.float(), x.shape[-1:], eps=eps).to(x.dtype)  # (..., n)
+    return _UnitRMS.apply(x, eps)
 
 # %% ../nbs/02_model.ipynb #9100b320
-def relu2(x): return F.relu(x).square()
+class _ReLU2(torch.autograd.Function):
+    "relu(x)**2 that keeps relu(x) for its gradient 2*relu(x)*g: two passes over memory each way instead of six"
+    @staticmethod
+    def forward(ctx, x):
+        r = F.relu(x)
+        ctx.save_for_backward(r)
+        return r * r
+    @staticmethod
+    def backward(ctx, g):
+        r, = ctx.saved_tensors
+        return torch.mul(g, r).mul_(2.0)
+
+def relu2(x):
+    "relu(x)**2; under `torch.compile` the plain formula, which inductor fuses into one kernel each way"
+    return F.relu(x).square() if torch.compiler.is_compiling() else _ReLU2.apply(x)
 
 class Activation(nn.Module):
     "The MLP's nonlinearity `fn`; a gated one applies it to the first half of `c_fc`'s output, times the second half"
@@ -108,8 +144,30 @@ def apply_rope(x, # Queries or keys `(..., T, hd)`, or `(B, T, nh, hd)` with cos
                cos, sin, # From `rope_cos_sin`, shaped to broadcast against `x`
               ):
     "Rotate each pair (x[i], x[i + hd/2]) of every head by its angle"
-    x1, x2 = x.chunk(2, dim=-1)  # (..., hd/2) each
-    return x * cos.to(x.dtype) + torch.cat([-x2, x1], dim=-1) * sin.to(x.dtype)  # (..., hd)
+    cos, sin = cos.to(x.dtype), sin.to(x.dtype)
+    if torch.compiler.is_compiling():  # the plain formula: inductor fuses it
+        x1, x2 = x.chunk(2, dim=-1)  # (..., hd/2) each
+        return x * cos + torch.cat([-x2, x1], dim=-1) * sin  # (..., hd)
+    return _Rope.apply(x, cos, sin)  # (..., hd)
+
+def _rotate(x, cos, sin, sign:int):
+    "`x * cos + cat([-x2, x1]) * sin` for sign 1, its transpose `x * cos + cat([x2, -x1]) * sin` for -1, with no cat"
+    h = x.size(-1) // 2
+    y = x * cos  # (..., hd)
+    y[..., :h].addcmul_(x[..., h:], sin[..., :h], value=-sign)  # (..., hd/2) first halves
+    y[..., h:].addcmul_(x[..., :h], sin[..., h:], value=sign)  # (..., hd/2) second halves
+    return y
+
+class _Rope(torch.autograd.Function):
+    "RoPE's rotation; its gradient is the opposite rotation of the incoming gradient"
+    @staticmethod
+    def forward(ctx, x, cos, sin):
+        ctx.save_for_backward(cos, sin)
+        return _rotate(x, cos, sin, 1)
+    @staticmethod
+    def backward(ctx, g):
+        cos, sin = ctx.saved_tensors
+        return _rotate(g, cos, sin, -1), None, None
 
 # %% ../nbs/02_model.ipynb #27f4c73c
 def alibi_slopes(n_head:int, # Number of attention heads
@@ -463,8 +521,9 @@ class CausalSelfAttention(nn.Module):
         B, T, C = x.size()
         nh, nkv, hd = self.n_head, self.n_kv_head, self.hd
         qkv = self.c_attn(x)  # (B, T, C + 2*nkv*hd)
-        qk, v = qkv[..., :C + nkv*hd].view(B, T, nh + nkv, hd), qkv[..., C + nkv*hd:].view(B, T, nkv, hd)
-        if self.qk_norm: qk = F.rms_norm(qk, (hd,), eps=1e-6)  # (B, T, nh+nkv, hd), each head's q and k at unit RMS
+        qk, v = qkv.split([C + nkv*hd, nkv*hd], dim=-1)  # one cat backward, where two slices fill zeros and add
+        qk, v = qk.view(B, T, nh + nkv, hd), v.view(B, T, nkv, hd)
+        if self.qk_norm: qk = unit_rms(qk)  # (B, T, nh+nkv, hd), each head's q and k at unit RMS
         if rotate is not None: qk = rotate(qk)  # (B, T, nh+nkv, hd), e.g. RoPE's rotation by position
         q, k = qk.transpose(1, 2).split([nh, nkv], dim=1)  # (B, nh, T, hd), (B, nkv, T, hd)
         v = v.transpose(1, 2)  # (B, nkv, T, hd)

@@ -11,21 +11,26 @@ Both trainers get the standard-library char corpus with the same ids (nanoGPT's 
 GELU, no biases, tied embeddings) and the same batch. Presets:
 
 - `cpu`: nanoGPT's CPU recipe (4 layers, 4 heads, 128 wide, context 64, batch 12), `--rounds` alternating runs of
-  `--steps` steps each; reports median chars/s. This is the issue's CPU comparison.
+  `--steps` steps each, for each of `--archs` (`CPU_ARCHS`: codenas with nanoGPT's architecture, with the CPU study's
+  options, and the study's model at its context and batch); reports the median ratio of chars/s per round.
 - `gpu`: the REFERENCE.md model (6 layers, 6 heads, 384 wide, context 256, batch 64, bf16, compiled). nanoGPT runs
   5,000 steps; codenas runs for half of nanoGPT's training wall time. Both final models are scored by the same
   codenas evaluator on the whole val split (bits per byte), so "nanoGPT's 5,000-step val bpb in at most half its
   time" is checked on one yardstick.
 - `dry`: the gpu preset's code path at toy size on CPU, to check the script before a GPU session.
 - `ttq`: time to quality on CPU. nanoGPT trains its CPU recipe for 2,000 steps (cosine, lr 1e-3, batch 12); then codenas
-  trains models of the same size (4 layers, 4 heads, 128 wide, context 64) for half of nanoGPT's training seconds
-  (`--time_budget`, which excludes evaluation), one run per recipe in `TTQ_VARIANTS`, each adding one ingredient. Every
-  final model is scored by codenas's evaluator on the whole val split; `OUT/ttq.png` draws val bits per byte against
-  training seconds for all of them (nanoGPT's curve from its own periodic estimate, 100 batches).
+  trains models of the same size (4 layers, 4 heads, 128 wide, context 64) for `--budget` (default a quarter) of
+  nanoGPT's training seconds (`--time_budget`, which excludes evaluation), one run per recipe in `TTQ_VARIANTS` (or
+  those named by `--variants`). Every final model is scored by codenas's evaluator on the whole val split;
+  `OUT/ttq.png` draws val bits per byte against training seconds for all of them (nanoGPT's curve from its own
+  periodic estimate, 100 batches).
+
+Both trainers run with `--threads` OpenMP threads (default 1: on a shared 2-core box two threads collapse as soon as
+another process runs, issue 29).
 
 Prints one JSON line per run and a summary table; writes `OUT/bench.json`.
 """
-import argparse, json, pickle, re, statistics, subprocess, sys, time
+import argparse, json, os, pickle, re, statistics, subprocess, sys, time
 from pathlib import Path
 import numpy as np
 
@@ -35,11 +40,17 @@ PRESETS = dict(
     dry=dict(n_layer=2, n_head=2, n_embd=64, block_size=32, batch_size=8, steps=40, device='cpu', dtype='float32', compile=False, lr=1e-3),
     ttq=dict(n_layer=4, n_head=4, n_embd=128, block_size=64, batch_size=12, steps=2000, device='cpu', dtype='float32', compile=False, lr=1e-3),
 )
-TTQ_VARIANTS = dict(  # name -> (train settings, architecture options); each row adds one ingredient to the one before
+GENES = dict(qk_norm=True, zero_init_proj=True, pos='rope', activation='relu2')  # the CPU study's architecture options
+CPU_ARCHS = dict(  # name -> (changes to the cpu preset, codenas's architecture options); nanoGPT: its own, same size
+    nanogpt=({}, {}),  # nanoGPT's architecture: learned positions, GELU, LayerNorm
+    genes=({}, GENES),  # the options the time-to-quality recipe uses
+    study=(dict(block_size=128, batch_size=32), GENES),  # the CPU study's model, context and batch
+)
+TTQ_VARIANTS = dict(  # name -> (train settings, architecture options)
     classic=(dict(recipe='classic', lr=1e-3), {}),  # nanoGPT's lr, cosine (by the clock under the budget)
     fast=(dict(recipe='fast', lr=3e-3), {}),  # warm-up/stable/decay by the clock, lr 3e-3
-    fast_qknorm_zeroinit=(dict(recipe='fast', lr=3e-3), dict(qk_norm=True, zero_init_proj=True)),
-    fast_qknorm_zeroinit_rope_relu2=(dict(recipe='fast', lr=3e-3), dict(qk_norm=True, zero_init_proj=True, pos='rope', activation='relu2')),
+    fast_genes=(dict(recipe='fast', lr=3e-3), GENES),  # and RoPE, ReLU², QK-norm, zero-initialised projections
+    fast_genes_muon=(dict(recipe='fast', lr=3e-3, optimizer='muon', warmup_steps=20), GENES),  # Muon, 20 warm-up steps
 )
 
 def prepare(out:Path, nanogpt:Path):
@@ -97,9 +108,13 @@ def run_codenas(m:dict, p:dict, out:Path, tag:str, time_budget:float=None, extra
     if r.returncode: sys.exit(f'codenas failed:\n{r.stderr[-3000:]}')
     s = json.loads((out/f'codenas_{tag}'/'summary.json').read_text())
     from codenas.run import read_metrics
-    curve = [(r['train_seconds'], r['val_bpb']) for r in read_metrics(out/f'codenas_{tag}') if 'val_bpb' in r and 'train_seconds' in r]
-    return dict(trainer='codenas', tag=tag, steps=s['steps'], ms_per_step=p['batch_size']*p['block_size']/s['tokens_per_s']*1e3,
-                chars_per_s=s['tokens_per_s'], train_seconds=s['train_seconds'], wall=wall, val_bpb=s['final']['val_bpb'], mfu=s['mfu'], curve=curve)
+    log = read_metrics(out/f'codenas_{tag}')
+    curve = [(r['train_seconds'], r['val_bpb']) for r in log if 'val_bpb' in r and 'train_seconds' in r]
+    rates = [r['tokens_per_s'] for r in log if 'tokens_per_s' in r]
+    steady = statistics.median(rates[2:] or rates)  # after 20 steps, as nanoGPT's median after 10 (and compiling)
+    return dict(trainer='codenas', tag=tag, steps=s['steps'], ms_per_step=p['batch_size']*p['block_size']/steady*1e3,
+                chars_per_s=steady, mean_chars_per_s=s['tokens_per_s'], train_seconds=s['train_seconds'], wall=wall,
+                val_bpb=s['final']['val_bpb'], mfu=s['mfu'], curve=curve)
 
 def score_nanogpt(nanogpt:Path, ckpt:str, m:dict, tok, p:dict)->float:
     "Val bits per byte of nanoGPT's checkpoint under codenas's evaluator (whole val split)"
@@ -126,34 +141,61 @@ if __name__ == '__main__':
     ap.add_argument('--out', default='/tmp/codenas_bench', type=Path)
     ap.add_argument('--rounds', default=2, type=int)
     ap.add_argument('--steps', type=int)
+    ap.add_argument('--budget', default=0.25, type=float, help="ttq: codenas's training seconds over nanoGPT's")
+    ap.add_argument('--variants', help='ttq: comma-separated names of TTQ_VARIANTS (default: all)')
+    ap.add_argument('--threads', default=1, type=int, help='OMP_NUM_THREADS of both trainers')
+    ap.add_argument('--archs', default='nanogpt', help='cpu: comma-separated names of CPU_ARCHS')
+    ap.add_argument('--compile', action='store_true',
+                    help='cpu: codenas trains compiled (nanoGPT as its CPU recipe: not)')
     a = ap.parse_args()
+    os.environ['OMP_NUM_THREADS'] = str(a.threads)
     p = dict(PRESETS[a.preset], **({'steps': a.steps} if a.steps else {}))
     a.out.mkdir(parents=True, exist_ok=True)
     m, tok = prepare(a.out, a.nanogpt.resolve())
     rows = []
     if a.preset == 'cpu':
-        for i in range(a.rounds):
-            for f in (run_nanogpt, run_codenas):
-                row = f(a.nanogpt.resolve(), p, a.out, f'r{i}') if f is run_nanogpt else f(m, p, a.out, f'r{i}')
-                rows.append(row); print(json.dumps(row), flush=True)
-        med = {t: statistics.median(r['chars_per_s'] for r in rows if r['trainer'] == t) for t in ('nanoGPT', 'codenas')}
-        print(f"\nmedian chars/s: nanoGPT {med['nanoGPT']:,.0f}, codenas {med['codenas']:,.0f}, ratio codenas/nanoGPT {med['codenas']/med['nanoGPT']:.2f}")
+        for arch in a.archs.split(','):
+            over, arch_opts = CPU_ARCHS[arch]
+            q = dict(p, **over)
+            for i in range(a.rounds):
+                ng = run_nanogpt(a.nanogpt.resolve(), q, a.out, f'{arch}{i}')
+                cn = run_codenas(m, dict(q, compile=a.compile), a.out, f'{arch}{i}', arch_opts=arch_opts)
+                for r in (ng, cn):
+                    rows.append(dict(r, arch=arch, round=i))
+                    print(json.dumps(rows[-1]), flush=True)
+        print()
+        for arch in a.archs.split(','):
+            pairs = [(n, c) for n, c in zip(rows[0::2], rows[1::2]) if n['arch'] == arch]
+            ratios = sorted(c['chars_per_s'] / n['chars_per_s'] for n, c in pairs)
+            print(f"{arch}: codenas / nanoGPT chars per second, median {statistics.median(ratios):.2f} "
+                  f"({ratios[0]:.2f}-{ratios[-1]:.2f}) over {len(ratios)} rounds; codenas compiled: {a.compile}")
     elif a.preset == 'ttq':
         p.update(eval_interval=250, eval_iters=100)
         ng = run_nanogpt(a.nanogpt.resolve(), p, a.out, 'ttq')
         ng['val_bpb'] = score_nanogpt(a.nanogpt.resolve(), ng['ckpt'], m, tok, p)
         rows.append(ng); print(json.dumps(ng), flush=True)
-        half = ng['train_seconds'] / 2
-        for name, (extra, arch_opts) in TTQ_VARIANTS.items():
-            row = run_codenas(m, dict(p, steps=10**6, eval_interval=100), a.out, name, time_budget=half, extra=extra, arch_opts=arch_opts)
-            rows.append(dict(row, variant=name)); print(json.dumps(rows[-1]), flush=True)
+        budget = ng['train_seconds'] * a.budget
+        names = a.variants.split(',') if a.variants else list(TTQ_VARIANTS)
+        for name in names:
+            extra, arch_opts = TTQ_VARIANTS[name]
+            row = run_codenas(m, dict(p, steps=10**6, eval_interval=100), a.out, name, time_budget=budget, extra=extra,
+                              arch_opts=arch_opts)
+            reach = next((t for t, v in row['curve'] if v <= ng['val_bpb']), None)  # first evaluation at nanoGPT's loss
+            rows.append(dict(row, variant=name, budget=a.budget, seconds_to_nanogpt=reach))
+            print(json.dumps(rows[-1]), flush=True)
         import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
         fig, ax = plt.subplots(figsize=(6, 4))
-        for r in rows: ax.plot(*zip(*r['curve']), 'o-' if r['trainer'] == 'nanoGPT' else '.-', ms=3, label=f"{r.get('variant', 'nanoGPT')}: {r['val_bpb']:.3f}")
-        ax.axhline(ng['val_bpb'], color='grey', lw=0.5); ax.axvline(half, color='grey', lw=0.5, ls='--')
-        ax.set(xlabel='training seconds', ylabel='val bits per byte', title='time to quality, 2-core CPU', ylim=(1.7, 3.5)); ax.legend(fontsize=8)
+        for r in rows:
+            ax.plot(*zip(*r['curve']), 'o-' if r['trainer'] == 'nanoGPT' else '.-', ms=3,
+                    label=f"{r.get('variant', 'nanoGPT')}: {r['val_bpb']:.3f}")
+        ax.axhline(ng['val_bpb'], color='grey', lw=0.5)
+        ax.axvline(budget, color='grey', lw=0.5, ls='--')
+        ax.set(xlabel='training seconds', ylabel='val bits per byte', ylim=(1.7, 3.5),
+               title=f'time to quality, {a.threads} thread(s) each, codenas at {a.budget:g}x')
+        ax.legend(fontsize=8)
         fig.savefig(a.out/'ttq.png', dpi=80, bbox_inches='tight')
-        print(f"\nnanoGPT: {ng['steps']} steps in {ng['train_seconds']:.1f} s, val {ng['val_bpb']:.3f} bpb; codenas in {half:.1f} s: " +
+        print(f"\nnanoGPT: {ng['steps']} steps in {ng['train_seconds']:.1f} s, val {ng['val_bpb']:.3f} bpb; codenas in "
+              f"{budget:.1f} s ({a.budget:g}x): " +
               ', '.join(f"{r['variant']} {r['val_bpb']:.3f} ({r['steps']} steps)" for r in rows[1:]))
     else:
         ng = run_nanogpt(a.nanogpt.resolve(), p, a.out, 'full')
