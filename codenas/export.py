@@ -14,7 +14,8 @@ from .core import CodenasError, _tmp_prefix, _umask, check_output, disk_full, fo
 from .corpus import EOD
 from .dataset import TOKENIZERS, Tokenizer
 from .generate import SampleConfig
-from .model import GLU_ACTIVATIONS, ArchConfig, CodeLM
+from .layers import GLU_ACTIVATIONS
+from .model import ArchConfig, CodeLM
 from .run import load_run
 from .results import honest_runs, metric_labels, read_results_table, report_metrics
 
