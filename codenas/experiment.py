@@ -24,8 +24,8 @@ from .presets import ExperimentSettings, _check_same_runs, _is_file, _record, _s
 
 # %% auto #0
 __all__ = ['xz_bpb', 'tier_xz', 'train_kwargs', 'run_one', 'in_parallel', 'run_name', 'experiment_folder', 'run_experiment',
-           'GridRun', 'grid_runs', 'study_tokenizer', 'grid_tiers', 'learning_curve', 'evaluate_last', 'grid_run_one',
-           'run_grid']
+           'GridRun', 'grid_runs', 'study_tokenizer', 'grid_tiers', 'learning_curve', 'evaluate_last', 'train_grid_run',
+           'grid_run_one', 'run_grid']
 
 # %% ../nbs/05_experiment.ipynb #c0720cdc
 def xz_bpb(train_path, # Train text
@@ -384,6 +384,19 @@ def evaluate_last(rd:Path, # A finished grid run's folder
     with atomic_write(rd/'last.json') as f: json.dump(row, f)
     return row
 
+def train_grid_run(out:Path, # The experiment folder
+                   run:GridRun, # The run
+                   m:dict, # Its tier's manifest (`load_manifest`)
+                   tok_kind:str, # 'bpe' for the grid; 'char' for the char check at equal bytes read
+                   tok_file:Path, # The tokenizer
+                   p:ExperimentSettings, # Settings
+                  )->dict: # `train`'s summary
+    "Train one grid run at its own architecture and budget, train loss logged often enough for its learning curve"
+    q = p.replace(arch=p.archs[run.arch], tokens_per_run=run.budget)
+    kw = train_kwargs(out/f'arch-{run.arch}.json', run.name, m, tok_kind, run.seed, q, out/'runs')
+    return train(**{**kw, 'eval_tokens': p.eval_tokens, 'tokenizer_file': str(tok_file),
+                    'log_interval': min(10, kw['eval_interval'])})
+
 def grid_run_one(out:Path, # The experiment folder
                  run:GridRun, # The run
                  corpus:Path, # Its tier's corpus folder
@@ -396,10 +409,7 @@ def grid_run_one(out:Path, # The experiment folder
     rd = out/'runs'/run.name
     if (rd/'done.json').exists(): return json.loads((rd/'done.json').read_text())
     m, arch = load_manifest(corpus), p.archs[run.arch]
-    q = p.replace(arch=arch, tokens_per_run=run.budget)
-    kw = train_kwargs(out/f'arch-{run.arch}.json', run.name, m, 'bpe', run.seed, q, out/'runs')
-    s = train(**{**kw, 'eval_tokens': p.eval_tokens, 'tokenizer_file': str(tok_file),
-                 'log_interval': min(10, kw['eval_interval'])})
+    s = train_grid_run(out, run, m, 'bpe', tok_file, p)
     if not evaluate: return None
     table = evaluate_prompts(str(rd), p.eval_file, str(rd/'results.jsonl'), samples=p.samples,
                              max_chars=p.max_chars, seed=run.seed, device=p.device, progress=False,

@@ -13,11 +13,10 @@ import pandas as pd
 from .core import CodenasError, atomic_write
 from .corpus import load_manifest
 from .dataset import load_tokenizer
-from .experiment import GridRun, _jobs, grid_runs, grid_tiers, learning_curve, study_tokenizer, train_kwargs
+from .experiment import GridRun, _jobs, grid_runs, grid_tiers, learning_curve, study_tokenizer, train_grid_run
 from .machine import PEAK_TFLOPS
 from .model import ArchConfig, flops_per_token, param_count
 from .presets import ExperimentSettings, _settings, experiment_settings
-from .train import train
 from .metrics import SpanIndex
 
 # %% auto #0
@@ -336,14 +335,11 @@ def char_run_one(out:Path, # The char check's folder
                  unique_tokens:int, # Train characters (tokens) of its tier
                  p:ExperimentSettings, # The grid's settings, with eval_tokens in characters
                 )->dict: # Its results.csv row
-    "Train one char run as the grid trains a BPE run (`train_kwargs`), keep its learning curve, or return its saved row"
+    "Train one char run as the grid trains its BPE runs, keep its learning curve, or return its saved row"
     rd = out/'runs'/run.name
     if (rd/'done.json').exists(): return json.loads((rd/'done.json').read_text())
     m, arch = load_manifest(corpus), p.archs[run.arch]
-    q = p.replace(arch=arch, tokens_per_run=run.budget)
-    kw = train_kwargs(out/f'arch-{run.arch}.json', run.name, m, 'char', run.seed, q, out/'runs')
-    s = train(**{**kw, 'eval_tokens': p.eval_tokens, 'tokenizer_file': str(tok_file),
-                 'log_interval': min(10, kw['eval_interval'])})
+    s = train_grid_run(out, run, m, 'char', tok_file, p)  # as the grid trains its BPE runs
     curve = learning_curve(rd, unique_tokens)
     with atomic_write(rd/'curve.csv') as f: curve.to_csv(f, index=False)
     tok = load_tokenizer(tok_file)
