@@ -13,23 +13,31 @@ from codenas.dataset import encode_file, load_tokenizer, make_tokenizer
 
 def rss_mb()->float: return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KB
 
+def timed(f, *args, **kwargs)->tuple:
+    "`f(*args, **kwargs)` and the seconds it took"
+    t = time.time()
+    return f(*args, **kwargs), time.time() - t
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('kind', choices=['char', 'bpe']); ap.add_argument('corpus_dir', type=Path)
+    ap.add_argument('kind', choices=['char', 'bpe'])
+    ap.add_argument('corpus_dir', type=Path)
     ap.add_argument('--vocab_size', type=int, default=8192)
-    a = ap.parse_args(); d = a.corpus_dir
+    a = ap.parse_args()
+    d = a.corpus_dir
     out = dict(kind=a.kind, corpus=str(d), rss_after_imports_mb=round(rss_mb()))
     tok_path = d/f'tok-{a.kind}.json'
     if tok_path.exists(): tok = load_tokenizer(tok_path)
     else:
-        t = time.time(); tok = make_tokenizer(a.kind, d/'train.txt', a.vocab_size)
-        out['train_tokenizer_s'] = round(time.time() - t, 2); tok.save(tok_path)
+        tok, s = timed(make_tokenizer, a.kind, d/'train.txt', a.vocab_size)
+        out['train_tokenizer_s'] = round(s, 2)
+        tok.save(tok_path)
     out['vocab_size'] = tok.vocab_size
     for split in ('train', 'val'):
         p = d/f'{split}.txt'
         if not p.exists(): continue
-        t = time.time(); tf = encode_file(tok, p, cache_dir=d/'tokens'); s = time.time() - t
-        t = time.time(); again = encode_file(tok, p, cache_dir=d/'tokens'); s2 = time.time() - t
+        tf, s = timed(encode_file, tok, p, cache_dir=d/'tokens')
+        again, s2 = timed(encode_file, tok, p, cache_dir=d/'tokens')  # must hit the cache
         assert again.cached and len(again) == len(tf)
         m = tf.meta
         out[split] = dict(mb=round(m['n_bytes']/1e6, 2), tokens=m['n_tokens'], dtype=m['dtype'], was_cached=tf.cached,
