@@ -122,64 +122,76 @@ def _block(cfg:ArchConfig, sd:dict, i:int)->dict:
 _PREFIX = dict(gpt2=('transformer.', 'wte', 'ln_f'), gpt_neox=('gpt_neox.', 'embed_in', 'final_layer_norm'),
                mpt=('transformer.', 'wte', 'norm_f'))  # others: Llama's names
 
+def _hf_norm(cfg:ArchConfig, sd:dict, model_type:str, dst:str, src:str)->dict:
+    "codenas's norm `src` as the class's `dst`: its weight, and for LayerNorm (not MPT's) its bias, zero if it has none"
+    out = {dst+'.weight': sd[src+'.weight']}
+    if cfg.norm == 'layernorm' and model_type != 'mpt':
+        out[dst+'.bias'] = sd.get(src+'.bias', torch.zeros(cfg.n_embd))
+    return out
+
+def _hf_layer(cfg:ArchConfig, # The architecture
+              sd:dict, # codenas's state dict
+              i:int, # The layer
+              model_type:str, # From `hf_model_type`
+             )->dict: # Layer `i`'s tensors under the transformers class's names
+    "Layer `i`'s weights as the transformers class `model_type` names and cuts them"
+    out, b, s = {}, _block(cfg, sd, i), f'transformer.h.{i}.'
+    nh, nkv, hd, glu = cfg.n_head, cfg.n_kv_head, cfg.head_dim, cfg.activation in GLU_ACTIVATIONS
+    norm = lambda dst, src: out.update(_hf_norm(cfg, sd, model_type, dst, src))
+    if model_type == 'gpt2':  # Conv1D: (in, out); k and v repeated to n_head heads
+        t = s
+        norm(t+'ln_1', s+'ln_1')
+        norm(t+'ln_2', s+'ln_2')
+        out[t+'attn.c_attn.weight'] = torch.cat([b['q_w'], _rep(b['k_w'], nkv, nh), _rep(b['v_w'], nkv, nh)]).T
+        out[t+'attn.c_attn.bias'] = torch.cat([b['q_b'], _rep(b['k_b'], nkv, nh), _rep(b['v_b'], nkv, nh)])
+        for dst, src in (('attn.c_proj', 'o'), ('mlp.c_fc', 'fc'), ('mlp.c_proj', 'proj')):
+            out[t+dst+'.weight'], out[t+dst+'.bias'] = b[src+'_w'].T, b[src+'_b']
+    elif model_type == 'mpt':  # one Linear, all q then all k then all v (k and v repeated); no biases anywhere
+        t = f'transformer.blocks.{i}.'
+        norm(t+'norm_1', s+'ln_1')
+        norm(t+'norm_2', s+'ln_2')
+        out[t+'attn.Wqkv.weight'] = torch.cat([b['q_w'], _rep(b['k_w'], nkv, nh), _rep(b['v_w'], nkv, nh)])
+        out[t+'attn.out_proj.weight'] = b['o_w']
+        out[t+'ffn.up_proj.weight'], out[t+'ffn.down_proj.weight'] = b['fc_w'], b['proj_w']
+    elif model_type == 'gpt_neox':  # one Linear, rows grouped by head: q, k, v of head 0, then of head 1, ...
+        t = f'gpt_neox.layers.{i}.'
+        norm(t+'input_layernorm', s+'ln_1')
+        norm(t+'post_attention_layernorm', s+'ln_2')
+        heads = lambda y: y.view(nh, hd, *y.shape[1:])  # (nh, hd, ...)
+        qkv = lambda x: torch.stack([heads(x[0]), *(heads(_rep(y, nkv, nh)) for y in x[1:])], 1).flatten(0, 2)
+        out[t+'attention.query_key_value.weight'] = qkv([b['q_w'], b['k_w'], b['v_w']])
+        out[t+'attention.dense.weight'] = b['o_w']
+        if cfg.bias:
+            out[t+'attention.query_key_value.bias'] = qkv([b['q_b'], b['k_b'], b['v_b']])
+            out[t+'attention.dense.bias'] = b['o_b']
+        for dst, src in (('mlp.dense_h_to_4h', 'fc'), ('mlp.dense_4h_to_h', 'proj')):
+            out[t+dst+'.weight'], out[t+dst+'.bias'] = b[src+'_w'], b[src+'_b']
+    else:  # Llama's names; Apertus calls its two norms attention_layernorm and feedforward_layernorm
+        t = f'model.layers.{i}.'
+        n1, n2 = (('attention_layernorm', 'feedforward_layernorm') if model_type == 'apertus' else
+                  ('input_layernorm', 'post_attention_layernorm'))
+        norm(t+n1, s+'ln_1')
+        norm(t+n2, s+'ln_2')
+        if glu: mlp = dict(zip(('gate_proj', 'up_proj'), zip(b['fc_w'].chunk(2), b['fc_b'].chunk(2))))
+        else: mlp = dict(up_proj=(b['fc_w'], b['fc_b']))
+        lin = {f'self_attn.{n}_proj': (b[n+'_w'], b[n+'_b']) for n in 'qkvo'}
+        lin |= {f'mlp.{n}': wb for n, wb in mlp.items()} | {'mlp.down_proj': (b['proj_w'], b['proj_b'])}
+        for n, (w, bias) in lin.items():
+            out[t+n+'.weight'] = w
+            if cfg.bias: out[t+n+'.bias'] = bias
+        if cfg.qk_norm: out[t+'self_attn.q_norm.weight'] = out[t+'self_attn.k_norm.weight'] = torch.ones(hd)
+    return out
+
 def hf_state_dict(model:CodeLM, # The codenas model
                   model_type:str, # From `hf_model_type`
                  )->dict: # Tensors under the transformers class's names
     "`model`'s weights as the transformers class `model_type` names and cuts them"
-    cfg, sd, out = model.cfg, model.state_dict(), {}
-    nh, nkv, hd, glu = cfg.n_head, cfg.n_kv_head, cfg.head_dim, cfg.activation in GLU_ACTIVATIONS
-    def norm(dst, src):
-        out[dst+'.weight'] = sd[src+'.weight']
-        if cfg.norm == 'layernorm' and model_type != 'mpt':
-            out[dst+'.bias'] = sd.get(src+'.bias', torch.zeros(cfg.n_embd))
-    for i in range(cfg.n_layer):
-        b, s = _block(cfg, sd, i), f'transformer.h.{i}.'
-        if model_type == 'gpt2':  # Conv1D: (in, out); k and v repeated to n_head heads
-            t = s
-            norm(t+'ln_1', s+'ln_1')
-            norm(t+'ln_2', s+'ln_2')
-            out[t+'attn.c_attn.weight'] = torch.cat([b['q_w'], _rep(b['k_w'], nkv, nh), _rep(b['v_w'], nkv, nh)]).T
-            out[t+'attn.c_attn.bias'] = torch.cat([b['q_b'], _rep(b['k_b'], nkv, nh), _rep(b['v_b'], nkv, nh)])
-            for dst, src in (('attn.c_proj', 'o'), ('mlp.c_fc', 'fc'), ('mlp.c_proj', 'proj')):
-                out[t+dst+'.weight'], out[t+dst+'.bias'] = b[src+'_w'].T, b[src+'_b']
-        elif model_type == 'mpt':  # one Linear, all q then all k then all v (k and v repeated); no biases anywhere
-            t = f'transformer.blocks.{i}.'
-            norm(t+'norm_1', s+'ln_1')
-            norm(t+'norm_2', s+'ln_2')
-            out[t+'attn.Wqkv.weight'] = torch.cat([b['q_w'], _rep(b['k_w'], nkv, nh), _rep(b['v_w'], nkv, nh)])
-            out[t+'attn.out_proj.weight'] = b['o_w']
-            out[t+'ffn.up_proj.weight'], out[t+'ffn.down_proj.weight'] = b['fc_w'], b['proj_w']
-        elif model_type == 'gpt_neox':  # one Linear, rows grouped by head: q, k, v of head 0, then of head 1, ...
-            t = f'gpt_neox.layers.{i}.'
-            norm(t+'input_layernorm', s+'ln_1')
-            norm(t+'post_attention_layernorm', s+'ln_2')
-            heads = lambda y: y.view(nh, hd, *y.shape[1:])  # (nh, hd, ...)
-            qkv = lambda x: torch.stack([heads(x[0]), *(heads(_rep(y, nkv, nh)) for y in x[1:])], 1).flatten(0, 2)
-            out[t+'attention.query_key_value.weight'] = qkv([b['q_w'], b['k_w'], b['v_w']])
-            out[t+'attention.dense.weight'] = b['o_w']
-            if cfg.bias:
-                out[t+'attention.query_key_value.bias'] = qkv([b['q_b'], b['k_b'], b['v_b']])
-                out[t+'attention.dense.bias'] = b['o_b']
-            for dst, src in (('mlp.dense_h_to_4h', 'fc'), ('mlp.dense_4h_to_h', 'proj')):
-                out[t+dst+'.weight'], out[t+dst+'.bias'] = b[src+'_w'], b[src+'_b']
-        else:  # Llama's names; Apertus calls its two norms attention_layernorm and feedforward_layernorm
-            t = f'model.layers.{i}.'
-            n1, n2 = (('attention_layernorm', 'feedforward_layernorm') if model_type == 'apertus' else
-                      ('input_layernorm', 'post_attention_layernorm'))
-            norm(t+n1, s+'ln_1')
-            norm(t+n2, s+'ln_2')
-            if glu: mlp = dict(zip(('gate_proj', 'up_proj'), zip(b['fc_w'].chunk(2), b['fc_b'].chunk(2))))
-            else: mlp = dict(up_proj=(b['fc_w'], b['fc_b']))
-            lin = {f'self_attn.{n}_proj': (b[n+'_w'], b[n+'_b']) for n in 'qkvo'}
-            lin |= {f'mlp.{n}': wb for n, wb in mlp.items()} | {'mlp.down_proj': (b['proj_w'], b['proj_b'])}
-            for n, (w, bias) in lin.items():
-                out[t+n+'.weight'] = w
-                if cfg.bias: out[t+n+'.bias'] = bias
-            if cfg.qk_norm: out[t+'self_attn.q_norm.weight'] = out[t+'self_attn.k_norm.weight'] = torch.ones(hd)
+    cfg, sd = model.cfg, model.state_dict()
+    out = {k: v for i in range(cfg.n_layer) for k, v in _hf_layer(cfg, sd, i, model_type).items()}
     pre, wte, ln_f = _PREFIX.get(model_type, ('model.', 'embed_tokens', 'norm'))
     out[pre+wte+'.weight'], out['lm_head.weight'] = sd['transformer.wte.weight'], sd['lm_head.weight']
     if cfg.pos == 'absolute': out[pre+'wpe.weight'] = sd['transformer.wpe.weight']
-    norm(pre+ln_f, 'transformer.ln_f')
+    out |= _hf_norm(cfg, sd, model_type, pre+ln_f, 'transformer.ln_f')
     return {k: v.detach().to('cpu', torch.float32).clone().contiguous() for k, v in out.items()}
 
 # %% ../nbs/07_export.ipynb #d1de3fbb
@@ -263,6 +275,47 @@ def _tiers_table(run_dir:Path)->str:
             for r in df.itertuples()]
     return '\n'.join(['| run | tier (MB) | tokenizer | seed | val bits per byte |', '|---|---|---|---|---|', *rows])
 
+# %% ../nbs/07_export.ipynb #513bb93b
+def _card_use(cfg:ArchConfig, # The run's architecture
+              hf_class:str, # The transformers class exported
+             )->list: # The card's lines from its '## Use' heading
+    "How to load and prompt the export within its context, and what its class does past the context"
+    C, n_new = cfg.block_size, min(64, cfg.block_size // 2)
+    if hf_class.startswith(('GPT2', 'Mpt')):
+        why = 'learned positions' if hf_class.startswith('GPT2') else 'a fixed ALiBi table'
+        past = f"Past the context `{hf_class}` fails ({why})."
+    else: past = f"Past the context `{hf_class}` runs on, on positions it was never trained on."
+    return ['## Use', '', '```python', 'from transformers import AutoModelForCausalLM, AutoTokenizer',
+            'tok, model = AutoTokenizer.from_pretrained(PATH), AutoModelForCausalLM.from_pretrained(PATH)',
+            f'ids = tok("def add(a, b):", truncation=True, max_length={C - n_new}, return_tensors="pt").input_ids'
+            '  # EOD first, as in training',
+            f'out = model.generate(ids, max_new_tokens={n_new}, do_sample=True, temperature=0.8, top_k=40, top_p=0.9)',
+            'print(tok.decode(out[0, ids.size(1):], skip_special_tokens=True))', '```', '',
+            f"The context is **{C} tokens** (`tok.model_max_length`): keep prompt and continuation within it. "
+            "With `truncation=True` the tokenizer cuts a long prompt from the left, keeping the end-of-document "
+            "token and the prompt's last tokens; `padding=True` pads on the left with the end-of-document token, "
+            "for batched generation. " + past, '']
+
+def _card_data(config:dict, # The checkpoint's config.json, escaped
+               summ:dict, # The run's summary.json, escaped ({} if none)
+               done:dict, # The run's done.json, escaped ({} if none)
+              )->list: # The card's lines from its '## Data' heading
+    "What the run learnt from and how: tokenizer, tier, corpus hashes, software, steps and tokens"
+    tk, corpus = config['tokenizer'], config.get('corpus', {})
+    L = ['## Data', '',
+         f"- Tokenizer: {tk['kind']}, {tk['vocab_size']} ids (end of document: id {config.get('eod_id', '?')})."]
+    if done.get('tier_mb'): L.append(f"- Corpus tier: {done['tier_mb']:.2f} MB of Python source.")
+    if corpus:
+        L.append(f"- Corpus SHA-256: train {corpus.get('train_sha256', '?')}, val {corpus.get('val_sha256', '?')} "
+                 "(split by file).")
+    if pv := config.get('provenance'):
+        commit = f"commit {pv['git_commit']}" if pv.get('git_commit') else 'no git checkout: the version above'
+        L.append(f"- Made with Python {pv.get('python')}, torch {pv.get('torch')}, CUDA {pv.get('cuda') or 'none'}, "
+                 f"codenas {pv.get('codenas')} ({commit}).")
+    if summ: L.append(f"- Trained {summ.get('steps', '?')} steps on {_num(summ.get('tokens', 0), ',')} tokens in "
+                      f"{_num(summ.get('train_seconds', 0), '.0f')} s on {summ.get('device', '?')}.")
+    return L
+
 # %% ../nbs/07_export.ipynb #a61c67d2
 def model_card(run_dir:Path, # The run folder
                config:dict, # The checkpoint's config.json (as `load_run` returns it)
@@ -275,45 +328,20 @@ def model_card(run_dir:Path, # The run folder
     config = _esc(config)  # text, never markup
     summ, done = _esc(_read(run_dir/'summary.json') or {}), _esc(_read(run_dir/'done.json') or {})
     cfg = ArchConfig.from_json(config['arch'])
-    tk, corpus, best = config['tokenizer'], config.get('corpus', {}), summ.get('best') or config.get('val') or {}
-    C, n_new = cfg.block_size, min(64, cfg.block_size // 2)
+    tk, best = config['tokenizer'], summ.get('best') or config.get('val') or {}
     shown = ('pos', 'norm', 'activation', 'qk_norm', 'bias', 'tie_embeddings')
     opts = ', '.join(f'{k}={getattr(cfg, k)!r}' for k in shown)
-    if hf_class.startswith(('GPT2', 'Mpt')):
-        why = 'learned positions' if hf_class.startswith('GPT2') else 'a fixed ALiBi table'
-        past = f"Past the context `{hf_class}` fails ({why})."
-    else: past = f"Past the context `{hf_class}` runs on, on positions it was never trained on."
     L = ['---', 'library_name: transformers', 'pipeline_tag: text-generation', 'tags: [codenas, python, code]',
          '---', '',
          f"# {_esc(run_dir.name)}", '',
          f"A small causal language model of Python source, trained by codenas {config.get('codenas_version', '?')} "
          f"and exported as `{hf_class}` (transformers {transformers.__version__}). On 2 sequences of {cfg.block_size} "
          f"random ids its logits differ from codenas's by at most {max_diff:.1e}.", '',
-         '## Use', '', '```python', 'from transformers import AutoModelForCausalLM, AutoTokenizer',
-         'tok, model = AutoTokenizer.from_pretrained(PATH), AutoModelForCausalLM.from_pretrained(PATH)',
-         f'ids = tok("def add(a, b):", truncation=True, max_length={C - n_new}, return_tensors="pt").input_ids'
-         '  # EOD first, as in training',
-         f'out = model.generate(ids, max_new_tokens={n_new}, do_sample=True, temperature=0.8, top_k=40, top_p=0.9)',
-         'print(tok.decode(out[0, ids.size(1):], skip_special_tokens=True))', '```', '',
-         f"The context is **{C} tokens** (`tok.model_max_length`): keep prompt and continuation within it. "
-         "With `truncation=True` the tokenizer cuts a long prompt from the left, keeping the end-of-document token and "
-         "the prompt's last tokens; `padding=True` pads on the left with the end-of-document token, for batched "
-         "generation. " + past, '',
+         *_card_use(cfg, hf_class),
          '## Model', '',
          f"{n_params:,} parameters: {cfg.n_layer} layers, {cfg.n_head} heads ({cfg.n_kv_head} key/value), "
-         f"width {cfg.n_embd}, context {cfg.block_size} tokens, MLP {cfg.ffn_hidden}; {opts}.", '',
-         '## Data', '',
-         f"- Tokenizer: {tk['kind']}, {tk['vocab_size']} ids (end of document: id {config.get('eod_id', '?')})."]
-    if done.get('tier_mb'): L.append(f"- Corpus tier: {done['tier_mb']:.2f} MB of Python source.")
-    if corpus:
-        L.append(f"- Corpus SHA-256: train {corpus.get('train_sha256', '?')}, val {corpus.get('val_sha256', '?')} "
-                 "(split by file).")
-    if pv := config.get('provenance'):
-        commit = f"commit {pv['git_commit']}" if pv.get('git_commit') else 'no git checkout: the version above'
-        L.append(f"- Made with Python {pv.get('python')}, torch {pv.get('torch')}, CUDA {pv.get('cuda') or 'none'}, "
-                 f"codenas {pv.get('codenas')} ({commit}).")
-    if summ: L.append(f"- Trained {summ.get('steps', '?')} steps on {_num(summ.get('tokens', 0), ',')} tokens in "
-                      f"{_num(summ.get('train_seconds', 0), '.0f')} s on {summ.get('device', '?')}.")
+         f"width {cfg.n_embd}, context {cfg.block_size} tokens, MLP {cfg.ffn_hidden}; {opts}.", '']
+    L += _card_data(config, summ, done)
     L += ['', '## Results', '']
     if best.get('val_bpb') is not None:
         L.append(f"Val bits per byte: **{_num(best['val_bpb'], '.3f')}** "
