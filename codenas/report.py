@@ -230,6 +230,50 @@ def _fits_table(df, targets)->str:
                          **{f'MB for {t} bpb': _mb(predict_size_for(f, t)) for t in targets}))
     return _table(pd.DataFrame(rows).set_index('tokenizer'))
 
+# %% ../nbs/05_report.ipynb #f7a4e55f
+def _report_head(results_dir:Path, # An experiment folder
+                 d:pd.DataFrame, # Its honest runs
+                 running:int|None, # The process still writing the folder, if any (`lock_holder`)
+                )->list: # HTML pieces, up to the heading of the first plots
+    "The report's opening: title, a note while the experiment still runs, provenance, and the runs it covers"
+    tier_mbs = sorted(d.groupby('tier_target_mb').tier_mb.mean())
+    toks, seeds = tokenizers(d), sorted(d.seed.unique())
+    prov = ''.join(f'<tr><th>{html.escape(k)}</th><td><code>{html.escape(v)}</code></td></tr>'
+                   for k, v in provenance(results_dir).items())
+    return [f'<!doctype html><html><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<title>codenas data-size experiment</title><style>{_CSS}</style></head><body>',
+            f'<h1>codenas data-size experiment: {html.escape(results_dir.name)}</h1>',
+            *([f'<p class="diagnostic">Partial: the experiment was still running (process {html.escape(str(running))}) '
+               'when this report was written; it shows the runs finished by then.</p>'] if running else []),
+            f'<details open><summary>Provenance</summary><table class="provenance">{prov}</table></details>',
+            f'<p>{len(d)} runs: tiers {html.escape(", ".join(map(tier_label, tier_mbs)))}; '
+            f'tokenizers {html.escape(", ".join(toks))}; seeds {html.escape(", ".join(map(str, seeds)))}. '
+            'Points are means over seeds; '
+            'bars are the wider of the 95% interval and the seed range; the grey band is human code. '
+            'On val bits per byte, '
+            'the dashed lines are power-law fits and, from four tiers, the shaded bands their 95% confidence bands '
+            '(the fits table below gives the interval of each exponent).</p>', '<h2>Against data size</h2>']
+
+def _diagnostic_section(abl:pd.DataFrame, # The ablation rows of the results table
+                        results_dir:Path, # The experiment folder
+                        cols:list, # The results table's columns
+                        n_examples:int, # Prompts shown for each diagnostic run
+                       )->list: # HTML pieces; none when there are no ablation rows
+    "The causal-mask-off runs, boxed apart as a diagnostic: their rows and their first completions"
+    if not len(abl): return []
+    p = ['<div class="diagnostic"><h2>Diagnostic, not a result: causal mask switched off</h2>'
+         '<p>The same model with '
+         'causality removed sees the token it must predict: near-zero val loss, and completions that repeat the '
+         "prompt's last token. This reproduces the original study's bug.</p>", _table(abl[cols].set_index('run'))]
+    for r in abl.itertuples():
+        comps, prompts = _first_completions(results_dir/'runs'/r.run)
+        first = list(comps)[:n_examples]
+        ex = pd.DataFrame(dict(prompt=[prompts[i] for i in first], completion=[comps[i] for i in first]))
+        if len(ex): p += [f'<h3>{html.escape(r.run)}</h3>', _code_table(ex)]
+    p.append('</div>')
+    return p
+
 # %% ../nbs/05_report.ipynb #4b4c3ee5
 def write_report(results_dir, # An experiment folder (results.csv and runs/<run>/results.jsonl)
                  out:str=None, # HTML file to write (default: results_dir/report.html)
@@ -246,28 +290,12 @@ def write_report(results_dir, # An experiment folder (results.csv and runs/<run>
     if running: print(f'codenas report: {results_dir} is still being written by process {running}: '
                       f'the report shows the {len(d)} runs finished so far', file=sys.stderr)
     out = Path(out) if out else results_dir/'report.html'
-    tier_mbs = sorted(d.groupby('tier_target_mb').tier_mb.mean())
-    toks, seeds = tokenizers(d), sorted(d.seed.unique())
-    prov = ''.join(f'<tr><th>{html.escape(k)}</th><td><code>{html.escape(v)}</code></td></tr>'
-                   for k, v in provenance(results_dir).items())
-    p = [f'<!doctype html><html><head><meta charset="utf-8">'
-         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-         f'<title>codenas data-size experiment</title><style>{_CSS}</style></head><body>',
-         f'<h1>codenas data-size experiment: {html.escape(results_dir.name)}</h1>',
-         *([f'<p class="diagnostic">Partial: the experiment was still running (process {html.escape(str(running))}) '
-            'when this report was written; it shows the runs finished by then.</p>'] if running else []),
-         f'<details open><summary>Provenance</summary><table class="provenance">{prov}</table></details>',
-         f'<p>{len(d)} runs: tiers {html.escape(", ".join(map(tier_label, tier_mbs)))}; '
-         f'tokenizers {html.escape(", ".join(toks))}; seeds {html.escape(", ".join(map(str, seeds)))}. '
-         'Points are means over seeds; '
-         'bars are the wider of the 95% interval and the seed range; the grey band is human code. '
-         'On val bits per byte, '
-         'the dashed lines are power-law fits and, from four tiers, the shaded bands their 95% confidence bands '
-         '(the fits table below gives the interval of each exponent).</p>', '<h2>Against data size</h2>']
+    p = _report_head(results_dir, d, running)
     p += [_img(plot_metric(d, m).figure) for m in metrics or report_metrics() if m in d]
     p += _curves_section(d, results_dir)
     p.append("<h2>The original's success criteria</h2><p>Human code does not meet the repetition target: the honest "
              'yardstick is the human column.</p>')
+    toks = tokenizers(d)
     for t in toks: p += [f'<h3>{html.escape(t)}</h3>', _table(success_table(d, t))]
     p += ['<h2>Power law for val bpb</h2><p><code>bpb = a * D^-alpha</code>, D in MB, least squares in log-log over '
           'tier means. '
@@ -275,17 +303,7 @@ def write_report(results_dir, # An experiment folder (results.csv and runs/<run>
           _fits_table(d, targets)]
     cols = [c for c in table_columns() if c in df]
     p += ['<h2>Results</h2>', _table(d[cols].set_index('run'))]
-    if len(abl):
-        p += ['<div class="diagnostic"><h2>Diagnostic, not a result: causal mask switched off</h2>'
-              '<p>The same model with '
-              'causality removed sees the token it must predict: near-zero val loss, and completions that repeat the '
-              "prompt's last token. This reproduces the original study's bug.</p>", _table(abl[cols].set_index('run'))]
-        for r in abl.itertuples():
-            comps, prompts = _first_completions(results_dir/'runs'/r.run)
-            first = list(comps)[:n_examples]
-            ex = pd.DataFrame(dict(prompt=[prompts[i] for i in first], completion=[comps[i] for i in first]))
-            if len(ex): p += [f'<h3>{html.escape(r.run)}</h3>', _code_table(ex)]
-        p.append('</div>')
+    p += _diagnostic_section(abl, results_dir, cols, n_examples)
     p.append('<h2>Example completions</h2>')
     for t in toks:
         ex = examples_side_by_side(results_dir, n=n_examples, tokenizer=t, seed=int(d[d.tokenizer == t].seed.min()))
