@@ -472,6 +472,22 @@ def load_manifest(path, # A corpus folder or its manifest.json
         m[f'{k}_path'] = str(f)
     return m
 
+# %% ../nbs/00_corpus.ipynb #5c29a3bc
+def _manifest(sources:list, # The corpus's `Source`s
+              paths:dict, # train, val, manifest -> where they are written
+              stats:CorpusStats, # The build's counts
+              splits:dict, # train, val -> their `Doc`s, in their fixed order
+              settings:dict, # The build settings that shape the corpus: val_ratio, file sizes, tier, seed
+             )->dict: # manifest.json's content; `sha256` is left for `_write_corpus`
+    "What a corpus manifest records: its format, paths relative to it, sources and settings, counts, every file's split"
+    return dict(format='codenas-corpus/1', eod=EOD, sha256=None,
+                paths={k: os.path.relpath(paths[k], paths['manifest'].parent) for k in ('train', 'val')},
+                params=dict(sources=[s.label for s in sources], python=platform.python_version(), **settings)
+                       | _record_inputs(sources),
+                train=stats.train, val=stats.val, pool=stats.pool, skipped=stats.skipped,
+                files=[dict(source=d.source, path=d.path, sha256=d.sha256, bytes=d.nbytes, lines=d.lines, split=k)
+                       for k, ds in splits.items() for d in ds])
+
 # %% ../nbs/00_corpus.ipynb #5df67a0d
 def build_corpus(src_dir:list[str]=None, # Dirs (`datasets` too), archives, .jsonl, .parquet, repeatable; default stdlib
                  packages:list[str]=None, # PyPI packages, or a list name: pypi8, pypi100
@@ -515,16 +531,10 @@ def build_corpus(src_dir:list[str]=None, # Dirs (`datasets` too), archives, .jso
                         dict(files_read=read, bytes_read=read_bytes, unique=len(docs),
                              beyond_target=len(train_all)-len(train)),
                         dict(sorted(skipped.items())), time.time()-t0, t_scan, {k: str(v) for k, v in paths.items()})
-    manifest = dict(format='codenas-corpus/1', eod=EOD, sha256=None,
-                    paths={k: os.path.relpath(paths[k], paths['manifest'].parent) for k in ('train', 'val')},
-                    params=dict(sources=[s.label for s in sources], python=platform.python_version(),
-                                val_ratio=val_ratio, min_file_size=min_file_size, max_file_size=max_file_size,
-                                target_size_mb=target_size_mb, seed=seed)
-                           | _record_inputs(sources),
-                    train=stats.train, val=stats.val, pool=stats.pool, skipped=stats.skipped,
-                    files=[dict(source=d.source, path=d.path, sha256=d.sha256, bytes=d.nbytes, lines=d.lines, split=k)
-                           for k, ds in (('train', train), ('val', val)) for d in ds])
-    _write_corpus(paths, dict(train=train, val=val), manifest)
+    settings = dict(val_ratio=val_ratio, min_file_size=min_file_size, max_file_size=max_file_size,
+                    target_size_mb=target_size_mb, seed=seed)
+    splits = dict(train=train, val=val)
+    _write_corpus(paths, splits, _manifest(sources, paths, stats, splits, settings))
     return stats
 
 # %% ../nbs/00_corpus.ipynb #81676801
