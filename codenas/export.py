@@ -121,6 +121,10 @@ def _block(cfg:ArchConfig, sd:dict, i:int)->dict:
 # %% ../nbs/07_export.ipynb #bb59a65e
 _PREFIX = dict(gpt2=('transformer.', 'wte', 'ln_f'), gpt_neox=('gpt_neox.', 'embed_in', 'final_layer_norm'),
                mpt=('transformer.', 'wte', 'norm_f'))  # others: Llama's names
+# a layer's prefix and its two norms' names, by class; others: Llama's (Apertus renames only the norms)
+_LAYER = dict(gpt2=('transformer.h.{}.', 'ln_1', 'ln_2'), mpt=('transformer.blocks.{}.', 'norm_1', 'norm_2'),
+              gpt_neox=('gpt_neox.layers.{}.', 'input_layernorm', 'post_attention_layernorm'),
+              apertus=('model.layers.{}.', 'attention_layernorm', 'feedforward_layernorm'))
 
 def _hf_norm(cfg:ArchConfig, sd:dict, model_type:str, dst:str, src:str)->dict:
     "codenas's norm `src` as the class's `dst`: its weight, and for LayerNorm (not MPT's) its bias, zero if it has none"
@@ -137,26 +141,19 @@ def _hf_layer(cfg:ArchConfig, # The architecture
     "Layer `i`'s weights as the transformers class `model_type` names and cuts them"
     out, b, s = {}, _block(cfg, sd, i), f'transformer.h.{i}.'
     nh, nkv, hd, glu = cfg.n_head, cfg.n_kv_head, cfg.head_dim, cfg.activation in GLU_ACTIVATIONS
-    norm = lambda dst, src: out.update(_hf_norm(cfg, sd, model_type, dst, src))
+    t, n1, n2 = _LAYER.get(model_type, ('model.layers.{}.', 'input_layernorm', 'post_attention_layernorm'))
+    t = t.format(i)
+    out |= _hf_norm(cfg, sd, model_type, t+n1, s+'ln_1') | _hf_norm(cfg, sd, model_type, t+n2, s+'ln_2')
     if model_type == 'gpt2':  # Conv1D: (in, out); k and v repeated to n_head heads
-        t = s
-        norm(t+'ln_1', s+'ln_1')
-        norm(t+'ln_2', s+'ln_2')
         out[t+'attn.c_attn.weight'] = torch.cat([b['q_w'], _rep(b['k_w'], nkv, nh), _rep(b['v_w'], nkv, nh)]).T
         out[t+'attn.c_attn.bias'] = torch.cat([b['q_b'], _rep(b['k_b'], nkv, nh), _rep(b['v_b'], nkv, nh)])
         for dst, src in (('attn.c_proj', 'o'), ('mlp.c_fc', 'fc'), ('mlp.c_proj', 'proj')):
             out[t+dst+'.weight'], out[t+dst+'.bias'] = b[src+'_w'].T, b[src+'_b']
     elif model_type == 'mpt':  # one Linear, all q then all k then all v (k and v repeated); no biases anywhere
-        t = f'transformer.blocks.{i}.'
-        norm(t+'norm_1', s+'ln_1')
-        norm(t+'norm_2', s+'ln_2')
         out[t+'attn.Wqkv.weight'] = torch.cat([b['q_w'], _rep(b['k_w'], nkv, nh), _rep(b['v_w'], nkv, nh)])
         out[t+'attn.out_proj.weight'] = b['o_w']
         out[t+'ffn.up_proj.weight'], out[t+'ffn.down_proj.weight'] = b['fc_w'], b['proj_w']
     elif model_type == 'gpt_neox':  # one Linear, rows grouped by head: q, k, v of head 0, then of head 1, ...
-        t = f'gpt_neox.layers.{i}.'
-        norm(t+'input_layernorm', s+'ln_1')
-        norm(t+'post_attention_layernorm', s+'ln_2')
         heads = lambda y: y.view(nh, hd, *y.shape[1:])  # (nh, hd, ...)
         qkv = lambda x: torch.stack([heads(x[0]), *(heads(_rep(y, nkv, nh)) for y in x[1:])], 1).flatten(0, 2)
         out[t+'attention.query_key_value.weight'] = qkv([b['q_w'], b['k_w'], b['v_w']])
@@ -166,12 +163,7 @@ def _hf_layer(cfg:ArchConfig, # The architecture
             out[t+'attention.dense.bias'] = b['o_b']
         for dst, src in (('mlp.dense_h_to_4h', 'fc'), ('mlp.dense_4h_to_h', 'proj')):
             out[t+dst+'.weight'], out[t+dst+'.bias'] = b[src+'_w'], b[src+'_b']
-    else:  # Llama's names; Apertus calls its two norms attention_layernorm and feedforward_layernorm
-        t = f'model.layers.{i}.'
-        n1, n2 = (('attention_layernorm', 'feedforward_layernorm') if model_type == 'apertus' else
-                  ('input_layernorm', 'post_attention_layernorm'))
-        norm(t+n1, s+'ln_1')
-        norm(t+n2, s+'ln_2')
+    else:  # Llama's names, Apertus's too
         if glu: mlp = dict(zip(('gate_proj', 'up_proj'), zip(b['fc_w'].chunk(2), b['fc_b'].chunk(2))))
         else: mlp = dict(up_proj=(b['fc_w'], b['fc_b']))
         lin = {f'self_attn.{n}_proj': (b[n+'_w'], b[n+'_b']) for n in 'qkvo'}
