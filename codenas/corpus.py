@@ -19,8 +19,8 @@ from .core import CodenasError, _tmp_prefix, _umask, sha256_file, sweep_tmp
 __all__ = ['EOD', 'SKIP_DIRS', 'BUILD_DIRS', 'TEST_DIRS', 'RECORD_SUFFIXES', 'PACKAGE_LISTS', 'INCOMPLETE', 'decode_source',
            'skip_dir', 'Candidate', 'walk_dir', 'walk_archive', 'is_records', 'walk_records', 'Source', 'stdlib_source',
            'site_packages_sources', 'cache_dir', 'fetch_package', 'resolve_sources', 'Doc', 'count_lines', 'scan',
-           'hash_unit', 'split_docs', 'take_tier', 'CorpusStats', 'default_out_dir', 'load_manifest', 'build_corpus',
-           'synthetic_project']
+           'hash_unit', 'split_docs', 'take_tier', 'check_val_ratio', 'CorpusStats', 'default_out_dir', 'load_manifest',
+           'build_corpus', 'synthetic_project']
 
 # %% ../nbs/00_corpus.ipynb #74820162
 EOD = '\x1c'  # ASCII "file separator": ends every document in train.txt and val.txt
@@ -346,6 +346,14 @@ def take_tier(train:list, # Train docs in their fixed order
         total += d.nbytes
     return out
 
+# %% ../nbs/00_corpus.ipynb #f000f3cb
+def check_val_ratio(val_ratio:float, # Expected share of files in val
+                   )->float: # `val_ratio`
+    "Refuse, in one line that names it, a `val_ratio` that is not a share strictly between 0 and 1"
+    if isinstance(val_ratio, bool) or not isinstance(val_ratio, (int, float)) or not 0 < val_ratio < 1:
+        raise CodenasError(f'val_ratio={val_ratio!r} must be between 0 and 1')
+    return val_ratio
+
 # %% ../nbs/00_corpus.ipynb #341ab1b0
 class CorpusStats:
     "What a corpus build kept and skipped: the summary `codenas corpus` prints"
@@ -506,7 +514,7 @@ def build_corpus(src_dir:list[str]=None, # Dirs (`datasets` too), archives, .jso
                 )->CorpusStats:
     "Build a deduplicated, file-split corpus of Python source, cut to a nested size tier, and write it with a manifest"
     t0 = time.time()
-    if not 0 < val_ratio < 1: raise CodenasError(f'val_ratio={val_ratio} must be between 0 and 1')
+    check_val_ratio(val_ratio)
     if min_file_size > max_file_size:
         raise CodenasError(f'min_file_size={min_file_size} exceeds max_file_size={max_file_size}')
     if target_size_mb is not None and target_size_mb <= 0:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import os, shutil
 from contextlib import nullcontext
 import torch
+from .core import CodenasError
 
 # %% auto #0
 __all__ = ['PEAK_TFLOPS', 'COMPILE_MIN_STEPS', 'COMPILE_MIN_SECONDS', 'peak_flops', 'cpu_has_bf16', 'cpp_compiler',
-           'compile_choice']
+           'compile_choice', 'check_machine_settings']
 
 # %% ../nbs/03_machine.ipynb #4161f766
 PEAK_TFLOPS = {'H200': 989.0, 'H100 PCIe': 756.0, 'H100': 989.0, 'A100': 312.0, 'L40S': 362.0, 'L4': 121.0,
@@ -66,3 +67,16 @@ def compile_choice(setting, # The `compile` setting: True, False or 'auto'
         return False, f'auto: a {time_budget:g} s budget, under {COMPILE_MIN_SECONDS} s to win back the compile'
     return True, 'auto: a CPU with native bf16 and a C++ compiler, on a long run'
 
+
+# %% ../nbs/03_machine.ipynb #0c74fdc3
+_DTYPES = ('auto', 'float32', 'bfloat16', 'float16')  # what `_autocast` takes
+_COMPILE_WORDS = {'true': True, 'false': False, 'auto': 'auto'}  # `compile` as a flag or a file gives it
+
+def check_machine_settings(dtype:str, # auto, float32, bfloat16, float16
+                           compile, # True, False or 'auto', or one as text; None (runs before 'auto'): 'auto'
+                          )->tuple[str, bool|str]: # `dtype`, and `compile` as True, False or 'auto'
+    "Refuse, in one line that names it, a `dtype` or `compile` setting a run cannot use; read `compile`'s words"
+    if dtype not in _DTYPES: raise CodenasError(f"dtype={dtype!r} is not one of {', '.join(_DTYPES)}")
+    if compile is None or isinstance(compile, bool): return dtype, 'auto' if compile is None else compile
+    if isinstance(compile, str) and compile.lower() in _COMPILE_WORDS: return dtype, _COMPILE_WORDS[compile.lower()]
+    raise CodenasError(f'compile={compile!r} is not one of auto, true, false')

@@ -12,7 +12,9 @@ from pathlib import Path
 from fastcore.basics import patch, store_attr
 import yaml
 from .core import CodenasError, check_counts
+from .corpus import check_val_ratio
 from .dataset import TOKENIZERS
+from .machine import check_machine_settings
 
 # %% auto #0
 __all__ = ['PRESET_DIR', 'TUPLES', 'PRESETS', 'COUNT_SETTINGS', 'read_preset', 'read_presets', 'preset_settings',
@@ -128,6 +130,8 @@ def check(self:ExperimentSettings)->ExperimentSettings:
     if bad := [t for t in self.tokenizers if t not in TOKENIZERS]:
         raise CodenasError(f"tokenizers={','.join(self.tokenizers)}: unknown {', '.join(sorted(bad))} "
                            f"(use {', '.join(TOKENIZERS)})")
+    check_val_ratio(self.val_ratio)
+    check_machine_settings(self.dtype, self.compile)  # the rule `TrainConfig` follows, checked before any run starts
     return self
 
 @patch

@@ -17,6 +17,7 @@ import codenas.generate  # adds CodeLM.generate: every model loaded here (load_r
 from .core import CodenasError, _swap_in, atomic_write, check_counts, disk_full, is_disk_full, resolve_device
 from .corpus import INCOMPLETE
 from .dataset import TOKENIZERS, load_tokenizer
+from .machine import check_machine_settings
 from .model import ArchConfig, CodeLM, check_memory
 from .optim import OPTIMIZERS
 
@@ -300,20 +301,11 @@ def check(self:TrainConfig)->TrainConfig:
         raise CodenasError(f"optimizer={a['optimizer']!r} is not one of {', '.join(OPTIMIZERS)}")
     if a['time_budget'] is not None and not 0 < a['time_budget'] < math.inf:
         raise CodenasError(f"time_budget={a['time_budget']} must be a positive number of seconds")
-    if a['dtype'] not in ('auto', 'float32', 'bfloat16', 'float16'):
-        raise CodenasError(f"dtype={a['dtype']!r} is not one of auto, float32, bfloat16, float16")
-    a['compile'] = _compile_setting(a['compile'])
+    a['dtype'], a['compile'] = check_machine_settings(a['dtype'], a['compile'])  # one rule, in codenas.machine
     check_logger(a['logger'])
     if not isinstance(a['diagnostic_no_causal_mask'], bool):
         raise CodenasError(f"diagnostic_no_causal_mask={a['diagnostic_no_causal_mask']!r} must be True or False")
     return self
-
-def _compile_setting(v)->bool|str:
-    "`compile` as True, False or 'auto', from a flag's or a file's text; None (runs from before 'auto') is 'auto'"
-    words = {'true': True, 'false': False, 'auto': 'auto'}
-    if v is None or isinstance(v, bool): return 'auto' if v is None else v
-    if isinstance(v, str) and v.lower() in words: return words[v.lower()]
-    raise CodenasError(f'compile={v!r} is not one of auto, true, false')
 
 def _was(k:str)->str: return ''.join(f'; {old} is its old name' for old, new in RENAMED.items() if new == k)
 
