@@ -257,6 +257,7 @@ def run_experiment(preset:str='quick', # quick (CPU, minutes) or full (one GPU)
                    seeds:list[int]=None, # Seeds (default: the preset's)
                    device:str=None, # cpu, cuda, auto (default: the preset's)
                    src_dir:list[str]=None, # Source folders instead of the preset's (default: the standard library)
+                   val_ratio:float=None, # Share of files in val, more for a small SRC_DIR (default: the preset's)
                    ablation:bool=True, # Add the causal-mask-off diagnostic run
                    dry:bool=False, # Shrink everything to check the code path (see above)
                    build_only:bool=False, # Build the tier corpora (and their xz figures) and stop: the part that needs the network
@@ -267,7 +268,8 @@ def run_experiment(preset:str='quick', # quick (CPU, minutes) or full (one GPU)
     "The data-size experiment's runs: nested tiers, same model and token budget, char against BPE, trained and evaluated, into results.csv"
     sources = dict(src_dir=src_dir, packages=(), stdlib=False) if src_dir else {}  # folders, not the preset's sources
     p = _settings(preset, dict(tiers=tuple(tiers) if tiers else None, tokenizers=tuple(tokenizers) if tokenizers else None,
-                               seeds=tuple(seeds) if seeds else None, device=device, jobs=jobs, **sources), dry)
+                               seeds=tuple(seeds) if seeds else None, device=device, jobs=jobs,
+                               val_ratio=val_ratio, **sources), dry)
     if p.device == 'auto': p = p.replace(device='cuda' if torch.cuda.is_available() else 'cpu')
     out = experiment_folder(preset, out, dry)
     try: out.mkdir(parents=True, exist_ok=True)

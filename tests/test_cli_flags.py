@@ -1,7 +1,7 @@
 """Every subcommand called with every flag set to a valid value (issue 18): the CLI builder takes each flag's type from
 the function's annotation (or `CLI_TYPES`), never from its default. The cheap commands run for real on tiny fixtures;
 the long ones (experiment, search, docs) are parsed, and every parsed value is checked against its annotation."""
-import importlib, inspect, json, shutil
+import importlib, inspect, json, re, shutil
 from pathlib import Path
 import pytest
 from codenas.cli import CLI_TYPES, COMMANDS, _annotation, _arg_type, main, parser_for
@@ -101,3 +101,17 @@ def test_report_every_flag(tmp_path):
                  '--n_examples', '2']) == 0
     html = out.read_text()
     assert html.count('<img') >= 1
+
+def test_experiment_corpus_refusal_names_its_own_flags(tmp_path, capsys):
+    """Too few files for a val split: `codenas experiment` refuses in one line whose remedy is its own (every flag the
+    line names is one the command has), and raising --val_ratio as it says builds the tier"""
+    src = synthetic_project(tmp_path/'src', n=4)
+    argv = lambda out: ['experiment', '--preset', 'quick', '--out', str(out), '--src_dir', str(src), '--tiers', '0.01',
+                        '--dry', 'true', '--build_only', 'true', '--progress', 'false']
+    assert main(argv(tmp_path/'a')) == 2
+    err = capsys.readouterr().err
+    assert 'val split is empty' in err and err.count('\n') == 1, err
+    named = set(re.findall(r'--(\w+)', err))
+    assert named and named <= set(inspect.signature(func_of('experiment')).parameters), named
+    assert main(argv(tmp_path/'b') + ['--val_ratio', '0.5']) == 0
+    assert json.loads((tmp_path/'b'/'settings.json').read_text())['val_ratio'] == 0.5  # recorded with the runs' settings
