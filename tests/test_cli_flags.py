@@ -114,4 +114,4 @@ def test_experiment_corpus_refusal_names_its_own_flags(tmp_path, capsys):
     named = set(re.findall(r'--(\w+)', err))
     assert named and named <= set(inspect.signature(func_of('experiment')).parameters), named
     assert main(argv(tmp_path/'b') + ['--val_ratio', '0.5']) == 0
-    assert json.loads((tmp_path/'b'/'settings.json').read_text())['val_ratio'] == 0.5  # recorded with the runs' settings
+    assert json.loads((tmp_path/'b'/'settings.json').read_text())['val_ratio'] == 0.5  # recorded
