@@ -39,7 +39,7 @@ SAME = ('source', 'prompt_id', 'sample', 'prompt', 'completion', 'n_chars')  # w
 
 def cpu_settings()->dict:
     "The `cpu` preset's evaluation settings, read by the new tree"
-    from codenas.experiment import PRESETS
+    from codenas.presets import PRESETS
     p = PRESETS['cpu']
     return {k: p[k] for k in ('eval_file', 'samples', 'max_chars', 'fn_samples', 'fn_max_chars')}
 
