@@ -19,7 +19,7 @@ from .corpus import EOD
 from .metrics import CATEGORIES, TrainSplit, cut_at_function_end
 from .sandbox import check_sandbox, functional_program, run_batch, run_tests
 from .summary import PROMPT_KINDS, REGISTRY, pass_at_k, read_results, score, summarize
-from .generate import SampleConfig, heal_prompts
+from .generate import Healing, SampleConfig, heal_prompts
 from .run import load_run
 
 # %% auto #0
@@ -128,6 +128,27 @@ def _packs(sizes:list, most:int)->list[list[int]]:
         n += k
     return out
 
+def _prompt_ids(tok, ps:list, heal:bool)->tuple[list, list, Healing|None]:
+    "Each prompt's ids after the end-of-document id (backed up over its last tokens if `heal`), and the text it lost"
+    h = heal_prompts(tok, [tok.encode(p['prompt']) for p in ps]) if heal else None
+    ids = h.ids if heal else [tok.encode(p['prompt']) for p in ps]
+    return [[tok.eod_id] + x for x in ids], (h.removed if heal else [''] * len(ps)), h
+
+def _sampling_groups(lengths:list, samples:int, batch_size:int, seed:int)->tuple[list, list]:
+    "Rows (prompt, sample) in groups of one token length, `batch_size` at a time, and the seed of each group"
+    groups = {}
+    for i, n in enumerate(lengths): groups.setdefault(n, []).extend((i, s) for s in range(samples))
+    chunks = [ms[b:b+batch_size] for _, ms in sorted(groups.items()) for b in range(0, len(ms), batch_size)]
+    return chunks, [seed * 1_000_003 + c[0][0] * 1009 + c[0][1] for c in chunks]
+
+def _record(p:dict, s:int, done:tuple, seed:int, cut:str, dt:float, cfg:SampleConfig, max_chars, cap:int)->dict:
+    "The results record of sample `s` of prompt `p`: `done` is `_finish`'s (text, its ids, why it stopped)"
+    text, new, stop = done
+    return dict(source='model', prompt_id=p['id'], kind=p.get('kind', 'line'), prompt=p['prompt'], completion=text,
+                sample=s, seed=seed, n_chars=len(text), n_tokens=len(new), stop=stop, healed=cut,
+                elapsed_s=round(dt, 4),
+                **cfg.to_json(), max_chars=max_chars, max_new_tokens=cap)
+
 def complete(model, # A `CodeLM` (see `codenas.run.load_run`)
              tok, # Its tokenizer
              prompts:list, # Prompt strings, or dicts with a 'prompt' key
@@ -153,20 +174,12 @@ def complete(model, # A `CodeLM` (see `codenas.run.load_run`)
     cap = max_new_tokens if max_new_tokens is not None else 4 * max_chars if max_chars else 64
     cfg = (cfg or SampleConfig()).replace(**changes)
     if greedy: cfg = cfg.replace(temperature=0.0)
-    first = cap if max_chars is None else min(cap, max_chars)
-    h = heal_prompts(tok, [tok.encode(p['prompt']) for p in ps]) if heal else None
-    enc = [[tok.eod_id] + ids for ids in h.ids] if heal else [[tok.eod_id] + tok.encode(p['prompt']) for p in ps]
-    cuts = h.removed if heal else [''] * len(ps)
-    if max_chars is not None:  # room to write the cuts back
-        first = min(cap, max_chars + max(map(len, cuts), default=0))
-    rows = [(i, s) for i in range(len(ps)) for s in range(samples)]
-    pos, groups = {rs: k for k, rs in enumerate(rows)}, {}
-    for i, s in rows: groups.setdefault(len(enc[i]), []).append((i, s))
-    chunks = [ms[b:b+batch_size] for _, ms in sorted(groups.items()) for b in range(0, len(ms), batch_size)]
-    seeds = [seed * 1_000_003 + c[0][0] * 1009 + c[0][1] for c in chunks]
-    out = [None] * len(rows)
+    enc, cuts, h = _prompt_ids(tok, ps, heal)
+    first = cap if max_chars is None else min(cap, max_chars + max(map(len, cuts), default=0))  # room for the cuts
+    chunks, seeds = _sampling_groups([len(e) for e in enc], samples, batch_size, seed)
+    out = [None] * (len(ps) * samples)
     model.eval()
-    with tqdm(total=len(rows), disable=not progress, desc='generating', unit=' samples') as bar:
+    with tqdm(total=len(out), disable=not progress, desc='generating', unit=' samples') as bar:
         for pack in _packs([len(c) for c in chunks], max_rows):
             t0 = time.time()
             idx = [torch.tensor([enc[i] for i, _ in chunks[c]], device=device) for c in pack]  # (B_c, T_c) each
@@ -177,13 +190,9 @@ def complete(model, # A `CodeLM` (see `codenas.run.load_run`)
                                     device, cfg, cuts[i])
                     for c, gen in zip(pack, gens) for r, (i, _) in enumerate(chunks[c])}
             dt = (time.time() - t0) / len(done)
-            for (c, r), (text, new, stop) in done.items():
+            for (c, r), d in done.items():
                 i, s = chunks[c][r]
-                p = ps[i]
-                out[pos[i, s]] = dict(source='model', prompt_id=p['id'], kind=p.get('kind', 'line'), prompt=p['prompt'],
-                    completion=text, sample=s, seed=seeds[c], n_chars=len(text), n_tokens=len(new), stop=stop,
-                    healed=cuts[i],
-                    elapsed_s=round(dt, 4), **cfg.to_json(), max_chars=max_chars, max_new_tokens=cap)
+                out[i * samples + s] = _record(ps[i], s, d, seeds[c], cuts[i], dt, cfg, max_chars, cap)
             bar.update(len(done))
     return out
 
