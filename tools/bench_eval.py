@@ -54,6 +54,17 @@ def cpu_settings()->dict:
     p = PRESETS['cpu']
     return {k: p[k] for k in ('eval_file', 'samples', 'max_chars', 'fn_samples', 'fn_max_chars')}
 
+def machine()->str:
+    "The CPU's model and ISA, torch's version and the load average: what a figure must name"
+    import platform, torch
+    info = Path('/proc/cpuinfo').read_text() if Path('/proc/cpuinfo').exists() else ''
+    field = lambda k: next((l.split(':', 1)[1].strip() for l in info.splitlines() if l.split(':')[0].strip() == k), '')
+    model = f"{field('model name') or platform.processor()} family {field('cpu family')} model {field('model')}"
+    flags = set(field('flags').split())
+    isa = [f for f in ('avx2', 'avx512f', 'avx512_bf16', 'amx_bf16') if f in flags]
+    return f"{model} ({', '.join(isa) or 'no AVX2'}), {os.cpu_count()} CPUs, torch {torch.__version__}, " \
+           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+
 def evaluate(tree:Path, run:Path, out:Path, settings:dict)->dict:
     "One evaluation of `run` by the codenas in `tree`, in its own process: seconds"
     out.mkdir(parents=True, exist_ok=True)
@@ -104,6 +115,7 @@ if __name__ == '__main__':
     ap.add_argument('--check_only', action='store_true', help='only compare the outputs of an earlier run in OUT')
     a = ap.parse_args()
     s, rows = cpu_settings(), []
+    print(f'machine: {machine()}', flush=True)
     cfg = a.run/'config.json' if (a.run/'config.json').exists() else a.run/'best'/'config.json'
     train_path = json.loads(cfg.read_text())['corpus']['train_path']
     trees = (('old', a.old), ('new', a.new))
@@ -123,6 +135,7 @@ if __name__ == '__main__':
     else: (a.out/'rows.jsonl').write_text(''.join(json.dumps(r) + '\n' for r in rows))
     med = {t: statistics.median(r['seconds'] for r in rows if r['tree'] == t) for t in ('old', 'new')}
     ratios = [n['seconds'] / o['seconds'] for o, n in zip(rows[0::2], rows[1::2])]
-    print(f"\nsettings {s}\nmedian seconds: old {med['old']:.1f}, new {med['new']:.1f}; "
+    print(f"\nmachine at the end: {machine()}\nsettings {s}")
+    print(f"median seconds: old {med['old']:.1f}, new {med['new']:.1f}; "
           f"new / old {med['new']/med['old']:.3f} (rounds: {', '.join(f'{x:.3f}' for x in ratios)})")
     for k, v in agree(a.out/'old0', a.out/'new0', train_path).items(): print(f'{k}: {v}')
