@@ -504,19 +504,26 @@ class SpanIndex:
 
     def _holds(self, s:str)->bool: return _utf8(s) in self._bytes  # one search of the split
 
+    def _held_at(self, c:str, i:int, b:int)->int:
+        "The longest prefix of c[i:b] the split holds if n or longer, else 0: from each place its first window is"
+        w, t, best = c[i:i+self.n], self.text, 0
+        p = t.find(w)
+        while p >= 0 and best < b - i:
+            lo, hi = self.n, b - i  # t[p:p+n] is w: how far does it go on, by bisection
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if t[p:p+mid] == c[i:i+mid]: lo = mid
+                else: hi = mid - 1
+            best, p = max(best, lo), t.find(w, p + 1)
+        return best
+
     def _longest_in(self, c:str, a:int, b:int)->int:
         "The longest span of c[a:b] the split holds, n or longer, else 0: its windows hit, but not in one place"
-        best = held = 0  # held: the longest span the split holds that starts at the current start
+        best = held = 0  # held: the longest span the split holds that starts at the current start, if n or longer
         for i in range(a, b - self.n + 1):
             if b - i <= best: break  # no later start has room for a longer one
             held = max(held - 1, 0)  # the rest of the last start's span is held
-            if self._holds(c[i:i+held+1]):  # longer: by bisection, every prefix of a held span being held
-                lo, hi = held + 1, b - i
-                while lo < hi:
-                    mid = (lo + hi + 1) // 2
-                    if self._holds(c[i:i+mid]): lo = mid
-                    else: hi = mid - 1
-                held = lo
+            if held < self.n or self._holds(c[i:i+held+1]): held = self._held_at(c, i, b)
             best = max(best, held)
         return best if best >= self.n else 0
 
