@@ -146,8 +146,7 @@ def _record(p:dict, s:int, done:tuple, seed:int, cut:str, dt:float, cfg:SampleCo
     text, new, stop = done
     return dict(source='model', prompt_id=p['id'], kind=p.get('kind', 'line'), prompt=p['prompt'], completion=text,
                 sample=s, seed=seed, n_chars=len(text), n_tokens=len(new), stop=stop, healed=cut,
-                elapsed_s=round(dt, 4),
-                **cfg.to_json(), max_chars=max_chars, max_new_tokens=cap)
+                elapsed_s=round(dt, 4), **cfg.to_json(), max_chars=max_chars, max_new_tokens=cap)
 
 def complete(model, # A `CodeLM` (see `codenas.run.load_run`)
              tok, # Its tokenizer
@@ -231,18 +230,18 @@ def continuation_bits(model, # A `CodeLM`
     return bits_of_pairs(model, tok, [(context, target)], device, prefix_only, batch)[0]
 
 def bits_of_pairs(model, # A `CodeLM`
-                           tok, # Its tokenizer
-                           pairs:list, # (context, target) pairs, as `continuation_bits` takes them
-                           device:str='cpu', # Where the model is
-                           prefix_only:bool=None, # As in `continuation_bits`
-                           batch:int=32, # Windows run through the model together
-                          )->list[tuple[float, int, int]]: # `continuation_bits` of each pair
+                  tok, # Its tokenizer
+                  pairs:list, # (context, target) pairs, as `continuation_bits` takes them
+                  device:str='cpu', # Where the model is
+                  prefix_only:bool=None, # As in `continuation_bits`
+                  batch:int=32, # Windows run through the model together
+                 )->list[tuple[float, int, int]]: # `continuation_bits` of each pair
     "`continuation_bits` of many pairs, the windows of all of them batched together, a pair given twice scored once"
     if prefix_only is None: prefix_only = getattr(model, 'diagnostic_no_causal_mask', False)
     uniq, bs = list(dict.fromkeys(pairs)), model.cfg.block_size
     jobs = [_bit_windows(tok, bs, c, t, prefix_only) for c, t in uniq]
     order, groups = [], {}  # teacher-forced: windows of one length together; prefix by prefix: a pair's all, padded
-    for j, (ids, _, wins) in enumerate(jobs):
+    for j, (_, _, wins) in enumerate(jobs):
         mine = {}
         for k, (s, pos, e) in enumerate(wins): mine.setdefault(e - 1 - s, []).append(k)
         order.append([k for ks in mine.values() for k in ks])  # a pair's windows summed in the order of its groups
