@@ -19,13 +19,13 @@ from .corpus import EOD
 from .metrics import CATEGORIES, TrainSplit, cut_at_function_end
 from .sandbox import check_sandbox, functional_program, run_batch, run_tests
 from .summary import PROMPT_KINDS, REGISTRY, pass_at_k, read_results, score, summarize
-from .generate import SampleConfig, heal_prompts
+from .generate import Healing, SampleConfig, heal_prompts
 from .run import load_run
 
 # %% auto #0
-__all__ = ['PROMPT_DIR', 'load_prompts', 'complete', 'continuation_bits', 'line_key', 'line_class', 'human_windows',
-           'human_samples', 'evaluate_prompts', 'rescore', 'evaluate_completions', 'inspect_results', 'sample',
-           'highlight_repeats', 'Sampler', 'render_sample', 'examples_table']
+__all__ = ['PROMPT_DIR', 'load_prompts', 'complete', 'continuation_bits', 'bits_of_pairs', 'line_key', 'line_class',
+           'human_windows', 'human_samples', 'evaluate_prompts', 'rescore', 'evaluate_completions', 'inspect_results',
+           'sample', 'highlight_repeats', 'Sampler', 'render_sample', 'examples_table']
 
 # %% ../nbs/04_eval.ipynb #3c43419f
 PROMPT_DIR = Path(codenas.__file__).resolve().parent/'data'/'prompts'  # package data: in a wheel as in a checkout
@@ -128,6 +128,26 @@ def _packs(sizes:list, most:int)->list[list[int]]:
         n += k
     return out
 
+def _prompt_ids(tok, ps:list, heal:bool)->tuple[list, list, Healing|None]:
+    "Each prompt's ids after the end-of-document id (backed up over its last tokens if `heal`), and the text it lost"
+    h = heal_prompts(tok, [tok.encode(p['prompt']) for p in ps]) if heal else None
+    ids = h.ids if heal else [tok.encode(p['prompt']) for p in ps]
+    return [[tok.eod_id] + x for x in ids], (h.removed if heal else [''] * len(ps)), h
+
+def _sampling_groups(lengths:list, samples:int, batch_size:int, seed:int)->tuple[list, list]:
+    "Rows (prompt, sample) in groups of one token length, `batch_size` at a time, and the seed of each group"
+    groups = {}
+    for i, n in enumerate(lengths): groups.setdefault(n, []).extend((i, s) for s in range(samples))
+    chunks = [ms[b:b+batch_size] for _, ms in sorted(groups.items()) for b in range(0, len(ms), batch_size)]
+    return chunks, [seed * 1_000_003 + c[0][0] * 1009 + c[0][1] for c in chunks]
+
+def _record(p:dict, s:int, done:tuple, seed:int, cut:str, dt:float, cfg:SampleConfig, max_chars, cap:int)->dict:
+    "The results record of sample `s` of prompt `p`: `done` is `_finish`'s (text, its ids, why it stopped)"
+    text, new, stop = done
+    return dict(source='model', prompt_id=p['id'], kind=p.get('kind', 'line'), prompt=p['prompt'], completion=text,
+                sample=s, seed=seed, n_chars=len(text), n_tokens=len(new), stop=stop, healed=cut,
+                elapsed_s=round(dt, 4), **cfg.to_json(), max_chars=max_chars, max_new_tokens=cap)
+
 def complete(model, # A `CodeLM` (see `codenas.run.load_run`)
              tok, # Its tokenizer
              prompts:list, # Prompt strings, or dicts with a 'prompt' key
@@ -153,20 +173,12 @@ def complete(model, # A `CodeLM` (see `codenas.run.load_run`)
     cap = max_new_tokens if max_new_tokens is not None else 4 * max_chars if max_chars else 64
     cfg = (cfg or SampleConfig()).replace(**changes)
     if greedy: cfg = cfg.replace(temperature=0.0)
-    first = cap if max_chars is None else min(cap, max_chars)
-    h = heal_prompts(tok, [tok.encode(p['prompt']) for p in ps]) if heal else None
-    enc = [[tok.eod_id] + ids for ids in h.ids] if heal else [[tok.eod_id] + tok.encode(p['prompt']) for p in ps]
-    cuts = h.removed if heal else [''] * len(ps)
-    if max_chars is not None:  # room to write the cuts back
-        first = min(cap, max_chars + max(map(len, cuts), default=0))
-    rows = [(i, s) for i in range(len(ps)) for s in range(samples)]
-    pos, groups = {rs: k for k, rs in enumerate(rows)}, {}
-    for i, s in rows: groups.setdefault(len(enc[i]), []).append((i, s))
-    chunks = [ms[b:b+batch_size] for _, ms in sorted(groups.items()) for b in range(0, len(ms), batch_size)]
-    seeds = [seed * 1_000_003 + c[0][0] * 1009 + c[0][1] for c in chunks]
-    out = [None] * len(rows)
+    enc, cuts, h = _prompt_ids(tok, ps, heal)
+    first = cap if max_chars is None else min(cap, max_chars + max(map(len, cuts), default=0))  # room for the cuts
+    chunks, seeds = _sampling_groups([len(e) for e in enc], samples, batch_size, seed)
+    out = [None] * (len(ps) * samples)
     model.eval()
-    with tqdm(total=len(rows), disable=not progress, desc='generating', unit=' samples') as bar:
+    with tqdm(total=len(out), disable=not progress, desc='generating', unit=' samples') as bar:
         for pack in _packs([len(c) for c in chunks], max_rows):
             t0 = time.time()
             idx = [torch.tensor([enc[i] for i, _ in chunks[c]], device=device) for c in pack]  # (B_c, T_c) each
@@ -177,17 +189,35 @@ def complete(model, # A `CodeLM` (see `codenas.run.load_run`)
                                     device, cfg, cuts[i])
                     for c, gen in zip(pack, gens) for r, (i, _) in enumerate(chunks[c])}
             dt = (time.time() - t0) / len(done)
-            for (c, r), (text, new, stop) in done.items():
+            for (c, r), d in done.items():
                 i, s = chunks[c][r]
-                p = ps[i]
-                out[pos[i, s]] = dict(source='model', prompt_id=p['id'], kind=p.get('kind', 'line'), prompt=p['prompt'],
-                    completion=text, sample=s, seed=seeds[c], n_chars=len(text), n_tokens=len(new), stop=stop,
-                    healed=cuts[i],
-                    elapsed_s=round(dt, 4), **cfg.to_json(), max_chars=max_chars, max_new_tokens=cap)
+                out[i * samples + s] = _record(ps[i], s, d, seeds[c], cuts[i], dt, cfg, max_chars, cap)
             bar.update(len(done))
     return out
 
 # %% ../nbs/04_eval.ipynb #bba7ff5f
+def _bit_windows(tok, bs:int, context:str, target:str, prefix_only:bool)->tuple[list, int, list]:
+    "Ids of `context + target`, the first scored one, and windows (s, pos, end): ids[s:end-1] scores ids[pos:end]"
+    ids = [tok.eod_id] + tok.encode(context + target)
+    first, step = 1 + tok.prefix_ids(ids[1:], context), (1 if prefix_only else max(1, bs // 2))
+    return ids, first, [(max(0, e - 1 - bs), pos, e) for pos in range(first, len(ids), step)
+                        for e in [min(len(ids), pos + step)]]
+
+def _window_nll(model, chunk:list, eod:int, prefix_only:bool, device)->list[float]:
+    "Negative log-likelihood in nats of what each window `(ids, s, pos, end)` of `chunk` scores: one pass, left-padded"
+    T = max(e - 1 - s for _, s, _, e in chunk)
+    pad = [T - (e - 1 - s) for _, s, _, e in chunk]  # left padding of each row, never attended to
+    x = torch.tensor([[eod] * p + seq[s:e-1] for p, (seq, s, _, e) in zip(pad, chunk)], device=device)
+    h = model.hidden(x, pad=torch.tensor(pad, device=device) if any(pad) else None)  # (B, T, C)
+    if prefix_only: h = h[:, -1:]  # each row scores its last position alone: lm_head on that one
+    logits = model.head(h).float()  # (B, T, V), or (B, 1, V) prefix by prefix
+    out = []
+    for row, p, (seq, s, pos, e) in zip(logits, pad, chunk):
+        if prefix_only: p, s = 0, e - 2  # the one row left is position e-2 of its window
+        y = torch.tensor(seq[pos:e], device=device)
+        out.append(-row[p+pos-1-s:p+e-1-s].log_softmax(-1).gather(1, y[:, None]).sum().item())
+    return out
+
 def continuation_bits(model, # A `CodeLM`
                       tok, # Its tokenizer
                       context:str, # What the model is given (a new document: the end-of-document id goes first)
@@ -197,30 +227,36 @@ def continuation_bits(model, # A `CodeLM`
                       batch:int=32, # Windows run through the model together (the same sums, to float rounding)
                      )->tuple[float, int, int]: # (bits, UTF-8 bytes of `target`, tokens scored)
     "Negative log-likelihood of `target` after `context`, in bits, teacher-forced in windows of the model's context"
-    ids = [tok.eod_id] + tok.encode(context + target)
-    first, bs = 1 + tok.prefix_ids(ids[1:], context), model.cfg.block_size
+    return bits_of_pairs(model, tok, [(context, target)], device, prefix_only, batch)[0]
+
+def bits_of_pairs(model, # A `CodeLM`
+                  tok, # Its tokenizer
+                  pairs:list, # (context, target) pairs, as `continuation_bits` takes them
+                  device:str='cpu', # Where the model is
+                  prefix_only:bool=None, # As in `continuation_bits`
+                  batch:int=32, # Windows run through the model together
+                 )->list[tuple[float, int, int]]: # `continuation_bits` of each pair
+    "`continuation_bits` of many pairs, the windows of all of them batched together, a pair given twice scored once"
     if prefix_only is None: prefix_only = getattr(model, 'diagnostic_no_causal_mask', False)
-    step, nll = (1 if prefix_only else max(1, bs // 2)), 0.0
-    # windows (s, pos, end): ids[s:end-1] predicts ids[s+1:end], and ids[pos:end] are scored
-    wins = [(max(0, e - 1 - bs), pos, e) for pos in range(first, len(ids), step) for e in [min(len(ids), pos + step)]]
-    groups = {}  # teacher-forced: windows of one length together; prefix by prefix (ascending lengths): all, padded
-    for w in wins: groups.setdefault(0 if prefix_only else w[2] - 1 - w[0], []).append(w)
+    uniq, bs = list(dict.fromkeys(pairs)), model.cfg.block_size
+    jobs = [_bit_windows(tok, bs, c, t, prefix_only) for c, t in uniq]
+    order, groups = [], {}  # teacher-forced: windows of one length together; prefix by prefix: a pair's all, padded
+    for j, (_, _, wins) in enumerate(jobs):
+        mine = {}
+        for k, (s, pos, e) in enumerate(wins): mine.setdefault(e - 1 - s, []).append(k)
+        order.append([k for ks in mine.values() for k in ks])  # a pair's windows summed in the order of its groups
+        for k, (s, pos, e) in enumerate(wins): groups.setdefault(j if prefix_only else e - 1 - s, []).append((j, k))
+    nll, eod = {}, tok.eod_id
     model.eval()
     with torch.no_grad():
         for ws in groups.values():
             for i in range(0, len(ws), batch):
                 chunk = ws[i:i+batch]
-                T = max(e - 1 - s for s, _, e in chunk)
-                pad = [T - (e - 1 - s) for s, _, e in chunk]  # left padding of each row, never attended to
-                x = torch.tensor([[tok.eod_id] * p + ids[s:e-1] for p, (s, _, e) in zip(pad, chunk)], device=device)
-                h = model.hidden(x, pad=torch.tensor(pad, device=device) if any(pad) else None)  # (B, T, C)
-                if prefix_only: h = h[:, -1:]  # each row scores its last position alone: lm_head on that one
-                logits = model.head(h).float()  # (B, T, V), or (B, 1, V) prefix by prefix
-                for row, p, (s, pos, e) in zip(logits, pad, chunk):
-                    if prefix_only: p, s = 0, e - 2  # the one row left is position e-2 of its window
-                    y = torch.tensor(ids[pos:e], device=device)
-                    nll -= row[p+pos-1-s:p+e-1-s].log_softmax(-1).gather(1, y[:, None]).sum().item()
-    return nll / math.log(2), len(target.encode('utf-8')), len(ids) - first
+                vals = _window_nll(model, [(jobs[j][0], *jobs[j][2][k]) for j, k in chunk], eod, prefix_only, device)
+                nll.update(zip(chunk, vals))
+    bits = {p: (sum(nll[j, k] for k in order[j]) / math.log(2), len(p[1].encode('utf-8')), len(ids) - first)
+            for j, (p, (ids, first, _)) in enumerate(zip(uniq, jobs))}
+    return [bits[p] for p in pairs]
 
 # %% ../nbs/04_eval.ipynb #600cf582
 def _line_starts(doc:str)->np.ndarray: return np.cumsum([0] + [len(l) + 1 for l in doc.split('\n')])
@@ -331,10 +367,9 @@ def _human_band(model, tok, recs:list, val_path:str, seed:int, device)->list[dic
     if not Path(val_path).exists():
         raise CodenasError(f'{val_path} not found: the human band needs the run\'s val split (or give human=False)')
     out = human_samples(val_path, recs, seed=seed)
-    for h in out:
-        # a one-line prompt's newline is context: the line is scored, not its end
-        nl = '\n' if h['completion'].startswith('\n') else ''
-        bits, nbytes, _ = continuation_bits(model, tok, h['prompt'] + nl, h['completion'][len(nl):], device)
+    nl = lambda h: '\n' if h['completion'].startswith('\n') else ''  # a one-line prompt's newline is context
+    pairs = [(h['prompt'] + nl(h), h['completion'][len(nl(h)):]) for h in out]  # the line is scored, not its end
+    for h, (bits, nbytes, _) in zip(out, bits_of_pairs(model, tok, pairs, device)):
         h.update(cont_bits=bits, cont_bytes=nbytes, cont_bpb=bits / nbytes if nbytes else None,
                  n_tokens=len(tok.encode(h['completion'])))
     return out

@@ -471,6 +471,8 @@ def _split_hashes(text:str, n:int, chunk:int=1 << 22)->np.ndarray:
     h = np.sort(np.concatenate(parts)) if parts else np.zeros(0, np.uint64)
     return h[np.concatenate([[True], h[1:] != h[:-1]])] if len(h) else h
 
+def _utf8(s:str)->bytes: return s.encode('utf-8', 'surrogatepass')  # one-to-one, self-synchronising
+
 def _substantive(c:str, # A completion
                  n:int, # Window length
                 )->np.ndarray: # bool per n-character window of `c`
@@ -485,7 +487,7 @@ class SpanIndex:
                  n:int=MEMORISED_CHARS, # The shortest span that counts
                  hashes:np.ndarray=None, # Its windows' sorted distinct hashes, if known (a cache)
                 ):
-        self.text, self.n = text, n
+        self.text, self.n, self._bytes = text, n, _utf8(text)  # bytes search: exact, and faster than str's
         self.hashes = _split_hashes(text, n) if hashes is None else hashes
 
     def longest(self, c:str, # A completion, or a human window
@@ -497,19 +499,32 @@ class SpanIndex:
         hit &= _substantive(c, self.n)  # whitespace and rules are in every split: they copy nothing
         edges = np.flatnonzero(np.diff(np.concatenate([[0], hit.astype(np.int8), [0]]))).tolist()
         for a, b in zip(edges[::2], [e + self.n - 1 for e in edges[1::2]]):  # a run of hits: c[a:b] at most
-            if b - a > best: best = b - a if c[a:b] in self.text else max(best, self._longest_in(c, a, b))
+            if b - a > best: best = b - a if self._holds(c[a:b]) else max(best, self._longest_in(c, a, b))
+        return best
+
+    def _holds(self, s:str)->bool: return _utf8(s) in self._bytes  # one search of the split
+
+    def _held_at(self, c:str, i:int, b:int)->int:
+        "The longest prefix of c[i:b] the split holds if n or longer, else 0: from each place its first window is"
+        w, t, best = c[i:i+self.n], self.text, 0
+        p = t.find(w)
+        while p >= 0 and best < b - i:
+            lo, hi = self.n, b - i  # t[p:p+n] is w: how far does it go on, by bisection
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if t[p:p+mid] == c[i:i+mid]: lo = mid
+                else: hi = mid - 1
+            best, p = max(best, lo), t.find(w, p + 1)
         return best
 
     def _longest_in(self, c:str, a:int, b:int)->int:
         "The longest span of c[a:b] the split holds, n or longer, else 0: its windows hit, but not in one place"
-        best = 0
+        best = held = 0  # held: the longest span the split holds that starts at the current start, if n or longer
         for i in range(a, b - self.n + 1):
-            lo, hi = 0, b - i  # by bisection: every prefix of a span the split holds is held too
-            while lo < hi:
-                mid = (lo + hi + 1) // 2
-                if c[i:i+mid] in self.text: lo = mid
-                else: hi = mid - 1
-            best = max(best, lo)
+            if b - i <= best: break  # no later start has room for a longer one
+            held = max(held - 1, 0)  # the rest of the last start's span is held
+            if held < self.n or self._holds(c[i:i+held+1]): held = self._held_at(c, i, b)
+            best = max(best, held)
         return best if best >= self.n else 0
 
 

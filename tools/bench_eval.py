@@ -9,6 +9,12 @@ preset's evaluation settings (its prompt suite, samples and characters; the func
 characters and code execution; seed 0). The clock covers `evaluate_prompts` (loading the checkpoint, generation,
 the human band, scoring, the sandbox), not Python's imports.
 
+What a tree computes once per corpus and keeps beside its train split (the names the split's code uses, and in newer
+trees the hashes of its spans) is built before the rounds, untimed, by a one-prompt evaluation in each tree, and its
+seconds are printed: a study evaluates several runs on each corpus, and only the first pays for it. Each tree reads
+its own copy of RUN's train split (OUT/train-old, OUT/train-new), so the trees' caches, which share a file name in
+different formats, do not overwrite each other between rounds.
+
 Agreement is checked on what the model and the evaluator's seeds produce: every model record's prompt and
 completion must be equal between the trees. Metric rules that changed on purpose between the trees (issue 25's) are
 compared by scoring both trees' records again with the new tree's metrics (`codenas.eval.rescore`): the model's
@@ -17,15 +23,20 @@ only its samples that are the same text in both trees are compared, on the model
 
 Prints one JSON line per evaluation, the median seconds of each tree, their ratio, and the agreement checks.
 """
-import argparse, gzip, json, math, os, statistics, subprocess, sys
+import argparse, gzip, json, math, os, shutil, statistics, subprocess, sys
 from pathlib import Path
 
 WORKER = r'''
 import json, sys, time
 from codenas.eval import evaluate_prompts
 run, out, s = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+ev = dict(seed=0, device='cpu', progress=False, train_path=s['train_path'])
+if s.get('warm_up'):  # the train split's caches, built once per corpus
+    t0 = time.time()
+    evaluate_prompts(run, s['eval_file'], f'{out}/warm_up.jsonl', samples=1, max_chars=8, limit=1, **ev)
+    print(json.dumps(dict(seconds=time.time() - t0)))
+    sys.exit()
 t0, secs = time.time(), {}
-ev = dict(seed=0, device='cpu', progress=False)
 evaluate_prompts(run, s['eval_file'], f'{out}/lines.jsonl', samples=s['samples'], max_chars=s['max_chars'], **ev)
 secs['lines'] = time.time() - t0
 if s['fn_samples']:
@@ -39,9 +50,20 @@ SAME = ('source', 'prompt_id', 'sample', 'prompt', 'completion', 'n_chars')  # w
 
 def cpu_settings()->dict:
     "The `cpu` preset's evaluation settings, read by the new tree"
-    from codenas.experiment import PRESETS
+    from codenas.presets import PRESETS
     p = PRESETS['cpu']
     return {k: p[k] for k in ('eval_file', 'samples', 'max_chars', 'fn_samples', 'fn_max_chars')}
+
+def machine()->str:
+    "The CPU's model and ISA, torch's version and the load average: what a figure must name"
+    import platform, torch
+    info = Path('/proc/cpuinfo').read_text() if Path('/proc/cpuinfo').exists() else ''
+    field = lambda k: next((l.split(':', 1)[1].strip() for l in info.splitlines() if l.split(':')[0].strip() == k), '')
+    model = f"{field('model name') or platform.processor()} family {field('cpu family')} model {field('model')}"
+    flags = set(field('flags').split())
+    isa = [f for f in ('avx2', 'avx512f', 'avx512_bf16', 'amx_bf16') if f in flags]
+    return f"{model} ({', '.join(isa) or 'no AVX2'}), {os.cpu_count()} CPUs, torch {torch.__version__}, " \
+           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
 
 def evaluate(tree:Path, run:Path, out:Path, settings:dict)->dict:
     "One evaluation of `run` by the codenas in `tree`, in its own process: seconds"
@@ -93,17 +115,27 @@ if __name__ == '__main__':
     ap.add_argument('--check_only', action='store_true', help='only compare the outputs of an earlier run in OUT')
     a = ap.parse_args()
     s, rows = cpu_settings(), []
+    print(f'machine: {machine()}', flush=True)
+    cfg = a.run/'config.json' if (a.run/'config.json').exists() else a.run/'best'/'config.json'
+    train_path = json.loads(cfg.read_text())['corpus']['train_path']
+    trees = (('old', a.old), ('new', a.new))
+    for tag, tree in trees if not a.check_only else ():
+        (a.out/f'train-{tag}').mkdir(parents=True, exist_ok=True)
+        if not (a.out/f'train-{tag}'/'train.txt').exists(): shutil.copy(train_path, a.out/f'train-{tag}'/'train.txt')
+        w = evaluate(tree.resolve(), a.run.resolve(), a.out/f'warm-{tag}', dict(s, train_path=str(
+            (a.out/f'train-{tag}'/'train.txt').resolve()), warm_up=True))
+        print(json.dumps(dict(tree=tag, warm_up_seconds=round(w['seconds'], 2))), flush=True)
     for i in range(a.rounds if not a.check_only else 0):
-        for tag, tree in (('old', a.old), ('new', a.new)):
-            r = dict(tree=tag, round=i, **evaluate(tree.resolve(), a.run.resolve(), a.out/f'{tag}{i}', s))
+        for tag, tree in trees:
+            own = dict(s, train_path=str((a.out/f'train-{tag}'/'train.txt').resolve()))
+            r = dict(tree=tag, round=i, **evaluate(tree.resolve(), a.run.resolve(), a.out/f'{tag}{i}', own))
             rows.append(r)
             print(json.dumps(r), flush=True)
     if a.check_only: rows = [json.loads(l) for l in (a.out/'rows.jsonl').read_text().splitlines()]
     else: (a.out/'rows.jsonl').write_text(''.join(json.dumps(r) + '\n' for r in rows))
     med = {t: statistics.median(r['seconds'] for r in rows if r['tree'] == t) for t in ('old', 'new')}
     ratios = [n['seconds'] / o['seconds'] for o, n in zip(rows[0::2], rows[1::2])]
-    print(f"\nsettings {s}\nmedian seconds: old {med['old']:.1f}, new {med['new']:.1f}; "
+    print(f"\nmachine at the end: {machine()}\nsettings {s}")
+    print(f"median seconds: old {med['old']:.1f}, new {med['new']:.1f}; "
           f"new / old {med['new']/med['old']:.3f} (rounds: {', '.join(f'{x:.3f}' for x in ratios)})")
-    cfg = a.run/'config.json' if (a.run/'config.json').exists() else a.run/'best'/'config.json'
-    train_path = json.loads(cfg.read_text()).get('train_path')
     for k, v in agree(a.out/'old0', a.out/'new0', train_path).items(): print(f'{k}: {v}')
