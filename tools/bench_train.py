@@ -22,7 +22,8 @@ GELU, no biases, tied embeddings) and the same batch. Presets:
   trains models of the same size (4 layers, 4 heads, 128 wide, context 64) for `--budget` (default a quarter) of
   nanoGPT's training seconds (`--time_budget`, which excludes evaluation), one run per recipe in `TTQ_VARIANTS` (or
   those named by `--variants`; a recipe may set its own batch, dtype and untied head, and says so). Every final model
-  is scored by codenas's evaluator on the whole val split;
+  is scored by codenas's evaluator on the whole val split in float32 (a bf16 run's own evaluations, its curve before
+  the end, run under autocast);
   `OUT/ttq.png` draws val bits per byte against training seconds for all of them (nanoGPT's curve from its own
   periodic estimate, 100 batches).
 
@@ -139,11 +140,23 @@ def run_codenas(m:dict, p:dict, out:Path, tag:str, time_budget:float=None, extra
                 mean_chars_per_s=s['tokens_per_s'], train_seconds=s['train_seconds'], wall=wall,
                 val_bpb=s['final']['val_bpb'], mfu=s['mfu'], curve=curve)
 
+def score_float32(model, m:dict, tok, p:dict)->float:
+    "Val bits per byte of `model` under codenas's evaluator, in float32, on the whole val split"
+    from codenas.dataset import ValWindows, byte_lengths, encode_file
+    from codenas.train import evaluate
+    tf = encode_file(tok, m['val_path'])
+    vw = ValWindows(tf, p['block_size'], p['batch_size'], byte_lengths(tok, tf), device=p['device'])
+    return evaluate(model, vw)['val_bpb']
+
+def score_codenas(run:Path, m:dict, tok, p:dict)->float:
+    "Val bits per byte of a codenas run's final weights in float32 (a bf16 run evaluates itself under autocast)"
+    from codenas.run import load_run
+    model, _, _ = load_run(run/'last', device=p['device'])
+    return score_float32(model, m, tok, p)
+
 def score_nanogpt(nanogpt:Path, ckpt:str, m:dict, tok, p:dict)->float:
     "Val bits per byte of nanoGPT's checkpoint under codenas's evaluator (whole val split)"
     import torch
-    from codenas.dataset import ValWindows, byte_lengths, encode_file
-    from codenas.train import evaluate
     sys.path.insert(0, str(nanogpt))
     from model import GPT, GPTConfig  # nanoGPT's own model file, imported from its checkout
     ck = torch.load(ckpt, map_location=p['device'], weights_only=False)  # nanoGPT's own pickle, from this script's run
@@ -155,9 +168,7 @@ def score_nanogpt(nanogpt:Path, ckpt:str, m:dict, tok, p:dict)->float:
             super().__init__()
             self.g = g
         def forward(self, x): return self.g(x, x)[0]
-    tf = encode_file(tok, m['val_path'])
-    vw = ValWindows(tf, p['block_size'], p['batch_size'], byte_lengths(tok, tf), device=p['device'])
-    return evaluate(Logits(model), vw)['val_bpb']
+    return score_float32(Logits(model), m, tok, p)
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -206,8 +217,11 @@ if __name__ == '__main__':
             extra, arch_opts = TTQ_VARIANTS[name]
             row = run_codenas(m, dict(p, steps=10**6, eval_interval=100), a.out, name, time_budget=budget, extra=extra,
                               arch_opts=arch_opts)
-            reach = next((t for t, v in row['curve'] if v <= ng['val_bpb']), None)  # first evaluation at nanoGPT's loss
-            rows.append(dict(row, variant=name, budget=a.budget, seconds_to_nanogpt=reach))
+            f32 = score_codenas(a.out/f'codenas_{name}', m, tok, p)  # the final weights as nanoGPT's are scored
+            curve = row['curve'][:-1] + [(row['curve'][-1][0], f32)]  # the run's own evaluations under its dtype before
+            reach = next((t for t, v in curve if v <= ng['val_bpb']), None)  # first evaluation at nanoGPT's loss
+            rows.append(dict(row, val_bpb=f32, val_bpb_run=row['val_bpb'], curve=curve, variant=name, budget=a.budget,
+                             seconds_to_nanogpt=reach))
             print(json.dumps(rows[-1]), flush=True)
         import matplotlib
         matplotlib.use('Agg')
