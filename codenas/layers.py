@@ -148,7 +148,7 @@ class PositionEncoding:
         return x
     def rotation(self, pos:torch.Tensor, # Positions, as `embed` gets them
                 ):
-        "None, or a function applied to each block's queries and keys `(B, T, nh+nkv, hd)`"
+        "None, or a function applied to each block's queries and keys, heads first `(B, nh+nkv, T, hd)`"
         return None
     def score_bias(self, model):
         "None, or a function from key offsets `(T, Tk)` to an additive score bias `(nh, T, Tk)`"
@@ -174,7 +174,7 @@ class Rope(PositionEncoding):
             raise CodenasError(f"{n('pos')} needs an even head size, but {n('n_embd')} / {n('n_head')} = {hd}")
     def rotation(self, pos):
         cos, sin = rope_cos_sin(pos, self.cfg.head_dim)  # (T, hd) or (B, T, hd) each
-        return lambda qk: apply_rope(qk, cos.unsqueeze(-2), sin.unsqueeze(-2))  # (B, T, nh+nkv, hd)
+        return lambda qk: apply_rope(qk, cos.unsqueeze(-3), sin.unsqueeze(-3))  # (B, nh+nkv, T, hd)
 
 @POSITIONS.register('alibi')
 class Alibi(PositionEncoding):
@@ -185,7 +185,7 @@ class Alibi(PositionEncoding):
 
 # %% ../nbs/02_layers.ipynb #9100b320
 class _ReLU2(torch.autograd.Function):
-    "relu(x)**2 that keeps relu(x) for its gradient 2*relu(x)*g: two passes over memory each way instead of six"
+    "relu(x)**2 that keeps relu(x) for its gradient 2*relu(x)*g: two passes over memory forward, one backward"
     @staticmethod
     def forward(ctx, x):
         r = F.relu(x)
@@ -194,7 +194,7 @@ class _ReLU2(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g):
         r, = ctx.saved_tensors
-        return torch.mul(g, r).mul_(2.0)
+        return torch.addcmul(g.new_zeros(()), g, r, value=2.0)  # 0 + 2*g*r, one pass
 
 def relu2(x):
     "relu(x)**2; under `torch.compile` the plain formula, which inductor fuses into one kernel each way"

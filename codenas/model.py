@@ -297,10 +297,11 @@ class CausalSelfAttention(nn.Module):
         nh, nkv, hd = self.n_head, self.n_kv_head, self.hd
         qkv = self.c_attn(x)  # (B, T, C + 2*nkv*hd)
         qk, v = qkv.split([C + nkv*hd, nkv*hd], dim=-1)  # one cat backward, where two slices fill zeros and add
-        qk, v = qk.view(B, T, nh + nkv, hd), v.view(B, T, nkv, hd)
-        if self.qk_norm: qk = unit_rms(qk)  # (B, T, nh+nkv, hd), each head's q and k at unit RMS
-        if rotate is not None: qk = rotate(qk)  # (B, T, nh+nkv, hd), e.g. RoPE's rotation by position
-        q, k = qk.transpose(1, 2).split([nh, nkv], dim=1)  # (B, nh, T, hd), (B, nkv, T, hd)
+        qk, v = qk.view(B, T, nh + nkv, hd).transpose(1, 2), v.view(B, T, nkv, hd)  # (B, nh+nkv, T, hd)
+        if self.qk_norm or rotate is not None: qk = qk.contiguous()  # heads first in memory too (see below)
+        if self.qk_norm: qk = unit_rms(qk)  # (B, nh+nkv, T, hd), each head's q and k at unit RMS
+        if rotate is not None: qk = rotate(qk)  # (B, nh+nkv, T, hd), e.g. RoPE's rotation by position
+        q, k = qk.split([nh, nkv], dim=1)  # (B, nh, T, hd), (B, nkv, T, hd)
         v = v.transpose(1, 2)  # (B, nkv, T, hd)
         if kv_cache is not None: k, v = kv_cache.update(self.i, k, v)  # (B, nkv, Tk, hd)
         if nkv != nh: k, v = (t.repeat_interleave(nh // nkv, dim=1) for t in (k, v))  # (B, nh, Tk, hd)

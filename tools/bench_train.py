@@ -21,7 +21,9 @@ GELU, no biases, tied embeddings) and the same batch. Presets:
 - `ttq`: time to quality on CPU. nanoGPT trains its CPU recipe for 2,000 steps (cosine, lr 1e-3, batch 12); then codenas
   trains models of the same size (4 layers, 4 heads, 128 wide, context 64) for `--budget` (default a quarter) of
   nanoGPT's training seconds (`--time_budget`, which excludes evaluation), one run per recipe in `TTQ_VARIANTS` (or
-  those named by `--variants`). Every final model is scored by codenas's evaluator on the whole val split;
+  those named by `--variants`; a recipe may set its own batch, dtype and untied head, and says so). Every final model
+  is scored by codenas's evaluator on the whole val split in float32 (a bf16 run's own evaluations, its curve before
+  the end, run under autocast);
   `OUT/ttq.png` draws val bits per byte against training seconds for all of them (nanoGPT's curve from its own
   periodic estimate, 100 batches).
 
@@ -35,10 +37,14 @@ from pathlib import Path
 import numpy as np
 
 PRESETS = dict(
-    cpu=dict(n_layer=4, n_head=4, n_embd=128, block_size=64, batch_size=12, steps=300, device='cpu', dtype='float32', compile=False, lr=1e-3),
-    gpu=dict(n_layer=6, n_head=6, n_embd=384, block_size=256, batch_size=64, steps=5000, device='cuda', dtype='bfloat16', compile=True, lr=1e-3),
-    dry=dict(n_layer=2, n_head=2, n_embd=64, block_size=32, batch_size=8, steps=40, device='cpu', dtype='float32', compile=False, lr=1e-3),
-    ttq=dict(n_layer=4, n_head=4, n_embd=128, block_size=64, batch_size=12, steps=2000, device='cpu', dtype='float32', compile=False, lr=1e-3),
+    cpu=dict(n_layer=4, n_head=4, n_embd=128, block_size=64, batch_size=12, steps=300, device='cpu', dtype='float32',
+             compile=False, lr=1e-3),
+    gpu=dict(n_layer=6, n_head=6, n_embd=384, block_size=256, batch_size=64, steps=5000, device='cuda',
+             dtype='bfloat16', compile=True, lr=1e-3),
+    dry=dict(n_layer=2, n_head=2, n_embd=64, block_size=32, batch_size=8, steps=40, device='cpu', dtype='float32',
+             compile=False, lr=1e-3),
+    ttq=dict(n_layer=4, n_head=4, n_embd=128, block_size=64, batch_size=12, steps=2000, device='cpu', dtype='float32',
+             compile=False, lr=1e-3),
 )
 GENES = dict(qk_norm=True, zero_init_proj=True, pos='rope', activation='relu2')  # the CPU study's architecture options
 CPU_ARCHS = dict(  # name -> (changes to the cpu preset, codenas's architecture options); nanoGPT: its own, same size
@@ -51,6 +57,10 @@ TTQ_VARIANTS = dict(  # name -> (train settings, architecture options)
     fast=(dict(recipe='fast', lr=3e-3), {}),  # warm-up/stable/decay by the clock, lr 3e-3
     fast_genes=(dict(recipe='fast', lr=3e-3), GENES),  # and RoPE, ReLU², QK-norm, zero-initialised projections
     fast_genes_muon=(dict(recipe='fast', lr=3e-3, optimizer='muon', warmup_steps=20), GENES),  # Muon, 20 warm-up steps
+    # and from the machine: dtype auto (bf16 autocast where the CPU has native bf16, else float32), batch 24 (Muon's
+    # orthogonalisation costs the same per step at any batch), an untied lm_head (12,800 more weights, the same FLOPs)
+    fast_genes_muon_b24=(dict(recipe='fast', lr=3e-3, optimizer='muon', warmup_steps=20, dtype='auto', batch_size=24),
+                         dict(GENES, tie_embeddings=False)),
 )
 
 def prepare(out:Path, nanogpt:Path):
@@ -59,21 +69,27 @@ def prepare(out:Path, nanogpt:Path):
     from codenas.dataset import encode_file, make_tokenizer
     corpus = out/'corpus'
     try: m = load_manifest(corpus)
-    except Exception: build_corpus(out_dir=corpus, progress=False); m = load_manifest(corpus)
+    except Exception:
+        build_corpus(out_dir=corpus, progress=False)
+        m = load_manifest(corpus)
     tok = make_tokenizer('char', m['train_path'])
-    d = nanogpt/'data'/'codenas_bench'; d.mkdir(parents=True, exist_ok=True)
+    d = nanogpt/'data'/'codenas_bench'
+    d.mkdir(parents=True, exist_ok=True)
     for split in ('train', 'val'):
         tf = encode_file(tok, m[f'{split}_path'])
         np.asarray(tf.tokens, dtype=np.uint16).tofile(d/f'{split}.bin')
-    with open(d/'meta.pkl', 'wb') as f: pickle.dump(dict(vocab_size=tok.vocab_size, itos=dict(enumerate(tok.itos)), stoi={c: i for i, c in enumerate(tok.itos)}), f)
+    meta = dict(vocab_size=tok.vocab_size, itos=dict(enumerate(tok.itos)), stoi={c: i for i, c in enumerate(tok.itos)})
+    with open(d/'meta.pkl', 'wb') as f: pickle.dump(meta, f)
     return m, tok
 
 def run_nanogpt(nanogpt:Path, p:dict, out:Path, tag:str)->dict:
     od = out/f'nanogpt_{tag}'
     args = dict(dataset='codenas_bench', out_dir=od, device=p['device'], dtype=p['dtype'], compile=p['compile'],
-                n_layer=p['n_layer'], n_head=p['n_head'], n_embd=p['n_embd'], block_size=p['block_size'], batch_size=p['batch_size'],
-                gradient_accumulation_steps=1, max_iters=p['steps'], lr_decay_iters=p['steps'], learning_rate=p['lr'], min_lr=p['lr']/10,
-                warmup_iters=min(100, p['steps']//10), dropout=0.0, bias=False, eval_interval=p.get('eval_interval', p['steps']),
+                n_layer=p['n_layer'], n_head=p['n_head'], n_embd=p['n_embd'], block_size=p['block_size'],
+                batch_size=p['batch_size'], gradient_accumulation_steps=1, max_iters=p['steps'],
+                lr_decay_iters=p['steps'], learning_rate=p['lr'], min_lr=p['lr']/10,
+                warmup_iters=min(100, p['steps']//10), dropout=0.0, bias=False,
+                eval_interval=p.get('eval_interval', p['steps']),
                 eval_iters=p.get('eval_iters', 20), log_interval=1,
                 always_save_checkpoint=True, wandb_log=False)
     cmd = [sys.executable, 'train.py', *[f'--{k}={v}' for k, v in args.items()]]
@@ -84,24 +100,28 @@ def run_nanogpt(nanogpt:Path, p:dict, out:Path, tag:str)->dict:
     ms = [float(x) for x in re.findall(r'iter \d+: loss [\d.]+, time ([\d.]+)ms', r.stdout)]
     steady = ms[10:] or ms
     ev = p.get('eval_interval', p['steps'])
-    train_ms = [statistics.median(steady) if i % ev == 0 else t for i, t in enumerate(ms)]  # an iteration that evaluated: its median time instead
-    curve = [(float(np.sum(train_ms[:int(i)])) / 1e3, float(v) / np.log(2)) for i, v in re.findall(r'step (\d+): train loss [\d.]+, val loss ([\d.]+)', r.stdout)]
+    # an iteration that evaluated counts the median iteration's time instead
+    train_ms = [statistics.median(steady) if i % ev == 0 else t for i, t in enumerate(ms)]
+    evals = re.findall(r'step (\d+): train loss [\d.]+, val loss ([\d.]+)', r.stdout)
+    curve = [(float(np.sum(train_ms[:int(i)])) / 1e3, float(v) / np.log(2)) for i, v in evals]
     return dict(trainer='nanoGPT', tag=tag, steps=len(ms), ms_per_step=statistics.median(steady),
-                chars_per_s=p['batch_size']*p['block_size']/(statistics.median(steady)/1e3), train_seconds=sum(train_ms)/1e3, wall=wall,
-                ckpt=str(od/'ckpt.pt'), curve=curve)
+                chars_per_s=p['batch_size']*p['block_size']/(statistics.median(steady)/1e3),
+                train_seconds=sum(train_ms)/1e3, wall=wall, ckpt=str(od/'ckpt.pt'), curve=curve)
 
 def run_codenas(m:dict, p:dict, out:Path, tag:str, time_budget:float=None, extra:dict=None, arch_opts:dict=None)->dict:
     from codenas.model import ArchConfig
     arch = out/f'arch_{tag}.json'
-    ArchConfig(n_layer=p['n_layer'], n_head=p['n_head'], n_embd=p['n_embd'], block_size=p['block_size'], vocab_size=1, **(arch_opts or {})).to_json(arch)
-    args = dict(arch_json=arch, experiment_name=f'codenas_{tag}', train_path=m['train_path'], val_path=m['val_path'], log_dir=out,
-                max_steps=p['steps'], batch_size=p['batch_size'], lr=p['lr'], min_lr=p['lr']/10, warmup_steps=min(100, p['steps']//10),
-                eval_interval=p.get('eval_interval', p['steps']), eval_tokens=0, log_interval=10, device=p['device'], dtype=p['dtype'],
-                compile=p['compile'], recipe='classic')
+    ArchConfig(n_layer=p['n_layer'], n_head=p['n_head'], n_embd=p['n_embd'], block_size=p['block_size'], vocab_size=1,
+               **(arch_opts or {})).to_json(arch)
+    args = dict(arch_json=arch, experiment_name=f'codenas_{tag}', train_path=m['train_path'], val_path=m['val_path'],
+                log_dir=out, max_steps=p['steps'], batch_size=p['batch_size'], lr=p['lr'], min_lr=p['lr']/10,
+                warmup_steps=min(100, p['steps']//10), eval_interval=p.get('eval_interval', p['steps']), eval_tokens=0,
+                log_interval=10, device=p['device'], dtype=p['dtype'], compile=p['compile'], recipe='classic')
     args.update(extra or {})
-    if 'lr' in (extra or {}): args['min_lr'] = args['lr'] / 10
+    if 'lr' in (extra or {}) and 'min_lr' not in extra: args['min_lr'] = args['lr'] / 10
     if time_budget: args['time_budget'] = time_budget
-    cmd = [sys.executable, '-m', 'codenas', 'train', *[f'--{k}={v}' for k, v in args.items()], '--overwrite', '--no-progress']
+    cmd = [sys.executable, '-m', 'codenas', 'train', *[f'--{k}={v}' for k, v in args.items()],
+           '--overwrite', '--no-progress']
     t0 = time.time()
     r = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.time() - t0
@@ -112,27 +132,43 @@ def run_codenas(m:dict, p:dict, out:Path, tag:str, time_budget:float=None, extra
     curve = [(r['train_seconds'], r['val_bpb']) for r in log if 'val_bpb' in r and 'train_seconds' in r]
     rates = [r['tokens_per_s'] for r in log if 'tokens_per_s' in r]
     steady = statistics.median(rates[2:] or rates)  # after 20 steps, as nanoGPT's median after 10 (and compiling)
-    return dict(trainer='codenas', tag=tag, steps=s['steps'], ms_per_step=p['batch_size']*p['block_size']/steady*1e3,
-                chars_per_s=steady, mean_chars_per_s=s['tokens_per_s'], train_seconds=s['train_seconds'], wall=wall,
+    from codenas.machine import cpu_has_bf16
+    dtype = args['dtype']
+    if dtype == 'auto' and p['device'] == 'cpu': dtype = 'bfloat16' if cpu_has_bf16() else 'float32'  # what auto picks
+    return dict(trainer='codenas', tag=tag, steps=s['steps'], batch_size=args['batch_size'], dtype=dtype,
+                ms_per_step=args['batch_size']*p['block_size']/steady*1e3, chars_per_s=steady,
+                mean_chars_per_s=s['tokens_per_s'], train_seconds=s['train_seconds'], wall=wall,
                 val_bpb=s['final']['val_bpb'], mfu=s['mfu'], curve=curve)
+
+def score_float32(model, m:dict, tok, p:dict)->float:
+    "Val bits per byte of `model` under codenas's evaluator, in float32, on the whole val split"
+    from codenas.dataset import ValWindows, byte_lengths, encode_file
+    from codenas.train import evaluate
+    tf = encode_file(tok, m['val_path'])
+    vw = ValWindows(tf, p['block_size'], p['batch_size'], byte_lengths(tok, tf), device=p['device'])
+    return evaluate(model, vw)['val_bpb']
+
+def score_codenas(run:Path, m:dict, tok, p:dict)->float:
+    "Val bits per byte of a codenas run's final weights in float32 (a bf16 run evaluates itself under autocast)"
+    from codenas.run import load_run
+    model, _, _ = load_run(run/'last', device=p['device'])
+    return score_float32(model, m, tok, p)
 
 def score_nanogpt(nanogpt:Path, ckpt:str, m:dict, tok, p:dict)->float:
     "Val bits per byte of nanoGPT's checkpoint under codenas's evaluator (whole val split)"
     import torch
-    from codenas.dataset import ValWindows, byte_lengths, encode_file
-    from codenas.train import evaluate
     sys.path.insert(0, str(nanogpt))
     from model import GPT, GPTConfig  # nanoGPT's own model file, imported from its checkout
-    ck = torch.load(ckpt, map_location=p['device'], weights_only=False)  # nanoGPT's own pickle, written by this script's run
+    ck = torch.load(ckpt, map_location=p['device'], weights_only=False)  # nanoGPT's own pickle, from this script's run
     model = GPT(GPTConfig(**ck['model_args']))
     model.load_state_dict({k.removeprefix('_orig_mod.'): v for k, v in ck['model'].items()})
     model.to(p['device'])
     class Logits(torch.nn.Module):  # nanoGPT returns only the last position's logits without targets
-        def __init__(self, g): super().__init__(); self.g = g
+        def __init__(self, g):
+            super().__init__()
+            self.g = g
         def forward(self, x): return self.g(x, x)[0]
-    tf = encode_file(tok, m['val_path'])
-    vw = ValWindows(tf, p['block_size'], p['batch_size'], byte_lengths(tok, tf), device=p['device'])
-    return evaluate(Logits(model), vw)['val_bpb']
+    return score_float32(Logits(model), m, tok, p)
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -173,17 +209,23 @@ if __name__ == '__main__':
         p.update(eval_interval=250, eval_iters=100)
         ng = run_nanogpt(a.nanogpt.resolve(), p, a.out, 'ttq')
         ng['val_bpb'] = score_nanogpt(a.nanogpt.resolve(), ng['ckpt'], m, tok, p)
-        rows.append(ng); print(json.dumps(ng), flush=True)
+        rows.append(ng)
+        print(json.dumps(ng), flush=True)
         budget = ng['train_seconds'] * a.budget
         names = a.variants.split(',') if a.variants else list(TTQ_VARIANTS)
         for name in names:
             extra, arch_opts = TTQ_VARIANTS[name]
             row = run_codenas(m, dict(p, steps=10**6, eval_interval=100), a.out, name, time_budget=budget, extra=extra,
                               arch_opts=arch_opts)
-            reach = next((t for t, v in row['curve'] if v <= ng['val_bpb']), None)  # first evaluation at nanoGPT's loss
-            rows.append(dict(row, variant=name, budget=a.budget, seconds_to_nanogpt=reach))
+            f32 = score_codenas(a.out/f'codenas_{name}', m, tok, p)  # the final weights as nanoGPT's are scored
+            curve = row['curve'][:-1] + [(row['curve'][-1][0], f32)]  # the run's own evaluations under its dtype before
+            reach = next((t for t, v in curve if v <= ng['val_bpb']), None)  # first evaluation at nanoGPT's loss
+            rows.append(dict(row, val_bpb=f32, val_bpb_run=row['val_bpb'], curve=curve, variant=name, budget=a.budget,
+                             seconds_to_nanogpt=reach))
             print(json.dumps(rows[-1]), flush=True)
-        import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
+        import matplotlib
+        matplotlib.use('Agg')
+        import matplotlib.pyplot as plt
         fig, ax = plt.subplots(figsize=(6, 4))
         for r in rows:
             ax.plot(*zip(*r['curve']), 'o-' if r['trainer'] == 'nanoGPT' else '.-', ms=3,
@@ -200,9 +242,11 @@ if __name__ == '__main__':
     else:
         ng = run_nanogpt(a.nanogpt.resolve(), p, a.out, 'full')
         ng['val_bpb'] = score_nanogpt(a.nanogpt.resolve(), ng['ckpt'], m, tok, p)
-        rows.append(ng); print(json.dumps(ng), flush=True)
+        rows.append(ng)
+        print(json.dumps(ng), flush=True)
         cn = run_codenas(m, p, a.out, 'half', time_budget=ng['train_seconds']/2)
-        rows.append(cn); print(json.dumps(cn), flush=True)
+        rows.append(cn)
+        print(json.dumps(cn), flush=True)
         print(f"\nnanoGPT: {ng['steps']} steps in {ng['train_seconds']:.1f} s, val {ng['val_bpb']:.3f} bpb; "
               f"codenas in half that time: {cn['steps']} steps, val {cn['val_bpb']:.3f} bpb; "
               f"chars/s {ng['chars_per_s']:,.0f} vs {cn['chars_per_s']:,.0f}; codenas MFU {cn['mfu']}")
