@@ -6,7 +6,7 @@ Docs: https://codenas.github.io/codenas/eval.html.md"""
 
 # %% ../nbs/04_eval.ipynb #700d693f
 from __future__ import annotations
-import ast, html, io, json, keyword, math, re, sys, tempfile, time, tokenize, warnings
+import html, json, re, sys, tempfile, time
 from collections import Counter
 from pathlib import Path
 from fastcore.meta import delegates
@@ -15,16 +15,15 @@ import pandas as pd
 import torch
 import codenas
 from .core import CodenasError, atomic_write, resolve_device
-from .corpus import EOD
 from .metrics import CATEGORIES, TrainSplit, cut_at_function_end
 from .sandbox import check_sandbox, functional_program, run_batch, run_tests
 from .summary import PROMPT_KINDS, REGISTRY, pass_at_k, read_results, score, summarize
 from .generate import Healing, SampleConfig, heal_prompts
+from .human import bits_of_pairs, human_samples
 from .run import load_run
 
 # %% auto #0
-__all__ = ['PROMPT_DIR', 'load_prompts', 'complete', 'continuation_bits', 'bits_of_pairs', 'line_key', 'line_class',
-           'human_windows', 'human_samples', 'evaluate_prompts', 'rescore', 'evaluate_completions', 'inspect_results',
+__all__ = ['PROMPT_DIR', 'load_prompts', 'complete', 'evaluate_prompts', 'rescore', 'evaluate_completions', 'inspect_results',
            'sample', 'highlight_repeats', 'Sampler', 'render_sample', 'examples_table']
 
 # %% ../nbs/04_eval.ipynb #3c43419f
@@ -194,172 +193,6 @@ def complete(model, # A `CodeLM` (see `codenas.run.load_run`)
                 out[i * samples + s] = _record(ps[i], s, d, seeds[c], cuts[i], dt, cfg, max_chars, cap)
             bar.update(len(done))
     return out
-
-# %% ../nbs/04_eval.ipynb #bba7ff5f
-def _bit_windows(tok, bs:int, context:str, target:str, prefix_only:bool)->tuple[list, int, list]:
-    "Ids of `context + target`, the first scored one, and windows (s, pos, end): ids[s:end-1] scores ids[pos:end]"
-    ids = [tok.eod_id] + tok.encode(context + target)
-    first, step = 1 + tok.prefix_ids(ids[1:], context), (1 if prefix_only else max(1, bs // 2))
-    return ids, first, [(max(0, e - 1 - bs), pos, e) for pos in range(first, len(ids), step)
-                        for e in [min(len(ids), pos + step)]]
-
-def _window_nll(model, chunk:list, eod:int, prefix_only:bool, device)->list[float]:
-    "Negative log-likelihood in nats of what each window `(ids, s, pos, end)` of `chunk` scores: one pass, left-padded"
-    T = max(e - 1 - s for _, s, _, e in chunk)
-    pad = [T - (e - 1 - s) for _, s, _, e in chunk]  # left padding of each row, never attended to
-    x = torch.tensor([[eod] * p + seq[s:e-1] for p, (seq, s, _, e) in zip(pad, chunk)], device=device)
-    h = model.hidden(x, pad=torch.tensor(pad, device=device) if any(pad) else None)  # (B, T, C)
-    if prefix_only: h = h[:, -1:]  # each row scores its last position alone: lm_head on that one
-    logits = model.head(h).float()  # (B, T, V), or (B, 1, V) prefix by prefix
-    out = []
-    for row, p, (seq, s, pos, e) in zip(logits, pad, chunk):
-        if prefix_only: p, s = 0, e - 2  # the one row left is position e-2 of its window
-        y = torch.tensor(seq[pos:e], device=device)
-        out.append(-row[p+pos-1-s:p+e-1-s].log_softmax(-1).gather(1, y[:, None]).sum().item())
-    return out
-
-def continuation_bits(model, # A `CodeLM`
-                      tok, # Its tokenizer
-                      context:str, # What the model is given (a new document: the end-of-document id goes first)
-                      target:str, # The text it is scored on
-                      device:str='cpu', # Where the model is
-                      prefix_only:bool=None, # Each token from its prefix alone; default: if the model lacks the mask
-                      batch:int=32, # Windows run through the model together (the same sums, to float rounding)
-                     )->tuple[float, int, int]: # (bits, UTF-8 bytes of `target`, tokens scored)
-    "Negative log-likelihood of `target` after `context`, in bits, teacher-forced in windows of the model's context"
-    return bits_of_pairs(model, tok, [(context, target)], device, prefix_only, batch)[0]
-
-def bits_of_pairs(model, # A `CodeLM`
-                  tok, # Its tokenizer
-                  pairs:list, # (context, target) pairs, as `continuation_bits` takes them
-                  device:str='cpu', # Where the model is
-                  prefix_only:bool=None, # As in `continuation_bits`
-                  batch:int=32, # Windows run through the model together
-                 )->list[tuple[float, int, int]]: # `continuation_bits` of each pair
-    "`continuation_bits` of many pairs, the windows of all of them batched together, a pair given twice scored once"
-    if prefix_only is None: prefix_only = getattr(model, 'diagnostic_no_causal_mask', False)
-    uniq, bs = list(dict.fromkeys(pairs)), model.cfg.block_size
-    jobs = [_bit_windows(tok, bs, c, t, prefix_only) for c, t in uniq]
-    order, groups = [], {}  # teacher-forced: windows of one length together; prefix by prefix: a pair's all, padded
-    for j, (_, _, wins) in enumerate(jobs):
-        mine = {}
-        for k, (s, pos, e) in enumerate(wins): mine.setdefault(e - 1 - s, []).append(k)
-        order.append([k for ks in mine.values() for k in ks])  # a pair's windows summed in the order of its groups
-        for k, (s, pos, e) in enumerate(wins): groups.setdefault(j if prefix_only else e - 1 - s, []).append((j, k))
-    nll, eod = {}, tok.eod_id
-    model.eval()
-    with torch.no_grad():
-        for ws in groups.values():
-            for i in range(0, len(ws), batch):
-                chunk = ws[i:i+batch]
-                vals = _window_nll(model, [(jobs[j][0], *jobs[j][2][k]) for j, k in chunk], eod, prefix_only, device)
-                nll.update(zip(chunk, vals))
-    bits = {p: (sum(nll[j, k] for k in order[j]) / math.log(2), len(p[1].encode('utf-8')), len(ids) - first)
-            for j, (p, (ids, first, _)) in enumerate(zip(uniq, jobs))}
-    return [bits[p] for p in pairs]
-
-# %% ../nbs/04_eval.ipynb #600cf582
-def _line_starts(doc:str)->np.ndarray: return np.cumsum([0] + [len(l) + 1 for l in doc.split('\n')])
-
-def _code_lines(doc:str)->list[tuple[int, int, bool]]:
-    "(start, end, ends in `:`) of each line of `doc` that is a whole statement on one physical line"
-    starts, out, code = _line_starts(doc), [], []
-    try:
-        for t in tokenize.generate_tokens(io.StringIO(doc).readline):
-            if t.type == tokenize.NEWLINE:
-                row = t.start[0]
-                if code and code[0].start[0] == row:
-                    out.append((int(starts[row-1]), int(starts[row-1]) + t.start[1], code[-1].string == ':'))
-                code = []
-            elif t.type not in (tokenize.COMMENT, tokenize.NL, tokenize.INDENT, tokenize.DEDENT): code.append(t)
-    except (SyntaxError, tokenize.TokenError): pass  # a file tokenize cannot read to its end: the lines before it
-    return out
-
-def _function_windows(doc:str)->list[tuple[int, int]]:
-    "Where each documented function with a body starts: (its `def` line, its first statement after the docstring)"
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        try: tree = ast.parse(doc)
-        except (SyntaxError, ValueError, RecursionError, MemoryError): return []
-    lines, starts = doc.split('\n'), _line_starts(doc)
-    # ast counts UTF-8 bytes
-    at = lambda row, col: int(starts[row-1]) + len(lines[row-1].encode('utf-8')[:col].decode('utf-8', 'replace'))
-    return [(at(f.lineno, 0), at(f.body[1].lineno, f.body[1].col_offset)) for f in ast.walk(tree)
-            if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and ast.get_docstring(f, clean=False) is not None
-            and len(f.body) > 1 and f.body[1].lineno > f.body[0].end_lineno]
-
-
-# %% ../nbs/04_eval.ipynb #7493ed07
-_LEAD = re.compile(r'[ \t]*(?:([rRbBuUfF]{0,2}["\'])|(async[ \t]+\w+)|(@)|([^\W\d]\w*))')
-_BLOCKS = {'if', 'elif', 'else', 'for', 'while', 'with', 'try', 'except', 'finally', 'def', 'class',
-           'async def', 'async for', 'async with'}  # the keywords that open a block
-
-def line_key(line:str, # A line of code: a one-line prompt, or a line of the val split
-            )->str: # Its keyword ('for', 'async def'...), '@' (a decorator), 'string', 'name' (any other name), 'other'
-    "What kind of statement a line starts, by its first token"
-    m = _LEAD.match(line)
-    if not m: return 'other'
-    if m[1]: return 'string'
-    if m[2]: return ' '.join(m[2].split())
-    if m[3]: return '@'
-    return m[4] if keyword.iskeyword(m[4]) else 'name'
-
-def line_class(line:str, # A one-line prompt
-              )->tuple[str, bool]: # (its `line_key`, whether it is a whole block header)
-    "The kind of val line a one-line prompt stands beside"
-    key, lines = line_key(line), _code_lines(line)
-    return key, key in _BLOCKS and bool(lines) and lines[-1][2]
-
-
-# %% ../nbs/04_eval.ipynb #aa8b1ca4
-def human_windows(text:str, # A split: documents separated by the end-of-document character
-                  kind:str='line', # The prompt set: 'line' or 'function'
-                 )->list[tuple]: # (prompt, start, end, class): the continuation is a prefix of text[start:end]
-    "Every place in a split where human code continues a prompt of `kind`, with its class (`line_class`'s for lines)"
-    if kind not in PROMPT_KINDS: raise CodenasError(f'kind={kind!r} is not one of {tuple(PROMPT_KINDS)}')
-    out, at = [], 0
-    for doc in text.split(EOD):
-        if kind == 'line':  # the continuation starts with the newline
-            for s, e, colon in _code_lines(doc):
-                key = line_key(doc[s:e])
-                out.append((doc[s:e], at + e, at + len(doc), (key, colon and key in _BLOCKS)))
-        else:  # the prompt ends with the body's indentation
-            out += [(doc[s:b], at + b, at + len(doc), ('function', True)) for s, b in _function_windows(doc)]
-        at += len(doc) + 1
-    return [w for w in out if w[2] > w[1]]  # something follows
-
-def _pools(wins:list)->dict:
-    "Window indices by class, by header flag ('any header', 'any line') and all of them ('any')"
-    pools = {'any': list(range(len(wins)))}
-    for i, (*_, c) in enumerate(wins):
-        pools.setdefault(c, []).append(i)
-        pools.setdefault('any header' if c[1] else 'any line', []).append(i)
-    return pools
-
-def human_samples(val_path, # The val split the model never trained on
-                  prompts:list, # One sample for each: prompt strings, or records (`load_prompts`'s or `complete`'s)
-                  max_chars:int=64, # Characters per sample, unless a record says its own (`max_chars`, `complete`'s)
-                  seed:int=0, # Seed of the draws
-                 )->list[dict]: # Records shaped like `complete`'s, with the prompt each stands beside and its `match`
-    "Human code matched prompt by prompt: a val line of the prompt's kind, or a documented function, and what follows"
-    text = Path(val_path).read_text(encoding='utf-8')
-    ps = [p if isinstance(p, dict) else dict(id=str(i), prompt=p, kind='line') for i, p in enumerate(prompts)]
-    wins = {k: human_windows(text, k) for k in {p.get('kind', 'line') for p in ps}}
-    pools, rng, out = {k: _pools(w) for k, w in wins.items()}, np.random.default_rng(seed), []
-    for p in ps:
-        kind = p.get('kind', 'line')
-        want = ('function', True) if kind == 'function' else line_class(p['prompt'])
-        match = next((m for m in (want, 'any header' if want[1] else 'any line', 'any') if pools[kind].get(m)), None)
-        if match is None: raise CodenasError(f'{val_path}: no {PROMPT_KINDS[kind]} with text after it in its file')
-        hp, s, end, _ = wins[kind][int(rng.choice(pools[kind][match]))]
-        budget = p.get('max_chars', max_chars)
-        budget = max(p.get('n_chars', 1), 1) if budget is None else budget  # a token budget: the model's length
-        comp = text[s:min(s + budget, end)]
-        out.append(dict(source='human', prompt_id=f'val@{s}', kind=kind, prompt=hp, completion=comp, n_chars=len(comp),
-                        sample=0, seed=seed, for_prompt=str(p.get('prompt_id', p.get('id'))),
-                        match=match if isinstance(match, str) else 'same kind'))
-    return out
-
 
 # %% ../nbs/04_eval.ipynb #980f2c44
 def _human_band(model, tok, recs:list, val_path:str, seed:int, device)->list[dict]:

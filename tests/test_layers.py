@@ -1,9 +1,9 @@
 """The layering of codenas, checked with import-linter's layers contract in pyproject.toml: core at the bottom, then
-corpus, dataset, layers (the architecture options), model, train, metrics, summary beside sandbox, eval,
-(experiment), report beside search, export, and cli beside docs on top. A module imports only from the layers below
-it, siblings not from each other, and nothing imports cli (`python -m codenas` runs it from `codenas/__main__.py`).
-grimp reads every import statement, including the ones inside functions that run only when called, so a lazy import
-that reaches up is caught like a top-level one."""
+corpus, dataset, layers (the architecture options), model, train, metrics, summary beside sandbox, human (the human
+band), eval, (experiment), report beside search, export, and cli beside docs on top. A module imports only from the
+layers below it, siblings not from each other, and nothing imports cli (`python -m codenas` runs it from
+`codenas/__main__.py`). grimp reads every import statement, including the ones inside functions that run only when
+called, so a lazy import that reaches up is caught like a top-level one."""
 import os, re, shutil, subprocess, sys
 from pathlib import Path
 import pytest

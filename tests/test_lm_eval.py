@@ -131,7 +131,7 @@ def harness(exported):
                 default=run(default, [TASKS['gen'], TASKS['bpb']], 'res-default'))
 
 def test_bits_per_byte_agree(exported, harness):
-    from codenas.eval import continuation_bits
+    from codenas.human import continuation_bits
     model, tok = exported['model'], exported['tok']
     long, short = harness['plain'][TASKS['bpb']], harness['plain'][TASKS['short']]
     assert [r['doc']['text'] for r in long] == exported['docs']
