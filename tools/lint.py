@@ -26,14 +26,14 @@ def findings()->list[dict]:
     if r.returncode: sys.exit(f'tools/lint.py: ruff failed ({r.returncode}): {r.stderr.strip()[:500]}')
     return [dict(f, filename=Path(f['filename']).resolve().relative_to(ROOT).as_posix()) for f in json.loads(r.stdout)]
 
-def long_functions()->list[dict]:
-    "A finding, shaped as ruff's, for each function in codenas/ longer than `MAX_FUNCTION_LINES`"
+def long_functions(root:Path=ROOT)->list[dict]:
+    "A finding, shaped as ruff's, for each function in root's codenas/ longer than `MAX_FUNCTION_LINES`"
     out = []
-    for p in sorted((ROOT/'codenas').glob('*.py')):
+    for p in sorted((root/'codenas').glob('*.py')):
         for n in ast.walk(ast.parse(p.read_text(encoding='utf-8'))):
             if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)): continue
             if (k := n.end_lineno - n.lineno + 1) > MAX_FUNCTION_LINES:
-                out.append(dict(filename=p.relative_to(ROOT).as_posix(), code='FN', location=dict(row=n.lineno),
+                out.append(dict(filename=p.relative_to(root).as_posix(), code='FN', location=dict(row=n.lineno),
                                 message=f'{n.name} is {k} lines, over {MAX_FUNCTION_LINES}: split it along a seam'))
     return out
 
